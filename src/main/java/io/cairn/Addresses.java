@@ -1,0 +1,22 @@
+package io.cairn;
+
+/** Every event-bus address Cairn uses, in one place. "Local" addresses never leave the node. */
+public final class Addresses {
+  /** The registry API as a service proxy ({@code io.cairn.client.RegistryService}); one consumer per node. */
+  public static final String REGISTRY = "cairn.registry";
+  /** Every registry event, published once by the node that leads at that revision, in revision order. */
+  public static final String EVENTS = "cairn.events";
+  /** Local: append commands to the log and answer once this node's replica applied them. */
+  public static final String APPEND = "cairn.replication.append";
+  /** Any ready node answers by writing a fresh snapshot of its replica to the snapshot map. */
+  public static final String SNAPSHOT_REQUEST = "cairn.replication.snapshot";
+  /** Batches of ids that heartbeated, published to every node so any future leader knows them too. */
+  public static final String HEARTBEATS = "cairn.health.heartbeats";
+  /** Local: one heartbeat of a healthy TTL instance, to be batched. */
+  public static final String HEARTBEAT_LOCAL = "cairn.health.heartbeat";
+  /** Local: leave the cluster gracefully (append nodeLeft, wait until applied). */
+  public static final String LEAVE = "cairn.node.leave";
+
+  private Addresses() {
+  }
+}

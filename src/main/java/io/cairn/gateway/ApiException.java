@@ -1,0 +1,59 @@
+package io.cairn.gateway;
+
+import io.cairn.model.ValidationException;
+import io.vertx.core.json.JsonObject;
+
+/** A failure the API reports to its caller: an HTTP status and the body {@code {"error","message","field"}}. */
+public class ApiException extends RuntimeException {
+  private final int status;
+  private final String code;
+  private final String field;
+
+  public ApiException(int status, String code, String message, String field) {
+    super(message, null, false, false);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  public ApiException(int status, String code, String message) {
+    this(status, code, message, null);
+  }
+
+  /** Any failure as an API failure: validation is the client's (400), anything unexpected is ours (500). */
+  public static ApiException of(Throwable t) {
+    if (t instanceof ApiException) {
+      return (ApiException) t;
+    }
+    if (t instanceof ValidationException) {
+      ValidationException v = (ValidationException) t;
+      return new ApiException(400, v.code(), v.getMessage(), v.field());
+    }
+    if (t instanceof io.vertx.core.eventbus.ReplyException) {
+      io.vertx.core.eventbus.ReplyException r = (io.vertx.core.eventbus.ReplyException) t;
+      int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;
+      return new ApiException(code, code == 503 ? "unavailable" : "internal", r.getMessage());
+    }
+    return new ApiException(500, "internal", "unexpected error: " + t);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public String field() {
+    return field;
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("error", code).put("message", getMessage());
+    if (field != null) {
+      json.put("field", field);
+    }
+    return json;
+  }
+}

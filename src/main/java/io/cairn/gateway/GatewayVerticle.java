@@ -1,0 +1,56 @@
+package io.cairn.gateway;
+
+import io.cairn.NodeContext;
+import io.cairn.gateway.rest.ClusterViews;
+import io.cairn.gateway.rest.Responses;
+import io.cairn.gateway.rest.RestApi;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/**
+ * The HTTP face of a node: the REST API, {@code /health} (this node's readiness) and {@code /metrics}. Deployed
+ * once per event loop; the instances share the port.
+ */
+public class GatewayVerticle extends AbstractVerticle {
+  private final NodeContext node;
+  private final QueryCache cache;
+
+  public GatewayVerticle(NodeContext node, QueryCache cache) {
+    this.node = node;
+    this.cache = cache;
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    Router router = Router.router(vertx);
+    RegistryOperations ops = new RegistryOperations(vertx, node, cache);
+    new RestApi(node, ops, new ClusterViews(node, cache)).mount(vertx, router);
+    router.get("/health").handler(rc -> {
+      boolean ready = node.ready();
+      Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
+          .put("status", ready ? "ready" : "catching-up")
+          .put("node", node.nodeId())
+          .put("revision", node.replica().revision()));
+    });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, rc -> Responses.error(rc, rc.failure() != null ? rc.failure()
+          : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",
+          "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(node.config().httpHost())
+        .setPort(node.config().httpPort())
+        .setTcpNoDelay(true)
+        .setMaxInitialLineLength(16 * 1024);
+    vertx.createHttpServer(options)
+        .requestHandler(router)
+        .listen()
+        .<Void>mapEmpty()
+        .onComplete(started);
+  }
+}

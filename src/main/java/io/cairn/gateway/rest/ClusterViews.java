@@ -1,0 +1,149 @@
+package io.cairn.gateway.rest;
+
+import io.cairn.NodeContext;
+import io.cairn.gateway.QueryCache;
+import io.cairn.membership.CairnVersion;
+import io.cairn.model.Health;
+import io.cairn.model.ModelJson;
+import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+import io.cairn.registry.Replica;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The read-only views of the node and the cluster: /v1/status, /v1/nodes, /v1/topology, /v1/stats. */
+public final class ClusterViews {
+  private final NodeContext node;
+  private final QueryCache cache;
+  private volatile TopologyAt topology;
+
+  public ClusterViews(NodeContext node, QueryCache cache) {
+    this.node = node;
+    this.cache = cache;
+  }
+
+  public JsonObject status(RoutingContext rc) {
+    Replica r = node.replica();
+    long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
+    return new JsonObject()
+        .put("node", node.nodeId())
+        .put("memberId", node.memberId())
+        .put("version", CairnVersion.VERSION)
+        .put("cluster", node.config().clusterName())
+        .put("ready", node.ready())
+        .put("revision", r.revision())
+        .put("leader", r.leader())
+        .put("term", r.term())
+        .put("isLeader", node.isLeader())
+        .put("services", r.size())
+        .put("names", r.nameCount())
+        .put("nodes", alive)
+        .put("http", new JsonObject().put("host", node.config().advertisedHost()).put("port", node.config().httpPort()))
+        .put("startedAt", node.startedAt())
+        .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
+  }
+
+  public JsonObject nodes(RoutingContext rc) {
+    Replica r = node.replica();
+    Map<String, Integer> perNode = new TreeMap<>();
+    for (ServiceEntry e : r.entries()) {
+      if (e.node() != null) {
+        perNode.merge(e.node(), 1, Integer::sum);
+      }
+    }
+    JsonArray nodes = new JsonArray();
+    for (NodeInfo n : new TreeMap<>(r.nodes()).values()) {
+      nodes.add(ModelJson.toJson(n)
+          .put("leader", n.id().equals(r.leader()))
+          .put("services", perNode.getOrDefault(n.id(), 0)));
+    }
+    return new JsonObject().put("revision", r.revision()).put("leader", r.leader()).put("term", r.term()).put("nodes", nodes);
+  }
+
+  /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
+  public JsonObject topology(RoutingContext rc) {
+    Replica r = node.replica();
+    long revision = r.revision();
+    TopologyAt cached = topology;
+    if (cached != null && cached.revision == revision) {
+      return cached.json.copy();
+    }
+    Map<String, Integer> byRegion = new TreeMap<>();
+    Map<String, Integer> byZone = new TreeMap<>();
+    Map<String, Integer> byStatus = new TreeMap<>();
+    Map<String, Integer> byNode = new TreeMap<>();
+    for (Health h : Health.values()) {
+      byStatus.put(h.json(), 0);
+    }
+    int total = 0;
+    int passing = 0;
+    int disabled = 0;
+    int draining = 0;
+    for (ServiceEntry e : r.entries()) {
+      total++;
+      byRegion.merge(e.region() == null ? "none" : e.region(), 1, Integer::sum);
+      byZone.merge(e.zone() == null ? "none" : e.zone(), 1, Integer::sum);
+      byStatus.merge(e.health().json(), 1, Integer::sum);
+      byNode.merge(e.node() == null ? "none" : e.node(), 1, Integer::sum);
+      passing += e.passing() ? 1 : 0;
+      disabled += e.enabled() ? 0 : 1;
+      draining += e.draining() ? 1 : 0;
+    }
+    for (NodeInfo n : r.nodes().values()) {
+      if (n.alive()) {
+        byNode.putIfAbsent(n.id(), 0);
+      }
+    }
+    JsonObject json = new JsonObject()
+        .put("revision", revision)
+        .put("leader", r.leader())
+        .put("term", r.term())
+        .put("total", total)
+        .put("passing", passing)
+        .put("disabled", disabled)
+        .put("draining", draining)
+        .put("names", r.nameCount())
+        .put("byRegion", new JsonObject(new java.util.LinkedHashMap<>(byRegion)))
+        .put("byZone", new JsonObject(new java.util.LinkedHashMap<>(byZone)))
+        .put("byStatus", new JsonObject(new java.util.LinkedHashMap<>(byStatus)))
+        .put("byNode", new JsonObject(new java.util.LinkedHashMap<>(byNode)));
+    topology = new TopologyAt(revision, json);
+    return json.copy();
+  }
+
+  public JsonObject stats(RoutingContext rc) {
+    Replica r = node.replica();
+    long calls = node.appendCalls.sum();
+    long appended = node.commandsAppended.sum();
+    Runtime rt = Runtime.getRuntime();
+    return new JsonObject()
+        .put("revision", r.revision())
+        .put("node", node.nodeId())
+        .put("replica", new JsonObject()
+            .put("services", r.size())
+            .put("names", r.nameCount())
+            .put("nodes", r.nodes().size())
+            .put("commandsApplied", node.commandsApplied.sum())
+            .put("snapshotsLoaded", node.snapshotsLoaded.sum())
+            .put("snapshotsWritten", node.snapshotsWritten.sum()))
+        .put("log", new JsonObject()
+            .put("commandsAppended", appended)
+            .put("appendCalls", calls)
+            .put("averageBatch", calls == 0 ? 0.0 : Math.round(appended * 100.0 / calls) / 100.0))
+        .put("cache", new JsonObject()
+            .put("entries", cache.size())
+            .put("hits", cache.hits())
+            .put("misses", cache.misses()))
+        .put("events", new JsonObject().put("published", node.eventsPublished.sum()))
+        .put("jvm", new JsonObject()
+            .put("heapUsedBytes", rt.totalMemory() - rt.freeMemory())
+            .put("heapMaxBytes", rt.maxMemory()));
+  }
+
+  private record TopologyAt(long revision, JsonObject json) {
+  }
+}

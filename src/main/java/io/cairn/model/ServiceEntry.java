@@ -1,0 +1,74 @@
+package io.cairn.model;
+
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * One registered service instance: what the client declared, plus the state the registry keeps about it.
+ * Immutable; every change produces a new entry. Times are epoch milliseconds taken from the command that made
+ * the change, so every replica holds the same values. {@code revision} is the log revision of the last change.
+ */
+public record ServiceEntry(
+    String id,
+    String name,
+    String version,
+    String address,
+    int port,
+    List<String> tags,
+    SortedMap<String, String> metadata,
+    String region,
+    String zone,
+    int weight,
+    String node,
+    Check check,
+    long ttlMillis,
+    Health health,
+    boolean enabled,
+    boolean draining,
+    long registeredAt,
+    long lastCheck,
+    long lastHeartbeat,
+    long healthSince,
+    long revision) {
+
+  /** Health on registration: no check and no ttl counts as healthy; a probe starts unknown; a ttl starts healthy. */
+  public Health initialHealth() {
+    if (check == null || check.isTtl()) {
+      return Health.HEALTHY;
+    }
+    return Health.UNKNOWN;
+  }
+
+  public boolean hasTtl() {
+    return ttlMillis > 0;
+  }
+
+  /** In rotation: the instance would receive traffic. */
+  public boolean passing() {
+    return enabled && !draining && health.servesTraffic();
+  }
+
+  /** The declared definition, ignoring state: a re-registration with the same definition keeps its health. */
+  public boolean sameDefinition(ServiceEntry other) {
+    return other != null
+        && name.equals(other.name)
+        && address.equals(other.address)
+        && port == other.port
+        && java.util.Objects.equals(check, other.check)
+        && ttlMillis == other.ttlMillis;
+  }
+
+  public ServiceEntry withState(Health newHealth, boolean newEnabled, boolean newDraining, long newLastCheck,
+                                long newLastHeartbeat, long newHealthSince, long newRevision) {
+    return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, node, check,
+        ttlMillis, newHealth, newEnabled, newDraining, registeredAt, newLastCheck, newLastHeartbeat,
+        newHealthSince, newRevision);
+  }
+
+  /** The same definition stamped with the state it gets when a command registers it. */
+  public ServiceEntry registered(String viaNode, Health newHealth, boolean newEnabled, long at, long healthSinceAt,
+                                 long newRevision) {
+    return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, viaNode, check,
+        ttlMillis, newHealth, newEnabled, false, at, 0, hasTtl() ? at : 0, healthSinceAt, newRevision);
+  }
+}

@@ -1,0 +1,172 @@
+package io.cairn.registry;
+
+import io.cairn.model.Command;
+import io.cairn.model.Event;
+import io.cairn.model.Health;
+import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+
+import static io.cairn.registry.Outcome.Status.CAS_FAILED;
+import static io.cairn.registry.Outcome.Status.CREATED;
+import static io.cairn.registry.Outcome.Status.EXISTS;
+import static io.cairn.registry.Outcome.Status.NOT_FOUND;
+import static io.cairn.registry.Outcome.Status.NOT_TTL;
+import static io.cairn.registry.Outcome.Status.STALE_TERM;
+import static io.cairn.registry.Outcome.Status.UNCHANGED;
+import static io.cairn.registry.Outcome.Status.UPDATED;
+
+/**
+ * The one function that changes registry state: {@code apply(replica, command, revision) -> outcome}. It reads
+ * nothing but its arguments (no clock, no randomness, no I/O), so the same log gives the same replica and the same
+ * events on every node. Every decision a client can observe (unknown id, failed compare-and-set, stale leader) is
+ * taken here, so every node takes it the same way.
+ */
+public final class Apply {
+  private Apply() {
+  }
+
+  public static Outcome apply(Replica state, Command cmd, long revision) {
+    Outcome outcome = decide(state, cmd, revision);
+    state.setRevision(revision);
+    return outcome;
+  }
+
+  private static Outcome decide(Replica state, Command cmd, long revision) {
+    if (cmd.term() != 0 && cmd.type() != Command.Type.LEADER_ELECTED
+        && (cmd.term() != state.term() || !cmd.origin().equals(state.leader()))) {
+      return Outcome.rejected(STALE_TERM, state.get(cmd.id()));
+    }
+    long at = cmd.timestamp();
+    switch (cmd.type()) {
+      case REGISTER: return register(state, cmd, revision);
+      case DEREGISTER: return deregister(state, cmd, revision);
+      case HEARTBEAT: return heartbeat(state, cmd, revision);
+      case SET_HEALTH: return setHealth(state, cmd, revision);
+      case ENABLE: return rotation(state, cmd, revision, true, false, Event.Type.SERVICE_ENABLED);
+      case DISABLE: return rotation(state, cmd, revision, false, null, Event.Type.SERVICE_DISABLED);
+      case DRAIN: return rotation(state, cmd, revision, null, true, Event.Type.SERVICE_DRAINING);
+      case NODE_JOINED: {
+        NodeInfo node = cmd.node().withStatus(NodeInfo.Status.ALIVE, at);
+        NodeInfo joined = new NodeInfo(node.id(), node.memberId(), node.host(), node.httpPort(),
+            node.clusterAddress(), node.version(), NodeInfo.Status.ALIVE, at, at);
+        state.putNode(joined);
+        return Outcome.of(UPDATED, null, Event.node(Event.Type.NODE_JOINED, revision, at, joined));
+      }
+      case NODE_LEFT:
+      case NODE_FAILED: return nodeGone(state, cmd, revision);
+      case LEADER_ELECTED: {
+        if (cmd.term() <= state.term()) {
+          return Outcome.rejected(STALE_TERM, null);
+        }
+        state.setLeader(cmd.origin(), cmd.term());
+        return Outcome.of(UPDATED, null,
+            new Event(Event.Type.LEADER_ELECTED, revision, at, null, state.node(cmd.origin()), cmd.origin(), cmd.term()));
+      }
+      default:
+        throw new IllegalArgumentException("unknown command type " + cmd.type());
+    }
+  }
+
+  private static Outcome register(Replica state, Command cmd, long revision) {
+    ServiceEntry existing = state.get(cmd.id());
+    if (cmd.create() && existing != null) {
+      return Outcome.rejected(EXISTS, existing);
+    }
+    if (cmd.cas() == 0 && existing != null
+        || cmd.cas() > 0 && (existing == null || existing.revision() > cmd.cas())) {
+      return Outcome.rejected(CAS_FAILED, existing);
+    }
+    ServiceEntry definition = cmd.service();
+    long at = cmd.timestamp();
+    boolean keepHealth = existing != null && existing.sameDefinition(definition);
+    Health health = keepHealth ? existing.health() : definition.initialHealth();
+    long healthSince = keepHealth ? existing.healthSince() : at;
+    boolean enabled = existing == null || existing.enabled();
+    ServiceEntry entry = definition.registered(cmd.origin(), health, enabled, at, healthSince, revision);
+    if (existing != null) {
+      entry = new ServiceEntry(entry.id(), entry.name(), entry.version(), entry.address(), entry.port(), entry.tags(),
+          entry.metadata(), entry.region(), entry.zone(), entry.weight(), entry.node(), entry.check(),
+          entry.ttlMillis(), entry.health(), entry.enabled(), entry.draining(), existing.registeredAt(),
+          keepHealth ? existing.lastCheck() : 0, entry.lastHeartbeat(), entry.healthSince(), revision);
+    }
+    state.put(entry);
+    return existing == null
+        ? Outcome.of(CREATED, entry, Event.service(Event.Type.SERVICE_REGISTERED, revision, at, entry))
+        : Outcome.of(UPDATED, entry, Event.service(Event.Type.SERVICE_UPDATED, revision, at, entry));
+  }
+
+  private static Outcome deregister(Replica state, Command cmd, long revision) {
+    ServiceEntry removed = state.remove(cmd.id(), revision);
+    if (removed == null) {
+      return Outcome.rejected(NOT_FOUND, null);
+    }
+    return Outcome.of(UPDATED, removed,
+        Event.service(Event.Type.SERVICE_DEREGISTERED, revision, cmd.timestamp(), removed));
+  }
+
+  private static Outcome heartbeat(Replica state, Command cmd, long revision) {
+    ServiceEntry e = state.get(cmd.id());
+    if (e == null) {
+      return Outcome.rejected(NOT_FOUND, null);
+    }
+    if (!e.hasTtl()) {
+      return Outcome.rejected(NOT_TTL, e);
+    }
+    long at = cmd.timestamp();
+    boolean recovers = e.health() != Health.HEALTHY;
+    ServiceEntry updated = e.withState(Health.HEALTHY, e.enabled(), e.draining(), e.lastCheck(), at,
+        recovers ? at : e.healthSince(), revision);
+    state.put(updated);
+    return recovers
+        ? Outcome.of(UPDATED, updated, Event.service(Event.Type.SERVICE_HEALTH_CHANGED, revision, at, updated))
+        : Outcome.of(UPDATED, updated, null);
+  }
+
+  private static Outcome setHealth(Replica state, Command cmd, long revision) {
+    ServiceEntry e = state.get(cmd.id());
+    if (e == null) {
+      return Outcome.rejected(NOT_FOUND, null);
+    }
+    if (e.health() == cmd.health()) {
+      return Outcome.rejected(UNCHANGED, e);
+    }
+    long at = cmd.timestamp();
+    ServiceEntry updated = e.withState(cmd.health(), e.enabled(), e.draining(), at, e.lastHeartbeat(), at, revision);
+    state.put(updated);
+    return Outcome.of(UPDATED, updated, Event.service(Event.Type.SERVICE_HEALTH_CHANGED, revision, at, updated));
+  }
+
+  /** Enable, disable, drain: null leaves that flag as it is. */
+  private static Outcome rotation(Replica state, Command cmd, long revision, Boolean enabled, Boolean draining,
+                                  Event.Type eventType) {
+    ServiceEntry e = state.get(cmd.id());
+    if (e == null) {
+      return Outcome.rejected(NOT_FOUND, null);
+    }
+    boolean newEnabled = enabled == null ? e.enabled() : enabled;
+    boolean newDraining = draining == null ? e.draining() : draining;
+    if (newEnabled == e.enabled() && newDraining == e.draining()) {
+      return Outcome.rejected(UNCHANGED, e);
+    }
+    ServiceEntry updated = e.withState(e.health(), newEnabled, newDraining, e.lastCheck(), e.lastHeartbeat(),
+        e.healthSince(), revision);
+    state.put(updated);
+    return Outcome.of(UPDATED, updated, Event.service(eventType, revision, cmd.timestamp(), updated));
+  }
+
+  private static Outcome nodeGone(Replica state, Command cmd, long revision) {
+    NodeInfo known = state.node(cmd.id());
+    // A failure report names the incarnation (member id) it saw die, so it cannot mark a restarted node failed.
+    if (known == null || !known.alive() || !known.memberId().equals(cmd.node().memberId())) {
+      return Outcome.rejected(UNCHANGED, null);
+    }
+    boolean failed = cmd.type() == Command.Type.NODE_FAILED;
+    NodeInfo gone = known.withStatus(failed ? NodeInfo.Status.FAILED : NodeInfo.Status.LEFT, cmd.timestamp());
+    state.putNode(gone);
+    if (gone.id().equals(state.leader())) {
+      state.setLeader(null, state.term());
+    }
+    return Outcome.of(UPDATED, null,
+        Event.node(failed ? Event.Type.NODE_FAILED : Event.Type.NODE_LEFT, revision, cmd.timestamp(), gone));
+  }
+}

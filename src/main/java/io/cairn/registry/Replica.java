@@ -1,0 +1,302 @@
+package io.cairn.registry;
+
+import io.cairn.model.Health;
+import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+import io.cairn.model.ServiceQuery;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One node's copy of the registry, built only by {@link Apply} from the replicated log.
+ *
+ * <p>One thread writes (the one applying the log); any thread reads. Entries are immutable and the maps are
+ * concurrent, so a reader sees each entry whole; a query racing an apply may see some of that apply's changes and
+ * not others, and it is stamped with the revision read before it ran, so what it shows is at least that revision.
+ *
+ * <p>Indexes by name, tag, node and health let a query touch only the smallest candidate set, so a discovery
+ * costs in proportion to its result, not to the size of the registry.
+ */
+public final class Replica {
+  private final Map<String, ServiceEntry> byId = new ConcurrentHashMap<>();
+  private final Index byName = new Index();
+  private final Index byTag = new Index();
+  private final Index byNode = new Index();
+  private final EnumMap<Health, Set<String>> byHealth = new EnumMap<>(Health.class);
+  /** Per service name, the revision of the last change to any of its instances: the key of the query cache. */
+  private final Map<String, Long> nameRevisions = new ConcurrentHashMap<>();
+  private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
+  private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+
+  private volatile long revision;
+  private volatile long term;
+  private volatile String leader;
+
+  public Replica() {
+    for (Health h : Health.values()) {
+      byHealth.put(h, ConcurrentHashMap.newKeySet());
+    }
+  }
+
+  // ---- reads, from any thread ----
+
+  public long revision() {
+    return revision;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public String leader() {
+    return leader;
+  }
+
+  public ServiceEntry get(String id) {
+    return byId.get(id);
+  }
+
+  public int size() {
+    return byId.size();
+  }
+
+  public int nameCount() {
+    return byName.size();
+  }
+
+  public Collection<ServiceEntry> entries() {
+    return Collections.unmodifiableCollection(byId.values());
+  }
+
+  public Map<String, NodeInfo> nodes() {
+    return Collections.unmodifiableMap(nodes);
+  }
+
+  public NodeInfo node(String id) {
+    return nodes.get(id);
+  }
+
+  /** Ids of instances that heartbeat, for the leader's expiry scan. */
+  public Set<String> ttlIds() {
+    return Collections.unmodifiableSet(ttlIds);
+  }
+
+  /**
+   * The revision after which this query's result can have changed: the name's last change when the query names a
+   * service, otherwise the replica's revision. A cached answer stays valid while this stays the same.
+   */
+  public long revisionFor(ServiceQuery query) {
+    if (query.name() != null) {
+      return nameRevisions.getOrDefault(query.name(), 0L);
+    }
+    return revision;
+  }
+
+  /** The instances matching the query, sorted by id. */
+  public List<ServiceEntry> query(ServiceQuery q) {
+    Set<String> candidates = candidates(q);
+    List<ServiceEntry> result = new ArrayList<>(candidates == null ? byId.size() : Math.min(candidates.size(), 1024));
+    if (candidates == null) {
+      for (ServiceEntry e : byId.values()) {
+        if (q.matches(e)) {
+          result.add(e);
+        }
+      }
+    } else {
+      for (String id : candidates) {
+        ServiceEntry e = byId.get(id);
+        if (e != null && q.matches(e)) {
+          result.add(e);
+        }
+      }
+    }
+    result.sort(Comparator.comparing(ServiceEntry::id));
+    return result;
+  }
+
+  /** The smallest index set that holds every match, or null when only a full scan will do. */
+  private Set<String> candidates(ServiceQuery q) {
+    Set<String> best = null;
+    if (q.name() != null) {
+      best = byName.get(q.name());
+    }
+    for (String tag : q.tags()) {
+      best = smaller(best, byTag.get(tag));
+    }
+    if (q.node() != null) {
+      best = smaller(best, byNode.get(q.node()));
+    }
+    Health health = q.status().health();
+    if (health != null) {
+      best = smaller(best, byHealth.get(health));
+    }
+    return best;
+  }
+
+  private static Set<String> smaller(Set<String> a, Set<String> b) {
+    return a == null || b.size() < a.size() ? b : a;
+  }
+
+  /**
+   * A digest of the whole state: equal digests on two nodes mean equal registries. Order-independent of how the
+   * maps were filled: entries are taken sorted by id, metadata is already sorted.
+   */
+  public String digest() {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(("revision=" + revision + ";term=" + term + ";leader=" + leader + ";").getBytes(StandardCharsets.UTF_8));
+      for (ServiceEntry e : new TreeMap<>(byId).values()) {
+        sha.update(e.toString().getBytes(StandardCharsets.UTF_8));
+      }
+      for (NodeInfo n : new TreeMap<>(nodes).values()) {
+        sha.update(n.toString().getBytes(StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JVM", e);
+    }
+  }
+
+  /** Ids of the instances in one health state. */
+  public Set<String> idsWithHealth(Health health) {
+    return Collections.unmodifiableSet(byHealth.get(health));
+  }
+
+  /** The state as a snapshot; call it from the applying thread so that it is one revision's state. */
+  public Snapshot snapshot() {
+    return new Snapshot(revision, term, leader, List.copyOf(byId.values()), List.copyOf(nodes.values()));
+  }
+
+  /** Replaces the whole state with a snapshot's; from the applying thread. */
+  public void load(Snapshot s) {
+    reset(s.revision(), s.term(), s.leader(), s.services(), s.nodes());
+  }
+
+  // ---- writes, from the applying thread only (package-private: Apply and Snapshots) ----
+
+  void put(ServiceEntry entry) {
+    ServiceEntry previous = byId.put(entry.id(), entry);
+    if (previous != null) {
+      unindex(previous);
+    }
+    byName.add(entry.name(), entry.id());
+    for (String tag : entry.tags()) {
+      byTag.add(tag, entry.id());
+    }
+    if (entry.node() != null) {
+      byNode.add(entry.node(), entry.id());
+    }
+    byHealth.get(entry.health()).add(entry.id());
+    if (entry.hasTtl()) {
+      ttlIds.add(entry.id());
+    }
+    touchName(entry.name(), entry.revision());
+    if (previous != null && !previous.name().equals(entry.name())) {
+      touchName(previous.name(), entry.revision());
+    }
+  }
+
+  ServiceEntry remove(String id, long atRevision) {
+    ServiceEntry previous = byId.remove(id);
+    if (previous != null) {
+      unindex(previous);
+      touchName(previous.name(), atRevision);
+    }
+    return previous;
+  }
+
+  private void unindex(ServiceEntry e) {
+    byName.remove(e.name(), e.id());
+    for (String tag : e.tags()) {
+      byTag.remove(tag, e.id());
+    }
+    if (e.node() != null) {
+      byNode.remove(e.node(), e.id());
+    }
+    byHealth.get(e.health()).remove(e.id());
+    ttlIds.remove(e.id());
+  }
+
+  private void touchName(String name, long atRevision) {
+    nameRevisions.put(name, atRevision);
+  }
+
+  void putNode(NodeInfo node) {
+    nodes.put(node.id(), node);
+  }
+
+  void setRevision(long revision) {
+    this.revision = revision;
+  }
+
+  void setLeader(String leader, long term) {
+    this.leader = leader;
+    this.term = term;
+  }
+
+  /** Replaces the whole state, e.g. with a snapshot. */
+  void reset(long newRevision, long newTerm, String newLeader, Collection<ServiceEntry> entries,
+             Collection<NodeInfo> newNodes) {
+    byId.clear();
+    byName.clear();
+    byTag.clear();
+    byNode.clear();
+    byHealth.values().forEach(Set::clear);
+    nameRevisions.clear();
+    ttlIds.clear();
+    nodes.clear();
+    for (ServiceEntry e : entries) {
+      put(e);
+    }
+    for (NodeInfo n : newNodes) {
+      putNode(n);
+    }
+    this.term = newTerm;
+    this.leader = newLeader;
+    this.revision = newRevision;
+    // A reset may have dropped names that had instances; bump what remains so no cached answer survives it.
+    nameRevisions.replaceAll((name, rev) -> newRevision);
+  }
+
+  /** A multimap of key to ids whose empty sets disappear, so that it does not grow with churn. */
+  private static final class Index {
+    private final Map<String, Set<String>> sets = new ConcurrentHashMap<>();
+
+    Set<String> get(String key) {
+      Set<String> set = sets.get(key);
+      return set == null ? Set.of() : set;
+    }
+
+    void add(String key, String id) {
+      sets.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(id);
+    }
+
+    void remove(String key, String id) {
+      sets.computeIfPresent(key, (k, set) -> {
+        set.remove(id);
+        return set.isEmpty() ? null : set;
+      });
+    }
+
+    int size() {
+      return sets.size();
+    }
+
+    void clear() {
+      sets.clear();
+    }
+  }
+}
