@@ -39,12 +39,18 @@ public class CairnNode extends AbstractVerticle {
     options.setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
+        .setRegistryName(metricsRegistryName(cfg))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     if (options.getEventBusOptions().getHost() == null
         || options.getEventBusOptions().getHost().equals(io.vertx.core.eventbus.EventBusOptions.DEFAULT_CLUSTER_HOST)) {
       options.getEventBusOptions().setHost(cfg.clusterHost());
     }
     return options;
+  }
+
+  /** One registry per node, so that several nodes in one JVM (tests) do not share or close each other's. */
+  public static String metricsRegistryName(CairnConfig cfg) {
+    return "cairn:" + cfg.nodeId();
   }
 
   @Override

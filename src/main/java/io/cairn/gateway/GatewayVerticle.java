@@ -36,7 +36,7 @@ public class GatewayVerticle extends AbstractVerticle {
           .put("node", node.nodeId())
           .put("revision", node.replica().revision()));
     });
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(io.cairn.CairnNode.metricsRegistryName(node.config())));
     for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
       router.errorHandler(status, rc -> Responses.error(rc, rc.failure() != null ? rc.failure()
           : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",

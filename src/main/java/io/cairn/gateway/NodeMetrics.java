@@ -12,7 +12,7 @@ public final class NodeMetrics {
   }
 
   public static void bind(NodeContext node, QueryCache cache) {
-    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    MeterRegistry registry = BackendRegistries.getNow(io.cairn.CairnNode.metricsRegistryName(node.config()));
     if (registry == null) {
       return;
     }

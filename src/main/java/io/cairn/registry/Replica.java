@@ -127,6 +127,12 @@ public final class Replica {
     return result;
   }
 
+  /** How many instances a query examines: the size of its candidate set. */
+  int examinedBy(ServiceQuery q) {
+    Set<String> candidates = candidates(q);
+    return candidates == null ? byId.size() : candidates.size();
+  }
+
   /** The smallest index set that holds every match, or null when only a full scan will do. */
   private Set<String> candidates(ServiceQuery q) {
     Set<String> best = null;

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Cairn: build, run, test and benchmark.
+#   ./run.sh                 build the jar when needed and run one node in the foreground (HTTP 8080)
+#   ./run.sh test            run the whole test suite (unit, API, cluster, and the fat jar as processes)
+#   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701..
+#   ./run.sh stop            stop the nodes started by './run.sh cluster'
+#   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
+# Extra arguments after 'run.sh' (or 'run.sh node') are passed to the node, e.g. ./run.sh --http.port=9090
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JAR=target/cairn.jar
+RUN_DIR=.run
+
+need_build() {
+  [ ! -f "$JAR" ] && return 0
+  [ -n "$(find pom.xml conf src -newer "$JAR" -type f 2>/dev/null | head -1)" ]
+}
+
+build() {
+  if need_build; then
+    echo "Building $JAR ..."
+    mvn -B -q -DskipTests package
+  fi
+}
+
+wait_ready() { # port, pid, log
+  local port=$1 pid=$2 log=$3
+  for _ in $(seq 1 240); do
+    if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then echo "node on port $port exited; see $log" >&2; tail -20 "$log" >&2; return 1; fi
+    sleep 0.25
+  done
+  echo "node on port $port not ready after 60s; see $log" >&2
+  return 1
+}
+
+cmd=${1:-node}
+case "$cmd" in
+  test)
+    shift
+    exec mvn -B verify "$@"
+    ;;
+  cluster)
+    n=${2:-3}
+    build
+    mkdir -p "$RUN_DIR"
+    join=""
+    for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((5700 + i))"; done
+    for i in $(seq 1 "$n"); do
+      http=$((8079 + i)); hz=$((5700 + i)); log="$RUN_DIR/node-$i.log"
+      if [ -f "$RUN_DIR/node-$i.pid" ] && kill -0 "$(cat "$RUN_DIR/node-$i.pid")" 2>/dev/null; then
+        echo "node-$i already running (pid $(cat "$RUN_DIR/node-$i.pid"))"; continue
+      fi
+      java -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+        --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" \
+        --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
+        >"$log" 2>&1 &
+      echo $! >"$RUN_DIR/node-$i.pid"
+      echo "node-$i: pid $!, http://127.0.0.1:$http, hazelcast 127.0.0.1:$hz, log $log"
+    done
+    for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
+    echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"
+    ;;
+  stop)
+    shopt -s nullglob
+    for f in "$RUN_DIR"/node-*.pid; do
+      pid=$(cat "$f")
+      if kill -0 "$pid" 2>/dev/null; then kill "$pid"; echo "stopping $(basename "$f" .pid) (pid $pid)"; fi
+    done
+    for f in "$RUN_DIR"/node-*.pid; do
+      pid=$(cat "$f")
+      for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "$pid" 2>/dev/null && { echo "pid $pid did not stop; killing"; kill -9 "$pid"; }
+      rm -f "$f"
+    done
+    ;;
+  bench)
+    shift
+    build
+    exec bench/run-bench.sh "$@"
+    ;;
+  node)
+    [ $# -gt 0 ] && shift
+    build
+    exec java -jar "$JAR" -cluster "$@"
+    ;;
+  -*)
+    build
+    exec java -jar "$JAR" -cluster "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh [test|cluster [N]|stop|bench|node [flags]]" >&2
+    exit 2
+    ;;
+esac

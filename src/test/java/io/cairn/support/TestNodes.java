@@ -1,0 +1,150 @@
+package io.cairn.support;
+
+import io.cairn.CairnNode;
+import io.cairn.config.CairnConfig;
+import io.cairn.config.ClusterSetup;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real Cairn nodes inside the test JVM: each a clustered Vert.x with its own Hazelcast member, on 127.0.0.1, with
+ * free ports and a cluster name of its own so tests never meet each other or anything else.
+ */
+public final class TestNodes implements AutoCloseable {
+  private final String clusterName = "cairn-test-" + UUID.randomUUID().toString().substring(0, 8);
+  private final List<Integer> hazelcastPorts = new ArrayList<>();
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<Vertx> others = new ArrayList<>();
+  private final Path dataRoot;
+
+  public TestNodes(int expectedMembers) {
+    for (int i = 0; i < expectedMembers; i++) {
+      hazelcastPorts.add(freePort());
+    }
+    try {
+      dataRoot = Files.createTempDirectory("cairn-test");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public record Node(String id, int httpPort, Vertx vertx, CairnConfig config) {
+    public String base() {
+      return "http://127.0.0.1:" + httpPort;
+    }
+  }
+
+  /** The configuration of member number {@code index} (0-based), with extra overrides laid over it. */
+  public JsonObject config(int index, JsonObject extra) {
+    JsonArray join = new JsonArray();
+    hazelcastPorts.forEach(p -> join.add("127.0.0.1:" + p));
+    JsonObject cfg = new JsonObject()
+        .put("node", new JsonObject().put("id", "n" + (index + 1)).put("dataDir", dataRoot.resolve("n" + (index + 1)).toString()))
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 1))
+        .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
+            .put("port", hazelcastPorts.get(index)).put("portAutoIncrement", false).put("join", join))
+        .put("health", new JsonObject().put("ttlScanInterval", "100ms").put("heartbeatBatch", "50ms"));
+    return deepMerge(cfg, extra == null ? new JsonObject() : extra);
+  }
+
+  /** Starts Cairn on member {@code index} and waits until it is ready. */
+  public Node start(int index, JsonObject extra) {
+    CairnConfig cfg = CairnConfig.of(config(index, extra));
+    Vertx vertx = clusteredVertx(cfg);
+    await(vertx.deployVerticle(new CairnNode(), new DeploymentOptions().setConfig(cfg.toJson()))
+        .toCompletionStage().toCompletableFuture(), 60);
+    Node node = new Node(cfg.nodeId(), cfg.httpPort(), vertx, cfg);
+    nodes.add(node);
+    return node;
+  }
+
+  public Node start(int index) {
+    return start(index, null);
+  }
+
+  /** A plain clustered Vert.x on member {@code index} that runs no Cairn: an application using the event bus. */
+  public Vertx startPlainMember(int index) {
+    CairnConfig cfg = CairnConfig.of(config(index, null));
+    HazelcastClusterManager mgr = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(cfg));
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1");
+    Vertx vertx = await(Vertx.builder().with(options).withClusterManager(mgr).buildClustered()
+        .toCompletionStage().toCompletableFuture(), 60);
+    others.add(vertx);
+    return vertx;
+  }
+
+  public static Vertx clusteredVertx(CairnConfig cfg) {
+    HazelcastClusterManager mgr = ClusterSetup.clusterManager(cfg);
+    return await(Vertx.builder().with(CairnNode.vertxOptions(new VertxOptions(), cfg)).withClusterManager(mgr)
+        .buildClustered().toCompletionStage().toCompletableFuture(), 60);
+  }
+
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  public void stop(Node node) {
+    nodes.remove(node);
+    await(node.vertx().close().toCompletionStage().toCompletableFuture(), 30);
+  }
+
+  @Override
+  public void close() {
+    for (Node n : new ArrayList<>(nodes)) {
+      try {
+        stop(n);
+      } catch (RuntimeException ignored) {
+        // closing the rest matters more
+      }
+    }
+    for (Vertx v : others) {
+      try {
+        await(v.close().toCompletionStage().toCompletableFuture(), 30);
+      } catch (RuntimeException ignored) {
+        // closing the rest matters more
+      }
+    }
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static <T> T await(java.util.concurrent.CompletableFuture<T> f, int seconds) {
+    try {
+      return f.get(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static JsonObject deepMerge(JsonObject base, JsonObject top) {
+    for (String key : top.fieldNames()) {
+      Object v = top.getValue(key);
+      if (v instanceof JsonObject && base.getValue(key) instanceof JsonObject) {
+        deepMerge(base.getJsonObject(key), (JsonObject) v);
+      } else {
+        base.put(key, v);
+      }
+    }
+    return base;
+  }
+}
