@@ -225,7 +225,13 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (stopped || resyncing) {
       return;
     }
-    CompletionStage<ReadResultSet<byte[]>> read = ring.readManyAsync(nextSequence, 1, READ_MAX, null);
+    CompletionStage<ReadResultSet<byte[]>> read;
+    try {
+      read = ring.readManyAsync(nextSequence, 1, Math.min(READ_MAX, node.config().logCapacity()), null);
+    } catch (RuntimeException e) {
+      onRead(null, e);
+      return;
+    }
     read.whenComplete((rs, err) -> context.runOnContext(v -> onRead(rs, err)));
   }
 
@@ -395,7 +401,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (appendInFlight || queue.isEmpty() || stopped) {
       return;
     }
-    int n = Math.min(queue.size(), node.config().batchMax());
+    int n = Math.min(queue.size(), Math.min(node.config().batchMax(), node.config().logCapacity()));
     List<byte[]> items = new ArrayList<>(n);
     long[] requestIds = new long[n];
     for (int i = 0; i < n; i++) {

@@ -20,6 +20,7 @@ public final class ClusterViews {
   private final NodeContext node;
   private final QueryCache cache;
   private volatile TopologyAt topology;
+  private volatile DigestAt digest;
 
   public ClusterViews(NodeContext node, QueryCache cache) {
     this.node = node;
@@ -120,10 +121,18 @@ public final class ClusterViews {
     long calls = node.appendCalls.sum();
     long appended = node.commandsAppended.sum();
     Runtime rt = Runtime.getRuntime();
+    long revision = r.revision();
+    DigestAt d = digest;
+    if (d == null || d.revision != revision) {
+      // Hashes every instance: cached per revision so that polling /v1/stats stays cheap on a quiet registry.
+      d = new DigestAt(revision, r.digest());
+      digest = d;
+    }
     return new JsonObject()
-        .put("revision", r.revision())
+        .put("revision", revision)
         .put("node", node.nodeId())
         .put("replica", new JsonObject()
+            .put("digest", d.digest)
             .put("services", r.size())
             .put("names", r.nameCount())
             .put("nodes", r.nodes().size())
@@ -145,5 +154,8 @@ public final class ClusterViews {
   }
 
   private record TopologyAt(long revision, JsonObject json) {
+  }
+
+  private record DigestAt(long revision, String digest) {
   }
 }

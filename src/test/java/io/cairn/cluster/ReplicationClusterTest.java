@@ -1,0 +1,170 @@
+package io.cairn.cluster;
+
+import io.cairn.client.RegistryService;
+import io.cairn.support.Http;
+import io.cairn.support.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static io.cairn.support.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three clustered nodes in one JVM, then a plain Vert.x member that uses the event-bus API, then a fourth node
+ * that joins after the log has wrapped (so it must load a snapshot) and must reach the same digest.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReplicationClusterTest {
+  /** A tiny log, so that a late joiner cannot replay from revision 1 and must catch up from a snapshot. */
+  private static final JsonObject SMALL_LOG = new JsonObject()
+      .put("replication", new JsonObject().put("logCapacity", 64));
+
+  private TestNodes cluster;
+  private List<TestNodes.Node> nodes;
+  private Vertx plain;
+
+  @BeforeAll
+  void startThreeNodes() {
+    cluster = new TestNodes(5);
+    for (int i = 0; i < 3; i++) {
+      cluster.start(i, SMALL_LOG);
+    }
+    nodes = new ArrayList<>(cluster.nodes());
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        nodes.stream().allMatch(n -> Http.get(n.base() + "/v1/nodes").json().getJsonArray("nodes").size() == 3));
+  }
+
+  @AfterAll
+  void stop() {
+    cluster.close();
+  }
+
+  @Test
+  @Order(1)
+  void aWriteOnOneNodeIsVisibleOnTheOthersAtTheSameRevision() {
+    String body = new JsonObject().put("name", "orders").put("address", "10.0.0.7").put("port", 9000)
+        .put("tags", new JsonArray().add("v2")).encode();
+    Http.Response written = Http.put(nodes.get(0).base() + "/v1/services/orders-1", body);
+    assertThat(written.status()).isEqualTo(201);
+    long revision = written.json().getLong("revision");
+    JsonObject onFirst = Http.get(nodes.get(0).base() + "/v1/services/orders-1").json();
+    for (TestNodes.Node other : nodes.subList(1, 3)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(other.base() + "/v1/services/orders-1").status() == 200);
+      Http.Response read = Http.get(other.base() + "/v1/services/orders-1");
+      assertThat(read.json()).isEqualTo(onFirst);
+      assertThat(read.json().getLong("revision")).isEqualTo(revision);
+      Http.Response found = Http.get(other.base() + "/v1/services?name=orders&tag=v2");
+      assertThat(found.json().getJsonArray("services").getJsonObject(0)).isEqualTo(onFirst);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void theEventBusApiServesAPlainVertxMemberAndItsEventsArriveOnceInRevisionOrder() {
+    plain = cluster.startPlainMember(4);
+    List<JsonObject> seenByPlain = Collections.synchronizedList(new ArrayList<>());
+    List<JsonObject> seenByNode2 = Collections.synchronizedList(new ArrayList<>());
+    await(plain.eventBus().<JsonObject>consumer(RegistryService.EVENTS, m -> seenByPlain.add(m.body()))
+        .completion().toCompletionStage().toCompletableFuture(), 10);
+    await(nodes.get(1).vertx().eventBus().<JsonObject>consumer(RegistryService.EVENTS, m -> seenByNode2.add(m.body()))
+        .completion().toCompletionStage().toCompletableFuture(), 10);
+    // Consumers register asynchronously across the cluster: wait until a probe event reaches both.
+    RegistryService proxy = RegistryService.createProxy(plain);
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      await(proxy.put("probe-1", instance("probe", 1), null).toCompletionStage().toCompletableFuture(), 10);
+      await(proxy.deregister("probe-1").toCompletionStage().toCompletableFuture(), 10);
+      return !seenByPlain.isEmpty() && !seenByNode2.isEmpty();
+    });
+    long start = await(proxy.status().toCompletionStage().toCompletableFuture(), 10).getLong("revision");
+
+    for (int i = 0; i < 20; i++) {
+      JsonObject created = await(proxy.register(instance("billing", 7000 + i).put("id", "billing-" + i))
+          .toCompletionStage().toCompletableFuture(), 10);
+      assertThat(created.getInteger("status")).isEqualTo(201);
+    }
+    JsonObject found = await(proxy.discover(new JsonObject().put("name", "billing"))
+        .toCompletionStage().toCompletableFuture(), 10);
+    assertThat(found.getJsonArray("services")).hasSize(20);
+    assertThat(await(proxy.drain("billing-3").toCompletionStage().toCompletableFuture(), 10).getBoolean("draining")).isTrue();
+    Http.Response viaRest = Http.get(nodes.get(2).base() + "/v1/services?name=billing");
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        Http.get(nodes.get(2).base() + "/v1/services?name=billing").json().getJsonArray("services").size() == 19);
+    assertThat(viaRest.status()).isEqualTo(200);
+
+    Throwable refused = catchThrowable(() -> await(proxy.register(instance("billing", 70000))
+        .toCompletionStage().toCompletableFuture(), 10));
+    ServiceException failure = (ServiceException) refused.getCause().getCause();
+    assertThat(failure.failureCode()).isEqualTo(400);
+    assertThat(failure.getDebugInfo().getString("error")).isEqualTo("invalid_port");
+    assertThat(failure.getDebugInfo().getString("field")).isEqualTo("port");
+
+    long end = await(proxy.status().toCompletionStage().toCompletableFuture(), 10).getLong("revision");
+    for (List<JsonObject> seen : List.of(seenByPlain, seenByNode2)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> maxRevision(seen) >= end);
+      List<Long> revisions = seen.stream().map(e -> e.getLong("revision")).filter(r -> r > start).toList();
+      assertThat(revisions).as("each event once, in revision order").isSorted().doesNotHaveDuplicates();
+      Set<String> registered = seen.stream().filter(e -> e.getLong("revision") > start)
+          .filter(e -> e.getString("type").equals("serviceRegistered"))
+          .map(e -> e.getJsonObject("service").getString("id")).collect(Collectors.toCollection(TreeSet::new));
+      assertThat(registered).hasSize(20);
+      assertThat(seen.stream().filter(e -> e.getString("type").equals("serviceDraining")).count()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aNodeJoiningAfterTheLogWrappedLoadsASnapshotAndReachesTheSameDigest() {
+    for (int i = 0; i < 100; i++) {
+      Http.put(nodes.get(i % 3).base() + "/v1/services/late-" + i, instance("late", 1000 + i).encode());
+    }
+    long revisionBeforeJoin = Http.get(nodes.get(0).base() + "/v1/status").json().getLong("revision");
+    TestNodes.Node fourth = cluster.start(3, SMALL_LOG);
+    // Deployment completes only once the node caught up: it serves at least what the cluster had when it started.
+    Http.Response status = Http.get(fourth.base() + "/v1/status");
+    assertThat(status.json().getBoolean("ready")).isTrue();
+    assertThat(status.json().getLong("revision")).isGreaterThanOrEqualTo(revisionBeforeJoin);
+    assertThat(Http.get(fourth.base() + "/health").status()).isEqualTo(200);
+    JsonObject stats = Http.get(fourth.base() + "/v1/stats").json();
+    assertThat(stats.getJsonObject("replica").getLong("snapshotsLoaded")).isEqualTo(1);
+
+    List<TestNodes.Node> all = new ArrayList<>(nodes);
+    all.add(fourth);
+    await().atMost(Duration.ofSeconds(20)).until(() -> all.stream()
+        .map(n -> Http.get(n.base() + "/v1/stats").json().getJsonObject("replica").getString("digest"))
+        .distinct().count() == 1);
+    assertThat(Http.get(fourth.base() + "/v1/services?name=late").json().getJsonArray("services")).hasSize(100);
+    assertThat(Http.get(fourth.base() + "/v1/services/orders-1").status()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        Http.get(fourth.base() + "/v1/nodes").json().getJsonArray("nodes").size() == 4);
+  }
+
+  private static JsonObject instance(String name, int port) {
+    return new JsonObject().put("name", name).put("address", "127.0.0.1").put("port", port);
+  }
+
+  private static long maxRevision(List<JsonObject> events) {
+    synchronized (events) {
+      return events.stream().mapToLong(e -> e.getLong("revision")).max().orElse(0);
+    }
+  }
+}
