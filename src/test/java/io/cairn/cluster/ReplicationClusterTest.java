@@ -102,14 +102,13 @@ class ReplicationClusterTest {
           .toCompletionStage().toCompletableFuture(), 10);
       assertThat(created.getInteger("status")).isEqualTo(201);
     }
-    JsonObject found = await(proxy.discover(new JsonObject().put("name", "billing"))
-        .toCompletionStage().toCompletableFuture(), 10);
-    assertThat(found.getJsonArray("services")).hasSize(20);
+    // Calls are spread over the nodes, and each answers from its own replica: a node may be a moment behind.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        await(proxy.discover(new JsonObject().put("name", "billing")).toCompletionStage().toCompletableFuture(), 10)
+            .getJsonArray("services").size() == 20);
     assertThat(await(proxy.drain("billing-3").toCompletionStage().toCompletableFuture(), 10).getBoolean("draining")).isTrue();
-    Http.Response viaRest = Http.get(nodes.get(2).base() + "/v1/services?name=billing");
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Http.get(nodes.get(2).base() + "/v1/services?name=billing").json().getJsonArray("services").size() == 19);
-    assertThat(viaRest.status()).isEqualTo(200);
 
     Throwable refused = catchThrowable(() -> await(proxy.register(instance("billing", 70000))
         .toCompletionStage().toCompletableFuture(), 10));
