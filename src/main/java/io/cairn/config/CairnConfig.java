@@ -197,6 +197,10 @@ public final class CairnConfig {
     return integer("replication", "snapshotEvery");
   }
 
+  public long snapshotMinIntervalMillis() {
+    return duration("replication", "snapshotMinInterval");
+  }
+
   public int eventHistory() {
     return integer("replication", "eventHistory");
   }

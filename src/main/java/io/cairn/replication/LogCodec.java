@@ -23,12 +23,39 @@ public final class LogCodec {
   private LogCodec() {
   }
 
+  /**
+   * A log item: a small header (request id, origin node) ahead of the command's JSON, so that the node that
+   * appended a command recognises it on the way back without parsing the JSON again.
+   */
   public static byte[] encode(Command command) {
-    return ModelJson.toJson(command).toBuffer().getBytes();
+    byte[] origin = command.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Buffer json = ModelJson.toJson(command).toBuffer();
+    Buffer item = Buffer.buffer(10 + origin.length + json.length())
+        .appendLong(command.requestId())
+        .appendUnsignedShort(origin.length)
+        .appendBytes(origin)
+        .appendBuffer(json);
+    return item.getBytes();
   }
 
   public static Command decode(byte[] bytes) {
-    return ModelJson.commandFromJson(new JsonObject(Buffer.buffer(bytes)));
+    int jsonStart = 10 + (((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff));
+    return ModelJson.commandFromJson(new JsonObject(Buffer.buffer(bytes).slice(jsonStart, bytes.length)));
+  }
+
+  /** The request id in an item's header. */
+  public static long requestId(byte[] bytes) {
+    long id = 0;
+    for (int i = 0; i < 8; i++) {
+      id = (id << 8) | (bytes[i] & 0xff);
+    }
+    return id;
+  }
+
+  /** True when the item's header names {@code origin} (given as UTF-8 bytes) as the appending node. */
+  public static boolean isFrom(byte[] bytes, byte[] origin) {
+    int length = ((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff);
+    return length == origin.length && java.util.Arrays.equals(bytes, 10, 10 + length, origin, 0, length);
   }
 
   public static byte[] encode(Snapshot s) {

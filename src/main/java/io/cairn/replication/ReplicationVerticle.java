@@ -60,6 +60,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private static final int READ_MAX = 1000;
 
   private final NodeContext node;
+  private final byte[] nodeIdBytes;
   private HazelcastInstance hz;
   private Ringbuffer<byte[]> ring;
   private IMap<String, byte[]> snapshots;
@@ -85,10 +86,12 @@ public class ReplicationVerticle extends AbstractVerticle {
   private long lastPublishedRevision;
   private boolean cursorWriteScheduled;
   private long lastSnapshotRevision;
+  private long lastSnapshotAt;
   private boolean snapshotInFlight;
 
   public ReplicationVerticle(NodeContext node) {
     this.node = node;
+    this.nodeIdBytes = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Override
@@ -262,7 +265,9 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   private void applyOne(long sequence, byte[] bytes) {
     long revision = sequence + 1;
-    Command cmd = LogCodec.decode(bytes);
+    // Our own commands come back as bytes we just wrote: take the object we still hold instead of parsing them.
+    Waiter own = LogCodec.isFrom(bytes, nodeIdBytes) ? waiting.remove(LogCodec.requestId(bytes)) : null;
+    Command cmd = own != null ? own.command() : LogCodec.decode(bytes);
     boolean wasLeader = node.isLeader();
     Outcome outcome = Apply.apply(node.replica(), cmd, revision);
     node.commandsApplied.increment();
@@ -277,11 +282,8 @@ public class ReplicationVerticle extends AbstractVerticle {
         publish(e);
       }
     }
-    if (node.nodeId().equals(cmd.origin())) {
-      Waiter w = waiting.remove(cmd.requestId());
-      if (w != null) {
-        w.complete(outcome);
-      }
+    if (own != null) {
+      own.complete(outcome);
     }
   }
 
@@ -293,14 +295,12 @@ public class ReplicationVerticle extends AbstractVerticle {
         state.setAsync(PUBLISHED_CURSOR, lastPublishedRevision);
       });
     }
-    if (node.isLeader() && node.replica().revision() - lastSnapshotRevision >= snapshotEvery()) {
+    long now = System.currentTimeMillis();
+    if (node.isLeader() && node.replica().revision() - lastSnapshotRevision >= node.config().snapshotEvery()
+        && now - lastSnapshotAt >= node.config().snapshotMinIntervalMillis()) {
+      lastSnapshotAt = now;
       writeSnapshot();
     }
-  }
-
-  private long snapshotEvery() {
-    // Never let the ring overwrite what the latest snapshot needs.
-    return Math.max(1, Math.min(node.config().snapshotEvery(), node.config().logCapacity() / 2));
   }
 
   // ---------------------------------------------------------------- events
@@ -380,7 +380,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     for (int i = 0; i < commands.size(); i++) {
       int index = i;
       Command cmd = commands.get(i).withRequestId(++lastRequestId);
-      waiting.put(cmd.requestId(), new Waiter(deadline, outcome -> {
+      waiting.put(cmd.requestId(), new Waiter(cmd, deadline, outcome -> {
         outcomes[index] = outcome;
         if (--remaining[0] == 0 && !failed[0]) {
           msg.reply(new Append.Reply(List.of(outcomes)));
@@ -440,7 +440,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private record Queued(long requestId, byte[] bytes) {
   }
 
-  private record Waiter(long deadline, java.util.function.Consumer<Outcome> onApplied, Failure onFailure) {
+  private record Waiter(Command command, long deadline, java.util.function.Consumer<Outcome> onApplied, Failure onFailure) {
     void complete(Outcome outcome) {
       onApplied.accept(outcome);
     }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Cairn benchmarks (not tests). Starts a fresh node for each phase on 127.0.0.1 and measures it with wrk
+# (one thread, 32 connections, 10 s after a warm-up), printing p50/p99 and throughput:
+#   1. registrations/s of distinct instances (PUT /v1/services/{id})
+#   2. discovery queries/s for one service name among 10,000 instances (1,000 names x 10)
+#   3. heap used per 10,000 instances (live bytes after a full GC, before and after registering them)
+# Usage: ./run.sh bench [--duration 10s] [--connections 32]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=10s
+CONNECTIONS=32
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package) ..."
+  (apt-get install -y -qq wrk >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+fi
+
+JAR=target/cairn.jar
+WORK=$(mktemp -d /tmp/cairn-bench.XXXXXX)
+HTTP_PORT=${CAIRN_BENCH_HTTP_PORT:-18480}
+HZ_PORT=${CAIRN_BENCH_HZ_PORT:-15861}
+BASE="http://127.0.0.1:$HTTP_PORT"
+NODE_PID=""
+
+stop_node() {
+  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+    kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
+  fi
+  NODE_PID=""
+}
+trap 'stop_node; rm -rf "$WORK"' EXIT
+
+start_node() { # name
+  java -Xms1g -Xmx2g -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+    --node.id=bench --node.dataDir="$WORK/data-$1" --http.host=127.0.0.1 --http.port="$HTTP_PORT" \
+    --cluster.name="cairn-bench-$1-$$" --cluster.port="$HZ_PORT" --cluster.portAutoIncrement=false \
+    --cluster.join="127.0.0.1:$HZ_PORT" >"$WORK/node-$1.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 240); do
+    curl -fs "$BASE/health" >/dev/null 2>&1 && return 0
+    kill -0 "$NODE_PID" 2>/dev/null || { cat "$WORK/node-$1.log" >&2; exit 1; }
+    sleep 0.25
+  done
+  echo "node did not become ready" >&2; exit 1
+}
+
+# Bytes of live objects on the node's heap (jmap forces a full GC and counts what survives).
+heap_after_gc() {
+  jmap -histo:live "$NODE_PID" | awk '/^Total/ {print $3}'
+}
+
+# wrk output -> "rps p50 p99 errors"
+summarize() {
+  python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(label):
+    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if not m: return float("nan")
+    v = float(m.group(1)); unit = m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+errs = re.search(r"Socket errors:.*", text)
+print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {bad.group(1) if bad else 0}" + (f" [{errs.group(0)}]" if errs else ""))
+PY
+}
+
+echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length)"
+echo
+
+# ---- 1. registrations ----
+start_node reg
+CAIRN_BENCH_PREFIX=warm wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s bench/register.lua "$BASE" >/dev/null
+CAIRN_BENCH_PREFIX=reg wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/register.lua "$BASE" >"$WORK/reg.txt"
+read -r REG_RPS REG_P50 REG_P99 REG_BAD REST < <(summarize "$WORK/reg.txt")
+REG_BATCH=$(curl -fs "$BASE/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["log"]["averageBatch"])')
+stop_node
+
+# ---- 2. discovery, 3. heap ----
+start_node disc
+HEAP_EMPTY=$(heap_after_gc)
+python3 - "$BASE" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+for chunk in range(10):
+    items = []
+    for i in range(chunk * 1000, chunk * 1000 + 1000):
+        name = "svc-%d" % (i // 10)
+        items.append({"id": "%s-%d" % (name, i % 10), "name": name, "address": "10.1.%d.%d" % (i // 250 % 250, i % 250),
+                      "port": 8000 + i % 10, "version": "2.%d.0" % (i % 4), "tags": ["http", "bench"],
+                      "metadata": {"team": "perf", "build": str(i)}, "region": "eu", "zone": "eu-%d" % (i % 3)})
+    req = urllib.request.Request(base + "/v1/services:bulk", data=json.dumps(items).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    results = json.load(urllib.request.urlopen(req))["results"]
+    bad = [r for r in results if r["status"] >= 300]
+    if bad:
+        sys.exit("bulk registration failed: %s" % bad[:3])
+PY
+HEAP_10K=$(heap_after_gc)
+COUNT=$(curl -fs "$BASE/v1/services?name=svc-42" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+[ "$COUNT" = 10 ] || { echo "expected 10 instances of svc-42, got $COUNT" >&2; exit 1; }
+wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "$BASE/v1/services?name=svc-42" >/dev/null
+wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE/v1/services?name=svc-42" >"$WORK/disc.txt"
+read -r DISC_RPS DISC_P50 DISC_P99 DISC_BAD REST < <(summarize "$WORK/disc.txt")
+stop_node
+
+HEAP_MB=$(python3 -c "print(round(($HEAP_10K - $HEAP_EMPTY) / 1048576, 1))")
+printf '| measure | result | p50 | p99 | non-2xx | target |\n|---|---|---|---|---|---|\n'
+printf '| registrations/s (distinct instances) | %s | %s ms | %s ms | %s | >= 25,000/s, p99 < 10 ms |\n' "$REG_RPS" "$REG_P50" "$REG_P99" "$REG_BAD"
+printf '| discovery/s (1 name of 10,000 instances) | %s | %s ms | %s ms | %s | >= 50,000/s, p99 < 10 ms |\n' "$DISC_RPS" "$DISC_P50" "$DISC_P99" "$DISC_BAD"
+printf '| heap per 10,000 instances | %s MB | | | | <= 30 MB |\n' "$HEAP_MB"
+echo
+echo "average commands per append call during the registration run: $REG_BATCH"
