@@ -39,7 +39,7 @@ stop_node() {
 trap 'stop_node; rm -rf "$WORK"' EXIT
 
 start_node() { # name
-  java -Xms1g -Xmx2g -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+  java ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC} -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
     --node.id=bench --node.dataDir="$WORK/data-$1" --http.host=127.0.0.1 --http.port="$HTTP_PORT" \
     --cluster.name="cairn-bench-$1-$$" --cluster.port="$HZ_PORT" --cluster.portAutoIncrement=false \
     --cluster.join="127.0.0.1:$HZ_PORT" >"$WORK/node-$1.log" 2>&1 &
@@ -75,7 +75,7 @@ PY
 }
 
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length)"
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length); node JVM: ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}"
 echo
 
 # ---- 1. registrations ----

@@ -8,6 +8,7 @@ import io.cairn.gateway.QueryCache;
 import io.cairn.health.HealthCheckVerticle;
 import io.cairn.membership.MembershipVerticle;
 import io.cairn.replication.Append;
+import io.cairn.replication.EventPublisherVerticle;
 import io.cairn.replication.LocalCodec;
 import io.cairn.replication.ReplicationVerticle;
 import io.vertx.core.AbstractVerticle;
@@ -93,6 +94,7 @@ public class CairnNode extends AbstractVerticle {
     try {
       bus.registerDefaultCodec(Append.Request.class, new LocalCodec<>(Append.Request.class));
       bus.registerDefaultCodec(Append.Reply.class, new LocalCodec<>(Append.Reply.class));
+      bus.registerDefaultCodec(EventPublisherVerticle.Batch.class, new LocalCodec<>(EventPublisherVerticle.Batch.class));
     } catch (IllegalStateException alreadyRegistered) {
       // A second node in the same Vert.x instance (tests) shares the codecs.
     }

@@ -13,7 +13,11 @@ public final class Append {
   private Append() {
   }
 
-  public record Request(List<Command> commands) {
+  /** Commands to append, with their JSON already encoded on the submitting thread. */
+  public record Request(List<Command> commands, List<byte[]> bodies) {
+    public Request(List<Command> commands) {
+      this(commands, commands.stream().map(LogCodec::body).toList());
+    }
   }
 
   public record Reply(List<Outcome> outcomes) {

@@ -28,14 +28,25 @@ public final class LogCodec {
    * appended a command recognises it on the way back without parsing the JSON again.
    */
   public static byte[] encode(Command command) {
-    byte[] origin = command.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    Buffer json = ModelJson.toJson(command).toBuffer();
-    Buffer item = Buffer.buffer(10 + origin.length + json.length())
-        .appendLong(command.requestId())
-        .appendUnsignedShort(origin.length)
-        .appendBytes(origin)
-        .appendBuffer(json);
-    return item.getBytes();
+    return item(command.requestId(), command.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8), body(command));
+  }
+
+  /** The JSON part of an item; encoded by whoever submits the command, so that the applying loop need not. */
+  public static byte[] body(Command command) {
+    return ModelJson.toJson(command).toBuffer().getBytes();
+  }
+
+  /** An item from its header fields and its JSON body. */
+  public static byte[] item(long requestId, byte[] origin, byte[] body) {
+    byte[] item = new byte[10 + origin.length + body.length];
+    for (int i = 0; i < 8; i++) {
+      item[i] = (byte) (requestId >>> (56 - 8 * i));
+    }
+    item[8] = (byte) (origin.length >>> 8);
+    item[9] = (byte) origin.length;
+    System.arraycopy(origin, 0, item, 10, origin.length);
+    System.arraycopy(body, 0, item, 10 + origin.length, body.length);
+    return item;
   }
 
   public static Command decode(byte[] bytes) {

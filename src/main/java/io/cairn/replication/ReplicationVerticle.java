@@ -83,6 +83,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean leaderPublishing;
   private boolean fillingGap;
   private final List<Event> heldDuringGapFill = new ArrayList<>();
+  private final List<Event> outgoing = new ArrayList<>();
   private long lastPublishedRevision;
   private boolean cursorWriteScheduled;
   private long lastSnapshotRevision;
@@ -100,6 +101,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(hz.getCluster().getLocalMember().getUuid().toString());
     vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, this::onAppend);
+    vertx.deployVerticle(new EventPublisherVerticle());
     vertx.setPeriodic(1000, id -> expireWaiters());
     vertx.<Void>executeBlocking(() -> {
       // Dynamic configuration reaches every member, including plain Vert.x members that may own the log.
@@ -258,6 +260,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       applyOne(rs.getSequence(i), rs.get(i));
     }
     nextSequence = rs.getNextSequenceToReadFrom();
+    flushOutgoing();
     afterBatch();
     checkReady();
     readNext();
@@ -322,6 +325,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         send(e);
       }
       heldDuringGapFill.clear();
+      flushOutgoing();
     });
   }
 
@@ -334,10 +338,18 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void send(Event e) {
-    vertx.eventBus().publish(Addresses.EVENTS, ModelJson.toJson(e),
-        new DeliveryOptions().addHeader("revision", Long.toString(e.revision())));
+    outgoing.add(e);
     lastPublishedRevision = e.revision();
     node.eventsPublished.increment();
+  }
+
+  /** Hands the events decided so far to the publisher, in one message, in order. */
+  private void flushOutgoing() {
+    if (!outgoing.isEmpty()) {
+      vertx.eventBus().send(EventPublisherVerticle.ADDRESS, new EventPublisherVerticle.Batch(List.copyOf(outgoing)),
+          new DeliveryOptions().setLocalOnly(true));
+      outgoing.clear();
+    }
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -373,6 +385,7 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   private void onAppend(Message<Append.Request> msg) {
     List<Command> commands = msg.body().commands();
+    List<byte[]> bodies = msg.body().bodies();
     Outcome[] outcomes = new Outcome[commands.size()];
     int[] remaining = {commands.size()};
     long deadline = System.currentTimeMillis() + node.config().writeTimeoutMillis();
@@ -391,7 +404,7 @@ public class ReplicationVerticle extends AbstractVerticle {
           msg.fail(code, message);
         }
       }));
-      queue.add(new Queued(cmd.requestId(), LogCodec.encode(cmd)));
+      queue.add(new Queued(cmd.requestId(), LogCodec.item(cmd.requestId(), nodeIdBytes, bodies.get(i))));
     }
     node.commandsAppended.add(commands.size());
     flush();
