@@ -130,7 +130,12 @@ public class MembershipVerticle extends AbstractVerticle {
         if (n.alive() && !liveMembers.contains(n.memberId()) && failuresPending.add(n.memberId())) {
           log.warn("Node {} ({}) left the cluster without saying so; marking it failed", n.id(), n.clusterAddress());
           append(Command.node(Command.Type.NODE_FAILED, node.nodeId(), 0, System.currentTimeMillis(),
-              node.replica().term(), n)).onComplete(ar -> failuresPending.remove(n.memberId()));
+              node.replica().term(), n)).onComplete(ar -> {
+                failuresPending.remove(n.memberId());
+                if (ar.succeeded() && ar.result().status() == Outcome.Status.UPDATED) {
+                  hz.getMap(ClusterSetup.NODES).removeAsync(n.id());
+                }
+              });
         }
       }
     }
