@@ -193,6 +193,10 @@ public final class CairnConfig {
     return Math.min(1000, Math.max(1, integer("replication", "batchMax")));
   }
 
+  public int appendsInFlight() {
+    return Math.max(1, integer("replication", "appendsInFlight"));
+  }
+
   public long snapshotEvery() {
     return integer("replication", "snapshotEvery");
   }

@@ -44,11 +44,7 @@ public final class QueryCache {
     misses.increment();
     long validAt = replica.revisionFor(query);
     List<ServiceEntry> result = replica.query(query);
-    JsonArray array = new JsonArray(new java.util.ArrayList<>(result.size()));
-    for (ServiceEntry e : result) {
-      array.add(ModelJson.toJson(e));
-    }
-    Answer answer = new Answer(array.toBuffer(), result.size());
+    Answer answer = new Answer(Buffer.buffer(ModelJson.bytes(result)), result.size());
     if (rawQuery != null && maxEntries > 0) {
       if (answers.size() >= maxEntries) {
         // Crude but bounded: a registry with that many distinct live queries rebuilds its cache from scratch.

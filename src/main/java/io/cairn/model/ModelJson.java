@@ -1,7 +1,14 @@
 package io.cairn.model;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,74 +18,212 @@ import java.util.TreeMap;
 
 /**
  * JSON in and out for the model. One spelling serves the API, the log and snapshots: durations as strings
- * ({@code 10s}), times as epoch milliseconds. Reading trusts its input (it was written by {@link #toJson});
- * untrusted client input goes through {@link Registrations}.
+ * ({@code 10s}), times as epoch milliseconds. Writing streams with Jackson (the write paths are hot: every
+ * registration is encoded for the log and for the answer); {@code toJson} parses those bytes for callers that
+ * want a JsonObject. Reading trusts its input (this class wrote it); untrusted client input goes through
+ * {@link Registrations}.
  */
 public final class ModelJson {
   private ModelJson() {
   }
 
-  public static JsonObject toJson(ServiceEntry e) {
-    JsonObject json = new JsonObject()
-        .put("id", e.id())
-        .put("name", e.name());
-    if (e.version() != null) {
-      json.put("version", e.version());
-    }
-    json.put("address", e.address())
-        .put("port", e.port())
-        .put("tags", new JsonArray(new ArrayList<>(e.tags())))
-        .put("metadata", new JsonObject(new java.util.LinkedHashMap<>(e.metadata())));
-    if (e.region() != null) {
-      json.put("region", e.region());
-    }
-    if (e.zone() != null) {
-      json.put("zone", e.zone());
-    }
-    json.put("weight", e.weight());
-    if (e.node() != null) {
-      json.put("node", e.node());
-    }
-    if (e.check() != null) {
-      json.put("check", toJson(e.check()));
-    }
-    if (e.ttlMillis() > 0) {
-      json.put("ttl", Durations.format(e.ttlMillis()));
-    }
-    json.put("health", e.health().json())
-        .put("enabled", e.enabled())
-        .put("draining", e.draining())
-        .put("registeredAt", e.registeredAt());
-    if (e.lastCheck() > 0) {
-      json.put("lastCheck", e.lastCheck());
-    }
-    if (e.lastHeartbeat() > 0) {
-      json.put("lastHeartbeat", e.lastHeartbeat());
-    }
-    json.put("healthSince", e.healthSince());
-    json.put("revision", e.revision());
-    return json;
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  /** Writes one JSON value with a streaming generator: no intermediate maps on the hot paths. */
+  @FunctionalInterface
+  public interface Writer {
+    void write(JsonGenerator g) throws IOException;
   }
 
-  public static JsonObject toJson(Check c) {
-    JsonObject json = new JsonObject().put("type", c.type());
+  public static byte[] bytes(Writer writer) {
+    ByteArrayBuilder out = new ByteArrayBuilder(512);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      writer.write(g);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  public static byte[] bytes(ServiceEntry e) {
+    return bytes(g -> write(g, e));
+  }
+
+  /** A JSON array of instances. */
+  public static byte[] bytes(List<ServiceEntry> entries) {
+    return bytes(g -> {
+      g.writeStartArray();
+      for (ServiceEntry e : entries) {
+        write(g, e);
+      }
+      g.writeEndArray();
+    });
+  }
+
+  public static byte[] bytes(Command c) {
+    return bytes(g -> write(g, c));
+  }
+
+  public static JsonObject toJson(ServiceEntry e) {
+    return parse(bytes(e));
+  }
+
+  public static JsonObject toJson(NodeInfo n) {
+    return parse(bytes(g -> write(g, n)));
+  }
+
+  public static JsonObject toJson(Command c) {
+    return parse(bytes(c));
+  }
+
+  public static JsonObject toJson(Event e) {
+    return parse(bytes(g -> write(g, e)));
+  }
+
+  private static JsonObject parse(byte[] bytes) {
+    return new JsonObject(Buffer.buffer(bytes));
+  }
+
+  public static void write(JsonGenerator g, ServiceEntry e) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", e.id());
+    g.writeStringField("name", e.name());
+    if (e.version() != null) {
+      g.writeStringField("version", e.version());
+    }
+    g.writeStringField("address", e.address());
+    g.writeNumberField("port", e.port());
+    g.writeArrayFieldStart("tags");
+    for (String tag : e.tags()) {
+      g.writeString(tag);
+    }
+    g.writeEndArray();
+    g.writeObjectFieldStart("metadata");
+    for (var m : e.metadata().entrySet()) {
+      g.writeStringField(m.getKey(), m.getValue());
+    }
+    g.writeEndObject();
+    if (e.region() != null) {
+      g.writeStringField("region", e.region());
+    }
+    if (e.zone() != null) {
+      g.writeStringField("zone", e.zone());
+    }
+    g.writeNumberField("weight", e.weight());
+    if (e.node() != null) {
+      g.writeStringField("node", e.node());
+    }
+    if (e.check() != null) {
+      g.writeFieldName("check");
+      write(g, e.check());
+    }
+    if (e.ttlMillis() > 0) {
+      g.writeStringField("ttl", Durations.format(e.ttlMillis()));
+    }
+    g.writeStringField("health", e.health().json());
+    g.writeBooleanField("enabled", e.enabled());
+    g.writeBooleanField("draining", e.draining());
+    g.writeNumberField("registeredAt", e.registeredAt());
+    if (e.lastCheck() > 0) {
+      g.writeNumberField("lastCheck", e.lastCheck());
+    }
+    if (e.lastHeartbeat() > 0) {
+      g.writeNumberField("lastHeartbeat", e.lastHeartbeat());
+    }
+    g.writeNumberField("healthSince", e.healthSince());
+    g.writeNumberField("revision", e.revision());
+    g.writeEndObject();
+  }
+
+  public static void write(JsonGenerator g, Check c) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("type", c.type());
     if (c.path() != null) {
-      json.put("path", c.path());
+      g.writeStringField("path", c.path());
     }
     if (c.url() != null) {
-      json.put("url", c.url());
+      g.writeStringField("url", c.url());
     }
     if (!c.isTtl()) {
-      json.put("interval", Durations.format(c.intervalMillis()))
-          .put("timeout", Durations.format(c.timeoutMillis()))
-          .put("failuresBeforeUnhealthy", c.failuresBeforeUnhealthy())
-          .put("successesBeforeHealthy", c.successesBeforeHealthy())
-          .put("gracePeriod", Durations.format(c.gracePeriodMillis()));
+      g.writeStringField("interval", Durations.format(c.intervalMillis()));
+      g.writeStringField("timeout", Durations.format(c.timeoutMillis()));
+      g.writeNumberField("failuresBeforeUnhealthy", c.failuresBeforeUnhealthy());
+      g.writeNumberField("successesBeforeHealthy", c.successesBeforeHealthy());
+      g.writeStringField("gracePeriod", Durations.format(c.gracePeriodMillis()));
     }
     if (c.deregisterAfterMillis() > 0) {
-      json.put("deregisterAfter", Durations.format(c.deregisterAfterMillis()));
+      g.writeStringField("deregisterAfter", Durations.format(c.deregisterAfterMillis()));
     }
-    return json;
+    g.writeEndObject();
+  }
+
+  public static void write(JsonGenerator g, NodeInfo n) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", n.id());
+    g.writeStringField("memberId", n.memberId());
+    g.writeStringField("host", n.host());
+    g.writeNumberField("httpPort", n.httpPort());
+    g.writeStringField("clusterAddress", n.clusterAddress());
+    g.writeStringField("version", n.version());
+    g.writeStringField("status", n.status().json());
+    g.writeNumberField("joinedAt", n.joinedAt());
+    g.writeNumberField("since", n.since());
+    g.writeEndObject();
+  }
+
+  public static void write(JsonGenerator g, Command c) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("type", c.type().name());
+    g.writeStringField("origin", c.origin());
+    g.writeNumberField("requestId", c.requestId());
+    g.writeNumberField("timestamp", c.timestamp());
+    if (c.term() != 0) {
+      g.writeNumberField("term", c.term());
+    }
+    if (c.service() != null) {
+      g.writeFieldName("service");
+      write(g, c.service());
+    }
+    if (c.id() != null) {
+      g.writeStringField("id", c.id());
+    }
+    if (c.cas() != Command.NO_CAS) {
+      g.writeNumberField("cas", c.cas());
+    }
+    if (c.create()) {
+      g.writeBooleanField("create", true);
+    }
+    if (c.health() != null) {
+      g.writeStringField("health", c.health().json());
+    }
+    if (c.reason() != null) {
+      g.writeStringField("reason", c.reason());
+    }
+    if (c.node() != null) {
+      g.writeFieldName("node");
+      write(g, c.node());
+    }
+    g.writeEndObject();
+  }
+
+  public static void write(JsonGenerator g, Event e) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("type", e.type().json());
+    g.writeNumberField("revision", e.revision());
+    g.writeNumberField("timestamp", e.timestamp());
+    if (e.service() != null) {
+      g.writeFieldName("service");
+      write(g, e.service());
+    }
+    if (e.node() != null) {
+      g.writeFieldName("node");
+      write(g, e.node());
+    }
+    if (e.leader() != null) {
+      g.writeStringField("leader", e.leader());
+      g.writeNumberField("term", e.term());
+    }
+    g.writeEndObject();
   }
 
   public static ServiceEntry entryFromJson(JsonObject j) {
@@ -120,19 +265,6 @@ public final class ModelJson {
         j.containsKey("deregisterAfter") ? Durations.parse(j.getString("deregisterAfter")) : 0);
   }
 
-  public static JsonObject toJson(NodeInfo n) {
-    return new JsonObject()
-        .put("id", n.id())
-        .put("memberId", n.memberId())
-        .put("host", n.host())
-        .put("httpPort", n.httpPort())
-        .put("clusterAddress", n.clusterAddress())
-        .put("version", n.version())
-        .put("status", n.status().json())
-        .put("joinedAt", n.joinedAt())
-        .put("since", n.since());
-  }
-
   public static NodeInfo nodeFromJson(JsonObject j) {
     return new NodeInfo(
         j.getString("id"),
@@ -144,39 +276,6 @@ public final class ModelJson {
         NodeInfo.Status.valueOf(j.getString("status", "alive").toUpperCase(java.util.Locale.ROOT)),
         j.getLong("joinedAt", 0L),
         j.getLong("since", 0L));
-  }
-
-  public static JsonObject toJson(Command c) {
-    JsonObject json = new JsonObject()
-        .put("type", c.type().name())
-        .put("origin", c.origin())
-        .put("requestId", c.requestId())
-        .put("timestamp", c.timestamp());
-    if (c.term() != 0) {
-      json.put("term", c.term());
-    }
-    if (c.service() != null) {
-      json.put("service", toJson(c.service()));
-    }
-    if (c.id() != null) {
-      json.put("id", c.id());
-    }
-    if (c.cas() != Command.NO_CAS) {
-      json.put("cas", c.cas());
-    }
-    if (c.create()) {
-      json.put("create", true);
-    }
-    if (c.health() != null) {
-      json.put("health", c.health().json());
-    }
-    if (c.reason() != null) {
-      json.put("reason", c.reason());
-    }
-    if (c.node() != null) {
-      json.put("node", toJson(c.node()));
-    }
-    return json;
   }
 
   public static Command commandFromJson(JsonObject j) {
@@ -195,23 +294,6 @@ public final class ModelJson {
         Health.parse(j.getString("health")),
         j.getString("reason"),
         node == null ? null : nodeFromJson(node));
-  }
-
-  public static JsonObject toJson(Event e) {
-    JsonObject json = new JsonObject()
-        .put("type", e.type().json())
-        .put("revision", e.revision())
-        .put("timestamp", e.timestamp());
-    if (e.service() != null) {
-      json.put("service", toJson(e.service()));
-    }
-    if (e.node() != null) {
-      json.put("node", toJson(e.node()));
-    }
-    if (e.leader() != null) {
-      json.put("leader", e.leader()).put("term", e.term());
-    }
-    return json;
   }
 
   static List<String> stringList(JsonArray array) {

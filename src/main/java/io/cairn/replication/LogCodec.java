@@ -33,7 +33,7 @@ public final class LogCodec {
 
   /** The JSON part of an item; encoded by whoever submits the command, so that the applying loop need not. */
   public static byte[] body(Command command) {
-    return ModelJson.toJson(command).toBuffer().getBytes();
+    return ModelJson.bytes(command);
   }
 
   /** An item from its header fields and its JSON body. */
@@ -70,23 +70,26 @@ public final class LogCodec {
   }
 
   public static byte[] encode(Snapshot s) {
-    JsonArray services = new JsonArray(new ArrayList<>(s.services().size()));
-    for (ServiceEntry e : s.services()) {
-      services.add(ModelJson.toJson(e));
-    }
-    JsonArray nodes = new JsonArray();
-    for (NodeInfo n : s.nodes()) {
-      nodes.add(ModelJson.toJson(n));
-    }
-    JsonObject json = new JsonObject()
-        .put("revision", s.revision())
-        .put("term", s.term())
-        .put("leader", s.leader())
-        .put("services", services)
-        .put("nodes", nodes);
+    byte[] json = ModelJson.bytes(g -> {
+      g.writeStartObject();
+      g.writeNumberField("revision", s.revision());
+      g.writeNumberField("term", s.term());
+      g.writeStringField("leader", s.leader());
+      g.writeArrayFieldStart("services");
+      for (ServiceEntry e : s.services()) {
+        ModelJson.write(g, e);
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("nodes");
+      for (NodeInfo n : s.nodes()) {
+        ModelJson.write(g, n);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    });
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(json.toBuffer().getBytes());
+      gzip.write(json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -41,8 +41,9 @@ import java.util.concurrent.CompletionStage;
  * Owns the replicated log and this node's replica.
  *
  * <p>Writes: commands arrive on {@link Addresses#APPEND}, are queued, and go to the Hazelcast ring buffer in
- * batches (one {@code addAllAsync} carries every command that arrived while the previous call was in flight), so
- * throughput is not one round trip per write. A caller is answered when this node's replica has applied its
+ * batches: while {@code replication.appendsInFlight} calls are under way, new commands wait, and the next
+ * {@code addAllAsync} carries all of them, so throughput is not one round trip per write. Commands of one batch
+ * keep their order; separate batches may interleave, which no client can tell apart from concurrent requests. A caller is answered when this node's replica has applied its
  * command, with the outcome {@link Apply} decided, so a client reads its own writes on the node it wrote to.
  *
  * <p>Reads: one long-poll {@code readManyAsync} at a time tails the log and applies every command in order, on
@@ -75,7 +76,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private MessageConsumer<Object> snapshotConsumer;
 
   private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-  private boolean appendInFlight;
+  private int appendsInFlight;
   private long lastRequestId;
   private final Map<Long, Waiter> waiting = new HashMap<>();
 
@@ -411,7 +412,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void flush() {
-    if (appendInFlight || queue.isEmpty() || stopped) {
+    if (appendsInFlight >= node.config().appendsInFlight() || queue.isEmpty() || stopped) {
       return;
     }
     int n = Math.min(queue.size(), Math.min(node.config().batchMax(), node.config().logCapacity()));
@@ -422,10 +423,10 @@ public class ReplicationVerticle extends AbstractVerticle {
       items.add(q.bytes);
       requestIds[i] = q.requestId;
     }
-    appendInFlight = true;
+    appendsInFlight++;
     node.appendCalls.increment();
     ring.addAllAsync(items, OverflowPolicy.OVERWRITE).whenComplete((seq, err) -> context.runOnContext(v -> {
-      appendInFlight = false;
+      appendsInFlight--;
       if (err != null) {
         log.warn("Appending {} commands to the log failed: {}", n, err.toString());
         for (long id : requestIds) {

@@ -67,7 +67,7 @@ public final class RestApi {
       Queries.onlyParams(rc.queryParams());
       ops.requireReady();
       ServiceEntry e = ops.get(rc.pathParam("id"));
-      Responses.json(rc, 200, node.replica().revision(), ModelJson.toJson(e));
+      Responses.json(rc, 200, node.replica().revision(), Buffer.buffer(ModelJson.bytes(e)));
     });
     router.put("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "cas");
@@ -133,7 +133,7 @@ public final class RestApi {
       if (locationBase != null && w.status() == 201) {
         rc.response().putHeader("Location", locationBase + "/" + w.entry().id());
       }
-      Responses.json(rc, w.status(), w.revision(), ModelJson.toJson(w.entry()));
+      Responses.json(rc, w.status(), w.revision(), Buffer.buffer(ModelJson.bytes(w.entry())));
     });
   }
 
