@@ -4,6 +4,7 @@
 #   1. registrations/s of distinct instances (PUT /v1/services/{id})
 #   2. discovery queries/s for one service name among 10,000 instances (1,000 names x 10)
 #   3. heap used per 10,000 instances (live bytes after a full GC, before and after registering them)
+#   4. bulk registrations/s: one client sending POST /v1/services:bulk with 1,000 instances per request
 # Usage: ./run.sh bench [--duration 10s] [--connections 32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +85,25 @@ CAIRN_BENCH_PREFIX=warm wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s bench/register
 CAIRN_BENCH_PREFIX=reg wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/register.lua "$BASE" >"$WORK/reg.txt"
 read -r REG_RPS REG_P50 REG_P99 REG_BAD REST < <(summarize "$WORK/reg.txt")
 REG_BATCH=$(curl -fs "$BASE/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["log"]["averageBatch"])')
+# Bulk: one client, sequential requests of 1,000 instances each (20 warm-up requests, then 50 measured).
+BULK_RATE=$(python3 - "$BASE" <<'PY'
+import json, sys, time, urllib.request
+base = sys.argv[1]
+def run(prefix, requests):
+    start = time.time()
+    for r in range(requests):
+        items = [{"id": "%s-%d-%d" % (prefix, r, i), "name": "bulk-%d" % (i % 100), "address": "10.2.0.1",
+                  "port": 8000 + i, "tags": ["bulk"], "metadata": {"team": "perf"}} for i in range(1000)]
+        req = urllib.request.Request(base + "/v1/services:bulk", data=json.dumps(items).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        results = json.load(urllib.request.urlopen(req))["results"]
+        if any(x["status"] >= 300 for x in results):
+            sys.exit("bulk registration failed")
+    return requests * 1000 / (time.time() - start)
+run("bulkwarm", 20)
+print("%.0f" % run("bulk", 50))
+PY
+)
 stop_node
 
 # ---- 2. discovery, 3. heap ----
@@ -119,5 +139,6 @@ printf '| measure | result | p50 | p99 | non-2xx | target |\n|---|---|---|---|--
 printf '| registrations/s (distinct instances) | %s | %s ms | %s ms | %s | >= 25,000/s, p99 < 10 ms |\n' "$REG_RPS" "$REG_P50" "$REG_P99" "$REG_BAD"
 printf '| discovery/s (1 name of 10,000 instances) | %s | %s ms | %s ms | %s | >= 50,000/s, p99 < 10 ms |\n' "$DISC_RPS" "$DISC_P50" "$DISC_P99" "$DISC_BAD"
 printf '| heap per 10,000 instances | %s MB | | | | <= 30 MB |\n' "$HEAP_MB"
+printf '| bulk registrations/s (1 client, 1,000 per request) | %s | | | | |\n' "$BULK_RATE"
 echo
 echo "average commands per append call during the registration run: $REG_BATCH"
