@@ -54,8 +54,12 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
 
   @Override
   public JsonObject afterConfigParsed(JsonObject conf) {
-    List<String> flags = new ArrayList<>(cairnFlags);
-    config = CairnConfig.load(flags, System.getenv(), conf);
+    try {
+      config = CairnConfig.load(new ArrayList<>(cairnFlags), System.getenv(), conf);
+    } catch (RuntimeException e) {
+      System.err.println("cairn: configuration error: " + e.getMessage());
+      throw e;
+    }
     return config.toJson();
   }
 

@@ -33,6 +33,31 @@ public final class CairnConfig {
 
   private CairnConfig(JsonObject json) {
     this.json = json;
+    validate();
+  }
+
+  /** Reads every typed value once, so that a bad one stops the node at start-up with the key's name. */
+  private void validate() {
+    httpPort();
+    httpInstances();
+    maxBodyBytes();
+    clusterPort();
+    clusterPortAutoIncrement();
+    clusterBackupCount();
+    logCapacity();
+    batchMax();
+    appendsInFlight();
+    snapshotEvery();
+    snapshotMinIntervalMillis();
+    eventHistory();
+    writeTimeoutMillis();
+    ttlScanIntervalMillis();
+    heartbeatBatchMillis();
+    maxBulk();
+    queryCacheSize();
+    if (clusterJoin().isEmpty()) {
+      throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
+    }
   }
 
   /** The defaults with {@code overrides} (any subset of sections and keys) laid over them. */

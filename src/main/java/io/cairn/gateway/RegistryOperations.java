@@ -167,9 +167,9 @@ public final class RegistryOperations {
 
   private Written written(Outcome o, String id) {
     switch (o.status()) {
-      case CREATED: return new Written(201, o.entry(), o.entry().revision());
+      case CREATED: return new Written(201, o.entry(), o.revision());
       case UPDATED:
-      case UNCHANGED: return new Written(200, o.entry(), o.entry() == null ? node.replica().revision() : o.entry().revision());
+      case UNCHANGED: return new Written(200, o.entry(), o.revision());
       case NOT_FOUND: throw notFound(id);
       case EXISTS: throw new ApiException(409, "already_exists",
           "instance '" + id + "' is already registered; use PUT /v1/services/" + id + " to replace it", "id");

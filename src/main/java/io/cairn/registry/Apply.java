@@ -28,7 +28,7 @@ public final class Apply {
   public static Outcome apply(Replica state, Command cmd, long revision) {
     Outcome outcome = decide(state, cmd, revision);
     state.setRevision(revision);
-    return outcome;
+    return outcome.at(revision);
   }
 
   private static Outcome decide(Replica state, Command cmd, long revision) {

@@ -5,8 +5,11 @@ import io.cairn.model.ServiceEntry;
 
 import java.util.List;
 
-/** What applying one command did: a verdict for the caller, the instance it concerns, and the events to stream. */
-public record Outcome(Status status, ServiceEntry entry, List<Event> events) {
+/**
+ * What applying one command did: a verdict for the caller, the instance it concerns (after the change, or as it
+ * was when refused or removed), the events to stream, and the revision the command took in the log.
+ */
+public record Outcome(Status status, ServiceEntry entry, List<Event> events, long revision) {
 
   public enum Status {
     /** A new instance. */
@@ -31,10 +34,14 @@ public record Outcome(Status status, ServiceEntry entry, List<Event> events) {
   }
 
   static Outcome of(Status status, ServiceEntry entry, Event event) {
-    return new Outcome(status, entry, event == null ? List.of() : List.of(event));
+    return new Outcome(status, entry, event == null ? List.of() : List.of(event), 0);
   }
 
   static Outcome rejected(Status status, ServiceEntry entry) {
-    return new Outcome(status, entry, List.of());
+    return new Outcome(status, entry, List.of(), 0);
+  }
+
+  Outcome at(long newRevision) {
+    return new Outcome(status, entry, events, newRevision);
   }
 }

@@ -99,9 +99,11 @@ class RestApiTest {
   @Test
   void deleteDeregisters() {
     String id = unique("del");
-    Http.put(base + "/v1/services/" + id, instance("del", 80));
+    long registered = Http.put(base + "/v1/services/" + id, instance("del", 80)).json().getLong("revision");
     Http.Response r = Http.delete(base + "/v1/services/" + id);
     assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().getString("id")).isEqualTo(id);
+    assertThat(r.revisionHeader()).as("the revision that holds the deregistration").isGreaterThan(registered);
     assertThat(Http.get(base + "/v1/services/" + id).status()).isEqualTo(404);
     Http.Response again = Http.delete(base + "/v1/services/" + id);
     assertThat(again.status()).isEqualTo(404);

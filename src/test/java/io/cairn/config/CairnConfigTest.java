@@ -1,0 +1,71 @@
+package io.cairn.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CairnConfigTest {
+
+  @Test
+  void theBuiltInDefaultsAreThoseOfConfCairnYaml() {
+    CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), null);
+    assertThat(cfg.httpPort()).isEqualTo(8080);
+    assertThat(cfg.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(cfg.clusterName()).isEqualTo("cairn");
+    assertThat(cfg.clusterJoin()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703");
+    assertThat(cfg.nodeId()).endsWith("-8080");
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlagsEachOverrideTheLayerBelow(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("cairn.yaml");
+    Files.writeString(file, "http:\n  port: 9000\ncluster:\n  name: from-file\n  port: 6000\nnode:\n  id: file-node\n");
+    CairnConfig cfg = CairnConfig.load(
+        List.of("--config=" + file, "--cluster.port", "6100", "--node.id=flag-node"),
+        Map.of("CAIRN_CLUSTER_NAME", "from-env", "CAIRN_CLUSTER_PORT", "6050",
+            "CAIRN_CLUSTER_JOIN", "10.0.0.1:5701, 10.0.0.2:5701", "CAIRN_CLUSTER_PORT_AUTO_INCREMENT", "false"),
+        null);
+    assertThat(cfg.httpPort()).isEqualTo(9000);
+    assertThat(cfg.clusterName()).isEqualTo("from-env");
+    assertThat(cfg.clusterPort()).isEqualTo(6100);
+    assertThat(cfg.clusterPortAutoIncrement()).isFalse();
+    assertThat(cfg.clusterJoin()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
+    assertThat(cfg.nodeId()).isEqualTo("flag-node");
+  }
+
+  @Test
+  void vertxConfJsonIsALayerLikeTheFile() {
+    CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), new JsonObject().put("http", new JsonObject().put("port", 8181)));
+    assertThat(cfg.httpPort()).isEqualTo(8181);
+  }
+
+  @Test
+  void unknownKeysAreRefusedRatherThanIgnored() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--http.prot=1"), Map.of(), null))
+        .hasMessageContaining("http.prot");
+    assertThatThrownBy(() -> CairnConfig.of(new JsonObject().put("htp", new JsonObject())))
+        .hasMessageContaining("htp");
+  }
+
+  @Test
+  void badValuesStopTheLoadAndSayWhichKeyIsWrong() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--http.port=eighty"), Map.of(), null))
+        .hasMessageContaining("http.port");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--health.ttlScanInterval=often"), Map.of(), null))
+        .hasMessageContaining("health.ttlScanInterval");
+  }
+
+  @Test
+  void environmentNamesSplitCamelCase() {
+    assertThat(CairnConfig.envName("replication", "logCapacity")).isEqualTo("CAIRN_REPLICATION_LOG_CAPACITY");
+    assertThat(CairnConfig.envName("http", "port")).isEqualTo("CAIRN_HTTP_PORT");
+  }
+}
