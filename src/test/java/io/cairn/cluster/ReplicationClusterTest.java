@@ -157,6 +157,44 @@ class ReplicationClusterTest {
         Http.get(fourth.base() + "/v1/nodes").json().getJsonArray("nodes").size() == 4);
   }
 
+  @Test
+  @Order(4)
+  void heartbeatsSentToAnyNodeKeepATtlInstanceHealthyAndSilenceExpiresIt() throws InterruptedException {
+    String body = instance("beating", 80).put("ttl", "1s").encode();
+    assertThat(Http.put(nodes.get(1).base() + "/v1/services/beating-1", body).status()).isEqualTo(201);
+    long until = System.currentTimeMillis() + 3000;
+    int i = 0;
+    while (System.currentTimeMillis() < until) {
+      // A client heartbeating every 250 ms through whichever node it reaches; the leader (n1) hears of it.
+      assertThat(Http.put(nodes.get(2 - (i++ % 2)).base() + "/v1/services/beating-1/heartbeat", "").status()).isEqualTo(200);
+      Thread.sleep(250);
+    }
+    assertThat(Http.get(nodes.get(0).base() + "/v1/services/beating-1").json().getString("health")).isEqualTo("healthy");
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        "unhealthy".equals(Http.get(nodes.get(2).base() + "/v1/services/beating-1").json().getString("health")));
+  }
+
+  @Test
+  @Order(5)
+  void whenTheLeaderGoesTheNextOldestNodeLeadsRecordsTheFailureAndKeepsExpiringTtls() {
+    TestNodes.Node leader = nodes.get(0);
+    assertThat(Http.get(leader.base() + "/v1/status").json().getBoolean("isLeader")).isTrue();
+    long term = Http.get(leader.base() + "/v1/status").json().getLong("term");
+    cluster.stop(leader);
+    TestNodes.Node survivor = nodes.get(1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      JsonObject status = Http.get(survivor.base() + "/v1/status").json();
+      return "n2".equals(status.getString("leader")) && status.getLong("term") > term;
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(survivor.base() + "/v1/nodes").json()
+        .getJsonArray("nodes").stream().map(n -> (JsonObject) n)
+        .anyMatch(n -> n.getString("id").equals("n1") && n.getString("status").equals("failed")));
+    assertThat(Http.put(nodes.get(2).base() + "/v1/services/orphan-1", instance("orphan", 80).put("ttl", "1s").encode())
+        .status()).isEqualTo(201);
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        "unhealthy".equals(Http.get(survivor.base() + "/v1/services/orphan-1").json().getString("health")));
+  }
+
   private static JsonObject instance(String name, int port) {
     return new JsonObject().put("name", name).put("address", "127.0.0.1").put("port", port);
   }
