@@ -55,6 +55,10 @@ public final class CairnConfig {
     heartbeatBatchMillis();
     maxBulk();
     queryCacheSize();
+    if (maxBulk() < 1 || maxBulk() > 1000 || maxBulk() > logCapacity()) {
+      // A bulk request is appended in one call, and Hazelcast takes at most 1000 items per call.
+      throw new IllegalArgumentException("registry.maxBulk must be between 1 and 1000 and at most replication.logCapacity");
+    }
     if (clusterJoin().isEmpty()) {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }

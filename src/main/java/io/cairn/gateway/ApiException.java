@@ -29,6 +29,13 @@ public class ApiException extends RuntimeException {
       ValidationException v = (ValidationException) t;
       return new ApiException(400, v.code(), v.getMessage(), v.field());
     }
+    if (t instanceof io.vertx.ext.web.handler.HttpException) {
+      // Raised by the router itself, e.g. a query string that does not decode (%zz).
+      io.vertx.ext.web.handler.HttpException h = (io.vertx.ext.web.handler.HttpException) t;
+      int code = h.getStatusCode();
+      return new ApiException(code, code < 500 ? "bad_request" : "internal",
+          h.getPayload() != null ? h.getPayload() : "the request could not be read (status " + code + ")");
+    }
     if (t instanceof io.vertx.core.eventbus.ReplyException) {
       io.vertx.core.eventbus.ReplyException r = (io.vertx.core.eventbus.ReplyException) t;
       int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;

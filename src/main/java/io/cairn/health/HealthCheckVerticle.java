@@ -57,6 +57,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
     });
     vertx.setPeriodic(node.config().heartbeatBatchMillis(), id -> publishBatch());
     vertx.setPeriodic(node.config().ttlScanIntervalMillis(), id -> scan());
+    // Every node keeps what it heard (a future leader needs it); forget instances that are gone.
+    vertx.setPeriodic(10_000, id -> lastHeard.keySet().retainAll(node.replica().ttlIds()));
   }
 
   private void publishBatch() {
@@ -99,7 +101,6 @@ public class HealthCheckVerticle extends AbstractVerticle {
             "unhealthy for longer than deregisterAfter"));
       }
     }
-    lastHeard.keySet().retainAll(node.replica().ttlIds());
   }
 
   private void housekeep(Command command) {

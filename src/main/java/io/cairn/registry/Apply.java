@@ -46,9 +46,14 @@ public final class Apply {
       case DISABLE: return rotation(state, cmd, revision, false, null, Event.Type.SERVICE_DISABLED);
       case DRAIN: return rotation(state, cmd, revision, null, true, Event.Type.SERVICE_DRAINING);
       case NODE_JOINED: {
-        NodeInfo node = cmd.node().withStatus(NodeInfo.Status.ALIVE, at);
+        NodeInfo node = cmd.node();
         NodeInfo joined = new NodeInfo(node.id(), node.memberId(), node.host(), node.httpPort(),
             node.clusterAddress(), node.version(), NodeInfo.Status.ALIVE, at, at);
+        NodeInfo previous = state.node(node.id());
+        if (node.id().equals(state.leader()) && previous != null && !previous.memberId().equals(node.memberId())) {
+          // The leader restarted under the same id: its old incarnation no longer leads.
+          state.setLeader(null, state.term());
+        }
         state.putNode(joined);
         return Outcome.of(UPDATED, null, Event.node(Event.Type.NODE_JOINED, revision, at, joined));
       }

@@ -248,6 +248,11 @@ public final class Replica {
     this.revision = revision;
   }
 
+  /** Marks a revision applied without a change: for a log item this node cannot read. */
+  public void skipTo(long newRevision) {
+    this.revision = newRevision;
+  }
+
   void setLeader(String leader, long term) {
     this.leader = leader;
     this.term = term;

@@ -88,6 +88,8 @@ public final class LogCodec {
       g.writeEndObject();
     });
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // The revision first, uncompressed, so that a reader can pick the newest snapshot without inflating any.
+    out.writeBytes(Buffer.buffer(8).appendLong(s.revision()).getBytes());
     try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
       gzip.write(json);
     } catch (IOException e) {
@@ -96,9 +98,13 @@ public final class LogCodec {
     return out.toByteArray();
   }
 
+  public static long snapshotRevision(byte[] bytes) {
+    return Buffer.buffer(bytes).getLong(0);
+  }
+
   public static Snapshot decodeSnapshot(byte[] bytes) {
     byte[] raw;
-    try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+    try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes, 8, bytes.length - 8))) {
       raw = gzip.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -3,7 +3,6 @@ package io.cairn.replication;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
-import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import io.cairn.Addresses;
@@ -11,7 +10,6 @@ import io.cairn.NodeContext;
 import io.cairn.config.ClusterSetup;
 import io.cairn.model.Command;
 import io.cairn.model.Event;
-import io.cairn.model.ModelJson;
 import io.cairn.registry.Apply;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Outcome;
@@ -29,56 +27,47 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Owns the replicated log and this node's replica.
  *
- * <p>Writes: commands arrive on {@link Addresses#APPEND}, are queued, and go to the Hazelcast ring buffer in
- * batches: while {@code replication.appendsInFlight} calls are under way, new commands wait, and the next
- * {@code addAllAsync} carries all of them, so throughput is not one round trip per write. Commands of one batch
- * keep their order; separate batches may interleave, which no client can tell apart from concurrent requests. A caller is answered when this node's replica has applied its
- * command, with the outcome {@link Apply} decided, so a client reads its own writes on the node it wrote to.
+ * <p>Writes go through {@link AppendQueue}: batched appends, answered once this node's replica applied them,
+ * with the outcome {@link Apply} decided, so a client reads its own writes on the node it wrote to.
  *
  * <p>Reads: one long-poll {@code readManyAsync} at a time tails the log and applies every command in order, on
  * this verticle's event loop. A node that starts late, or falls out of the ring's retained window, loads the
- * latest snapshot and replays from there; it is not ready (and refuses registry requests) until it has caught up
- * with the log as it was when it started.
+ * newest snapshot (asking a ready peer for a fresh one when none is recent enough) and replays from there; it is
+ * not ready, and refuses registry requests, until it has caught up with the log as it was when it started.
  *
- * <p>Events: the node that is leader at a revision publishes that revision's events on {@link Addresses#EVENTS},
- * so each is published once, in order. A new leader first publishes what the previous one had not.
+ * <p>Events: once ready, the node that is leader at a revision publishes that revision's events on
+ * {@link Addresses#EVENTS}, so each is published once, in order. A new leader first publishes what the previous
+ * one had not.
  */
 public class ReplicationVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
-  private static final String LATEST = "latest";
   private static final String PUBLISHED_CURSOR = "eventsPublished";
   private static final int READ_MAX = 1000;
+  private static final int SNAPSHOT_ATTEMPTS = 5;
 
   private final NodeContext node;
   private final byte[] nodeIdBytes;
-  private HazelcastInstance hz;
   private Ringbuffer<byte[]> ring;
-  private IMap<String, byte[]> snapshots;
   private IMap<String, Long> state;
+  private SnapshotStore snapshots;
+  private AppendQueue appends;
 
   /** Sequence of the next log item to apply (the revision of item s is s + 1). */
   private long nextSequence;
   /** Ready once nextSequence reaches this (the log's tail when this node started catching up, plus one). */
   private long catchUpTarget;
   private boolean stopped;
-  private boolean resyncing;
+  private boolean tailing;
+  private Promise<Void> caughtUp;
   private MessageConsumer<Object> snapshotConsumer;
-
-  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-  private int appendsInFlight;
-  private long lastRequestId;
-  private final Map<Long, Waiter> waiting = new HashMap<>();
 
   private EventHistory history;
   private boolean leaderPublishing;
@@ -89,146 +78,138 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean cursorWriteScheduled;
   private long lastSnapshotRevision;
   private long lastSnapshotAt;
-  private boolean snapshotInFlight;
 
   public ReplicationVerticle(NodeContext node) {
     this.node = node;
-    this.nodeIdBytes = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.nodeIdBytes = node.nodeId().getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
   public void start(Promise<Void> started) {
     history = new EventHistory(node.config().eventHistory());
-    hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
+    HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(hz.getCluster().getLocalMember().getUuid().toString());
-    vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, this::onAppend);
     vertx.deployVerticle(new EventPublisherVerticle());
-    vertx.setPeriodic(1000, id -> expireWaiters());
     vertx.<Void>executeBlocking(() -> {
       // Dynamic configuration reaches every member, including plain Vert.x members that may own the log.
       hz.getConfig().addRingBufferConfig(ClusterSetup.logConfig(node.config()));
       ring = hz.getRingbuffer(ClusterSetup.LOG);
-      snapshots = hz.getMap(ClusterSetup.SNAPSHOTS);
       state = hz.getMap(ClusterSetup.STATE);
+      snapshots = new SnapshotStore(vertx, context, hz.getMap(ClusterSetup.SNAPSHOTS), node.nodeId());
       return null;
-    }).compose(v -> catchUp()).onComplete(started);
+    }).compose(v -> {
+      appends = new AppendQueue(node, context, ring, nodeIdBytes);
+      vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, appends::submit);
+      vertx.setPeriodic(1000, id -> appends.expire());
+      return catchUp();
+    }).onComplete(started);
   }
 
   @Override
   public void stop() {
     stopped = true;
-    for (Waiter w : waiting.values()) {
-      w.fail(503, "node stopping");
+    if (appends != null) {
+      appends.stop();
     }
-    waiting.clear();
   }
 
   // ---------------------------------------------------------------- catching up
 
-  /** Loads a snapshot if the log alone cannot rebuild the state, then tails until caught up. */
+  /**
+   * Loads a snapshot if the log alone cannot rebuild the state, then tails until caught up with the log as it is
+   * now. Completes when ready.
+   */
   private Future<Void> catchUp() {
     node.ready(false);
-    Promise<Void> caughtUp = Promise.promise();
-    vertx.executeBlocking(() -> {
-      long head = ring.headSequence();
-      long tail = ring.tailSequence();
-      byte[] bytes = snapshots.get(LATEST);
-      Snapshot snap = bytes == null ? null : LogCodec.decodeSnapshot(bytes);
-      return new LogWindow(head, tail, snap);
-    }).compose(window -> {
-      if (window.needsSnapshot(node.replica().revision())) {
-        if (window.snapshotCovers()) {
-          return Future.succeededFuture(window);
-        }
-        return freshSnapshotFromPeer(window);
-      }
-      return Future.succeededFuture(window);
-    }).onSuccess(window -> {
-      long from = node.replica().revision();
-      if (window.needsSnapshot(from) && window.snapshot != null && window.snapshotCovers()) {
-        node.replica().load(window.snapshot);
-        node.snapshotsLoaded.increment();
-        lastSnapshotRevision = window.snapshot.revision();
-        log.info("Loaded snapshot at revision {} ({} instances)", window.snapshot.revision(), window.snapshot.services().size());
-      } else if (window.needsSnapshot(from)) {
-        log.warn("The log no longer holds revision {} and no peer offered a snapshot; starting from revision {}: "
-            + "instances registered before it are lost", from + 1, window.head + 1);
-        node.replica().load(new Snapshot(window.head, 0, null, List.of(), List.of()));
-      }
-      nextSequence = node.replica().revision();
-      catchUpTarget = window.tail + 1;
-      Runnable onReady = () -> caughtUp.tryComplete();
-      readyCallback = onReady;
-      checkReady();
-      readNext();
-    }).onFailure(caughtUp::tryFail);
-    return caughtUp.future();
+    leaderPublishing = false;
+    caughtUp = Promise.promise();
+    Future<Void> done = caughtUp.future();
+    vertx.executeBlocking(() -> new LogWindow(ring.headSequence(), ring.tailSequence()))
+        .compose(window -> node.replica().revision() >= window.head
+            ? Future.succeededFuture(window)
+            : loadSnapshot(window, SNAPSHOT_ATTEMPTS))
+        .onSuccess(window -> {
+          nextSequence = node.replica().revision();
+          catchUpTarget = window.tail + 1;
+          tailing = true;
+          checkReady();
+          readNext();
+        })
+        .onFailure(err -> caughtUp.tryFail(err));
+    return done;
   }
 
-  private Runnable readyCallback;
-
-  /** Asks a ready peer to write a snapshot of its replica, then reads it. */
-  private Future<LogWindow> freshSnapshotFromPeer(LogWindow window) {
-    return vertx.eventBus().request(Addresses.SNAPSHOT_REQUEST, null, new DeliveryOptions().setSendTimeout(30_000))
-        .compose(reply -> vertx.executeBlocking(() -> {
-          byte[] bytes = snapshots.get(LATEST);
-          return new LogWindow(window.head, window.tail, bytes == null ? null : LogCodec.decodeSnapshot(bytes));
-        }))
-        .recover(err -> {
-          if (err instanceof ReplyException && ((ReplyException) err).failureType() == ReplyFailure.NO_HANDLERS) {
-            return Future.succeededFuture(window);
-          }
-          return Future.failedFuture(err);
-        });
+  /** Loads the newest snapshot that reaches the log's head, asking a ready peer for one when none does. */
+  private Future<LogWindow> loadSnapshot(LogWindow window, int attemptsLeft) {
+    return vertx.executeBlocking(snapshots::latestBlocking).compose(snap -> {
+      if (snap != null && snap.revision() >= window.head) {
+        node.replica().load(snap);
+        history.clear();
+        node.snapshotsLoaded.increment();
+        lastSnapshotRevision = snap.revision();
+        log.info("Loaded snapshot at revision {} ({} instances)", snap.revision(), snap.services().size());
+        return Future.succeededFuture(window);
+      }
+      if (attemptsLeft == 0) {
+        return Future.failedFuture("no snapshot reaches revision " + (window.head + 1) + " after "
+            + SNAPSHOT_ATTEMPTS + " attempts (is the log's capacity too small for the write rate?)");
+      }
+      return vertx.eventBus().request(Addresses.SNAPSHOT_REQUEST, null, new DeliveryOptions().setSendTimeout(30_000))
+          .compose(
+              reply -> vertx.executeBlocking(() -> new LogWindow(ring.headSequence(), ring.tailSequence()))
+                  .compose(now -> loadSnapshot(now, attemptsLeft - 1)),
+              err -> {
+                if (err instanceof ReplyException && ((ReplyException) err).failureType() == ReplyFailure.NO_HANDLERS) {
+                  log.warn("The log no longer holds revision {} and no ready node can give a snapshot; starting "
+                      + "from revision {}: instances registered before it are lost", node.replica().revision() + 1,
+                      window.head + 1);
+                  node.replica().load(new Snapshot(window.head, 0, null, List.of(), List.of()));
+                  history.clear();
+                  return Future.succeededFuture(window);
+                }
+                return Future.failedFuture(err);
+              });
+    });
   }
 
   private void checkReady() {
-    if (!node.ready() && nextSequence >= catchUpTarget) {
-      node.ready(true);
-      resyncing = false;
-      if (snapshotConsumer == null) {
-        snapshotConsumer = vertx.eventBus().consumer(Addresses.SNAPSHOT_REQUEST, this::onSnapshotRequest);
-      }
-      log.info("Node {} caught up at revision {}", node.nodeId(), node.replica().revision());
-      if (readyCallback != null) {
-        Runnable callback = readyCallback;
-        readyCallback = null;
-        callback.run();
-      }
+    if (node.ready() || nextSequence < catchUpTarget) {
+      return;
     }
+    node.ready(true);
+    if (snapshotConsumer == null) {
+      snapshotConsumer = vertx.eventBus().consumer(Addresses.SNAPSHOT_REQUEST, this::onSnapshotRequest);
+    }
+    log.info("Node {} caught up at revision {}", node.nodeId(), node.replica().revision());
+    if (node.isLeader()) {
+      // Leader already when it caught up: publish from where the previous publisher stopped.
+      startPublishing(node.replica().revision() + 1);
+    }
+    caughtUp.tryComplete();
   }
 
   /** Fell out of the ring's window: stop serving, reload, catch up again. */
   private void resync(long firstAvailable) {
     log.warn("Node {} fell behind the log (needed revision {}, oldest kept is {}); reloading from a snapshot",
         node.nodeId(), nextSequence + 1, firstAvailable + 1);
-    resyncing = true;
+    tailing = false;
     if (snapshotConsumer != null) {
       snapshotConsumer.unregister();
       snapshotConsumer = null;
     }
-    history.clear();
     catchUp().onFailure(err -> {
-      log.error("Reloading failed; retrying", err);
+      log.error("Reloading failed; retrying in 1s", err);
       vertx.setTimer(1000, id -> resync(firstAvailable));
     });
   }
 
-  private record LogWindow(long head, long tail, Snapshot snapshot) {
-    /** True when the log no longer holds the item right after {@code revision}. */
-    boolean needsSnapshot(long revision) {
-      return revision < head;
-    }
-
-    boolean snapshotCovers() {
-      return snapshot != null && snapshot.revision() >= head;
-    }
+  private record LogWindow(long head, long tail) {
   }
 
   // ---------------------------------------------------------------- tailing and applying
 
   private void readNext() {
-    if (stopped || resyncing) {
+    if (stopped || !tailing) {
       return;
     }
     CompletionStage<ReadResultSet<byte[]>> read;
@@ -242,7 +223,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void onRead(ReadResultSet<byte[]> rs, Throwable err) {
-    if (stopped) {
+    if (stopped || !tailing) {
       return;
     }
     if (err != null) {
@@ -270,12 +251,22 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void applyOne(long sequence, byte[] bytes) {
     long revision = sequence + 1;
     // Our own commands come back as bytes we just wrote: take the object we still hold instead of parsing them.
-    Waiter own = LogCodec.isFrom(bytes, nodeIdBytes) ? waiting.remove(LogCodec.requestId(bytes)) : null;
-    Command cmd = own != null ? own.command() : LogCodec.decode(bytes);
+    long requestId = LogCodec.isFrom(bytes, nodeIdBytes) ? LogCodec.requestId(bytes) : -1;
+    Command own = requestId >= 0 ? appends.claim(requestId) : null;
     boolean wasLeader = node.isLeader();
-    Outcome outcome = Apply.apply(node.replica(), cmd, revision);
+    Outcome outcome;
+    try {
+      outcome = Apply.apply(node.replica(), own != null ? own : LogCodec.decode(bytes), revision);
+    } catch (RuntimeException e) {
+      // Every node of this version fails on this item the same way, so skipping it keeps replicas equal; a newer
+      // node that understands it would differ, which is why this is loud.
+      log.error("Skipping revision {}: this node cannot apply it ({}); upgrade every node to the same version",
+          revision, e.toString());
+      outcome = new Outcome(Outcome.Status.UNCHANGED, null, List.of(), revision);
+      node.replica().skipTo(revision);
+    }
     node.commandsApplied.increment();
-    if (!wasLeader && node.isLeader()) {
+    if (!wasLeader && node.isLeader() && node.ready()) {
       startPublishing(revision);
     } else if (wasLeader && !node.isLeader()) {
       leaderPublishing = false;
@@ -286,8 +277,8 @@ public class ReplicationVerticle extends AbstractVerticle {
         publish(e);
       }
     }
-    if (own != null) {
-      own.complete(outcome);
+    if (requestId >= 0) {
+      appends.applied(requestId, outcome);
     }
   }
 
@@ -303,6 +294,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (node.isLeader() && node.replica().revision() - lastSnapshotRevision >= node.config().snapshotEvery()
         && now - lastSnapshotAt >= node.config().snapshotMinIntervalMillis()) {
       lastSnapshotAt = now;
+      lastSnapshotRevision = node.replica().revision();
       writeSnapshot();
     }
   }
@@ -310,7 +302,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   // ---------------------------------------------------------------- events
 
   /**
-   * This node became leader at {@code revision}: publish, in order, the events the previous publisher had not
+   * This node leads from {@code revision} on: publish, in order, the events the previous publisher had not
    * published (from the cursor it kept in the cluster), then carry on live. Live events wait meanwhile.
    */
   private void startPublishing(long revision) {
@@ -355,6 +347,7 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   // ---------------------------------------------------------------- snapshots
 
+  /** A joiner needs a snapshot: store one of this replica and answer with its revision once stored. */
   private void onSnapshotRequest(Message<Object> msg) {
     writeSnapshot().onComplete(ar -> {
       if (ar.succeeded()) {
@@ -365,107 +358,8 @@ public class ReplicationVerticle extends AbstractVerticle {
     });
   }
 
-  /** Captures the replica on this loop (one revision's state), encodes and stores it off the loop. */
   private Future<Long> writeSnapshot() {
-    Snapshot snap = node.replica().snapshot();
-    if (snapshotInFlight && snap.revision() <= lastSnapshotRevision) {
-      return Future.succeededFuture(lastSnapshotRevision);
-    }
-    snapshotInFlight = true;
-    lastSnapshotRevision = snap.revision();
-    return vertx.executeBlocking(() -> LogCodec.encode(snap), false)
-        .compose(bytes -> Future.fromCompletionStage(snapshots.setAsync(LATEST, bytes), context))
-        .map(v -> {
-          node.snapshotsWritten.increment();
-          return snap.revision();
-        })
-        .onComplete(ar -> snapshotInFlight = false);
-  }
-
-  // ---------------------------------------------------------------- appending
-
-  private void onAppend(Message<Append.Request> msg) {
-    List<Command> commands = msg.body().commands();
-    List<byte[]> bodies = msg.body().bodies();
-    Outcome[] outcomes = new Outcome[commands.size()];
-    int[] remaining = {commands.size()};
-    long deadline = System.currentTimeMillis() + node.config().writeTimeoutMillis();
-    boolean[] failed = {false};
-    for (int i = 0; i < commands.size(); i++) {
-      int index = i;
-      Command cmd = commands.get(i).withRequestId(++lastRequestId);
-      waiting.put(cmd.requestId(), new Waiter(cmd, deadline, outcome -> {
-        outcomes[index] = outcome;
-        if (--remaining[0] == 0 && !failed[0]) {
-          msg.reply(new Append.Reply(List.of(outcomes)));
-        }
-      }, (code, message) -> {
-        if (!failed[0]) {
-          failed[0] = true;
-          msg.fail(code, message);
-        }
-      }));
-      queue.add(new Queued(cmd.requestId(), LogCodec.item(cmd.requestId(), nodeIdBytes, bodies.get(i))));
-    }
-    node.commandsAppended.add(commands.size());
-    flush();
-  }
-
-  private void flush() {
-    if (appendsInFlight >= node.config().appendsInFlight() || queue.isEmpty() || stopped) {
-      return;
-    }
-    int n = Math.min(queue.size(), Math.min(node.config().batchMax(), node.config().logCapacity()));
-    List<byte[]> items = new ArrayList<>(n);
-    long[] requestIds = new long[n];
-    for (int i = 0; i < n; i++) {
-      Queued q = queue.poll();
-      items.add(q.bytes);
-      requestIds[i] = q.requestId;
-    }
-    appendsInFlight++;
-    node.appendCalls.increment();
-    ring.addAllAsync(items, OverflowPolicy.OVERWRITE).whenComplete((seq, err) -> context.runOnContext(v -> {
-      appendsInFlight--;
-      if (err != null) {
-        log.warn("Appending {} commands to the log failed: {}", n, err.toString());
-        for (long id : requestIds) {
-          Waiter w = waiting.remove(id);
-          if (w != null) {
-            w.fail(503, "the cluster log is unavailable: " + err.getMessage());
-          }
-        }
-      }
-      flush();
-    }));
-  }
-
-  private void expireWaiters() {
-    long now = System.currentTimeMillis();
-    for (Iterator<Waiter> it = waiting.values().iterator(); it.hasNext(); ) {
-      Waiter w = it.next();
-      if (w.deadline < now) {
-        it.remove();
-        w.fail(503, "the write was not applied within " + node.config().writeTimeoutMillis() + "ms");
-      }
-    }
-  }
-
-  private record Queued(long requestId, byte[] bytes) {
-  }
-
-  private record Waiter(Command command, long deadline, java.util.function.Consumer<Outcome> onApplied, Failure onFailure) {
-    void complete(Outcome outcome) {
-      onApplied.accept(outcome);
-    }
-
-    void fail(int code, String message) {
-      onFailure.fail(code, message);
-    }
-  }
-
-  @FunctionalInterface
-  private interface Failure {
-    void fail(int code, String message);
+    return snapshots.write(() -> node.replica().snapshot())
+        .onSuccess(revision -> node.snapshotsWritten.increment());
   }
 }

@@ -37,7 +37,8 @@ import static org.awaitility.Awaitility.await;
 class ReplicationClusterTest {
   /** A tiny log, so that a late joiner cannot replay from revision 1 and must catch up from a snapshot. */
   private static final JsonObject SMALL_LOG = new JsonObject()
-      .put("replication", new JsonObject().put("logCapacity", 64));
+      .put("replication", new JsonObject().put("logCapacity", 64))
+      .put("registry", new JsonObject().put("maxBulk", 64));
 
   private TestNodes cluster;
   private List<TestNodes.Node> nodes;
@@ -159,6 +160,48 @@ class ReplicationClusterTest {
 
   @Test
   @Order(4)
+  void aNodeThatFallsBehindTheLogWhileRunningReloadsAndCatchesUp() throws Exception {
+    TestNodes.Node lagging = nodes.get(2);
+    long reloadsBefore = Http.get(lagging.base() + "/v1/stats").json().getJsonObject("replica").getLong("snapshotsLoaded");
+    // Stall every event loop of the third node (as a long GC pause would) while the log wraps past it.
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    io.vertx.core.internal.VertxInternal internal = (io.vertx.core.internal.VertxInternal) lagging.vertx();
+    java.util.Map<Object, io.vertx.core.internal.ContextInternal> onePerLoop = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < 64; i++) {
+      io.vertx.core.internal.ContextInternal ctx = internal.createEventLoopContext();
+      onePerLoop.putIfAbsent(ctx.nettyEventLoop(), ctx);
+    }
+    java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(onePerLoop.size());
+    try {
+      for (io.vertx.core.internal.ContextInternal ctx : onePerLoop.values()) {
+        ctx.runOnContext(v -> {
+          stalled.countDown();
+          try {
+            release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+      }
+      assertThat(stalled.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < 150; i++) {
+        assertThat(Http.put(nodes.get(0).base() + "/v1/services/wrap-" + i, instance("wrap", 2000 + i).encode()).status())
+            .isEqualTo(201);
+      }
+    } finally {
+      release.countDown();
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        Http.get(lagging.base() + "/v1/stats").json().getJsonObject("replica").getLong("snapshotsLoaded") > reloadsBefore);
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodes.stream()
+        .map(n -> Http.get(n.base() + "/v1/stats").json().getJsonObject("replica").getString("digest"))
+        .distinct().count() == 1);
+    assertThat(Http.get(lagging.base() + "/v1/services?name=wrap").json().getJsonArray("services")).hasSize(150);
+    assertThat(Http.get(lagging.base() + "/health").status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(5)
   void heartbeatsSentToAnyNodeKeepATtlInstanceHealthyAndSilenceExpiresIt() throws InterruptedException {
     String body = instance("beating", 80).put("ttl", "1s").encode();
     assertThat(Http.put(nodes.get(1).base() + "/v1/services/beating-1", body).status()).isEqualTo(201);
@@ -175,7 +218,7 @@ class ReplicationClusterTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void whenTheLeaderGoesTheNextOldestNodeLeadsRecordsTheFailureAndKeepsExpiringTtls() {
     TestNodes.Node leader = nodes.get(0);
     assertThat(Http.get(leader.base() + "/v1/status").json().getBoolean("isLeader")).isTrue();

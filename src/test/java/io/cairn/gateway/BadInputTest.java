@@ -136,6 +136,14 @@ class BadInputTest {
         arguments("unknown endpoint", "GET", "/v1/nothing", null, null, 404, "not_found", null));
   }
 
+  @org.junit.jupiter.api.Test
+  void aQueryStringThatDoesNotDecodeIsA400NotA500() {
+    Http.Response r = Http.raw(base, "GET", "/v1/services?name=%zz");
+    assertThat(r.status()).as(r.body()).isEqualTo(400);
+    assertThat(r.json().getString("error")).isEqualTo("bad_request");
+    assertThat(r.json().getString("message")).isNotBlank();
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("badRequests")
   void isRefusedWithA4xxNamingTheCulprit(String label, String method, String path, String contentType, String body,

@@ -178,6 +178,18 @@ class ApplyTest {
   }
 
   @Test
+  void theLeaderRejoiningUnderTheSameIdNoLongerLeads() {
+    NodeInfo first = new NodeInfo("n1", "member-1", "h", 8080, "h:5701", "v", NodeInfo.Status.ALIVE, 0, 0);
+    NodeInfo restarted = new NodeInfo("n1", "member-2", "h", 8080, "h:5701", "v", NodeInfo.Status.ALIVE, 0, 0);
+    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, first));
+    apply(Command.leaderElected("n1", 0, 2, 1));
+    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 3, 0, restarted));
+    assertThat(replica.leader()).isNull();
+    assertThat(apply(Command.setHealth("n1", 0, 4, 1, "x", Health.UNHEALTHY, "ttl")).status())
+        .isEqualTo(Outcome.Status.STALE_TERM);
+  }
+
+  @Test
   void everyCommandAdvancesTheRevisionEvenWhenRejected() {
     apply(on(Command.Type.DEREGISTER, "missing", 1));
     assertThat(replica.revision()).isEqualTo(1);

@@ -57,6 +57,25 @@ public final class Http {
     return send(b);
   }
 
+  /**
+   * Sends a request line exactly as given, over a plain socket: for requests a well-behaved client refuses to
+   * build (a malformed query string). Reads the status and the body of a Connection: close response.
+   */
+  public static Response raw(String base, String method, String pathAndQuery) {
+    URI uri = URI.create(base);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(10_000);
+      String request = method + " " + pathAndQuery + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int status = Integer.parseInt(response.substring(9, 12));
+      String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+      return new Response(status, body, java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
