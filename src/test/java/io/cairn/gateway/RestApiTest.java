@@ -260,6 +260,32 @@ class RestApiTest {
   }
 
   @Test
+  void concurrentWritesShareAppendCallsToTheLog() throws Exception {
+    JsonObject before = Http.get(base + "/v1/stats").json().getJsonObject("log");
+    String name = unique("batch");
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+    try {
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        String id = name + "-" + i;
+        statuses.add(pool.submit(() -> Http.put(base + "/v1/services/" + id, instance(name, 8000)).status()));
+      }
+      for (java.util.concurrent.Future<Integer> status : statuses) {
+        assertThat(status.get()).isEqualTo(201);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    JsonObject after = Http.get(base + "/v1/stats").json().getJsonObject("log");
+    long commands = after.getLong("commandsAppended") - before.getLong("commandsAppended");
+    long calls = after.getLong("appendCalls") - before.getLong("appendCalls");
+    // Housekeeping of earlier tests' ttl instances may append a few commands of its own meanwhile.
+    assertThat(commands).isGreaterThanOrEqualTo(400);
+    assertThat(calls).as("%d commands in %d append calls", commands, calls).isLessThan(commands * 3 / 4);
+    assertThat(ids("name=" + name + "&status=any")).hasSize(400);
+  }
+
+  @Test
   void healthSaysReadyAndMetricsSpeakPrometheus() {
     Http.Response health = Http.get(base + "/health");
     assertThat(health.status()).isEqualTo(200);
