@@ -73,6 +73,36 @@ class FatJarClusterIT {
     assertThat(found.getJsonObject(0).getString("id")).isEqualTo(id);
     assertThat(found.getJsonObject(0).getString("node")).isEqualTo("p1");
 
+    // Another JVM (this one) joins the Hazelcast cluster with plain Vert.x, runs no Cairn, and uses the event-bus API.
+    io.cairn.config.CairnConfig plainCfg = io.cairn.config.CairnConfig.of(new JsonObject()
+        .put("cluster", new JsonObject().put("name", cluster).put("host", "127.0.0.1").put("port", TestNodes.freePort())
+            .put("portAutoIncrement", false).put("join", join)));
+    io.vertx.core.VertxOptions options = new io.vertx.core.VertxOptions();
+    options.getEventBusOptions().setHost("127.0.0.1");
+    io.vertx.core.Vertx plain = TestNodes.await(io.vertx.core.Vertx.builder().with(options)
+        .withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(
+            io.cairn.config.ClusterSetup.hazelcastConfig(plainCfg)))
+        .buildClustered().toCompletionStage().toCompletableFuture(), 60);
+    try {
+      java.util.List<JsonObject> events = java.util.Collections.synchronizedList(new ArrayList<>());
+      TestNodes.await(plain.eventBus().<JsonObject>consumer(io.cairn.client.RegistryService.EVENTS, m -> events.add(m.body()))
+          .completion().toCompletionStage().toCompletableFuture(), 10);
+      io.cairn.client.RegistryService registry = io.cairn.client.RegistryService.createProxy(plain);
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        TestNodes.await(registry.put("ledger-1", new JsonObject().put("name", "ledger").put("address", "127.0.0.1")
+            .put("port", 7001), null).toCompletionStage().toCompletableFuture(), 10);
+        return events.stream().anyMatch(e -> e.getJsonObject("service") != null
+            && "ledger-1".equals(e.getJsonObject("service").getString("id")));
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          Http.get("http://127.0.0.1:" + http[2] + "/v1/services/ledger-1").status() == 200);
+      JsonObject viaBus = TestNodes.await(registry.discover(new JsonObject().put("name", "checkout"))
+          .toCompletionStage().toCompletableFuture(), 10);
+      assertThat(viaBus.getJsonArray("services").getJsonObject(0).getString("id")).isEqualTo(id);
+    } finally {
+      TestNodes.await(plain.close().toCompletionStage().toCompletableFuture(), 30);
+    }
+
     // A node stopped with SIGTERM says goodbye: its peers record it as left, not failed.
     processes.get(2).destroy();
     assertThat(processes.get(2).waitFor(30, TimeUnit.SECONDS)).isTrue();
