@@ -36,8 +36,13 @@ public final class Replica {
   private final Index byTag = new Index();
   private final Index byNode = new Index();
   private final EnumMap<Health, Set<String>> byHealth = new EnumMap<>(Health.class);
-  /** Per service name, the revision of the last change to any of its instances: the key of the query cache. */
+  /**
+   * Per service name with instances, the revision of the last change to any of them: what keeps a cached answer
+   * valid. A name whose last instance goes is dropped, so the map does not grow with names that come and go.
+   */
   private final Map<String, Long> nameRevisions = new ConcurrentHashMap<>();
+  /** Revision at which a name was last dropped; answers for absent names are valid only until the next drop. */
+  private volatile long lastNameDrop;
   private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
 
@@ -100,7 +105,10 @@ public final class Replica {
    */
   public long revisionFor(ServiceQuery query) {
     if (query.name() != null) {
-      return nameRevisions.getOrDefault(query.name(), 0L);
+      Long r = nameRevisions.get(query.name());
+      // Negative for an absent name, and different after every drop: an answer cached while the name was absent
+      // cannot be mistaken for valid after the name came back and went again.
+      return r != null ? r : -lastNameDrop - 1;
     }
     return revision;
   }
@@ -211,7 +219,7 @@ public final class Replica {
     }
     touchName(entry.name(), entry.revision());
     if (previous != null && !previous.name().equals(entry.name())) {
-      touchName(previous.name(), entry.revision());
+      nameChanged(previous.name(), entry.revision());
     }
   }
 
@@ -219,7 +227,7 @@ public final class Replica {
     ServiceEntry previous = byId.remove(id);
     if (previous != null) {
       unindex(previous);
-      touchName(previous.name(), atRevision);
+      nameChanged(previous.name(), atRevision);
     }
     return previous;
   }
@@ -238,6 +246,16 @@ public final class Replica {
 
   private void touchName(String name, long atRevision) {
     nameRevisions.put(name, atRevision);
+  }
+
+  /** An instance of {@code name} went away: bump the name, or drop it if that was its last instance. */
+  private void nameChanged(String name, long atRevision) {
+    if (byName.get(name).isEmpty()) {
+      lastNameDrop = atRevision;
+      nameRevisions.remove(name);
+    } else {
+      touchName(name, atRevision);
+    }
   }
 
   void putNode(NodeInfo node) {
@@ -267,6 +285,7 @@ public final class Replica {
     byNode.clear();
     byHealth.values().forEach(Set::clear);
     nameRevisions.clear();
+    lastNameDrop = newRevision;
     ttlIds.clear();
     nodes.clear();
     for (ServiceEntry e : entries) {
