@@ -203,7 +203,7 @@ class ReplicationClusterTest {
   @Test
   @Order(5)
   void heartbeatsSentToAnyNodeKeepATtlInstanceHealthyAndSilenceExpiresIt() throws InterruptedException {
-    String body = instance("beating", 80).put("ttl", "1s").encode();
+    String body = instance("beating", 80).put("ttl", "2s").encode();
     assertThat(Http.put(nodes.get(1).base() + "/v1/services/beating-1", body).status()).isEqualTo(201);
     long until = System.currentTimeMillis() + 3000;
     int i = 0;
@@ -213,7 +213,7 @@ class ReplicationClusterTest {
       Thread.sleep(250);
     }
     assertThat(Http.get(nodes.get(0).base() + "/v1/services/beating-1").json().getString("health")).isEqualTo("healthy");
-    await().atMost(Duration.ofSeconds(5)).until(() ->
+    await().atMost(Duration.ofSeconds(10)).until(() ->
         "unhealthy".equals(Http.get(nodes.get(2).base() + "/v1/services/beating-1").json().getString("health")));
   }
 

@@ -196,20 +196,20 @@ class RestApiTest {
   @Test
   void aTtlInstanceStaysHealthyWhileItHeartbeatsThenTurnsUnhealthyThenIsDeregistered() {
     String id = unique("ttl");
-    JsonObject body = new JsonObject(instance("ttl", 80)).put("ttl", "1s")
+    JsonObject body = new JsonObject(instance("ttl", 80)).put("ttl", "2s")
         .put("check", new JsonObject().put("type", "ttl").put("deregisterAfter", "1s"));
     assertThat(Http.put(base + "/v1/services/" + id, body.encode()).status()).isEqualTo(201);
-    long until = System.currentTimeMillis() + 2500;
+    long until = System.currentTimeMillis() + 3000;
     while (System.currentTimeMillis() < until) {
       Http.Response hb = Http.put(base + "/v1/services/" + id + "/heartbeat", "");
       assertThat(hb.status()).isEqualTo(200);
       assertThat(Http.get(base + "/v1/services/" + id).json().getString("health")).isEqualTo("healthy");
-      pause(200); // a client heartbeating every 200ms, well inside its 1s ttl
+      pause(200); // a client heartbeating every 200ms, well inside its 2s ttl
     }
-    await().atMost(Duration.ofSeconds(5)).until(() ->
+    await().atMost(Duration.ofSeconds(10)).until(() ->
         "unhealthy".equals(Http.get(base + "/v1/services/" + id).json().getString("health")));
     assertThat(ids("name=ttl&status=unhealthy")).contains(id);
-    await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(base + "/v1/services/" + id).status() == 404);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(base + "/v1/services/" + id).status() == 404);
   }
 
   @Test
