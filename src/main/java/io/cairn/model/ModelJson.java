@@ -230,16 +230,16 @@ public final class ModelJson {
     JsonObject checkJson = j.getJsonObject("check");
     return new ServiceEntry(
         j.getString("id"),
-        j.getString("name"),
-        j.getString("version"),
+        Canonical.of(j.getString("name")),
+        Canonical.of(j.getString("version")),
         j.getString("address"),
         j.getInteger("port"),
         stringList(j.getJsonArray("tags")),
         stringMap(j.getJsonObject("metadata")),
-        j.getString("region"),
-        j.getString("zone"),
+        Canonical.of(j.getString("region")),
+        Canonical.of(j.getString("zone")),
         j.getInteger("weight", 1),
-        j.getString("node"),
+        Canonical.of(j.getString("node")),
         checkJson == null ? null : checkFromJson(checkJson),
         j.containsKey("ttl") ? Durations.parse(j.getString("ttl")) : 0,
         Health.parse(j.getString("health", "unknown")),
@@ -283,7 +283,7 @@ public final class ModelJson {
     JsonObject node = j.getJsonObject("node");
     return new Command(
         Command.Type.valueOf(j.getString("type")),
-        j.getString("origin"),
+        Canonical.of(j.getString("origin")),
         j.getLong("requestId", 0L),
         j.getLong("timestamp", 0L),
         j.getLong("term", 0L),
@@ -302,7 +302,7 @@ public final class ModelJson {
     }
     List<String> list = new ArrayList<>(array.size());
     for (Object o : array) {
-      list.add((String) o);
+      list.add(Canonical.of((String) o));
     }
     return Collections.unmodifiableList(list);
   }
@@ -311,7 +311,7 @@ public final class ModelJson {
     TreeMap<String, String> map = new TreeMap<>();
     if (object != null) {
       for (var e : object) {
-        map.put(e.getKey(), (String) e.getValue());
+        map.put(Canonical.of(e.getKey()), Canonical.of((String) e.getValue()));
       }
     }
     return Collections.unmodifiableSortedMap(map);

@@ -118,8 +118,8 @@ public final class Registrations {
       }
     }
     Check check = check(body, ttl);
-    return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, null, check,
-        ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, 0);
+    return new ServiceEntry(id, Canonical.of(name), Canonical.of(version), address, port, tags, metadata,
+        Canonical.of(region), Canonical.of(zone), weight, null, check, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, 0);
   }
 
   private static Check check(JsonObject body, long ttl) {
@@ -200,7 +200,7 @@ public final class Registrations {
       if (!(tag instanceof String)) {
         throw new ValidationException("invalid_type", "tags must be an array of strings", "tags");
       }
-      tags.add(text((String) tag, "tags"));
+      tags.add(Canonical.of(text((String) tag, "tags")));
     }
     return Collections.unmodifiableList(new ArrayList<>(tags));
   }
@@ -223,7 +223,7 @@ public final class Registrations {
       if (!(e.getValue() instanceof String)) {
         throw new ValidationException("invalid_type", "metadata values must be strings", field);
       }
-      map.put(text(e.getKey(), field), text((String) e.getValue(), field));
+      map.put(Canonical.of(text(e.getKey(), field)), Canonical.of(text((String) e.getValue(), field)));
     }
     return Collections.unmodifiableSortedMap(map);
   }
