@@ -85,6 +85,14 @@ public final class ModelJson {
   }
 
   public static void write(JsonGenerator g, ServiceEntry e) throws IOException {
+    write(g, e, true);
+  }
+
+  /**
+   * @param withState false for a registration in the log: only what the client declared, since the state
+   *                  (health, rotation, times, revision) is what applying the command decides
+   */
+  public static void write(JsonGenerator g, ServiceEntry e, boolean withState) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", e.id());
     g.writeStringField("name", e.name());
@@ -110,15 +118,19 @@ public final class ModelJson {
       g.writeStringField("zone", e.zone());
     }
     g.writeNumberField("weight", e.weight());
-    if (e.node() != null) {
-      g.writeStringField("node", e.node());
+    if (e.ttlMillis() > 0) {
+      g.writeStringField("ttl", Durations.format(e.ttlMillis()));
     }
     if (e.check() != null) {
       g.writeFieldName("check");
       write(g, e.check());
     }
-    if (e.ttlMillis() > 0) {
-      g.writeStringField("ttl", Durations.format(e.ttlMillis()));
+    if (!withState) {
+      g.writeEndObject();
+      return;
+    }
+    if (e.node() != null) {
+      g.writeStringField("node", e.node());
     }
     g.writeStringField("health", e.health().json());
     g.writeBooleanField("enabled", e.enabled());
@@ -182,7 +194,7 @@ public final class ModelJson {
     }
     if (c.service() != null) {
       g.writeFieldName("service");
-      write(g, c.service());
+      write(g, c.service(), false);
     }
     if (c.id() != null) {
       g.writeStringField("id", c.id());
