@@ -31,11 +31,13 @@ public final class RegistryOperations {
   private final Vertx vertx;
   private final NodeContext node;
   private final QueryCache cache;
+  private final DeliveryOptions appendOptions;
 
   public RegistryOperations(Vertx vertx, NodeContext node, QueryCache cache) {
     this.vertx = vertx;
     this.node = node;
     this.cache = cache;
+    this.appendOptions = Append.options(node.config());
   }
 
   /** A write's result: the HTTP status, the instance concerned, and the revision that holds the write. */
@@ -161,7 +163,7 @@ public final class RegistryOperations {
 
   private Future<List<Outcome>> append(List<Command> commands) {
     requireReady();
-    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(commands), LOCAL)
+    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(commands), appendOptions)
         .map(reply -> reply.body().outcomes());
   }
 

@@ -106,7 +106,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private void housekeep(Command command) {
     pending.add(command.id());
     vertx.eventBus().request(Addresses.APPEND, new Append.Request(List.of(command)),
-            new DeliveryOptions().setLocalOnly(true))
+            Append.options(node.config()))
         .onComplete(ar -> pending.remove(command.id()));
   }
 }

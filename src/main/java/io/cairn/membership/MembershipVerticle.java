@@ -159,7 +159,7 @@ public class MembershipVerticle extends AbstractVerticle {
 
   private Future<Outcome> append(Command command) {
     return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(List.of(command)),
-            new DeliveryOptions().setLocalOnly(true))
+            Append.options(node.config()))
         .map(reply -> reply.body().outcomes().get(0));
   }
 }

@@ -4,8 +4,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One shared copy of the short strings that repeat across instances (names, versions, regions, zones, tags,
- * metadata keys and common values), so that a registry of many instances of few services does not keep a copy per
- * instance. Bounded: once full, new strings are kept as they are.
+ * metadata keys, node ids), so that a registry of many instances of few services does not keep a copy per
+ * instance. Bounded and never emptied: once full, new strings are kept as they are, which costs memory, never
+ * correctness (strings are always compared with equals).
  */
 public final class Canonical {
   private static final int MAX_ENTRIES = 65_536;

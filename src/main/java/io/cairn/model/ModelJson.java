@@ -323,7 +323,7 @@ public final class ModelJson {
     TreeMap<String, String> map = new TreeMap<>();
     if (object != null) {
       for (var e : object) {
-        map.put(Canonical.of(e.getKey()), Canonical.of((String) e.getValue()));
+        map.put(Canonical.of(e.getKey()), (String) e.getValue());
       }
     }
     return Collections.unmodifiableSortedMap(map);

@@ -223,7 +223,8 @@ public final class Registrations {
       if (!(e.getValue() instanceof String)) {
         throw new ValidationException("invalid_type", "metadata values must be strings", field);
       }
-      map.put(Canonical.of(text(e.getKey(), field)), Canonical.of(text((String) e.getValue(), field)));
+      // Keys repeat across instances; values are often unique (build ids, hosts), so only keys are shared.
+      map.put(Canonical.of(text(e.getKey(), field)), text((String) e.getValue(), field));
     }
     return Collections.unmodifiableSortedMap(map);
   }

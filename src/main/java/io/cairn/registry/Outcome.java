@@ -26,7 +26,9 @@ public record Outcome(Status status, ServiceEntry entry, List<Event> events, lon
     /** A heartbeat for an instance without a ttl. */
     NOT_TTL,
     /** Housekeeping from a leader or term that is no longer current. */
-    STALE_TERM;
+    STALE_TERM,
+    /** This node could not read or apply the command (e.g. a newer version's); nothing changed. */
+    SKIPPED;
 
     public boolean accepted() {
       return this == CREATED || this == UPDATED || this == UNCHANGED;

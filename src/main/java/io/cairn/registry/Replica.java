@@ -43,6 +43,8 @@ public final class Replica {
   private final Map<String, Long> nameRevisions = new ConcurrentHashMap<>();
   /** Revision at which a name was last dropped; answers for absent names are valid only until the next drop. */
   private volatile long lastNameDrop;
+  /** True while reset() refills the maps: names then read as absent until the reset stamps them all at once. */
+  private boolean resetting;
   private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
 
@@ -245,7 +247,9 @@ public final class Replica {
   }
 
   private void touchName(String name, long atRevision) {
-    nameRevisions.put(name, atRevision);
+    if (!resetting) {
+      nameRevisions.put(name, atRevision);
+    }
   }
 
   /** An instance of {@code name} went away: bump the name, or drop it if that was its last instance. */
@@ -288,8 +292,13 @@ public final class Replica {
     lastNameDrop = newRevision;
     ttlIds.clear();
     nodes.clear();
-    for (ServiceEntry e : entries) {
-      put(e);
+    resetting = true;
+    try {
+      for (ServiceEntry e : entries) {
+        put(e);
+      }
+    } finally {
+      resetting = false;
     }
     for (NodeInfo n : newNodes) {
       putNode(n);
@@ -297,8 +306,11 @@ public final class Replica {
     this.term = newTerm;
     this.leader = newLeader;
     this.revision = newRevision;
-    // A reset may have dropped names that had instances; bump what remains so no cached answer survives it.
-    nameRevisions.replaceAll((name, rev) -> newRevision);
+    // Every name present gets the reset's revision: no answer cached before or during the refill matches it
+    // (those carry older revisions, or the absent-name stamp of this reset).
+    for (String name : byName.keys()) {
+      nameRevisions.put(name, newRevision);
+    }
   }
 
   /** A multimap of key to ids whose empty sets disappear, so that it does not grow with churn. */
@@ -323,6 +335,10 @@ public final class Replica {
 
     int size() {
       return sets.size();
+    }
+
+    Set<String> keys() {
+      return sets.keySet();
     }
 
     void clear() {

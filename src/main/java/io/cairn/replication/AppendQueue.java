@@ -54,6 +54,8 @@ final class AppendQueue {
     final Outcome[] outcomes;
     int remaining;
     boolean answered;
+    /** Sequence of the request's last item in the log, once the append call returned; -1 before. */
+    long lastSequence = -1;
 
     Request(Message<Append.Request> message, long deadline, int size) {
       this.message = message;
@@ -145,9 +147,22 @@ final class AppendQueue {
   private void send(List<Request> batch, List<byte[]> items) {
     inFlight++;
     node.appendCalls.increment();
-    ring.addAllAsync(items, OverflowPolicy.OVERWRITE).whenComplete((seq, err) -> context.runOnContext(v -> {
+    java.util.concurrent.CompletionStage<Long> appended;
+    try {
+      appended = ring.addAllAsync(items, OverflowPolicy.OVERWRITE);
+    } catch (RuntimeException e) {
+      appended = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    appended.whenComplete((lastSequence, err) -> context.runOnContext(v -> {
       inFlight--;
-      if (err != null) {
+      if (err == null) {
+        // The batch took consecutive sequences ending at lastSequence; note where each request ended.
+        long end = lastSequence;
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          batch.get(i).lastSequence = end;
+          end -= batch.get(i).items.size();
+        }
+      } else {
         log.warn("Appending {} commands to the log failed: {}", items.size(), err.toString());
         for (Request r : batch) {
           r.fail(503, "the cluster log did not confirm the write (" + err.getMessage() + "); it may or may not "
@@ -174,6 +189,23 @@ final class AppendQueue {
       if (it.next().answered) {
         it.remove();
       }
+    }
+  }
+
+  /**
+   * The replica jumped to a snapshot at {@code revision}: this node's items up to it will never come back to be
+   * applied here. Their callers learn now that the write was applied, with the outcome unknown.
+   */
+  void skippedTo(long revision) {
+    List<Request> skipped = new ArrayList<>();
+    for (Pending p : pending.values()) {
+      if (p.request.lastSequence >= 0 && p.request.lastSequence < revision) {
+        skipped.add(p.request);
+      }
+    }
+    for (Request r : skipped) {
+      r.fail(503, "the write reached the log while this node was reloading a snapshot; read the instance to see "
+          + "its outcome before retrying");
     }
   }
 

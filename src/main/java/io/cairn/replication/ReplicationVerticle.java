@@ -72,6 +72,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   private EventHistory history;
   private boolean leaderPublishing;
   private boolean fillingGap;
+  /** Which call of startPublishing is current, so that a late answer of an earlier one is ignored. */
+  private long publishingGeneration;
   private final List<Event> heldDuringGapFill = new ArrayList<>();
   private final List<Event> outgoing = new ArrayList<>();
   private long lastPublishedRevision;
@@ -145,6 +147,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       if (snap != null && snap.revision() >= window.head) {
         node.replica().load(snap);
         history.clear();
+        appends.skippedTo(snap.revision());
         node.snapshotsLoaded.increment();
         lastSnapshotRevision = snap.revision();
         log.info("Loaded snapshot at revision {} ({} instances)", snap.revision(), snap.services().size());
@@ -262,7 +265,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       // node that understands it would differ, which is why this is loud.
       log.error("Skipping revision {}: this node cannot apply it ({}); upgrade every node to the same version",
           revision, e.toString());
-      outcome = new Outcome(Outcome.Status.UNCHANGED, null, List.of(), revision);
+      outcome = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
       node.replica().skipTo(revision);
     }
     node.commandsApplied.increment();
@@ -270,6 +273,9 @@ public class ReplicationVerticle extends AbstractVerticle {
       startPublishing(revision);
     } else if (wasLeader && !node.isLeader()) {
       leaderPublishing = false;
+      fillingGap = false;
+      heldDuringGapFill.clear();
+      publishingGeneration++;
     }
     for (Event e : outcome.events()) {
       history.add(e);
@@ -308,7 +314,11 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void startPublishing(long revision) {
     leaderPublishing = true;
     fillingGap = true;
+    long generation = ++publishingGeneration;
     Future.fromCompletionStage(state.getAsync(PUBLISHED_CURSOR), context).onComplete(ar -> {
+      if (generation != publishingGeneration) {
+        return; // leadership was lost and regained meanwhile; the newer start fills the gap
+      }
       long cursor = ar.succeeded() && ar.result() != null ? ar.result() : 0L;
       for (Event e : history.between(cursor, revision - 1)) {
         send(e);

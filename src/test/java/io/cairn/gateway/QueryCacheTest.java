@@ -75,6 +75,23 @@ class QueryCacheTest {
   }
 
   @Test
+  void loadingASnapshotInvalidatesEveryCachedAnswer() {
+    register("web-1", "web");
+    assertThat(discover("web")).containsExactly("web-1");
+    assertThat(discover("db")).isEmpty();
+    Replica other = new Replica();
+    long otherRevision = 0;
+    for (String[] instance : new String[][] {{"web-2", "web"}, {"db-1", "db"}, {"x", "x"}, {"y", "y"}}) {
+      ServiceEntry def = new ServiceEntry(instance[0], instance[1], "1.0.0", "10.0.0.1", 80, List.of(), new TreeMap<>(),
+          null, null, 1, null, (Check) null, 0, Health.UNKNOWN, true, false, 0, 0, 0, 0, 0);
+      Apply.apply(other, Command.register("n2", 0, 1, def, false, Command.NO_CAS), ++otherRevision);
+    }
+    replica.load(other.snapshot());
+    assertThat(discover("web")).containsExactly("web-2");
+    assertThat(discover("db")).containsExactly("db-1");
+  }
+
+  @Test
   void aCachedEmptyAnswerForAnAbsentNameDoesNotSurviveAnotherNameGoing() {
     // The race it guards: an answer computed while "web" was absent must not stay valid once names come and go.
     assertThat(discover("web")).isEmpty();
