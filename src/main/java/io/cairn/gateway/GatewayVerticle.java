@@ -28,7 +28,7 @@ public class GatewayVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     Router router = Router.router(vertx);
     RegistryOperations ops = new RegistryOperations(vertx, node, cache);
-    new RestApi(node, ops, new ClusterViews(node, cache)).mount(vertx, router);
+    new RestApi(node, ops, new ClusterViews(node, cache)).mount(router);
     router.get("/health").handler(rc -> {
       boolean ready = node.ready();
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()

@@ -5,7 +5,6 @@ import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
 import io.cairn.registry.Replica;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,8 @@ public final class QueryCache {
   private final Replica replica;
   private final int maxEntries;
   private final Map<String, Cached> answers = new ConcurrentHashMap<>();
-  final LongAdder hits = new LongAdder();
-  final LongAdder misses = new LongAdder();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
 
   public QueryCache(Replica replica, int maxEntries) {
     this.replica = replica;

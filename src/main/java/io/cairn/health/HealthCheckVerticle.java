@@ -7,7 +7,6 @@ import io.cairn.model.Health;
 import io.cairn.model.ServiceEntry;
 import io.cairn.replication.Append;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 
 import java.util.ArrayList;

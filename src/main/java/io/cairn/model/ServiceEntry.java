@@ -65,10 +65,14 @@ public record ServiceEntry(
         newHealthSince, newRevision);
   }
 
-  /** The same definition stamped with the state it gets when a command registers it. */
-  public ServiceEntry registered(String viaNode, Health newHealth, boolean newEnabled, long at, long healthSinceAt,
-                                 long newRevision) {
+  /**
+   * The same definition stamped with the state it gets when a command registers it at {@code at}: never draining,
+   * and heard from now if it has a ttl.
+   */
+  public ServiceEntry registered(String viaNode, Health newHealth, boolean newEnabled, long newRegisteredAt,
+                                 long newLastCheck, long at, long healthSinceAt, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, viaNode, check,
-        ttlMillis, newHealth, newEnabled, false, at, 0, hasTtl() ? at : 0, healthSinceAt, newRevision);
+        ttlMillis, newHealth, newEnabled, false, newRegisteredAt, newLastCheck, hasTtl() ? at : 0, healthSinceAt,
+        newRevision);
   }
 }

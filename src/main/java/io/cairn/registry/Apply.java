@@ -87,13 +87,9 @@ public final class Apply {
     Health health = keepHealth ? existing.health() : definition.initialHealth();
     long healthSince = keepHealth ? existing.healthSince() : at;
     boolean enabled = existing == null || existing.enabled();
-    ServiceEntry entry = definition.registered(cmd.origin(), health, enabled, at, healthSince, revision);
-    if (existing != null) {
-      entry = new ServiceEntry(entry.id(), entry.name(), entry.version(), entry.address(), entry.port(), entry.tags(),
-          entry.metadata(), entry.region(), entry.zone(), entry.weight(), entry.node(), entry.check(),
-          entry.ttlMillis(), entry.health(), entry.enabled(), entry.draining(), existing.registeredAt(),
-          keepHealth ? existing.lastCheck() : 0, entry.lastHeartbeat(), entry.healthSince(), revision);
-    }
+    ServiceEntry entry = definition.registered(cmd.origin(), health, enabled,
+        existing == null ? at : existing.registeredAt(), keepHealth ? existing.lastCheck() : 0, at, healthSince,
+        revision);
     state.put(entry);
     return existing == null
         ? Outcome.of(CREATED, entry, Event.service(Event.Type.SERVICE_REGISTERED, revision, at, entry))

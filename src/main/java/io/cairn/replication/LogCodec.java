@@ -6,7 +6,6 @@ import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.ByteArrayInputStream;

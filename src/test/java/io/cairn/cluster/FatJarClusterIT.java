@@ -77,12 +77,7 @@ class FatJarClusterIT {
     io.cairn.config.CairnConfig plainCfg = io.cairn.config.CairnConfig.of(new JsonObject()
         .put("cluster", new JsonObject().put("name", cluster).put("host", "127.0.0.1").put("port", TestNodes.freePort())
             .put("portAutoIncrement", false).put("join", join)));
-    io.vertx.core.VertxOptions options = new io.vertx.core.VertxOptions();
-    options.getEventBusOptions().setHost("127.0.0.1");
-    io.vertx.core.Vertx plain = TestNodes.await(io.vertx.core.Vertx.builder().with(options)
-        .withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(
-            io.cairn.config.ClusterSetup.hazelcastConfig(plainCfg)))
-        .buildClustered().toCompletionStage().toCompletableFuture(), 60);
+    io.vertx.core.Vertx plain = TestNodes.plainMember(plainCfg);
     try {
       java.util.List<JsonObject> events = java.util.Collections.synchronizedList(new ArrayList<>());
       TestNodes.await(plain.eventBus().<JsonObject>consumer(io.cairn.client.RegistryService.EVENTS, m -> events.add(m.body()))

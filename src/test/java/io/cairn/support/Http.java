@@ -21,10 +21,6 @@ public final class Http {
       return new JsonObject(body);
     }
 
-    public io.vertx.core.json.JsonArray jsonArray() {
-      return new io.vertx.core.json.JsonArray(body);
-    }
-
     public long revisionHeader() {
       return Long.parseLong(headers.firstValue("X-Cairn-Revision").orElse("-1"));
     }

@@ -77,14 +77,18 @@ public final class TestNodes implements AutoCloseable {
 
   /** A plain clustered Vert.x on member {@code index} that runs no Cairn: an application using the event bus. */
   public Vertx startPlainMember(int index) {
-    CairnConfig cfg = CairnConfig.of(config(index, null));
+    Vertx vertx = plainMember(CairnConfig.of(config(index, null)));
+    others.add(vertx);
+    return vertx;
+  }
+
+  /** A clustered Vert.x joining the cluster that {@code cfg} describes, running no Cairn; the caller closes it. */
+  public static Vertx plainMember(CairnConfig cfg) {
     HazelcastClusterManager mgr = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(cfg));
     VertxOptions options = new VertxOptions();
     options.getEventBusOptions().setHost("127.0.0.1");
-    Vertx vertx = await(Vertx.builder().with(options).withClusterManager(mgr).buildClustered()
+    return await(Vertx.builder().with(options).withClusterManager(mgr).buildClustered()
         .toCompletionStage().toCompletableFuture(), 60);
-    others.add(vertx);
-    return vertx;
   }
 
   public static Vertx clusteredVertx(CairnConfig cfg) {

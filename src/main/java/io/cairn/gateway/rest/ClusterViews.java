@@ -10,7 +10,6 @@ import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Replica;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -27,7 +26,7 @@ public final class ClusterViews {
     this.cache = cache;
   }
 
-  public JsonObject status(RoutingContext rc) {
+  public JsonObject status() {
     Replica r = node.replica();
     long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
     return new JsonObject()
@@ -48,7 +47,7 @@ public final class ClusterViews {
         .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
   }
 
-  public JsonObject nodes(RoutingContext rc) {
+  public JsonObject nodes() {
     Replica r = node.replica();
     Map<String, Integer> perNode = new TreeMap<>();
     for (ServiceEntry e : r.entries()) {
@@ -66,7 +65,7 @@ public final class ClusterViews {
   }
 
   /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
-  public JsonObject topology(RoutingContext rc) {
+  public JsonObject topology() {
     Replica r = node.replica();
     long revision = r.revision();
     TopologyAt cached = topology;
@@ -116,7 +115,7 @@ public final class ClusterViews {
     return json.copy();
   }
 
-  public JsonObject stats(RoutingContext rc) {
+  public JsonObject stats() {
     Replica r = node.replica();
     long calls = node.appendCalls.sum();
     long appended = node.commandsAppended.sum();

@@ -9,7 +9,6 @@ import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
@@ -19,7 +18,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The REST API under {@code /v1}: registration and discovery, and the node, member and topology views. Every
@@ -37,7 +36,7 @@ public final class RestApi {
     this.views = views;
   }
 
-  public void mount(Vertx vertx, Router router) {
+  public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().maxBodyBytes());
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(body);
 
@@ -116,14 +115,14 @@ public final class RestApi {
     Responses.json(rc, 200, d.revision(), d.toBuffer());
   }
 
-  private void view(RoutingContext rc, Function<RoutingContext, JsonObject> view) {
+  private void view(RoutingContext rc, Supplier<JsonObject> view) {
     Queries.onlyParams(rc.queryParams());
-    JsonObject json = view.apply(rc);
+    JsonObject json = view.get();
     Responses.json(rc, 200, json.getLong("revision", -1L), json);
   }
 
   /** Runs a write and answers with the instance (and a Location for creations through POST). */
-  private void write(RoutingContext rc, java.util.function.Supplier<Future<RegistryOperations.Written>> op, String locationBase) {
+  private void write(RoutingContext rc, Supplier<Future<RegistryOperations.Written>> op, String locationBase) {
     op.get().onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
