@@ -36,7 +36,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
-      if (name.contains(".") || name.equals("config")) {
+      if (name.contains(".") || name.equals("config") || name.equals("join")) {
         cairnFlags.add(arg);
         if (!arg.contains("=") && i + 1 < args.length) {
           cairnFlags.add(args[++i]);
@@ -70,13 +70,41 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
         .withClusterManager(ClusterSetup.clusterManager(config));
   }
 
+  /**
+   * SIGTERM and SIGINT start a graceful departure, then exit with status 0: a stop the operator asked for is not a
+   * failure. (Without a handler the JVM would run the same shutdown but exit 143.)
+   */
+  @Override
+  public void afterVerticleDeployed(HookContext context) {
+    Runnable shutdown = () -> {
+      leave(context.vertx());
+      System.exit(0);
+    };
+    for (String signal : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "cairn-shutdown").start());
+      } catch (IllegalArgumentException unsupported) {
+        // This platform does not let us handle it; the JVM's own shutdown still leaves gracefully.
+      }
+    }
+  }
+
   /** Announce the departure before the cluster manager goes, so peers record "left", not "failed". */
   @Override
   public void beforeStoppingVertx(HookContext context) {
+    leave(context.vertx());
+  }
+
+  /**
+   * Asks the node to leave (no new writes, leadership handed over, requests finished, nodeLeft recorded) and waits
+   * for it, at most shutdown.gracePeriod and a little. A second call returns at once.
+   */
+  private void leave(io.vertx.core.Vertx vertx) {
+    long grace = config.shutdownGracePeriodMillis();
     try {
-      context.vertx().eventBus()
-          .request(Addresses.LEAVE, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(5000))
-          .toCompletionStage().toCompletableFuture().get(6, TimeUnit.SECONDS);
+      vertx.eventBus()
+          .request(Addresses.LEAVE, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(grace + 2000))
+          .toCompletionStage().toCompletableFuture().get(grace + 3000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // Not fatal: the leader will notice the departure and record a failure instead.
     }

@@ -15,6 +15,8 @@ public final class NodeContext {
   private final String nodeId;
   private final Replica replica = new Replica();
   private final AtomicBoolean ready = new AtomicBoolean();
+  private volatile boolean leaving;
+  private volatile boolean quorate = true;
   private final long startedAt = System.currentTimeMillis();
   public final LongAdder commandsApplied = new LongAdder();
   public final LongAdder appendCalls = new LongAdder();
@@ -23,6 +25,12 @@ public final class NodeContext {
   public final LongAdder snapshotsWritten = new LongAdder();
   public final LongAdder eventsPublished = new LongAdder();
   private volatile String memberId = "";
+  private volatile boolean holdsLeaderLock;
+  private volatile boolean raftMember;
+  /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
+  private volatile java.util.Set<String> liveMembers = java.util.Set.of();
+  /** HTTP requests being served, so that a shutdown can wait for them. */
+  public final java.util.concurrent.atomic.AtomicInteger requestsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   public NodeContext(CairnConfig config) {
     this.config = config;
@@ -50,11 +58,32 @@ public final class NodeContext {
     ready.set(value);
   }
 
+  /** Shutting down: no new writes, leadership handed over. */
+  public boolean leaving() {
+    return leaving;
+  }
+
+  public void leaving(boolean value) {
+    leaving = value;
+  }
+
+  /**
+   * True while this node's side of the cluster has enough members to take writes (cluster.quorum). Kept by the
+   * membership verticle from Hazelcast's split-brain protection, the same test the log applies to every append.
+   */
+  public boolean quorate() {
+    return quorate;
+  }
+
+  public void quorate(boolean value) {
+    quorate = value;
+  }
+
   public long startedAt() {
     return startedAt;
   }
 
-  /** This node's Hazelcast member UUID. */
+  /** This node's incarnation id: its Vert.x cluster node id, which changes on every start but not on a merge. */
   public String memberId() {
     return memberId;
   }
@@ -63,7 +92,42 @@ public final class NodeContext {
     this.memberId = id;
   }
 
+  /** The log names this node leader. */
   public boolean isLeader() {
     return nodeId.equals(replica.leader());
+  }
+
+  /**
+   * Leader, and in a position to act as one: not leaving, and on a side of the cluster with quorum, so that a
+   * leader cut off in a minority never decides housekeeping.
+   */
+  public boolean actsAsLeader() {
+    return isLeader() && holdsLeaderLock && quorate && !leaving;
+  }
+
+  /** This node holds the CP leader lock (kept by the membership verticle). */
+  public boolean holdsLeaderLock() {
+    return holdsLeaderLock;
+  }
+
+  public void holdsLeaderLock(boolean value) {
+    holdsLeaderLock = value;
+  }
+
+  /** This node is one of the CP (Raft) members that elect the leader (Raft mode only). */
+  public boolean raftMember() {
+    return raftMember;
+  }
+
+  public void raftMember(boolean value) {
+    raftMember = value;
+  }
+
+  public java.util.Set<String> liveMembers() {
+    return liveMembers;
+  }
+
+  public void liveMembers(java.util.Set<String> members) {
+    liveMembers = java.util.Set.copyOf(members);
   }
 }

@@ -59,6 +59,29 @@ public final class CairnConfig {
       // A bulk request is appended in one call, and Hazelcast takes at most 1000 items per call.
       throw new IllegalArgumentException("registry.maxBulk must be between 1 and 1000 and at most replication.logCapacity");
     }
+    long heartbeat = heartbeatIntervalMillis();
+    if (heartbeat < 1000 || heartbeat % 1000 != 0 || failureTimeoutMillis() % 1000 != 0
+        || failureTimeoutMillis() < 2 * heartbeat) {
+      // Hazelcast counts both in whole seconds.
+      throw new IllegalArgumentException("cluster.heartbeatInterval and cluster.failureTimeout are whole seconds, "
+          + "the interval at least 1s and the timeout at least twice the interval");
+    }
+    if (mergeIntervalMillis() < 1000) {
+      throw new IllegalArgumentException("cluster.mergeInterval must be at least 1s");
+    }
+    int raft = raftMembers();
+    if (raft < 0 || raft == 1 || raft == 2) {
+      throw new IllegalArgumentException("cluster.raft.members must be 0 (no Raft: unsafe mode) or at least 3");
+    }
+    if (raftSessionHeartbeatMillis() >= raftSessionTtlMillis()
+        || raftSessionTtlMillis() > raftMissingMemberRemovalMillis()) {
+      throw new IllegalArgumentException("cluster.raft: sessionHeartbeat < sessionTtl <= missingMemberRemoval");
+    }
+    if (quorum() < 1) {
+      throw new IllegalArgumentException("cluster.quorum must be 0 (automatic) or a member count");
+    }
+    shutdownGracePeriodMillis();
+    nodeTags();
     if (clusterJoin().isEmpty()) {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }
@@ -95,6 +118,8 @@ public final class CairnConfig {
       }
       if (flag.equals("config")) {
         file = value;
+      } else if (flag.equals("join")) {
+        putDotted(flagValues, "cluster.join", value);
       } else {
         putDotted(flagValues, flag, value);
       }
@@ -110,22 +135,34 @@ public final class CairnConfig {
       overlay(merged, conf, "");
     }
     JsonObject envValues = new JsonObject();
-    for (String section : merged.fieldNames()) {
-      for (String key : merged.getJsonObject(section).fieldNames()) {
-        String value = env.get(envName(section, key));
-        if (value != null) {
-          putDotted(envValues, section + "." + key, value);
-        }
-      }
-    }
+    collectEnv(merged, "", env, envValues);
     overlay(merged, envValues, "");
     overlay(merged, flagValues, "");
     return new CairnConfig(merged);
   }
 
-  /** {@code cluster.portAutoIncrement} → {@code CAIRN_CLUSTER_PORT_AUTO_INCREMENT}. */
-  public static String envName(String section, String key) {
-    return ("CAIRN_" + section + "_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2")).toUpperCase(Locale.ROOT);
+  /**
+   * {@code cluster.portAutoIncrement} → {@code CAIRN_CLUSTER_PORT_AUTO_INCREMENT}; nested keys join with
+   * underscores too: {@code cluster.raft.members} → {@code CAIRN_CLUSTER_RAFT_MEMBERS}.
+   */
+  public static String envName(String dottedKey) {
+    return ("CAIRN_" + dottedKey.replace('.', '_').replaceAll("([a-z0-9])([A-Z])", "$1_$2")).toUpperCase(Locale.ROOT);
+  }
+
+  /** Finds, for every key of the defaults (at any depth), its environment variable. */
+  private static void collectEnv(JsonObject defaults, String path, Map<String, String> env, JsonObject into) {
+    for (String key : defaults.fieldNames()) {
+      String dotted = path.isEmpty() ? key : path + "." + key;
+      Object v = defaults.getValue(key);
+      if (v instanceof JsonObject) {
+        collectEnv((JsonObject) v, dotted, env, into);
+      } else if (!path.isEmpty()) {
+        String value = env.get(envName(dotted));
+        if (value != null) {
+          putDotted(into, dotted, value);
+        }
+      }
+    }
   }
 
   public JsonObject toJson() {
@@ -194,24 +231,95 @@ public final class CairnConfig {
   }
 
   public List<String> clusterJoin() {
-    Object join = section("cluster").getValue("join");
-    List<String> members = new ArrayList<>();
-    if (join instanceof JsonArray) {
-      for (Object o : (JsonArray) join) {
-        members.add(String.valueOf(o).trim());
+    return list("cluster", "join");
+  }
+
+  private List<String> list(String section, String key) {
+    Object value = section(section).getValue(key);
+    List<String> items = new ArrayList<>();
+    if (value instanceof JsonArray) {
+      for (Object o : (JsonArray) value) {
+        items.add(String.valueOf(o).trim());
       }
-    } else if (join != null) {
-      for (String s : String.valueOf(join).split(",")) {
+    } else if (value != null) {
+      for (String s : String.valueOf(value).split(",")) {
         if (!s.isBlank()) {
-          members.add(s.trim());
+          items.add(s.trim());
         }
       }
     }
-    return members;
+    return items;
   }
 
   public int clusterBackupCount() {
     return integer("cluster", "backupCount");
+  }
+
+  public long heartbeatIntervalMillis() {
+    return duration("cluster", "heartbeatInterval");
+  }
+
+  public long failureTimeoutMillis() {
+    return duration("cluster", "failureTimeout");
+  }
+
+  public long mergeIntervalMillis() {
+    return duration("cluster", "mergeInterval");
+  }
+
+  /** CP members (Raft) the cluster runs with; below 3, leader election runs in Hazelcast's unsafe mode. */
+  public int raftMembers() {
+    return integer("cluster.raft", "members");
+  }
+
+  public boolean raftEnabled() {
+    return raftMembers() >= 3;
+  }
+
+  public long raftSessionTtlMillis() {
+    return duration("cluster.raft", "sessionTtl");
+  }
+
+  public long raftSessionHeartbeatMillis() {
+    return duration("cluster.raft", "sessionHeartbeat");
+  }
+
+  public long raftMissingMemberRemovalMillis() {
+    return duration("cluster.raft", "missingMemberRemoval");
+  }
+
+  /**
+   * Members a side of a split needs to accept writes: cluster.quorum when set, else a majority of the Raft
+   * members, else 1 (no protection: a one- or two-node cluster keeps writing on both sides).
+   */
+  public int quorum() {
+    int q = integer("cluster", "quorum");
+    if (q > 0) {
+      return q;
+    }
+    return raftEnabled() ? raftMembers() / 2 + 1 : 1;
+  }
+
+  public long shutdownGracePeriodMillis() {
+    return duration("shutdown", "gracePeriod");
+  }
+
+  public String nodeName() {
+    String name = string("node", "name");
+    return name.isBlank() ? nodeId() : name;
+  }
+
+  public String region() {
+    return string("node", "region");
+  }
+
+  public String zone() {
+    return string("node", "zone");
+  }
+
+  /** Free-form labels of this node: a list, or a comma-separated string. */
+  public List<String> nodeTags() {
+    return list("node", "tags");
   }
 
   public int logCapacity() {
@@ -258,8 +366,13 @@ public final class CairnConfig {
     return integer("registry", "queryCacheSize");
   }
 
-  private JsonObject section(String name) {
-    return json.getJsonObject(name);
+  /** A section by its dotted path: {@code "cluster"}, {@code "cluster.raft"}. */
+  private JsonObject section(String path) {
+    JsonObject s = json;
+    for (String part : path.split("\\.")) {
+      s = s.getJsonObject(part);
+    }
+    return s;
   }
 
   private String string(String section, String key) {
@@ -325,17 +438,20 @@ public final class CairnConfig {
   }
 
   private static void putDotted(JsonObject target, String dotted, String value) {
-    int dot = dotted.indexOf('.');
-    if (dot < 0) {
+    String[] parts = dotted.split("\\.");
+    if (parts.length < 2) {
       throw new IllegalArgumentException("unknown option --" + dotted + " (Cairn options look like --http.port=8080)");
     }
-    String section = dotted.substring(0, dot);
-    JsonObject s = target.getJsonObject(section);
-    if (s == null) {
-      s = new JsonObject();
-      target.put(section, s);
+    JsonObject s = target;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject next = s.getJsonObject(parts[i]);
+      if (next == null) {
+        next = new JsonObject();
+        s.put(parts[i], next);
+      }
+      s = next;
     }
-    s.put(dotted.substring(dot + 1), value);
+    s.put(parts[parts.length - 1], value);
   }
 
   /** Lays {@code top} over {@code base}, refusing keys that the defaults do not have. */

@@ -4,7 +4,13 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.RingbufferConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.config.cp.CPSubsystemConfig;
+import com.hazelcast.config.cp.FencedLockConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import com.hazelcast.spi.merge.DiscardMergePolicy;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -18,6 +24,10 @@ public final class ClusterSetup {
   public static final String NODES = "cairn.nodes";
   public static final String SNAPSHOTS = "cairn.snapshots";
   public static final String STATE = "cairn.state";
+  /** The CP FencedLock whose holder is the leader; its fence token is the leader's term. */
+  public static final String LEADER_LOCK = "cairn.leader";
+  /** Split-brain protection of the log: a side of a split with fewer members than the quorum cannot append. */
+  public static final String QUORUM = "cairn.quorum";
 
   private ClusterSetup() {
   }
@@ -34,8 +44,11 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
-    config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
-    config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+    // Failure detection and merging: what each knob trades is written in conf/cairn.yaml.
+    config.setProperty("hazelcast.heartbeat.interval.seconds", seconds(cfg.heartbeatIntervalMillis()));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", seconds(cfg.failureTimeoutMillis()));
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
     config.getJetConfig().setEnabled(false);
 
     var network = config.getNetworkConfig();
@@ -48,10 +61,46 @@ public final class ClusterSetup {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(cfg.clusterJoin());
 
-    config.addMapConfig(new MapConfig(NODES).setBackupCount(cfg.clusterBackupCount()));
-    config.addMapConfig(new MapConfig(SNAPSHOTS).setBackupCount(cfg.clusterBackupCount()));
-    config.addMapConfig(new MapConfig(STATE).setBackupCount(cfg.clusterBackupCount()));
+    // After a split heals, the side that merges into the other brings nothing of the registry with it: its log,
+    // snapshots and cursors describe a history the surviving side does not share, and it reloads from the
+    // survivor's (ReplicationVerticle). With a quorum, that side had acknowledged no writes.
+    for (String map : new String[] {NODES, SNAPSHOTS, STATE}) {
+      config.addMapConfig(new MapConfig(map).setBackupCount(cfg.clusterBackupCount()).setMergePolicyConfig(discard()));
+    }
+    if (cfg.quorum() > 1) {
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, cfg.quorum())
+          .setProtectOn(SplitBrainProtectionOn.WRITE));
+    }
+    config.setCPSubsystemConfig(cpSubsystem(cfg));
     return config;
+  }
+
+  /**
+   * Leader election: a FencedLock, Raft-backed with {@code cluster.raft.members} CP members, or in unsafe mode (0).
+   * Raft's own leader failure detection is tightened from its 5 s x 5 heartbeats so that losing the member that
+   * leads the CP group does not stall leader failover for half a minute.
+   */
+  private static CPSubsystemConfig cpSubsystem(CairnConfig cfg) {
+    CPSubsystemConfig cp = new CPSubsystemConfig()
+        .setCPMemberCount(cfg.raftEnabled() ? cfg.raftMembers() : 0)
+        .setSessionTimeToLiveSeconds(Integer.parseInt(seconds(cfg.raftSessionTtlMillis())))
+        .setSessionHeartbeatIntervalSeconds(Integer.parseInt(seconds(cfg.raftSessionHeartbeatMillis())))
+        .setMissingCPMemberAutoRemovalSeconds(Integer.parseInt(seconds(cfg.raftMissingMemberRemovalMillis())));
+    cp.getRaftAlgorithmConfig()
+        .setLeaderHeartbeatPeriodInMillis(500)
+        .setMaxMissedLeaderHeartbeatCount(4)
+        .setLeaderElectionTimeoutInMillis(1000);
+    cp.addLockConfig(new FencedLockConfig(LEADER_LOCK, 1));
+    return cp;
+  }
+
+  private static MergePolicyConfig discard() {
+    return new MergePolicyConfig(DiscardMergePolicy.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE);
+  }
+
+  /** Hazelcast counts these in whole seconds; a value below one second becomes one. */
+  private static String seconds(long millis) {
+    return String.valueOf(Math.max(1, (millis + 999) / 1000));
   }
 
   /**
@@ -63,11 +112,16 @@ public final class ClusterSetup {
    * reloads from a snapshot rather than holding up every writer.
    */
   public static RingbufferConfig logConfig(CairnConfig cfg) {
-    return new RingbufferConfig(LOG)
+    RingbufferConfig ring = new RingbufferConfig(LOG)
         .setCapacity(cfg.logCapacity())
         .setBackupCount(cfg.clusterBackupCount())
         .setAsyncBackupCount(0)
         .setTimeToLiveSeconds(0)
-        .setInMemoryFormat(InMemoryFormat.BINARY);
+        .setInMemoryFormat(InMemoryFormat.BINARY)
+        .setMergePolicyConfig(discard());
+    if (cfg.quorum() > 1) {
+      ring.setSplitBrainProtectionName(QUORUM);
+    }
+    return ring;
   }
 }

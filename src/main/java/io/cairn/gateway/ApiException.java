@@ -8,6 +8,8 @@ public class ApiException extends RuntimeException {
   private final int status;
   private final String code;
   private final String field;
+  /** Another node to send the request to, when this one cannot take it (it is shutting down). */
+  private String retryAt;
 
   public ApiException(int status, String code, String message, String field) {
     super(message, null, false, false);
@@ -38,10 +40,18 @@ public class ApiException extends RuntimeException {
     }
     if (t instanceof io.vertx.core.eventbus.ReplyException) {
       io.vertx.core.eventbus.ReplyException r = (io.vertx.core.eventbus.ReplyException) t;
+      if (r.failureCode() == io.cairn.replication.Append.NO_QUORUM) {
+        return noQuorum();
+      }
       int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;
       return new ApiException(code, code == 503 ? "unavailable" : "internal", r.getMessage());
     }
     return new ApiException(500, "internal", "unexpected error: " + t);
+  }
+
+  public static ApiException noQuorum() {
+    return new ApiException(503, "no-quorum", "this node is on a side of a network split with too few members to "
+        + "accept writes; reads are still served (marked X-Cairn-Stale: true). Write to a node of the majority side");
   }
 
   public int status() {
@@ -56,10 +66,18 @@ public class ApiException extends RuntimeException {
     return field;
   }
 
+  public ApiException retryAt(String baseUrl) {
+    this.retryAt = baseUrl;
+    return this;
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("error", code).put("message", getMessage());
     if (field != null) {
       json.put("field", field);
+    }
+    if (retryAt != null) {
+      json.put("retryAt", retryAt);
     }
     return json;
   }

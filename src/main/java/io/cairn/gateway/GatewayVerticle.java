@@ -28,11 +28,21 @@ public class GatewayVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     Router router = Router.router(vertx);
     RegistryOperations ops = new RegistryOperations(vertx, node, cache);
+    router.route().handler(rc -> {
+      // Counted so that a graceful shutdown can wait for requests under way.
+      node.requestsInFlight.incrementAndGet();
+      rc.addEndHandler(v -> node.requestsInFlight.decrementAndGet());
+      if (!node.quorate()) {
+        // Cut off from the majority: what this node serves may be behind what the cluster has accepted since.
+        rc.response().putHeader(Responses.STALE_HEADER, "true");
+      }
+      rc.next();
+    });
     new RestApi(node, ops, new ClusterViews(node, cache)).mount(router);
     router.get("/health").handler(rc -> {
-      boolean ready = node.ready();
+      boolean ready = node.ready() && !node.leaving();
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
-          .put("status", ready ? "ready" : "catching-up")
+          .put("status", node.leaving() ? "leaving" : ready ? "ready" : "catching-up")
           .put("node", node.nodeId())
           .put("revision", node.replica().revision()));
     });

@@ -161,8 +161,31 @@ public final class RegistryOperations {
     return answer == null ? null : new Discovery(revision, answer);
   }
 
-  private Future<List<Outcome>> append(List<Command> commands) {
+  /** Writes need a caught-up node that is not shutting down, on a side of the cluster with quorum. */
+  public void requireWritable() {
     requireReady();
+    if (node.leaving()) {
+      ApiException e = new ApiException(503, "leaving", "this node is shutting down; send the request to another node");
+      String other = anotherNode();
+      throw other == null ? e : e.retryAt(other);
+    }
+    if (!node.quorate()) {
+      throw ApiException.noQuorum();
+    }
+  }
+
+  /** The base URL of another live node, for a client this node turns away. */
+  private String anotherNode() {
+    for (io.cairn.model.NodeInfo n : node.replica().nodes().values()) {
+      if (n.alive() && !n.id().equals(node.nodeId())) {
+        return "http://" + n.host() + ":" + n.httpPort();
+      }
+    }
+    return null;
+  }
+
+  private Future<List<Outcome>> append(List<Command> commands) {
+    requireWritable();
     return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(commands), appendOptions)
         .map(reply -> reply.body().outcomes());
   }

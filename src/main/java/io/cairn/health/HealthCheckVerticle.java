@@ -70,7 +70,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   }
 
   private void scan() {
-    if (!node.isLeader() || !node.ready()) {
+    if (!node.actsAsLeader() || !node.ready()) {
       leaderSince = 0;
       return;
     }

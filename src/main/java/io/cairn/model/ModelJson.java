@@ -143,6 +143,9 @@ public final class ModelJson {
       g.writeNumberField("lastHeartbeat", e.lastHeartbeat());
     }
     g.writeNumberField("healthSince", e.healthSince());
+    if (e.healthReason() != null) {
+      g.writeStringField("healthReason", e.healthReason());
+    }
     g.writeNumberField("revision", e.revision());
     g.writeEndObject();
   }
@@ -172,11 +175,21 @@ public final class ModelJson {
   public static void write(JsonGenerator g, NodeInfo n) throws IOException {
     g.writeStartObject();
     g.writeStringField("id", n.id());
+    g.writeStringField("name", n.name());
     g.writeStringField("memberId", n.memberId());
     g.writeStringField("host", n.host());
     g.writeNumberField("httpPort", n.httpPort());
+    g.writeStringField("grpcAddress", n.grpcAddress());
     g.writeStringField("clusterAddress", n.clusterAddress());
+    g.writeStringField("region", n.region());
+    g.writeStringField("zone", n.zone());
     g.writeStringField("version", n.version());
+    g.writeArrayFieldStart("tags");
+    for (String t : n.tags()) {
+      g.writeString(t);
+    }
+    g.writeEndArray();
+    g.writeNumberField("startedAt", n.startedAt());
     g.writeStringField("status", n.status().json());
     g.writeNumberField("joinedAt", n.joinedAt());
     g.writeNumberField("since", n.since());
@@ -261,6 +274,7 @@ public final class ModelJson {
         j.getLong("lastCheck", 0L),
         j.getLong("lastHeartbeat", 0L),
         j.getLong("healthSince", 0L),
+        Canonical.of(j.getString("healthReason")),
         j.getLong("revision", 0L));
   }
 
@@ -278,13 +292,24 @@ public final class ModelJson {
   }
 
   public static NodeInfo nodeFromJson(JsonObject j) {
+    JsonArray tags = j.getJsonArray("tags");
+    List<String> tagList = new ArrayList<>();
+    if (tags != null) {
+      tags.forEach(t -> tagList.add(String.valueOf(t)));
+    }
     return new NodeInfo(
         j.getString("id"),
+        j.getString("name"),
         j.getString("memberId"),
         j.getString("host"),
         j.getInteger("httpPort"),
+        j.getString("grpcAddress"),
         j.getString("clusterAddress"),
+        j.getString("region"),
+        j.getString("zone"),
         j.getString("version"),
+        tagList,
+        j.getLong("startedAt", 0L),
         NodeInfo.Status.valueOf(j.getString("status", "alive").toUpperCase(java.util.Locale.ROOT)),
         j.getLong("joinedAt", 0L),
         j.getLong("since", 0L));

@@ -119,7 +119,7 @@ public final class Registrations {
     }
     Check check = check(body, ttl);
     return new ServiceEntry(id, Canonical.of(name), Canonical.of(version), address, port, tags, metadata,
-        Canonical.of(region), Canonical.of(zone), weight, null, check, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, 0);
+        Canonical.of(region), Canonical.of(zone), weight, null, check, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
   }
 
   private static Check check(JsonObject body, long ttl) {

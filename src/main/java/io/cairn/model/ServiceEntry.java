@@ -29,6 +29,7 @@ public record ServiceEntry(
     long lastCheck,
     long lastHeartbeat,
     long healthSince,
+    String healthReason,
     long revision) {
 
   /** Health on registration: no check and no ttl counts as healthy; a probe starts unknown; a ttl starts healthy. */
@@ -58,11 +59,18 @@ public record ServiceEntry(
         && ttlMillis == other.ttlMillis;
   }
 
+  /** New state; a change of health clears the reason of the previous one. */
   public ServiceEntry withState(Health newHealth, boolean newEnabled, boolean newDraining, long newLastCheck,
                                 long newLastHeartbeat, long newHealthSince, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, node, check,
         ttlMillis, newHealth, newEnabled, newDraining, registeredAt, newLastCheck, newLastHeartbeat,
-        newHealthSince, newRevision);
+        newHealthSince, newHealth == health ? healthReason : null, newRevision);
+  }
+
+  /** A new health with the reason for it (e.g. {@code node-failed}), since {@code at}. */
+  public ServiceEntry withHealth(Health newHealth, String reason, long at, long newRevision) {
+    return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, node, check,
+        ttlMillis, newHealth, enabled, draining, registeredAt, lastCheck, lastHeartbeat, at, reason, newRevision);
   }
 
   /**
@@ -73,6 +81,6 @@ public record ServiceEntry(
                                  long newLastCheck, long at, long healthSinceAt, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, viaNode, check,
         ttlMillis, newHealth, newEnabled, false, newRegisteredAt, newLastCheck, hasTtl() ? at : 0, healthSinceAt,
-        newRevision);
+        null, newRevision);
   }
 }

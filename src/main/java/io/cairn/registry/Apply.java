@@ -6,6 +6,9 @@ import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static io.cairn.registry.Outcome.Status.CAS_FAILED;
 import static io.cairn.registry.Outcome.Status.CREATED;
 import static io.cairn.registry.Outcome.Status.EXISTS;
@@ -45,25 +48,14 @@ public final class Apply {
       case ENABLE: return rotation(state, cmd, revision, true, false, Event.Type.SERVICE_ENABLED);
       case DISABLE: return rotation(state, cmd, revision, false, null, Event.Type.SERVICE_DISABLED);
       case DRAIN: return rotation(state, cmd, revision, null, true, Event.Type.SERVICE_DRAINING);
-      case NODE_JOINED: {
-        NodeInfo node = cmd.node();
-        NodeInfo joined = new NodeInfo(node.id(), node.memberId(), node.host(), node.httpPort(),
-            node.clusterAddress(), node.version(), NodeInfo.Status.ALIVE, at, at);
-        NodeInfo previous = state.node(node.id());
-        if (node.id().equals(state.leader()) && previous != null && !previous.memberId().equals(node.memberId())) {
-          // The leader restarted under the same id: its old incarnation no longer leads.
-          state.setLeader(null, state.term());
-        }
-        state.putNode(joined);
-        return Outcome.of(UPDATED, null, Event.node(Event.Type.NODE_JOINED, revision, at, joined));
-      }
+      case NODE_JOINED: return nodeJoined(state, cmd, revision);
       case NODE_LEFT:
       case NODE_FAILED: return nodeGone(state, cmd, revision);
       case LEADER_ELECTED: {
         if (cmd.term() <= state.term()) {
           return Outcome.rejected(STALE_TERM, null);
         }
-        state.setLeader(cmd.origin(), cmd.term());
+        state.setLeader(cmd.origin(), cmd.term(), at);
         return Outcome.of(UPDATED, null,
             new Event(Event.Type.LEADER_ELECTED, revision, at, null, state.node(cmd.origin()), cmd.origin(), cmd.term()));
       }
@@ -155,6 +147,32 @@ public final class Apply {
     return Outcome.of(UPDATED, updated, Event.service(eventType, revision, cmd.timestamp(), updated));
   }
 
+  /** Reason recorded on the instances of a node that failed. */
+  public static final String NODE_FAILED_REASON = "node-failed";
+
+  private static Outcome nodeJoined(Replica state, Command cmd, long revision) {
+    long at = cmd.timestamp();
+    NodeInfo joined = cmd.node().joined(at);
+    NodeInfo previous = state.node(joined.id());
+    if (joined.id().equals(state.leader()) && previous != null && !previous.memberId().equals(joined.memberId())) {
+      // The leader restarted under the same id: its old incarnation no longer leads.
+      state.setLeader(null, state.term(), 0);
+    }
+    state.putNode(joined);
+    List<Event> events = new ArrayList<>();
+    events.add(Event.node(Event.Type.NODE_JOINED, revision, at, joined));
+    // Back after a failure: what was unhealthy only because the node failed starts over as on registration.
+    for (String id : state.idsRegisteredThrough(joined.id())) {
+      ServiceEntry e = state.get(id);
+      if (e.health() == Health.UNHEALTHY && NODE_FAILED_REASON.equals(e.healthReason())) {
+        ServiceEntry restored = e.withHealth(e.initialHealth(), null, at, revision);
+        state.put(restored);
+        events.add(Event.service(Event.Type.SERVICE_HEALTH_CHANGED, revision, at, restored));
+      }
+    }
+    return new Outcome(UPDATED, null, List.copyOf(events), revision);
+  }
+
   private static Outcome nodeGone(Replica state, Command cmd, long revision) {
     NodeInfo known = state.node(cmd.id());
     // A failure report names the incarnation (member id) it saw die, so it cannot mark a restarted node failed.
@@ -165,9 +183,21 @@ public final class Apply {
     NodeInfo gone = known.withStatus(failed ? NodeInfo.Status.FAILED : NodeInfo.Status.LEFT, cmd.timestamp());
     state.putNode(gone);
     if (gone.id().equals(state.leader())) {
-      state.setLeader(null, state.term());
+      state.setLeader(null, state.term(), 0);
     }
-    return Outcome.of(UPDATED, null,
-        Event.node(failed ? Event.Type.NODE_FAILED : Event.Type.NODE_LEFT, revision, cmd.timestamp(), gone));
+    List<Event> events = new ArrayList<>();
+    events.add(Event.node(failed ? Event.Type.NODE_FAILED : Event.Type.NODE_LEFT, revision, cmd.timestamp(), gone));
+    if (failed) {
+      // Nobody vouches for what was registered through a dead node any more, except a ttl, which goes on counting.
+      for (String id : state.idsRegisteredThrough(gone.id())) {
+        ServiceEntry e = state.get(id);
+        if (!e.hasTtl() && e.health() != Health.UNHEALTHY) {
+          ServiceEntry unhealthy = e.withHealth(Health.UNHEALTHY, NODE_FAILED_REASON, cmd.timestamp(), revision);
+          state.put(unhealthy);
+          events.add(Event.service(Event.Type.SERVICE_HEALTH_CHANGED, revision, cmd.timestamp(), unhealthy));
+        }
+      }
+    }
+    return new Outcome(UPDATED, null, List.copyOf(events), revision);
   }
 }

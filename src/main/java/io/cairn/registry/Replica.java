@@ -51,6 +51,8 @@ public final class Replica {
   private volatile long revision;
   private volatile long term;
   private volatile String leader;
+  /** When the current leader was elected (the time on its leaderElected command); 0 without a leader. */
+  private volatile long leaderSince;
 
   public Replica() {
     for (Health h : Health.values()) {
@@ -66,6 +68,10 @@ public final class Replica {
 
   public long term() {
     return term;
+  }
+
+  public long leaderSince() {
+    return leaderSince;
   }
 
   public String leader() {
@@ -173,7 +179,8 @@ public final class Replica {
   public String digest() {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(("revision=" + revision + ";term=" + term + ";leader=" + leader + ";").getBytes(StandardCharsets.UTF_8));
+      sha.update(("revision=" + revision + ";term=" + term + ";leader=" + leader + ";since=" + leaderSince + ";")
+          .getBytes(StandardCharsets.UTF_8));
       for (ServiceEntry e : new TreeMap<>(byId).values()) {
         sha.update(e.toString().getBytes(StandardCharsets.UTF_8));
       }
@@ -193,12 +200,19 @@ public final class Replica {
 
   /** The state as a snapshot; call it from the applying thread so that it is one revision's state. */
   public Snapshot snapshot() {
-    return new Snapshot(revision, term, leader, List.copyOf(byId.values()), List.copyOf(nodes.values()));
+    return new Snapshot(revision, term, leader, leaderSince, List.copyOf(byId.values()), List.copyOf(nodes.values()));
   }
 
   /** Replaces the whole state with a snapshot's; from the applying thread. */
   public void load(Snapshot s) {
-    reset(s.revision(), s.term(), s.leader(), s.services(), s.nodes());
+    reset(s.revision(), s.term(), s.leader(), s.leaderSince(), s.services(), s.nodes());
+  }
+
+  /** Ids of the instances registered through a node, in id order (so that every node treats them alike). */
+  public List<String> idsRegisteredThrough(String nodeId) {
+    List<String> ids = new ArrayList<>(byNode.get(nodeId));
+    Collections.sort(ids);
+    return ids;
   }
 
   // ---- writes, from the applying thread only (package-private: Apply and Snapshots) ----
@@ -275,13 +289,14 @@ public final class Replica {
     this.revision = newRevision;
   }
 
-  void setLeader(String leader, long term) {
+  void setLeader(String leader, long term, long since) {
     this.leader = leader;
     this.term = term;
+    this.leaderSince = leader == null ? 0 : since;
   }
 
   /** Replaces the whole state, e.g. with a snapshot. */
-  void reset(long newRevision, long newTerm, String newLeader, Collection<ServiceEntry> entries,
+  void reset(long newRevision, long newTerm, String newLeader, long newLeaderSince, Collection<ServiceEntry> entries,
              Collection<NodeInfo> newNodes) {
     byId.clear();
     byName.clear();
@@ -305,6 +320,7 @@ public final class Replica {
     }
     this.term = newTerm;
     this.leader = newLeader;
+    this.leaderSince = newLeaderSince;
     this.revision = newRevision;
     // Every name present gets the reset's revision: no answer cached before or during the refill matches it
     // (those carry older revisions, or the absent-name stamp of this reset).

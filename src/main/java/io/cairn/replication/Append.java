@@ -10,6 +10,9 @@ import java.util.List;
  * node's replica when it applied the command.
  */
 public final class Append {
+  /** Failure code of a request refused because this side of a split has no quorum (the API's 503 no-quorum). */
+  public static final int NO_QUORUM = 5031;
+
   private Append() {
   }
 

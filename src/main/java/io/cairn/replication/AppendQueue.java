@@ -1,6 +1,7 @@
 package io.cairn.replication;
 
 import com.hazelcast.ringbuffer.OverflowPolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import io.cairn.NodeContext;
 import io.cairn.model.Command;
@@ -163,10 +164,20 @@ final class AppendQueue {
           end -= batch.get(i).items.size();
         }
       } else {
-        log.warn("Appending {} commands to the log failed: {}", items.size(), err.toString());
-        for (Request r : batch) {
-          r.fail(503, "the cluster log did not confirm the write (" + err.getMessage() + "); it may or may not "
-              + "have been applied: read before retrying a create");
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+            ? err.getCause() : err;
+        if (cause instanceof SplitBrainProtectionException) {
+          // Refused before it was written: this side of a split has too few members to take writes.
+          for (Request r : batch) {
+            r.fail(Append.NO_QUORUM, "this node is on a side of a network split without quorum; write to a node "
+                + "of the majority side");
+          }
+        } else {
+          log.warn("Appending {} commands to the log failed: {}", items.size(), cause.toString());
+          for (Request r : batch) {
+            r.fail(503, "the cluster log did not confirm the write (" + cause.getMessage() + "); it may or may not "
+                + "have been applied: read before retrying a create");
+          }
         }
       }
       flush();
@@ -211,12 +222,17 @@ final class AppendQueue {
 
   void stop() {
     stopped = true;
+    abandon("node stopping");
+  }
+
+  /** Fails every request still waiting: the log they were written to is not the one this node will apply. */
+  void abandon(String why) {
     List<Request> open = new ArrayList<>();
     for (Pending p : pending.values()) {
       open.add(p.request);
     }
     for (Request r : open) {
-      r.fail(503, "node stopping");
+      r.fail(503, why);
     }
     queue.clear();
   }

@@ -74,6 +74,7 @@ public final class LogCodec {
       g.writeNumberField("revision", s.revision());
       g.writeNumberField("term", s.term());
       g.writeStringField("leader", s.leader());
+      g.writeNumberField("leaderSince", s.leaderSince());
       g.writeArrayFieldStart("services");
       for (ServiceEntry e : s.services()) {
         ModelJson.write(g, e);
@@ -117,6 +118,7 @@ public final class LogCodec {
     for (Object o : json.getJsonArray("nodes")) {
       nodes.add(ModelJson.nodeFromJson((JsonObject) o));
     }
-    return new Snapshot(json.getLong("revision"), json.getLong("term"), json.getString("leader"), services, nodes);
+    return new Snapshot(json.getLong("revision"), json.getLong("term"), json.getString("leader"),
+        json.getLong("leaderSince", 0L), services, nodes);
   }
 }

@@ -1,6 +1,7 @@
 package io.cairn.replication;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.ringbuffer.ReadResultSet;
@@ -66,6 +67,10 @@ public class ReplicationVerticle extends AbstractVerticle {
   private long catchUpTarget;
   private boolean stopped;
   private boolean tailing;
+  /** Bumped whenever tailing restarts, so that the answer of a read issued before is dropped. */
+  private long readGeneration;
+  /** The log this node can reach ends before its replica: it is on a side of a split without the log's owner. */
+  private boolean logBehind;
   private Promise<Void> caughtUp;
   private MessageConsumer<Object> snapshotConsumer;
 
@@ -90,8 +95,15 @@ public class ReplicationVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     history = new EventHistory(node.config().eventHistory());
     HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
-    node.memberId(hz.getCluster().getLocalMember().getUuid().toString());
+    node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
     vertx.deployVerticle(new EventPublisherVerticle());
+    hz.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+        context.runOnContext(v -> mergeStarted());
+      } else if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        context.runOnContext(v -> merged());
+      }
+    });
     vertx.<Void>executeBlocking(() -> {
       // Dynamic configuration reaches every member, including plain Vert.x members that may own the log.
       hz.getConfig().addRingBufferConfig(ClusterSetup.logConfig(node.config()));
@@ -123,6 +135,8 @@ public class ReplicationVerticle extends AbstractVerticle {
    */
   private Future<Void> catchUp() {
     node.ready(false);
+    readGeneration++;
+    logBehind = false;
     leaderPublishing = false;
     caughtUp = Promise.promise();
     Future<Void> done = caughtUp.future();
@@ -166,7 +180,7 @@ public class ReplicationVerticle extends AbstractVerticle {
                   log.warn("The log no longer holds revision {} and no ready node can give a snapshot; starting "
                       + "from revision {}: instances registered before it are lost", node.replica().revision() + 1,
                       window.head + 1);
-                  node.replica().load(new Snapshot(window.head, 0, null, List.of(), List.of()));
+                  node.replica().load(Snapshot.empty(window.head));
                   history.clear();
                   return Future.succeededFuture(window);
                 }
@@ -195,14 +209,78 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void resync(long firstAvailable) {
     log.warn("Node {} fell behind the log (needed revision {}, oldest kept is {}); reloading from a snapshot",
         node.nodeId(), nextSequence + 1, firstAvailable + 1);
+    stopTailing();
+    catchUp().onFailure(err -> {
+      log.error("Reloading failed; retrying in 1s", err);
+      vertx.setTimer(1000, id -> resync(firstAvailable));
+    });
+  }
+
+  /**
+   * This member is merging into another cluster after a split (or after starting apart from its join members):
+   * the log it tailed is about to be replaced by the other side's. Stop serving until that log is loaded.
+   */
+  private void mergeStarted() {
+    log.warn("Node {} is merging into a larger cluster; it stops serving until it has reloaded that cluster's log",
+        node.nodeId());
+    stopTailing();
+  }
+
+  /**
+   * Merged: Hazelcast kept the other side's log, snapshots and cursors (Cairn's merge policy discards this side's),
+   * so this replica describes a history the cluster does not share. Start again from the cluster's.
+   */
+  private void merged() {
+    stopTailing();
+    appends.abandon("this node merged into another cluster after a split; its unconfirmed writes were not kept");
+    node.replica().load(Snapshot.empty(0));
+    history.clear();
+    lastSnapshotRevision = 0;
+    nextSequence = 0;
+    catchUpAfterReset();
+  }
+
+  private void catchUpAfterReset() {
+    catchUp().onSuccess(v -> log.info("Node {} reloaded the merged cluster's log (revision {})", node.nodeId(),
+            node.replica().revision()))
+        .onFailure(err -> {
+          log.error("Reloading after a merge failed; retrying in 1s", err);
+          vertx.setTimer(1000, id -> catchUpAfterReset());
+        });
+  }
+
+  private void stopTailing() {
     tailing = false;
+    readGeneration++;
+    node.ready(false);
     if (snapshotConsumer != null) {
       snapshotConsumer.unregister();
       snapshotConsumer = null;
     }
-    catchUp().onFailure(err -> {
-      log.error("Reloading failed; retrying in 1s", err);
-      vertx.setTimer(1000, id -> resync(firstAvailable));
+    if (leaderPublishing) {
+      leaderPublishing = false;
+      fillingGap = false;
+      heldDuringGapFill.clear();
+      publishingGeneration++;
+    }
+  }
+
+  /**
+   * The reachable log ends before this replica's revision: this node is on a side of a split that holds no copy of
+   * the log (or the log lost every copy). Keep serving reads from the replica; wait for the split to heal, when
+   * the merge reloads everything.
+   */
+  private void onLogBehind(long generation) {
+    if (!logBehind) {
+      logBehind = true;
+      log.warn("The log this node can reach ends before its replica's revision {}: it is cut off from the "
+          + "members that hold the log. Serving reads from the replica until the cluster is whole again",
+          node.replica().revision());
+    }
+    vertx.setTimer(1000, id -> {
+      if (generation == readGeneration) {
+        readNext();
+      }
     });
   }
 
@@ -215,27 +293,43 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (stopped || !tailing) {
       return;
     }
+    long generation = readGeneration;
     CompletionStage<ReadResultSet<byte[]>> read;
     try {
       read = ring.readManyAsync(nextSequence, 1, Math.min(READ_MAX, node.config().logCapacity()), null);
     } catch (RuntimeException e) {
-      onRead(null, e);
+      onRead(generation, null, e);
       return;
     }
-    read.whenComplete((rs, err) -> context.runOnContext(v -> onRead(rs, err)));
+    read.whenComplete((rs, err) -> context.runOnContext(v -> onRead(generation, rs, err)));
   }
 
-  private void onRead(ReadResultSet<byte[]> rs, Throwable err) {
-    if (stopped || !tailing) {
+  private void onRead(long generation, ReadResultSet<byte[]> rs, Throwable err) {
+    if (stopped || !tailing || generation != readGeneration) {
       return;
     }
     if (err != null) {
-      if (err instanceof HazelcastInstanceNotActiveException || err.getCause() instanceof HazelcastInstanceNotActiveException) {
+      Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+          ? err.getCause() : err;
+      if (cause instanceof HazelcastInstanceNotActiveException) {
         return;
       }
-      log.warn("Reading the log failed ({}); retrying", err.toString());
-      vertx.setTimer(200, id -> readNext());
+      if (cause instanceof IllegalArgumentException) {
+        // Hazelcast refuses a read beyond the tail + 1: the log we reach is shorter than the one we applied.
+        onLogBehind(generation);
+        return;
+      }
+      log.warn("Reading the log failed ({}); retrying", cause.toString());
+      vertx.setTimer(200, id -> {
+        if (generation == readGeneration) {
+          readNext();
+        }
+      });
       return;
+    }
+    if (logBehind) {
+      logBehind = false;
+      log.info("The log is reachable again at revision {}", node.replica().revision());
     }
     if (rs.size() > 0 && rs.getSequence(0) > nextSequence) {
       resync(rs.getSequence(0));

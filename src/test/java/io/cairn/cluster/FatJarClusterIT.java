@@ -1,81 +1,57 @@
 package io.cairn.cluster;
 
 import io.cairn.support.Http;
+import io.cairn.support.JarCluster;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The real fat jar, three processes, the way a user runs it: register through one node, discover through another. */
 class FatJarClusterIT {
-  private final List<Process> processes = new ArrayList<>();
+  private JarCluster cluster;
 
   @AfterEach
-  void stopProcesses() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroy();
-    }
-    for (Process p : processes) {
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+  void stopProcesses() throws Exception {
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   @Test
   void threeJarProcessesFormAClusterThatRegistersOnOneAndDiscoversOnAnother() throws Exception {
-    String jar = System.getProperty("cairn.jar", "target/cairn.jar");
-    assertThat(new File(jar)).as("build the jar first (mvn package)").exists();
-    String cluster = "cairn-it-" + UUID.randomUUID().toString().substring(0, 8);
-    int[] hz = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
-    int[] http = {TestNodes.freePort(), TestNodes.freePort(), TestNodes.freePort()};
-    String join = "127.0.0.1:" + hz[0] + ",127.0.0.1:" + hz[1] + ",127.0.0.1:" + hz[2];
-    Path work = Files.createTempDirectory("cairn-it");
-    for (int i = 0; i < 3; i++) {
-      ProcessBuilder pb = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", jar, "-cluster", "-cluster-host", "127.0.0.1",
-          "--node.id=p" + (i + 1), "--node.dataDir=" + work.resolve("p" + (i + 1)), "--http.host=127.0.0.1",
-          "--http.port=" + http[i], "--cluster.name=" + cluster, "--cluster.port=" + hz[i],
-          "--cluster.portAutoIncrement=false", "--cluster.join=" + join)
-          .redirectErrorStream(true)
-          .redirectOutput(work.resolve("p" + (i + 1) + ".log").toFile());
-      processes.add(pb.start());
-    }
-    for (int port : http) {
-      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-          .ignoreExceptions().until(() -> Http.get("http://127.0.0.1:" + port + "/health").status() == 200);
-    }
+    cluster = new JarCluster(3, false);
+    cluster.startAll();
+    cluster.awaitAllHealthy(Duration.ofSeconds(90));
+    String[] base = {cluster.node(0).base(), cluster.node(1).base(), cluster.node(2).base()};
+    String cluster3 = cluster.clusterName();
+    String join = cluster.joinList();
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-        Http.get("http://127.0.0.1:" + http[2] + "/v1/nodes").json().getJsonArray("nodes").stream()
+        Http.get(base[2] + "/v1/nodes").json().getJsonArray("nodes").stream()
             .filter(n -> ((JsonObject) n).getString("status").equals("alive")).count() == 3);
 
-    Http.Response registered = Http.post("http://127.0.0.1:" + http[0] + "/v1/services", new JsonObject()
+    Http.Response registered = Http.post(base[0] + "/v1/services", new JsonObject()
         .put("name", "checkout").put("address", "127.0.0.1").put("port", 9443).put("version", "3.1.0").encode());
     assertThat(registered.status()).isEqualTo(201);
     String id = registered.json().getString("id");
 
     await().atMost(Duration.ofSeconds(10)).until(() ->
-        Http.get("http://127.0.0.1:" + http[1] + "/v1/services?name=checkout&version=%5E3").json()
+        Http.get(base[1] + "/v1/services?name=checkout&version=%5E3").json()
             .getJsonArray("services").size() == 1);
-    JsonArray found = Http.get("http://127.0.0.1:" + http[1] + "/v1/services?name=checkout").json().getJsonArray("services");
+    JsonArray found = Http.get(base[1] + "/v1/services?name=checkout").json().getJsonArray("services");
     assertThat(found.getJsonObject(0).getString("id")).isEqualTo(id);
     assertThat(found.getJsonObject(0).getString("node")).isEqualTo("p1");
 
     // Another JVM (this one) joins the Hazelcast cluster with plain Vert.x, runs no Cairn, and uses the event-bus API.
     io.cairn.config.CairnConfig plainCfg = io.cairn.config.CairnConfig.of(new JsonObject()
-        .put("cluster", new JsonObject().put("name", cluster).put("host", "127.0.0.1").put("port", TestNodes.freePort())
+        .put("cluster", new JsonObject().put("name", cluster3).put("host", "127.0.0.1").put("port", TestNodes.freePort())
             .put("portAutoIncrement", false).put("join", join)));
     io.vertx.core.Vertx plain = TestNodes.plainMember(plainCfg);
     try {
@@ -90,7 +66,7 @@ class FatJarClusterIT {
             && "ledger-1".equals(e.getJsonObject("service").getString("id")));
       });
       await().atMost(Duration.ofSeconds(10)).until(() ->
-          Http.get("http://127.0.0.1:" + http[2] + "/v1/services/ledger-1").status() == 200);
+          Http.get(base[2] + "/v1/services/ledger-1").status() == 200);
       JsonObject viaBus = TestNodes.await(registry.discover(new JsonObject().put("name", "checkout"))
           .toCompletionStage().toCompletableFuture(), 10);
       assertThat(viaBus.getJsonArray("services").getJsonObject(0).getString("id")).isEqualTo(id);
@@ -99,14 +75,9 @@ class FatJarClusterIT {
     }
 
     // A node stopped with SIGTERM says goodbye: its peers record it as left, not failed.
-    processes.get(2).destroy();
-    assertThat(processes.get(2).waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(cluster.terminate(cluster.node(2), Duration.ofSeconds(30))).as("exit status after SIGTERM").isZero();
     await().atMost(Duration.ofSeconds(20)).until(() ->
-        Http.get("http://127.0.0.1:" + http[0] + "/v1/nodes").json().getJsonArray("nodes").stream()
+        Http.get(base[0] + "/v1/nodes").json().getJsonArray("nodes").stream()
             .map(n -> (JsonObject) n).anyMatch(n -> n.getString("id").equals("p3") && n.getString("status").equals("left")));
-  }
-
-  private static String javaBinary() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

@@ -65,7 +65,7 @@ class CairnConfigTest {
 
   @Test
   void environmentNamesSplitCamelCase() {
-    assertThat(CairnConfig.envName("replication", "logCapacity")).isEqualTo("CAIRN_REPLICATION_LOG_CAPACITY");
-    assertThat(CairnConfig.envName("http", "port")).isEqualTo("CAIRN_HTTP_PORT");
+    assertThat(CairnConfig.envName("replication.logCapacity")).isEqualTo("CAIRN_REPLICATION_LOG_CAPACITY");
+    assertThat(CairnConfig.envName("http.port")).isEqualTo("CAIRN_HTTP_PORT");
   }
 }

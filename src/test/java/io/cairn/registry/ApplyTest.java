@@ -42,7 +42,7 @@ class ApplyTest {
     ServiceEntry def = definition("a", "web");
     def = new ServiceEntry(def.id(), def.name(), def.version(), def.address(), def.port(), def.tags(), def.metadata(),
         null, null, 1, null, new Check("http", "/health", null, 10_000, 2_000, 3, 2, 0, 0), 0, Health.UNKNOWN, true,
-        false, 0, 0, 0, 0, 0);
+        false, 0, 0, 0, 0, null, 0);
     apply(Command.register("n1", 0, 1, def, false, Command.NO_CAS));
     assertThat(replica.get("a").health()).isEqualTo(Health.UNKNOWN);
   }
@@ -153,8 +153,8 @@ class ApplyTest {
 
   @Test
   void aFailureReportForAnEarlierIncarnationDoesNotMarkARestartedNodeFailed() {
-    NodeInfo first = new NodeInfo("n2", "member-1", "h", 8081, "h:5702", "v", NodeInfo.Status.ALIVE, 0, 0);
-    NodeInfo second = new NodeInfo("n2", "member-2", "h", 8081, "h:5702", "v", NodeInfo.Status.ALIVE, 0, 0);
+    NodeInfo first = Fixtures.node("n2", "member-1", "h", 8081, "h:5702");
+    NodeInfo second = Fixtures.node("n2", "member-2", "h", 8081, "h:5702");
     apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, first));
     apply(Command.leaderElected("n1", 0, 2, 1));
     apply(Command.node(Command.Type.NODE_JOINED, "n2", 0, 3, 0, second));
@@ -166,9 +166,61 @@ class ApplyTest {
     assertThat(replica.node("n2").status()).isEqualTo(NodeInfo.Status.FAILED);
   }
 
+  /** n1 joins and leads with {@code term}; {@code member} joins. */
+  private void leaderN1WithTermAndMember(long term, NodeInfo member) {
+    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, Fixtures.node("n1", "m1", "h", 8080, "h:5701")));
+    apply(Command.leaderElected("n1", 0, 2, term));
+    apply(Command.node(Command.Type.NODE_JOINED, member.id(), 0, 3, 0, member));
+  }
+
+  @Test
+  void aFailedNodesInstancesTurnUnhealthyWithReasonNodeFailedExceptTtlOnes() {
+    NodeInfo n2 = Fixtures.node("n2", "member-1", "h", 8081, "h:5702");
+    leaderN1WithTermAndMember(7, n2);
+    apply(Command.register("n2", 0, 4, definition("plain", "web"), false, Command.NO_CAS));
+    apply(Command.register("n2", 0, 4, Fixtures.definition("ttl", "web", "1.0.0", List.of(), Map.of(), null, null, 5000),
+        false, Command.NO_CAS));
+    apply(Command.register("n1", 0, 4, definition("elsewhere", "web"), false, Command.NO_CAS));
+
+    Outcome failed = apply(Command.node(Command.Type.NODE_FAILED, "n1", 0, 10, 7, n2));
+
+    assertThat(failed.events()).extracting(Event::type)
+        .containsExactly(Event.Type.NODE_FAILED, Event.Type.SERVICE_HEALTH_CHANGED);
+    assertThat(replica.get("plain").health()).isEqualTo(Health.UNHEALTHY);
+    assertThat(replica.get("plain").healthReason()).isEqualTo(Apply.NODE_FAILED_REASON);
+    assertThat(replica.get("ttl").health()).isEqualTo(Health.HEALTHY);
+    assertThat(replica.get("elsewhere").health()).isEqualTo(Health.HEALTHY);
+  }
+
+  @Test
+  void aFailedNodeThatJoinsAgainGetsItsInstancesBackAsOnRegistration() {
+    NodeInfo before = Fixtures.node("n2", "member-1", "h", 8081, "h:5702");
+    leaderN1WithTermAndMember(3, before);
+    apply(Command.register("n2", 0, 4, definition("plain", "web"), false, Command.NO_CAS));
+    apply(Command.node(Command.Type.NODE_FAILED, "n1", 0, 10, 3, before));
+
+    Outcome back = apply(Command.node(Command.Type.NODE_JOINED, "n2", 0, 20, 0,
+        Fixtures.node("n2", "member-2", "h", 8081, "h:5702")));
+
+    assertThat(back.events()).extracting(Event::type)
+        .containsExactly(Event.Type.NODE_JOINED, Event.Type.SERVICE_HEALTH_CHANGED);
+    assertThat(replica.get("plain").health()).isEqualTo(Health.HEALTHY);
+    assertThat(replica.get("plain").healthReason()).isNull();
+    assertThat(replica.get("plain").passing()).isTrue();
+  }
+
+  @Test
+  void aLeaderElectionNeedsATermAboveTheCurrentOneAndRecordsWhenItHappened() {
+    assertThat(apply(Command.leaderElected("n1", 0, 100, 41)).status()).isEqualTo(Outcome.Status.UPDATED);
+    assertThat(apply(Command.leaderElected("n2", 0, 200, 41)).status()).isEqualTo(Outcome.Status.STALE_TERM);
+    assertThat(apply(Command.leaderElected("n2", 0, 300, 12)).status()).isEqualTo(Outcome.Status.STALE_TERM);
+    assertThat(replica.leader()).isEqualTo("n1");
+    assertThat(replica.leaderSince()).isEqualTo(100);
+  }
+
   @Test
   void theLeaderLeavingClearsTheLeaderButKeepsTheTerm() {
-    NodeInfo n1 = new NodeInfo("n1", "m1", "h", 8080, "h:5701", "v", NodeInfo.Status.ALIVE, 0, 0);
+    NodeInfo n1 = Fixtures.node("n1", "m1", "h", 8080, "h:5701");
     apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, n1));
     apply(Command.leaderElected("n1", 0, 2, 1));
     apply(Command.node(Command.Type.NODE_LEFT, "n1", 0, 3, 0, n1));
@@ -179,8 +231,8 @@ class ApplyTest {
 
   @Test
   void theLeaderRejoiningUnderTheSameIdNoLongerLeads() {
-    NodeInfo first = new NodeInfo("n1", "member-1", "h", 8080, "h:5701", "v", NodeInfo.Status.ALIVE, 0, 0);
-    NodeInfo restarted = new NodeInfo("n1", "member-2", "h", 8080, "h:5701", "v", NodeInfo.Status.ALIVE, 0, 0);
+    NodeInfo first = Fixtures.node("n1", "member-1", "h", 8080, "h:5701");
+    NodeInfo restarted = Fixtures.node("n1", "member-2", "h", 8080, "h:5701");
     apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, first));
     apply(Command.leaderElected("n1", 0, 2, 1));
     apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 3, 0, restarted));

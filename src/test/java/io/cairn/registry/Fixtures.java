@@ -19,7 +19,13 @@ final class Fixtures {
   static ServiceEntry definition(String id, String name, String version, List<String> tags, Map<String, String> meta,
                                  String region, String zone, long ttl) {
     return new ServiceEntry(id, name, version, "10.0.0.1", 8080, tags, new TreeMap<>(meta), region, zone, 1, null,
-        ttl > 0 ? Check.ttl(0) : null, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, 0);
+        ttl > 0 ? Check.ttl(0) : null, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
+  }
+
+  /** A node as it announces itself, alive and not yet joined. */
+  static io.cairn.model.NodeInfo node(String id, String memberId, String host, int httpPort, String clusterAddress) {
+    return io.cairn.model.NodeInfo.announce(id, id, memberId, host, httpPort, host + ":" + httpPort, clusterAddress,
+        "", "", "dev", List.of(), 0);
   }
 
   static ServiceEntry definition(String id, String name) {

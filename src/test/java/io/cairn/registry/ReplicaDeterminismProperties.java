@@ -91,7 +91,7 @@ class ReplicaDeterminismProperties {
             terms, origins, Arbitraries.of("m1", "m2"))
         .as((type, origin, at, term, id, member) -> Command.node(type, origin, 0, at,
             type == Command.Type.NODE_FAILED ? term : 0,
-            new NodeInfo(id, member, "127.0.0.1", 8080, "127.0.0.1:5701", "dev", NodeInfo.Status.ALIVE, 0, 0)));
+            Fixtures.node(id, member, "127.0.0.1", 8080, "127.0.0.1:5701")));
     return Arbitraries.frequencyOf(
         net.jqwik.api.Tuple.of(5, register),
         net.jqwik.api.Tuple.of(4, onInstance),

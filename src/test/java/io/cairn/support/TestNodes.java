@@ -68,6 +68,13 @@ public final class TestNodes implements AutoCloseable {
         .toCompletionStage().toCompletableFuture(), 60);
     Node node = new Node(cfg.nodeId(), cfg.httpPort(), vertx, cfg);
     nodes.add(node);
+    // Settled: the log knows this node and names a leader (elections run after start).
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+      io.vertx.core.json.JsonObject status = Http.get(node.base() + "/v1/status").json();
+      return status.getString("leader") != null && Http.get(node.base() + "/v1/nodes").json().getJsonArray("nodes")
+          .stream().map(n -> (JsonObject) n)
+          .anyMatch(n -> n.getString("id").equals(node.id()) && n.getString("status").equals("alive"));
+    });
     return node;
   }
 
@@ -124,11 +131,26 @@ public final class TestNodes implements AutoCloseable {
     }
   }
 
+  /** Next candidate port; starts at a random point so that test JVMs running one after another rarely meet. */
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
+      new java.util.concurrent.atomic.AtomicInteger(20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000));
+
+  /**
+   * A free port on 127.0.0.1, below Linux's ephemeral range (32768 and up): a port the kernel hands out for
+   * outgoing connections could be taken by one (Hazelcast connects to its peers) before the node binds it.
+   */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    while (true) {
+      int port = NEXT_PORT.getAndIncrement();
+      if (port >= 32_000) {
+        NEXT_PORT.set(20_000);
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        return s.getLocalPort();
+      } catch (IOException inUse) {
+        // try the next one
+      }
     }
   }
 

@@ -36,9 +36,16 @@ public final class ClusterViews {
         .put("cluster", node.config().clusterName())
         .put("ready", node.ready())
         .put("revision", r.revision())
+        .put("role", role())
         .put("leader", r.leader())
         .put("term", r.term())
         .put("isLeader", node.isLeader())
+        .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
+        .put("leaderUptimeMillis", r.leaderSince() > 0 ? Math.max(0, System.currentTimeMillis() - r.leaderSince()) : null)
+        .put("quorum", new JsonObject().put("needed", node.config().quorum()).put("members", node.liveMembers().size())
+            .put("quorate", node.quorate()))
+        .put("raft", new JsonObject().put("enabled", node.config().raftEnabled())
+            .put("members", node.config().raftMembers()).put("member", node.raftMember()))
         .put("services", r.size())
         .put("names", r.nameCount())
         .put("nodes", alive)
@@ -56,12 +63,38 @@ public final class ClusterViews {
       }
     }
     JsonArray nodes = new JsonArray();
+    java.util.Set<String> live = node.liveMembers();
     for (NodeInfo n : new TreeMap<>(r.nodes()).values()) {
+      boolean leads = n.id().equals(r.leader());
       nodes.add(ModelJson.toJson(n)
-          .put("leader", n.id().equals(r.leader()))
+          .put("status", state(n, live))
+          .put("role", leads ? "leader" : n.alive() ? "follower" : "none")
+          .put("leader", leads)
           .put("services", perNode.getOrDefault(n.id(), 0)));
     }
     return new JsonObject().put("revision", r.revision()).put("leader", r.leader()).put("term", r.term()).put("nodes", nodes);
+  }
+
+  /**
+   * This node's part: leader (named by the log, holding the lock, on a side with quorum), follower, or leaving. A
+   * leader cut off in a minority reports follower: it decides nothing there.
+   */
+  private String role() {
+    if (node.leaving()) {
+      return "leaving";
+    }
+    return node.actsAsLeader() ? "leader" : "follower";
+  }
+
+  /**
+   * A node's state: what the log says (alive, left, failed), except that a node the log still has as alive but
+   * whose process Hazelcast no longer lists is "suspect" until the leader records its failure.
+   */
+  static String state(NodeInfo n, java.util.Set<String> liveMembers) {
+    if (n.alive() && !liveMembers.contains(n.memberId())) {
+      return "suspect";
+    }
+    return n.status().json();
   }
 
   /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
@@ -102,6 +135,7 @@ public final class ClusterViews {
         .put("revision", revision)
         .put("leader", r.leader())
         .put("term", r.term())
+        .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
         .put("total", total)
         .put("passing", passing)
         .put("disabled", disabled)

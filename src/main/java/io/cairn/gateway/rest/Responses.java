@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 /** How every REST answer is written: JSON, with the revision it reflects in {@code X-Cairn-Revision}. */
 public final class Responses {
   public static final String REVISION_HEADER = "X-Cairn-Revision";
+  /** Set on every answer of a node on a side of a split without quorum. */
+  public static final String STALE_HEADER = "X-Cairn-Stale";
   private static final Logger log = LoggerFactory.getLogger(Responses.class);
   private static final String JSON = "application/json";
 

@@ -1,0 +1,160 @@
+package io.cairn.cluster;
+
+import io.cairn.support.Http;
+import io.cairn.support.JarCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.time.Duration;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Membership on real processes of the fat jar, three nodes with Raft leader election: SIGKILL of a member and of
+ * the leader, SIGTERM, and each node coming back. Each test leaves the cluster whole for the next.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MembershipIT {
+  private static final Duration START = Duration.ofSeconds(90);
+  private JarCluster cluster;
+
+  @BeforeAll
+  void startCluster() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    cluster.startAll();
+    cluster.awaitAllHealthy(START);
+    awaitWhole();
+  }
+
+  @AfterAll
+  void stopCluster() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  @Order(1)
+  void aKilledMemberIsDeclaredFailedItsInstancesTurnUnhealthyAndComeBackWithIt() throws Exception {
+    JarCluster.Node victim = cluster.node(followerIndex());
+    JarCluster.Node witness = cluster.node(otherThan(victim.index, leaderIndex()));
+    String leader = status(witness).getString("leader");
+    register(victim, "pay-1", null);
+    register(victim, "ticking-1", "30s");
+
+    cluster.kill(victim);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, victim.id).equals("failed"));
+    JsonObject pay = Http.get(witness.base() + "/v1/services/pay-1").json();
+    assertThat(pay.getString("health")).isEqualTo("unhealthy");
+    assertThat(pay.getString("healthReason")).isEqualTo("node-failed");
+    assertThat(Http.get(witness.base() + "/v1/services/ticking-1").json().getString("health"))
+        .as("a ttl instance follows its ttl, not its node").isEqualTo("healthy");
+    assertThat(status(witness).getString("leader")).as("losing a follower keeps the leader").isEqualTo(leader);
+
+    cluster.start(victim.index);
+    cluster.awaitHealthy(victim, START);
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, victim.id).equals("alive"));
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        Http.get(witness.base() + "/v1/services/pay-1").json().getString("health").equals("healthy"));
+    awaitWhole();
+  }
+
+  @Test
+  @Order(2)
+  void killingTheLeaderElectsAnotherWithAHigherTermThatWritesAndRecordsTheFailure() throws Exception {
+    JarCluster.Node leader = cluster.node(leaderIndex());
+    JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
+    long term = status(witness).getLong("term");
+
+    cluster.kill(leader);
+
+    awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(30));
+    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, leader.id).equals("failed"));
+    assertThat(register(witness, "after-failover-1", null)).isEqualTo(201);
+
+    cluster.start(leader.index);
+    cluster.awaitHealthy(leader, START);
+    awaitWhole();
+    assertThat(Http.get(leader.base() + "/v1/services/after-failover-1").status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(3)
+  void aLeaderStoppedWithSigtermHandsOverLeadershipIsRecordedAsLeftAndExitsZero() throws Exception {
+    JarCluster.Node leader = cluster.node(leaderIndex());
+    JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
+    long term = status(witness).getLong("term");
+
+    assertThat(cluster.terminate(leader, Duration.ofSeconds(30))).as("exit status").isZero();
+
+    awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(10));
+    assertThat(nodeStatus(witness, leader.id)).isEqualTo("left");
+
+    cluster.start(leader.index);
+    cluster.awaitHealthy(leader, START);
+    awaitWhole();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Every node alive in every replica, one leader, all replicas equal, Raft back to three members. */
+  private void awaitWhole() {
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() ->
+        IntStream.range(0, cluster.size()).allMatch(i -> {
+          JsonObject s = status(cluster.node(i));
+          return s.getString("leader") != null && s.getJsonObject("raft").getBoolean("member")
+              && IntStream.range(0, cluster.size()).allMatch(j ->
+                  nodeStatus(cluster.node(i), cluster.node(j).id).equals("alive"));
+        }) && IntStream.range(0, cluster.size())
+            .mapToObj(i -> Http.get(cluster.node(i).base() + "/v1/stats").json().getJsonObject("replica")
+                .getString("digest")).distinct().count() == 1);
+  }
+
+  /** Another node than {@code previous} leads, with a term above {@code term}, as seen from {@code witness}. */
+  private static void awaitNewLeader(JarCluster.Node witness, String previous, long term, Duration within) {
+    await().atMost(within).until(() -> {
+      JsonObject s = status(witness);
+      return s.getString("leader") != null && !s.getString("leader").equals(previous) && s.getLong("term") > term;
+    });
+  }
+
+  private int leaderIndex() {
+    String leader = status(cluster.node(0)).getString("leader");
+    return IntStream.range(0, cluster.size()).filter(i -> cluster.node(i).id.equals(leader)).findFirst()
+        .orElseThrow(() -> new AssertionError("no leader:\n" + cluster.logs(30)));
+  }
+
+  private int followerIndex() {
+    return otherThan(leaderIndex(), -1);
+  }
+
+  private int otherThan(int a, int b) {
+    return IntStream.range(0, cluster.size()).filter(i -> i != a && i != b).findFirst().orElseThrow();
+  }
+
+  private static JsonObject status(JarCluster.Node n) {
+    return Http.get(n.base() + "/v1/status").json();
+  }
+
+  private static String nodeStatus(JarCluster.Node at, String id) {
+    return Http.get(at.base() + "/v1/nodes").json().getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("id").equals(id)).map(o -> o.getString("status")).findFirst().orElse("absent");
+  }
+
+  private static int register(JarCluster.Node through, String id, String ttl) {
+    JsonObject body = new JsonObject().put("name", id.substring(0, id.lastIndexOf('-'))).put("address", "127.0.0.1")
+        .put("port", 9000);
+    if (ttl != null) {
+      body.put("ttl", ttl);
+    }
+    return Http.put(through.base() + "/v1/services/" + id, body.encode()).status();
+  }
+}

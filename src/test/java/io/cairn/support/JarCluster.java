@@ -1,0 +1,241 @@
+package io.cairn.support;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cairn nodes as real fat-jar processes, the way a user runs them, for kills, restarts and partitions: each on its
+ * own ports with a cluster name of its own, either all on 127.0.0.1 or each in a network namespace of its own
+ * ({@link Netns}) so that the test can cut them off from each other. Waits fail with the tail of the node's log.
+ */
+public final class JarCluster implements AutoCloseable {
+  private final String clusterName = "cairn-it-" + UUID.randomUUID().toString().substring(0, 8);
+  private final Path work;
+  private final List<String> hosts = new ArrayList<>();
+  private final int[] hazelcastPorts;
+  private final int[] httpPorts;
+  private final Netns netns;
+  private final List<String> commonArgs = new ArrayList<>();
+  private final Node[] nodes;
+
+  /** A node process: its index, its current process (replaced on restart) and its log file. */
+  public final class Node {
+    public final int index;
+    public final String id;
+    private Process process;
+    private final Path log;
+    private int starts;
+
+    Node(int index) {
+      this.index = index;
+      this.id = "p" + (index + 1);
+      this.log = work.resolve(id + ".log");
+    }
+
+    public String base() {
+      return "http://" + hosts.get(index) + ":" + httpPorts[index];
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    public boolean running() {
+      return process != null && process.isAlive();
+    }
+
+    public Process process() {
+      return process;
+    }
+
+    /** The last lines of this node's log (all of its starts). */
+    public String logTail(int lines) {
+      try {
+        List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+      } catch (IOException e) {
+        return "(no log: " + e + ")";
+      }
+    }
+  }
+
+  /**
+   * @param size    nodes
+   * @param isolate run each node in a network namespace of its own (needs root and iproute2), so that
+   *                {@link #partition} can cut them apart
+   * @param args    extra Cairn flags for every node, e.g. {@code --cluster.raft.members=3}
+   */
+  public JarCluster(int size, boolean isolate, String... args) throws IOException {
+    work = Files.createTempDirectory("cairn-it");
+    hazelcastPorts = new int[size];
+    httpPorts = new int[size];
+    nodes = new Node[size];
+    netns = isolate ? Netns.create(size) : null;
+    for (int i = 0; i < size; i++) {
+      if (isolate) {
+        hosts.add(netns.address(i));
+        hazelcastPorts[i] = 5701;
+        httpPorts[i] = 8080;
+      } else {
+        hosts.add("127.0.0.1");
+        hazelcastPorts[i] = TestNodes.freePort();
+        httpPorts[i] = TestNodes.freePort();
+      }
+      nodes[i] = new Node(i);
+    }
+    Collections.addAll(commonArgs, args);
+  }
+
+  public Node node(int index) {
+    return nodes[index];
+  }
+
+  public int size() {
+    return nodes.length;
+  }
+
+  /** The cluster.join list, every node's Hazelcast address. */
+  public String joinList() {
+    List<String> join = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      join.add(hosts.get(i) + ":" + hazelcastPorts[i]);
+    }
+    return String.join(",", join);
+  }
+
+  public String clusterName() {
+    return clusterName;
+  }
+
+  /** Starts (or restarts) a node's process; does not wait for it. */
+  public Node start(int index, String... extra) throws IOException {
+    Node n = nodes[index];
+    String jar = System.getProperty("cairn.jar", "target/cairn.jar");
+    assertThat(new File(jar)).as("build the jar first (mvn package)").exists();
+    List<String> cmd = new ArrayList<>();
+    if (netns != null) {
+      cmd.addAll(netns.exec(index));
+    }
+    String host = hosts.get(index);
+    Collections.addAll(cmd, javaBinary(), "-Xmx256m", "-XX:+UseParallelGC", "-jar", jar, "-cluster",
+        "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
+        "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
+        "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
+        "--cluster.join=" + joinList());
+    cmd.addAll(commonArgs);
+    Collections.addAll(cmd, extra);
+    n.starts++;
+    Files.writeString(n.log, "\n==== start " + n.starts + ": " + String.join(" ", cmd) + "\n",
+        StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
+    return n;
+  }
+
+  /** Starts every node at once. */
+  public void startAll() throws IOException {
+    for (int i = 0; i < nodes.length; i++) {
+      start(i);
+    }
+  }
+
+  /** Waits until the node answers /health with 200; fails early, with its log, if its process exits. */
+  public void awaitHealthy(Node n, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!n.running()) {
+        throw new AssertionError("node " + n.id + " exited with status " + n.process.exitValue() + ":\n"
+            + n.logTail(60));
+      }
+      try {
+        if (Http.get(n.base() + "/health").status() == 200) {
+          return;
+        }
+      } catch (Exception notYet) {
+        // not listening yet
+      }
+      pause(200);
+    }
+    throw new AssertionError("node " + n.id + " not healthy after " + within + ":\n" + n.logTail(60));
+  }
+
+  public void awaitAllHealthy(Duration within) {
+    for (Node n : nodes) {
+      awaitHealthy(n, within);
+    }
+  }
+
+  /** SIGKILL: the process dies on the spot, saying nothing to anyone. */
+  public void kill(Node n) throws InterruptedException {
+    n.process.destroyForcibly();
+    n.process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, as `./run.sh stop` sends; returns the exit status. */
+  public int terminate(Node n, Duration within) throws InterruptedException {
+    n.process.destroy();
+    if (!n.process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("node " + n.id + " still running " + within + " after SIGTERM:\n" + n.logTail(40));
+    }
+    return n.process.exitValue();
+  }
+
+  /** Cuts node {@code index} off from every other node (the test process still reaches all of them). */
+  public void partition(int index) throws IOException, InterruptedException {
+    netns.isolate(index);
+  }
+
+  public void heal(int index) throws IOException, InterruptedException {
+    netns.reconnect(index);
+  }
+
+  /** Every log, for a failure message. */
+  public String logs(int lines) {
+    StringBuilder sb = new StringBuilder();
+    for (Node n : nodes) {
+      sb.append("---- ").append(n.id).append(" ----\n").append(n.logTail(lines)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Node n : nodes) {
+      if (n.running()) {
+        n.process.destroyForcibly();
+      }
+    }
+    for (Node n : nodes) {
+      if (n.process != null) {
+        n.process.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    if (netns != null) {
+      netns.close();
+    }
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
