@@ -50,6 +50,9 @@ case "$cmd" in
     mkdir -p "$RUN_DIR"
     join=""
     for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((5700 + i))"; done
+    raft=""
+    # Three nodes or more elect their leader with Raft (a majority is needed to write and to lead).
+    [ "$n" -ge 3 ] && raft="--cluster.raft.members=3"
     for i in $(seq 1 "$n"); do
       http=$((8079 + i)); hz=$((5700 + i)); log="$RUN_DIR/node-$i.log"
       if [ -f "$RUN_DIR/node-$i.pid" ] && kill -0 "$(cat "$RUN_DIR/node-$i.pid")" 2>/dev/null; then
@@ -57,10 +60,12 @@ case "$cmd" in
       fi
       java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
         --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" \
-        --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
+        --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" $raft \
         >"$log" 2>&1 &
       echo $! >"$RUN_DIR/node-$i.pid"
       echo "node-$i: pid $!, http://127.0.0.1:$http, hazelcast 127.0.0.1:$hz, log $log"
+      # The first node is up before the others start, so that they join it rather than each other.
+      [ "$i" -eq 1 ] && wait_ready "$http" "$!" "$log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
     echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"

@@ -24,7 +24,9 @@ final class LeaderLock {
   private static final long WAIT_ROUND_MILLIS = 2000;
   private static final long CHECK_EVERY_MILLIS = 500;
 
-  private final FencedLock lock;
+  /** Getting the lock blocks until the CP subsystem has formed (Raft needs its members), so it happens here. */
+  private final java.util.function.Supplier<FencedLock> lockSource;
+  private FencedLock lock;
   private final LongConsumer acquired;
   private final Runnable lost;
   private final Thread thread;
@@ -40,8 +42,8 @@ final class LeaderLock {
    * @param acquired called (on the lock's thread) with the fence each time this node takes the lock
    * @param lost     called (on the lock's thread) when this node no longer holds it without having let go
    */
-  LeaderLock(FencedLock lock, String nodeId, LongConsumer acquired, Runnable lost) {
-    this.lock = lock;
+  LeaderLock(java.util.function.Supplier<FencedLock> lockSource, String nodeId, LongConsumer acquired, Runnable lost) {
+    this.lockSource = lockSource;
     this.acquired = acquired;
     this.lost = lost;
     this.thread = new Thread(this::run, "cairn-leader-lock-" + nodeId);
@@ -96,6 +98,9 @@ final class LeaderLock {
   private void run() {
     while (running) {
       try {
+        if (lock == null) {
+          lock = lockSource.get();
+        }
         if (fence == 0) {
           releaseDone();
           if (!competing) {

@@ -92,7 +92,7 @@ public class MembershipVerticle extends AbstractVerticle {
         context.runOnContext(v -> evaluate());
       }
     });
-    leaderLock = new LeaderLock(hz.getCPSubsystem().getLock(ClusterSetup.LEADER_LOCK), node.nodeId(),
+    leaderLock = new LeaderLock(() -> hz.getCPSubsystem().getLock(ClusterSetup.LEADER_LOCK), node.nodeId(),
         fence -> context.runOnContext(v -> lockAcquired(fence)),
         () -> context.runOnContext(v -> lockLost()));
     leaderLock.start();

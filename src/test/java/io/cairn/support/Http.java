@@ -21,6 +21,11 @@ public final class Http {
       return new JsonObject(body);
     }
 
+    /** A header's first value, or null. */
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
     public long revisionHeader() {
       return Long.parseLong(headers.firstValue("X-Cairn-Revision").orElse("-1"));
     }

@@ -143,9 +143,13 @@ public final class JarCluster implements AutoCloseable {
     return n;
   }
 
-  /** Starts every node at once. */
+  /**
+   * Starts the first node, waits until it serves, then starts the others together: as ./run.sh cluster does, so that
+   * they join it instead of forming separate clusters that must merge (members started at the same instant can).
+   */
   public void startAll() throws IOException {
-    for (int i = 0; i < nodes.length; i++) {
+    awaitHealthy(start(0), Duration.ofSeconds(90));
+    for (int i = 1; i < nodes.length; i++) {
       start(i);
     }
   }
