@@ -45,7 +45,7 @@ class JoinIT {
 
     // The lone node finds them (it knows their addresses), merges, and its replica converges to theirs.
     await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() ->
-        alive(early) == 3 && alive(a) == 3 && digest(early).equals(digest(a)) && digest(a).equals(digest(b)));
+        early.aliveCount() == 3 && a.aliveCount() == 3 && early.digest().equals(a.digest()) && a.digest().equals(b.digest()));
     assertThat(Http.get(early.base() + "/v1/services/peer-1").status()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> register(early, "early-2").status() == 201);
     await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(b.base() + "/v1/services/early-2").status() == 200);
@@ -56,14 +56,5 @@ class JoinIT {
   private static Http.Response register(JarCluster.Node n, String id) {
     return Http.put(n.base() + "/v1/services/" + id, new JsonObject().put("name", id.substring(0, id.indexOf('-')))
         .put("address", "127.0.0.1").put("port", 9000).encode());
-  }
-
-  private static long alive(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/nodes").json().getJsonArray("nodes").stream()
-        .filter(o -> ((JsonObject) o).getString("status").equals("alive")).count();
-  }
-
-  private static String digest(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/stats").json().getJsonObject("replica").getString("digest");
   }
 }

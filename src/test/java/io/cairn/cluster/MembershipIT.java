@@ -45,23 +45,23 @@ class MembershipIT {
   void aKilledMemberIsDeclaredFailedItsInstancesTurnUnhealthyAndComeBackWithIt() throws Exception {
     JarCluster.Node victim = cluster.node(followerIndex());
     JarCluster.Node witness = cluster.node(otherThan(victim.index, leaderIndex()));
-    String leader = status(witness).getString("leader");
+    String leader = witness.status().getString("leader");
     register(victim, "pay-1", null);
     register(victim, "ticking-1", "30s");
 
     cluster.kill(victim);
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, victim.id).equals("failed"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(victim.id).equals("failed"));
     JsonObject pay = Http.get(witness.base() + "/v1/services/pay-1").json();
     assertThat(pay.getString("health")).isEqualTo("unhealthy");
     assertThat(pay.getString("healthReason")).isEqualTo("node-failed");
     assertThat(Http.get(witness.base() + "/v1/services/ticking-1").json().getString("health"))
         .as("a ttl instance follows its ttl, not its node").isEqualTo("healthy");
-    assertThat(status(witness).getString("leader")).as("losing a follower keeps the leader").isEqualTo(leader);
+    assertThat(witness.status().getString("leader")).as("losing a follower keeps the leader").isEqualTo(leader);
 
     cluster.start(victim.index);
     cluster.awaitHealthy(victim, START);
-    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, victim.id).equals("alive"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(victim.id).equals("alive"));
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Http.get(witness.base() + "/v1/services/pay-1").json().getString("health").equals("healthy"));
     awaitWhole();
@@ -72,12 +72,12 @@ class MembershipIT {
   void killingTheLeaderElectsAnotherWithAHigherTermThatWritesAndRecordsTheFailure() throws Exception {
     JarCluster.Node leader = cluster.node(leaderIndex());
     JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
-    long term = status(witness).getLong("term");
+    long term = witness.status().getLong("term");
 
     cluster.kill(leader);
 
     awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(30));
-    await().atMost(Duration.ofSeconds(30)).until(() -> nodeStatus(witness, leader.id).equals("failed"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(leader.id).equals("failed"));
     assertThat(register(witness, "after-failover-1", null)).isEqualTo(201);
 
     cluster.start(leader.index);
@@ -91,12 +91,12 @@ class MembershipIT {
   void aLeaderStoppedWithSigtermHandsOverLeadershipIsRecordedAsLeftAndExitsZero() throws Exception {
     JarCluster.Node leader = cluster.node(leaderIndex());
     JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
-    long term = status(witness).getLong("term");
+    long term = witness.status().getLong("term");
 
     assertThat(cluster.terminate(leader, Duration.ofSeconds(30))).as("exit status").isZero();
 
     awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(10));
-    assertThat(nodeStatus(witness, leader.id)).isEqualTo("left");
+    assertThat(witness.nodeStatus(leader.id)).isEqualTo("left");
 
     cluster.start(leader.index);
     cluster.awaitHealthy(leader, START);
@@ -109,25 +109,24 @@ class MembershipIT {
   private void awaitWhole() {
     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() ->
         IntStream.range(0, cluster.size()).allMatch(i -> {
-          JsonObject s = status(cluster.node(i));
+          JsonObject s = cluster.node(i).status();
           return s.getString("leader") != null && s.getJsonObject("raft").getBoolean("member")
               && IntStream.range(0, cluster.size()).allMatch(j ->
-                  nodeStatus(cluster.node(i), cluster.node(j).id).equals("alive"));
+                  cluster.node(i).nodeStatus(cluster.node(j).id).equals("alive"));
         }) && IntStream.range(0, cluster.size())
-            .mapToObj(i -> Http.get(cluster.node(i).base() + "/v1/stats").json().getJsonObject("replica")
-                .getString("digest")).distinct().count() == 1);
+            .mapToObj(i -> cluster.node(i).digest()).distinct().count() == 1);
   }
 
   /** Another node than {@code previous} leads, with a term above {@code term}, as seen from {@code witness}. */
   private static void awaitNewLeader(JarCluster.Node witness, String previous, long term, Duration within) {
     await().atMost(within).until(() -> {
-      JsonObject s = status(witness);
+      JsonObject s = witness.status();
       return s.getString("leader") != null && !s.getString("leader").equals(previous) && s.getLong("term") > term;
     });
   }
 
   private int leaderIndex() {
-    String leader = status(cluster.node(0)).getString("leader");
+    String leader = cluster.node(0).status().getString("leader");
     return IntStream.range(0, cluster.size()).filter(i -> cluster.node(i).id.equals(leader)).findFirst()
         .orElseThrow(() -> new AssertionError("no leader:\n" + cluster.logs(30)));
   }
@@ -138,15 +137,6 @@ class MembershipIT {
 
   private int otherThan(int a, int b) {
     return IntStream.range(0, cluster.size()).filter(i -> i != a && i != b).findFirst().orElseThrow();
-  }
-
-  private static JsonObject status(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/status").json();
-  }
-
-  private static String nodeStatus(JarCluster.Node at, String id) {
-    return Http.get(at.base() + "/v1/nodes").json().getJsonArray("nodes").stream().map(o -> (JsonObject) o)
-        .filter(o -> o.getString("id").equals(id)).map(o -> o.getString("status")).findFirst().orElse("absent");
   }
 
   private static int register(JarCluster.Node through, String id, String ttl) {

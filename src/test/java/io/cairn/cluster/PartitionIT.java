@@ -35,30 +35,30 @@ class PartitionIT {
     cluster.startAll();
     cluster.awaitAllHealthy(Duration.ofSeconds(120));
     await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> IntStream.range(0, 3).allMatch(i ->
-        status(cluster.node(i)).getString("leader") != null && aliveCount(cluster.node(i)) == 3));
-    String leaderId = status(cluster.node(0)).getString("leader");
+        cluster.node(i).status().getString("leader") != null && cluster.node(i).aliveCount() == 3));
+    String leaderId = cluster.node(0).status().getString("leader");
     JarCluster.Node cutOff = IntStream.range(0, 3).mapToObj(cluster::node).filter(n -> n.id.equals(leaderId))
         .findFirst().orElseThrow();
     JarCluster.Node majority = cluster.node(cutOff.index == 0 ? 1 : 0);
-    long termBefore = status(majority).getLong("term");
+    long termBefore = majority.status().getLong("term");
     assertThat(register(majority, "before-1")).isEqualTo(201);
 
     cluster.partition(cutOff.index);
 
     // The minority: no quorum, so no writes, no leadership, and reads marked stale.
     await().atMost(Duration.ofSeconds(30)).until(() ->
-        !status(cutOff).getJsonObject("quorum").getBoolean("quorate"));
+        !cutOff.status().getJsonObject("quorum").getBoolean("quorate"));
     Http.Response refused = put(cutOff, "minority-1");
     assertThat(refused.status()).isEqualTo(503);
     assertThat(refused.json().getString("error")).isEqualTo("no-quorum");
     Http.Response stale = Http.get(cutOff.base() + "/v1/services/before-1");
     assertThat(stale.status()).isEqualTo(200);
     assertThat(stale.header("X-Cairn-Stale")).isEqualTo("true");
-    assertThat(status(cutOff).getString("role")).isEqualTo("follower");
+    assertThat(cutOff.status().getString("role")).isEqualTo("follower");
 
     // The majority: a new leader with a higher term, and writes accepted.
     await().atMost(Duration.ofSeconds(30)).until(() -> {
-      JsonObject s = status(majority);
+      JsonObject s = majority.status();
       return s.getString("leader") != null && !s.getString("leader").equals(leaderId) && s.getLong("term") > termBefore;
     });
     List<String> acknowledged = new ArrayList<>();
@@ -72,26 +72,13 @@ class PartitionIT {
     cluster.heal(cutOff.index);
 
     await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() ->
-        IntStream.range(0, 3).mapToObj(i -> digest(cluster.node(i))).distinct().count() == 1
-            && status(cutOff).getJsonObject("quorum").getBoolean("quorate"));
+        IntStream.range(0, 3).mapToObj(i -> cluster.node(i).digest()).distinct().count() == 1
+            && cutOff.status().getJsonObject("quorum").getBoolean("quorate"));
     for (String id : acknowledged) {
       assertThat(Http.get(cutOff.base() + "/v1/services/" + id).status()).as(id).isEqualTo(200);
     }
     assertThat(Http.get(cutOff.base() + "/v1/services/minority-1").status()).isEqualTo(404);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> aliveCount(majority) == 3);
-  }
-
-  private static JsonObject status(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/status").json();
-  }
-
-  private static String digest(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/stats").json().getJsonObject("replica").getString("digest");
-  }
-
-  private static long aliveCount(JarCluster.Node n) {
-    return Http.get(n.base() + "/v1/nodes").json().getJsonArray("nodes").stream()
-        .filter(o -> ((JsonObject) o).getString("status").equals("alive")).count();
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> majority.aliveCount() == 3);
   }
 
   private static Http.Response put(JarCluster.Node n, String id) {

@@ -47,6 +47,29 @@ public final class JarCluster implements AutoCloseable {
       return "http://" + hosts.get(index) + ":" + httpPorts[index];
     }
 
+    /** GET /v1/status. */
+    public io.vertx.core.json.JsonObject status() {
+      return Http.get(base() + "/v1/status").json();
+    }
+
+    /** This node's replica digest (/v1/stats). */
+    public String digest() {
+      return Http.get(base() + "/v1/stats").json().getJsonObject("replica").getString("digest");
+    }
+
+    /** The state this node's /v1/nodes gives node {@code id}: alive, suspect, left, failed, or absent. */
+    public String nodeStatus(String id) {
+      return Http.get(base() + "/v1/nodes").json().getJsonArray("nodes").stream()
+          .map(o -> (io.vertx.core.json.JsonObject) o).filter(o -> o.getString("id").equals(id))
+          .map(o -> o.getString("status")).findFirst().orElse("absent");
+    }
+
+    /** How many nodes this node's /v1/nodes lists as alive. */
+    public long aliveCount() {
+      return Http.get(base() + "/v1/nodes").json().getJsonArray("nodes").stream()
+          .filter(o -> ((io.vertx.core.json.JsonObject) o).getString("status").equals("alive")).count();
+    }
+
     public long pid() {
       return process.pid();
     }
