@@ -32,7 +32,7 @@ class MembershipIT {
     cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
     cluster.startAll();
     cluster.awaitAllHealthy(START);
-    awaitWhole();
+    cluster.awaitWhole(Duration.ofSeconds(90));
   }
 
   @AfterAll
@@ -64,7 +64,7 @@ class MembershipIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(victim.id).equals("alive"));
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Http.get(witness.base() + "/v1/services/pay-1").json().getString("health").equals("healthy"));
-    awaitWhole();
+    cluster.awaitWhole(Duration.ofSeconds(90));
   }
 
   @Test
@@ -82,7 +82,7 @@ class MembershipIT {
 
     cluster.start(leader.index);
     cluster.awaitHealthy(leader, START);
-    awaitWhole();
+    cluster.awaitWhole(Duration.ofSeconds(90));
     assertThat(Http.get(leader.base() + "/v1/services/after-failover-1").status()).isEqualTo(200);
   }
 
@@ -100,22 +100,10 @@ class MembershipIT {
 
     cluster.start(leader.index);
     cluster.awaitHealthy(leader, START);
-    awaitWhole();
+    cluster.awaitWhole(Duration.ofSeconds(90));
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** Every node alive in every replica, one leader, all replicas equal, Raft back to three members. */
-  private void awaitWhole() {
-    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() ->
-        IntStream.range(0, cluster.size()).allMatch(i -> {
-          JsonObject s = cluster.node(i).status();
-          return s.getString("leader") != null && s.getJsonObject("raft").getBoolean("member")
-              && IntStream.range(0, cluster.size()).allMatch(j ->
-                  cluster.node(i).nodeStatus(cluster.node(j).id).equals("alive"));
-        }) && IntStream.range(0, cluster.size())
-            .mapToObj(i -> cluster.node(i).digest()).distinct().count() == 1);
-  }
 
   /** Another node than {@code previous} leads, with a term above {@code term}, as seen from {@code witness}. */
   private static void awaitNewLeader(JarCluster.Node witness, String previous, long term, Duration within) {

@@ -203,6 +203,20 @@ public final class JarCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the cluster is whole: every node alive in every replica, a leader, every replica equal, and (with
+   * Raft) every node a Raft member again.
+   */
+  public void awaitWhole(Duration within) {
+    org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .until(() -> java.util.Arrays.stream(nodes).allMatch(n -> {
+          io.vertx.core.json.JsonObject s = n.status();
+          io.vertx.core.json.JsonObject raft = s.getJsonObject("raft");
+          return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member"))
+              && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
+        }) && java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+  }
+
   /** SIGKILL: the process dies on the spot, saying nothing to anyone. */
   public void kill(Node n) throws InterruptedException {
     n.process.destroyForcibly();
