@@ -5,16 +5,26 @@
 #   2. discovery queries/s for one service name among 10,000 instances (1,000 names x 10)
 #   3. heap used per 10,000 instances (live bytes after a full GC, before and after registering them)
 #   4. bulk registrations/s: one client sending POST /v1/services:bulk with 1,000 instances per request
-# Usage: ./run.sh bench [--duration 10s] [--connections 32]
+# Then, on a three-node cluster of jar processes with Raft (io.cairn.bench.ClusterBench, from the test classes):
+#   5. failure detection: SIGKILL of a follower -> another node shows it failed; p50/p99 over --kills kills
+#   6. leader failover: SIGKILL of the leader -> another node shows a new leader with a higher term; same
+#   7. with --stability SECONDS: full write load for that long, counting false failures and leader changes
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster] [--kills 20] [--stability 600]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=10s
 CONNECTIONS=32
+ONLY=""
+KILLS=20
+STABILITY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
+    --kills) KILLS=$2; shift 2 ;;
+    --stability) STABILITY=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -75,7 +85,21 @@ print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {bad.group(1) if bad else 0}" + 
 PY
 }
 
+# The cluster benchmarks run from the test classes (they drive real jar processes with the tests' JarCluster).
+cluster_bench() { # mode amount
+  if [ ! -f "$WORK/cp.txt" ]; then
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+  fi
+  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.ClusterBench "$1" "$2" \
+    | grep -E "^(kill|failure|leader|stability)"
+}
+
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+if [ "$ONLY" = cluster ]; then
+  cluster_bench failover "$KILLS"
+  [ "$STABILITY" -gt 0 ] && cluster_bench stability "$STABILITY"
+  exit 0
+fi
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length); node JVM: ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}"
 echo
 
@@ -142,3 +166,11 @@ printf '| heap per 10,000 instances | %s MB | | | | <= 30 MB |\n' "$HEAP_MB"
 printf '| bulk registrations/s (1 client, 1,000 per request) | %s | | | | |\n' "$BULK_RATE"
 echo
 echo "average commands per append call during the registration run: $REG_BATCH"
+
+[ "$ONLY" = node ] && exit 0
+echo
+echo "Three-node cluster (jar processes, Raft), $KILLS kills of each kind:"
+cluster_bench failover "$KILLS"
+if [ "$STABILITY" -gt 0 ]; then
+  cluster_bench stability "$STABILITY"
+fi

@@ -25,8 +25,7 @@ class JoinIT {
   @Test
   void aNodeStartedAloneSaysSoRefusesWritesWithoutQuorumAndMergesIntoItsPeersClusterWhenTheyComeUp()
       throws Exception {
-    // Quorum 2 without Raft: Hazelcast terminates a member that merges while Raft's discovery is under way, so the
-    // Raft variant of this start-up is not covered yet (docs/OPERATIONS.md).
+    // Quorum 2 without Raft; the Raft variant is the next test.
     cluster = new JarCluster(3, false, "--cluster.quorum=2");
     JarCluster.Node early = cluster.start(0);
     cluster.awaitHealthy(early, Duration.ofSeconds(90));
@@ -51,6 +50,55 @@ class JoinIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(b.base() + "/v1/services/early-2").status() == 200);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
         Http.get(early.base() + "/v1/status").json().getString("leader") != null);
+  }
+
+  @Test
+  void withRaftALoneNodeWaitsForItsPeersAndTheClusterElectsOnceTheyJoinIt() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.members=3");
+    JarCluster.Node early = cluster.start(0);
+    cluster.awaitHealthy(early, Duration.ofSeconds(90));
+    assertThat(early.logTail(200)).contains("runs alone", "writes need 2 members");
+    assertThat(register(early, "early-1").json().getString("error")).isEqualTo("no-quorum");
+    assertThat(early.status().getString("leader")).as("no leader before Raft has its members").isNull();
+
+    cluster.start(1);
+    cluster.start(2);
+    cluster.awaitAllHealthy(Duration.ofSeconds(90));
+    cluster.awaitWhole(Duration.ofSeconds(90));
+    assertThat(register(early, "early-2").status()).isEqualTo(201);
+  }
+
+  @Test
+  void withRaftNodesThatHazelcastStopsWhileMergingExitSeventyAndFormTheClusterOnceRestarted() throws Exception {
+    // The peers do not list the lone node, so they form a cluster of their own while Raft is still forming, and
+    // the lone node merges into it. Hazelcast then stops the members whose Raft discovery it upset; each such node
+    // exits 70 for its supervisor (this test) to restart it, and restarted nodes form the cluster.
+    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    JarCluster.Node early = cluster.start(0);
+    cluster.awaitHealthy(early, Duration.ofSeconds(90));
+    String peersOnly = "--cluster.join=" + cluster.joinList().substring(cluster.joinList().indexOf(',') + 1);
+    cluster.start(1, peersOnly);
+    cluster.start(2, peersOnly);
+
+    java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
+    await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() -> {
+      for (int i = 0; i < cluster.size(); i++) {
+        JarCluster.Node n = cluster.node(i);
+        if (!n.running()) {
+          assertThat(n.process().exitValue()).as("exit status of " + n.id).isEqualTo(70);
+          assertThat(n.logTail(100)).contains("exits with status 70");
+          restarts.incrementAndGet();
+          cluster.start(i);
+          return false;
+        }
+      }
+      return java.util.stream.IntStream.range(0, cluster.size()).allMatch(i -> {
+        JarCluster.Node n = cluster.node(i);
+        return n.aliveCount() == 3 && n.digest().equals(early.digest()) && n.status().getString("leader") != null;
+      });
+    });
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> register(early, "joined-1").status() == 201);
+    System.out.println("raft start-up merge: " + restarts.get() + " restart(s) by the supervisor");
   }
 
   private static Http.Response register(JarCluster.Node n, String id) {
