@@ -91,7 +91,7 @@ cluster_bench() { # mode amount
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
   java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.ClusterBench "$1" "$2" \
-    | grep -E "^(kill|failure|leader|stability)"
+    | grep --line-buffered -E "^(kill|failure|leader|stability)"
 }
 
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"

@@ -27,6 +27,7 @@ public final class NodeContext {
   private volatile String memberId = "";
   private volatile boolean holdsLeaderLock;
   private volatile boolean raftMember;
+  private volatile int raftGroupMembers;
   /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
   private volatile java.util.Set<String> liveMembers = java.util.Set.of();
   /** HTTP requests being served, so that a shutdown can wait for them. */
@@ -121,6 +122,15 @@ public final class NodeContext {
 
   public void raftMember(boolean value) {
     raftMember = value;
+  }
+
+  /** Members of the smallest Raft group, as last measured (Raft mode only). */
+  public int raftGroupMembers() {
+    return raftGroupMembers;
+  }
+
+  public void raftGroupMembers(int value) {
+    raftGroupMembers = value;
   }
 
   public java.util.Set<String> liveMembers() {

@@ -142,7 +142,7 @@ public class MembershipVerticle extends AbstractVerticle {
     if (node.actsAsLeader()) {
       reportFailures();
     }
-    promoteToRaftIfNeeded();
+    tendRaftMembership();
   }
 
   private void updateMembers() {
@@ -295,17 +295,22 @@ public class MembershipVerticle extends AbstractVerticle {
   }
 
   /**
-   * Raft mode: a member lost for good is removed from the CP group after raft.missingMemberRemoval; then a node
-   * that is not a CP member promotes itself, so the group gets back to full strength without an operator.
+   * Raft mode, every two seconds: measures the Raft groups (for /v1/status), and, when a member lost for good has
+   * been removed (after raft.missingMemberRemoval), promotes this node if it is not a CP member, so the groups get
+   * back to full strength without an operator.
    */
-  private void promoteToRaftIfNeeded() {
+  private void tendRaftMembership() {
     long now = System.currentTimeMillis();
     if (!node.config().raftEnabled() || now - lastPromotionCheck < PROMOTE_EVERY_MILLIS) {
       return;
     }
     lastPromotionCheck = now;
     CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
-    if (!cp.isDiscoveryCompleted() || hz.getCPSubsystem().getLocalCPMember() != null) {
+    if (!cp.isDiscoveryCompleted()) {
+      return;
+    }
+    measureRaftGroups(cp);
+    if (hz.getCPSubsystem().getLocalCPMember() != null) {
       return;
     }
     cp.getCPMembers().whenComplete((members, err) -> {
@@ -317,6 +322,18 @@ public class MembershipVerticle extends AbstractVerticle {
         });
       }
     });
+  }
+
+  /**
+   * The size of the smallest Raft group (the metadata group and the default one, which holds the leader lock). Right
+   * after a member is replaced, a group is below raft.members until the new one has been added; losing another
+   * member before then can leave a group without a majority.
+   */
+  private void measureRaftGroups(CPSubsystemManagementService cp) {
+    cp.getCPGroup(CPGroup.METADATA_CP_GROUP_NAME).thenCombine(cp.getCPGroup(CPGroup.DEFAULT_GROUP_NAME),
+        (metadata, leaderGroup) -> Math.min(metadata == null ? 0 : metadata.members().size(),
+            leaderGroup == null ? 0 : leaderGroup.members().size()))
+        .whenComplete((smallest, err) -> node.raftGroupMembers(err == null ? smallest : 0));
   }
 
   // ---------------------------------------------------------------- leaving

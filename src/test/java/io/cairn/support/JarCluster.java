@@ -212,7 +212,8 @@ public final class JarCluster implements AutoCloseable {
         .until(() -> java.util.Arrays.stream(nodes).allMatch(n -> {
           io.vertx.core.json.JsonObject s = n.status();
           io.vertx.core.json.JsonObject raft = s.getJsonObject("raft");
-          return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member"))
+          return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member")
+              && raft.getInteger("groupMembers").equals(raft.getInteger("members")))
               && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
         }) && java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
   }
