@@ -313,11 +313,18 @@ public class MembershipVerticle extends AbstractVerticle {
     if (hz.getCPSubsystem().getLocalCPMember() != null) {
       return;
     }
+    Address own = hz.getCluster().getLocalMember().getAddress();
     cp.getCPMembers().whenComplete((members, err) -> {
-      if (err == null && members.size() < node.config().raftMembers()) {
+      // A CP member on this node's address is this process (its CP identity may not be set locally yet, right
+      // after discovery) or its predecessor, not yet removed: promoting now would make Hazelcast swap that member
+      // out in the middle of its own membership changes. Only a node with no CP member on its address promotes.
+      boolean onOurAddress = err == null && members.stream().anyMatch(m -> own.equals(m.getAddress()));
+      if (err == null && !onOurAddress && members.size() < node.config().raftMembers()) {
         cp.promoteToCPMember().whenComplete((v, e) -> {
           if (e == null) {
             log.info("Node {} joined the Raft group ({} CP members were left)", node.nodeId(), members.size());
+          } else {
+            log.warn("Node {} could not join the Raft group: {}", node.nodeId(), e.toString());
           }
         });
       }
