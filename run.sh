@@ -68,18 +68,25 @@ case "$cmd" in
       [ "$i" -eq 1 ] && wait_ready "$http" "$!" "$log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
+    # Ready to serve is not yet elected: with Raft the cluster elects once its members are up, a few seconds later.
+    for _ in $(seq 1 120); do
+      curl -fs http://127.0.0.1:8080/v1/status | grep -q '"leader":"' && break
+      sleep 0.25
+    done
     echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"
     ;;
   stop)
+    # One node at a time, as a rolling restart would: each hands over leadership and leaves Raft while the others
+    # still form a majority. A node takes at most its grace period to drain plus as much to leave Hazelcast.
     shopt -s nullglob
     for f in "$RUN_DIR"/node-*.pid; do
       pid=$(cat "$f")
-      if kill -0 "$pid" 2>/dev/null; then kill "$pid"; echo "stopping $(basename "$f" .pid) (pid $pid)"; fi
-    done
-    for f in "$RUN_DIR"/node-*.pid; do
-      pid=$(cat "$f")
-      for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && { echo "pid $pid did not stop; killing"; kill -9 "$pid"; }
+      if kill -0 "$pid" 2>/dev/null; then
+        echo "stopping $(basename "$f" .pid) (pid $pid)"
+        kill "$pid"
+        for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -0 "$pid" 2>/dev/null && { echo "pid $pid did not stop in 30s; killing"; kill -9 "$pid"; }
+      fi
       rm -f "$f"
     done
     ;;

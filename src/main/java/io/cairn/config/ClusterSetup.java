@@ -49,6 +49,10 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", seconds(cfg.failureTimeoutMillis()));
     config.setProperty("hazelcast.merge.first.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
+    // Hazelcast's own graceful shutdown (handing partitions over, and a Raft member removing itself from its groups)
+    // waits up to 600 s by default; when a whole Raft cluster stops at once the last members cannot commit their
+    // removal and would hang there. Bound it by the grace period, so that a stopped node always exits.
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", seconds(cfg.shutdownGracePeriodMillis()));
     config.getJetConfig().setEnabled(false);
 
     var network = config.getNetworkConfig();
