@@ -45,14 +45,14 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     // Failure detection and merging: what each knob trades is written in conf/cairn.yaml.
-    config.setProperty("hazelcast.heartbeat.interval.seconds", seconds(cfg.heartbeatIntervalMillis()));
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", seconds(cfg.failureTimeoutMillis()));
-    config.setProperty("hazelcast.merge.first.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
-    config.setProperty("hazelcast.merge.next.run.delay.seconds", seconds(cfg.mergeIntervalMillis()));
+    setSeconds(config, "hazelcast.heartbeat.interval.seconds", cfg.heartbeatIntervalMillis());
+    setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.failureTimeoutMillis());
+    setSeconds(config, "hazelcast.merge.first.run.delay.seconds", cfg.mergeIntervalMillis());
+    setSeconds(config, "hazelcast.merge.next.run.delay.seconds", cfg.mergeIntervalMillis());
     // Hazelcast's own graceful shutdown (handing partitions over, and a Raft member removing itself from its groups)
     // waits up to 600 s by default; when a whole Raft cluster stops at once the last members cannot commit their
     // removal and would hang there. Bound it by the grace period, so that a stopped node always exits.
-    config.setProperty("hazelcast.graceful.shutdown.max.wait", seconds(cfg.shutdownGracePeriodMillis()));
+    setSeconds(config, "hazelcast.graceful.shutdown.max.wait", cfg.shutdownGracePeriodMillis());
     config.getJetConfig().setEnabled(false);
 
     var network = config.getNetworkConfig();
@@ -87,9 +87,9 @@ public final class ClusterSetup {
   private static CPSubsystemConfig cpSubsystem(CairnConfig cfg) {
     CPSubsystemConfig cp = new CPSubsystemConfig()
         .setCPMemberCount(cfg.raftEnabled() ? cfg.raftMembers() : 0)
-        .setSessionTimeToLiveSeconds(Integer.parseInt(seconds(cfg.raftSessionTtlMillis())))
-        .setSessionHeartbeatIntervalSeconds(Integer.parseInt(seconds(cfg.raftSessionHeartbeatMillis())))
-        .setMissingCPMemberAutoRemovalSeconds(Integer.parseInt(seconds(cfg.raftMissingMemberRemovalMillis())));
+        .setSessionTimeToLiveSeconds(seconds(cfg.raftSessionTtlMillis()))
+        .setSessionHeartbeatIntervalSeconds(seconds(cfg.raftSessionHeartbeatMillis()))
+        .setMissingCPMemberAutoRemovalSeconds(seconds(cfg.raftMissingMemberRemovalMillis()));
     cp.getRaftAlgorithmConfig()
         .setLeaderHeartbeatPeriodInMillis(500)
         .setMaxMissedLeaderHeartbeatCount(4)
@@ -103,8 +103,12 @@ public final class ClusterSetup {
   }
 
   /** Hazelcast counts these in whole seconds; a value below one second becomes one. */
-  private static String seconds(long millis) {
-    return String.valueOf(Math.max(1, (millis + 999) / 1000));
+  private static void setSeconds(Config config, String property, long millis) {
+    config.setProperty(property, String.valueOf(seconds(millis)));
+  }
+
+  private static int seconds(long millis) {
+    return (int) Math.max(1, (millis + 999) / 1000);
   }
 
   /**

@@ -178,7 +178,7 @@ public final class RegistryOperations {
   private String anotherNode() {
     for (io.cairn.model.NodeInfo n : node.replica().nodes().values()) {
       if (n.alive() && !n.id().equals(node.nodeId())) {
-        return "http://" + n.host() + ":" + n.httpPort();
+        return n.baseUrl();
       }
     }
     return null;

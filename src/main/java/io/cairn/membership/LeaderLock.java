@@ -56,7 +56,11 @@ final class LeaderLock {
 
   /** Compete for the lock (when this node is caught up), or stop competing. */
   void compete(boolean value) {
+    boolean start = value && !competing;
     competing = value;
+    if (start) {
+      wake();
+    }
   }
 
   /** The fence of the current hold; 0 when not holding. */
@@ -104,7 +108,7 @@ final class LeaderLock {
         if (fence == 0) {
           releaseDone();
           if (!competing) {
-            sleepQuietly(100);
+            sleepQuietly(1000);
             continue;
           }
           long f = lock.tryLockAndGetFence(WAIT_ROUND_MILLIS, TimeUnit.MILLISECONDS);

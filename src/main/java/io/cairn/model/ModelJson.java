@@ -101,11 +101,7 @@ public final class ModelJson {
     }
     g.writeStringField("address", e.address());
     g.writeNumberField("port", e.port());
-    g.writeArrayFieldStart("tags");
-    for (String tag : e.tags()) {
-      g.writeString(tag);
-    }
-    g.writeEndArray();
+    writeStrings(g, "tags", e.tags());
     g.writeObjectFieldStart("metadata");
     for (var m : e.metadata().entrySet()) {
       g.writeStringField(m.getKey(), m.getValue());
@@ -184,16 +180,20 @@ public final class ModelJson {
     g.writeStringField("region", n.region());
     g.writeStringField("zone", n.zone());
     g.writeStringField("version", n.version());
-    g.writeArrayFieldStart("tags");
-    for (String t : n.tags()) {
-      g.writeString(t);
-    }
-    g.writeEndArray();
+    writeStrings(g, "tags", n.tags());
     g.writeNumberField("startedAt", n.startedAt());
     g.writeStringField("status", n.status().json());
     g.writeNumberField("joinedAt", n.joinedAt());
     g.writeNumberField("since", n.since());
     g.writeEndObject();
+  }
+
+  private static void writeStrings(JsonGenerator g, String field, List<String> values) throws IOException {
+    g.writeArrayFieldStart(field);
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
   }
 
   public static void write(JsonGenerator g, Command c) throws IOException {
@@ -292,11 +292,6 @@ public final class ModelJson {
   }
 
   public static NodeInfo nodeFromJson(JsonObject j) {
-    JsonArray tags = j.getJsonArray("tags");
-    List<String> tagList = new ArrayList<>();
-    if (tags != null) {
-      tags.forEach(t -> tagList.add(String.valueOf(t)));
-    }
     return new NodeInfo(
         j.getString("id"),
         j.getString("name"),
@@ -308,7 +303,7 @@ public final class ModelJson {
         j.getString("region"),
         j.getString("zone"),
         j.getString("version"),
-        tagList,
+        stringList(j.getJsonArray("tags")),
         j.getLong("startedAt", 0L),
         NodeInfo.Status.valueOf(j.getString("status", "alive").toUpperCase(java.util.Locale.ROOT)),
         j.getLong("joinedAt", 0L),

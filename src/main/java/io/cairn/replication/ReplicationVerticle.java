@@ -210,10 +210,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     log.warn("Node {} fell behind the log (needed revision {}, oldest kept is {}); reloading from a snapshot",
         node.nodeId(), nextSequence + 1, firstAvailable + 1);
     stopTailing();
-    catchUp().onFailure(err -> {
-      log.error("Reloading failed; retrying in 1s", err);
-      vertx.setTimer(1000, id -> resync(firstAvailable));
-    });
+    catchUpRetrying();
   }
 
   /**
@@ -237,16 +234,15 @@ public class ReplicationVerticle extends AbstractVerticle {
     history.clear();
     lastSnapshotRevision = 0;
     nextSequence = 0;
-    catchUpAfterReset();
+    catchUpRetrying();
   }
 
-  private void catchUpAfterReset() {
-    catchUp().onSuccess(v -> log.info("Node {} reloaded the merged cluster's log (revision {})", node.nodeId(),
-            node.replica().revision()))
-        .onFailure(err -> {
-          log.error("Reloading after a merge failed; retrying in 1s", err);
-          vertx.setTimer(1000, id -> catchUpAfterReset());
-        });
+  /** Catches up again (after a gap or a merge), every second until it succeeds. */
+  private void catchUpRetrying() {
+    catchUp().onFailure(err -> {
+      log.error("Catching up with the log failed; retrying in 1s", err);
+      vertx.setTimer(1000, id -> catchUpRetrying());
+    });
   }
 
   private void stopTailing() {
