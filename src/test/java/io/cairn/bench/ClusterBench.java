@@ -1,16 +1,13 @@
 package io.cairn.bench;
 
-import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Cluster benchmarks on three real fat-jar processes with Raft leader election (run by {@code ./run.sh bench}, not
@@ -57,8 +54,8 @@ public final class ClusterBench {
     Histogram detection = new Histogram(3);
     Histogram election = new Histogram(3);
     for (int k = 0; k < kills; k++) {
-      JarCluster.Node victim = cluster.node(follower(cluster));
-      JarCluster.Node witness = cluster.node(other(cluster, victim.index));
+      JarCluster.Node victim = cluster.other(cluster.leader());
+      JarCluster.Node witness = cluster.other(victim);
       long start = System.nanoTime();
       cluster.kill(victim);
       while (!witness.nodeStatus(victim.id).equals("failed")) {
@@ -66,10 +63,10 @@ public final class ClusterBench {
       }
       long detected = (System.nanoTime() - start) / 1_000_000;
       detection.recordValue(detected);
-      restart(cluster, victim);
+      cluster.restart(victim, Duration.ofSeconds(180));
 
-      JarCluster.Node leader = cluster.node(leaderIndex(cluster));
-      witness = cluster.node(other(cluster, leader.index));
+      JarCluster.Node leader = cluster.leader();
+      witness = cluster.other(leader);
       long term = witness.status().getLong("term");
       start = System.nanoTime();
       cluster.kill(leader);
@@ -82,7 +79,7 @@ public final class ClusterBench {
       }
       long elected = (System.nanoTime() - start) / 1_000_000;
       election.recordValue(elected);
-      restart(cluster, leader);
+      cluster.restart(leader, Duration.ofSeconds(180));
       System.out.printf("kill %d/%d: failure seen after %d ms, new leader seen after %d ms%n", k + 1, kills,
           detected, elected);
     }
@@ -93,12 +90,6 @@ public final class ClusterBench {
   private static void print(String what, Histogram h) {
     System.out.printf("%s: n=%d p50=%d ms p99=%d ms max=%d ms%n", what, h.getTotalCount(),
         h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue());
-  }
-
-  private static void restart(JarCluster cluster, JarCluster.Node n) throws IOException {
-    cluster.start(n.index);
-    cluster.awaitHealthy(n, Duration.ofSeconds(120));
-    cluster.awaitWhole(Duration.ofSeconds(180));
   }
 
   private static void stability(JarCluster cluster, int seconds) throws Exception {
@@ -146,19 +137,5 @@ public final class ClusterBench {
     long revision = cluster.node(0).status().getLong("revision");
     System.out.printf("stability: %d s of writes at %.0f registrations/s (revision %d), observations with a node "
         + "not alive: %d, leader changes: %d%n", seconds, rps, revision, falseFailures, leaderChanges);
-  }
-
-  private static int leaderIndex(JarCluster cluster) {
-    String leader = cluster.node(0).status().getString("leader");
-    return IntStream.range(0, cluster.size()).filter(i -> cluster.node(i).id.equals(leader)).findFirst()
-        .orElseThrow();
-  }
-
-  private static int follower(JarCluster cluster) {
-    return other(cluster, leaderIndex(cluster));
-  }
-
-  private static int other(JarCluster cluster, int not) {
-    return IntStream.range(0, cluster.size()).filter(i -> i != not).findFirst().orElseThrow();
   }
 }

@@ -72,9 +72,7 @@ class ChaosIT {
       int before = acknowledged.get();
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
           .until(() -> acknowledged.get() > before + 10);
-      cluster.start(victim.index);
-      cluster.awaitHealthy(victim, Duration.ofSeconds(90));
-      cluster.awaitWhole(Duration.ofSeconds(120));
+      cluster.restart(victim, Duration.ofSeconds(120));
     }
     writing.set(false);
     writer.join();

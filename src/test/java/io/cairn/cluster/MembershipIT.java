@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
-import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,8 +42,8 @@ class MembershipIT {
   @Test
   @Order(1)
   void aKilledMemberIsDeclaredFailedItsInstancesTurnUnhealthyAndComeBackWithIt() throws Exception {
-    JarCluster.Node victim = cluster.node(followerIndex());
-    JarCluster.Node witness = cluster.node(otherThan(victim.index, leaderIndex()));
+    JarCluster.Node victim = cluster.other(cluster.leader());
+    JarCluster.Node witness = cluster.other(victim, cluster.leader());
     String leader = witness.status().getString("leader");
     register(victim, "pay-1", null);
     register(victim, "ticking-1", "30s");
@@ -59,73 +58,45 @@ class MembershipIT {
         .as("a ttl instance follows its ttl, not its node").isEqualTo("healthy");
     assertThat(witness.status().getString("leader")).as("losing a follower keeps the leader").isEqualTo(leader);
 
-    cluster.start(victim.index);
-    cluster.awaitHealthy(victim, START);
-    await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(victim.id).equals("alive"));
+    cluster.restart(victim, START);
+    assertThat(witness.nodeStatus(victim.id)).isEqualTo("alive");
     await().atMost(Duration.ofSeconds(10)).until(() ->
         Http.get(witness.base() + "/v1/services/pay-1").json().getString("health").equals("healthy"));
-    cluster.awaitWhole(Duration.ofSeconds(90));
   }
 
   @Test
   @Order(2)
   void killingTheLeaderElectsAnotherWithAHigherTermThatWritesAndRecordsTheFailure() throws Exception {
-    JarCluster.Node leader = cluster.node(leaderIndex());
-    JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
+    JarCluster.Node leader = cluster.leader();
+    JarCluster.Node witness = cluster.other(leader);
     long term = witness.status().getLong("term");
 
     cluster.kill(leader);
 
-    awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(30));
+    witness.awaitNewLeader(leader.id, term, Duration.ofSeconds(30));
     await().atMost(Duration.ofSeconds(30)).until(() -> witness.nodeStatus(leader.id).equals("failed"));
     assertThat(register(witness, "after-failover-1", null)).isEqualTo(201);
 
-    cluster.start(leader.index);
-    cluster.awaitHealthy(leader, START);
-    cluster.awaitWhole(Duration.ofSeconds(90));
+    cluster.restart(leader, START);
     assertThat(Http.get(leader.base() + "/v1/services/after-failover-1").status()).isEqualTo(200);
   }
 
   @Test
   @Order(3)
   void aLeaderStoppedWithSigtermHandsOverLeadershipIsRecordedAsLeftAndExitsZero() throws Exception {
-    JarCluster.Node leader = cluster.node(leaderIndex());
-    JarCluster.Node witness = cluster.node(otherThan(leader.index, -1));
+    JarCluster.Node leader = cluster.leader();
+    JarCluster.Node witness = cluster.other(leader);
     long term = witness.status().getLong("term");
 
     assertThat(cluster.terminate(leader, Duration.ofSeconds(30))).as("exit status").isZero();
 
-    awaitNewLeader(witness, leader.id, term, Duration.ofSeconds(10));
+    witness.awaitNewLeader(leader.id, term, Duration.ofSeconds(10));
     assertThat(witness.nodeStatus(leader.id)).isEqualTo("left");
 
-    cluster.start(leader.index);
-    cluster.awaitHealthy(leader, START);
-    cluster.awaitWhole(Duration.ofSeconds(90));
+    cluster.restart(leader, START);
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** Another node than {@code previous} leads, with a term above {@code term}, as seen from {@code witness}. */
-  private static void awaitNewLeader(JarCluster.Node witness, String previous, long term, Duration within) {
-    await().atMost(within).until(() -> {
-      JsonObject s = witness.status();
-      return s.getString("leader") != null && !s.getString("leader").equals(previous) && s.getLong("term") > term;
-    });
-  }
-
-  private int leaderIndex() {
-    String leader = cluster.node(0).status().getString("leader");
-    return IntStream.range(0, cluster.size()).filter(i -> cluster.node(i).id.equals(leader)).findFirst()
-        .orElseThrow(() -> new AssertionError("no leader:\n" + cluster.logs(30)));
-  }
-
-  private int followerIndex() {
-    return otherThan(leaderIndex(), -1);
-  }
-
-  private int otherThan(int a, int b) {
-    return IntStream.range(0, cluster.size()).filter(i -> i != a && i != b).findFirst().orElseThrow();
-  }
 
   private static int register(JarCluster.Node through, String id, String ttl) {
     JsonObject body = new JsonObject().put("name", id.substring(0, id.lastIndexOf('-'))).put("address", "127.0.0.1")

@@ -36,10 +36,8 @@ class PartitionIT {
     cluster.awaitAllHealthy(Duration.ofSeconds(120));
     await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> IntStream.range(0, 3).allMatch(i ->
         cluster.node(i).status().getString("leader") != null && cluster.node(i).aliveCount() == 3));
-    String leaderId = cluster.node(0).status().getString("leader");
-    JarCluster.Node cutOff = IntStream.range(0, 3).mapToObj(cluster::node).filter(n -> n.id.equals(leaderId))
-        .findFirst().orElseThrow();
-    JarCluster.Node majority = cluster.node(cutOff.index == 0 ? 1 : 0);
+    JarCluster.Node cutOff = cluster.leader();
+    JarCluster.Node majority = cluster.other(cutOff);
     long termBefore = majority.status().getLong("term");
     assertThat(register(majority, "before-1")).isEqualTo(201);
 
@@ -57,10 +55,7 @@ class PartitionIT {
     assertThat(cutOff.status().getString("role")).isEqualTo("follower");
 
     // The majority: a new leader with a higher term, and writes accepted.
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      JsonObject s = majority.status();
-      return s.getString("leader") != null && !s.getString("leader").equals(leaderId) && s.getLong("term") > termBefore;
-    });
+    majority.awaitNewLeader(cutOff.id, termBefore, Duration.ofSeconds(30));
     List<String> acknowledged = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {
       String id = "during-" + i;

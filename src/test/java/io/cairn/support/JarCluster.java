@@ -64,6 +64,14 @@ public final class JarCluster implements AutoCloseable {
           .map(o -> o.getString("status")).findFirst().orElse("absent");
     }
 
+    /** Waits until this node names another leader than {@code previous}, with a term above {@code term}. */
+    public void awaitNewLeader(String previous, long term, Duration within) {
+      org.awaitility.Awaitility.await().atMost(within).until(() -> {
+        io.vertx.core.json.JsonObject s = status();
+        return s.getString("leader") != null && !s.getString("leader").equals(previous) && s.getLong("term") > term;
+      });
+    }
+
     /** How many nodes this node's /v1/nodes lists as alive. */
     public long aliveCount() {
       return Http.get(base() + "/v1/nodes").json().getJsonArray("nodes").stream()
@@ -216,6 +224,27 @@ public final class JarCluster implements AutoCloseable {
               && raft.getInteger("groupMembers").equals(raft.getInteger("members")))
               && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
         }) && java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+  }
+
+  /** The node the cluster names leader, as the first running node sees it. */
+  public Node leader() {
+    Node asked = java.util.Arrays.stream(nodes).filter(Node::running).findFirst().orElseThrow();
+    String leader = asked.status().getString("leader");
+    return java.util.Arrays.stream(nodes).filter(n -> n.id.equals(leader)).findFirst()
+        .orElseThrow(() -> new AssertionError("no leader:\n" + logs(30)));
+  }
+
+  /** The first node that is none of {@code not}. */
+  public Node other(Node... not) {
+    List<Node> excluded = java.util.Arrays.asList(not);
+    return java.util.Arrays.stream(nodes).filter(n -> !excluded.contains(n)).findFirst().orElseThrow();
+  }
+
+  /** Starts a stopped node again and waits until it serves and the cluster is whole. */
+  public void restart(Node n, Duration within) throws IOException {
+    start(n.index);
+    awaitHealthy(n, within);
+    awaitWhole(within);
   }
 
   /** SIGKILL: the process dies on the spot, saying nothing to anyone. */
