@@ -205,6 +205,9 @@ class ReplicationClusterTest {
   void heartbeatsSentToAnyNodeKeepATtlInstanceHealthyAndSilenceExpiresIt() throws InterruptedException {
     String body = instance("beating", 80).put("ttl", "2s").encode();
     assertThat(Http.put(nodes.get(1).base() + "/v1/services/beating-1", body).status()).isEqualTo(201);
+    // Read-your-writes holds on the node written to; the others apply the registration a moment later.
+    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
+        .allMatch(n -> Http.get(n.base() + "/v1/services/beating-1").status() == 200));
     long until = System.currentTimeMillis() + 3000;
     int i = 0;
     while (System.currentTimeMillis() < until) {
