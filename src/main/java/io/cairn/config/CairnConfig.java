@@ -77,6 +77,11 @@ public final class CairnConfig {
         || raftSessionTtlMillis() > raftMissingMemberRemovalMillis()) {
       throw new IllegalArgumentException("cluster.raft: sessionHeartbeat < sessionTtl <= missingMemberRemoval");
     }
+    long resetAfter = raftResetAfterMillis();
+    if (resetAfter != 0 && resetAfter < 5000) {
+      // Below a few seconds a reset could strike groups that are merely electing.
+      throw new IllegalArgumentException("cluster.raft.resetAfter must be 0 (never) or at least 5s");
+    }
     if (quorum() < 1) {
       throw new IllegalArgumentException("cluster.quorum must be 0 (automatic) or a member count");
     }
@@ -286,6 +291,11 @@ public final class CairnConfig {
 
   public long raftMissingMemberRemovalMillis() {
     return duration("cluster.raft", "missingMemberRemoval");
+  }
+
+  /** Leaderless this long with every member up: the CP subsystem is reset (0: never, an operator does it). */
+  public long raftResetAfterMillis() {
+    return duration("cluster.raft", "resetAfter");
   }
 
   /**

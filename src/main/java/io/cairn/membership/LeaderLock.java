@@ -1,6 +1,8 @@
 package io.cairn.membership;
 
 import com.hazelcast.core.HazelcastInstanceNotActiveException;
+import com.hazelcast.cp.exception.CPGroupDestroyedException;
+import com.hazelcast.cp.internal.RaftGroupId;
 import com.hazelcast.cp.lock.FencedLock;
 import com.hazelcast.cp.lock.exception.LockOwnershipLostException;
 import org.slf4j.Logger;
@@ -17,7 +19,8 @@ import java.util.function.LongConsumer;
  * thread of its own rather than on an event loop or a pooled worker. While this node competes, the thread waits
  * for the lock in short rounds; once it holds it, it checks every half second that it still does (the lock is lost
  * when the session is closed: after a long pause, or when the rest of the cluster declared this member dead).
- * Each acquisition yields a fence token, larger than every earlier one: the leader's term.
+ * Each acquisition yields a fence token, larger than every earlier one; the leader's term is that fence in the lock's
+ * CP group, prefixed by the group's generation (see {@link #term}).
  */
 final class LeaderLock {
   private static final Logger log = LoggerFactory.getLogger(LeaderLock.class);
@@ -32,14 +35,14 @@ final class LeaderLock {
   private final Thread thread;
   private volatile boolean competing;
   private volatile boolean running = true;
-  /** Set to ask the thread to let go of the lock and take it again (our fence turned out stale). */
+  /** Set to ask the thread to let go of the lock and take it again (its term turned out stale). */
   private volatile boolean relock;
   private volatile CompletableFuture<Void> released;
-  private volatile long fence;
+  private volatile long term;
   private final Object monitor = new Object();
 
   /**
-   * @param acquired called (on the lock's thread) with the fence each time this node takes the lock
+   * @param acquired called (on the lock's thread) with the term each time this node takes the lock
    * @param lost     called (on the lock's thread) when this node no longer holds it without having let go
    */
   LeaderLock(java.util.function.Supplier<FencedLock> lockSource, String nodeId, LongConsumer acquired, Runnable lost) {
@@ -63,12 +66,12 @@ final class LeaderLock {
     }
   }
 
-  /** The fence of the current hold; 0 when not holding. */
-  long fence() {
-    return fence;
+  /** The term of the current hold (see {@link #term}); 0 when not holding. */
+  long term() {
+    return term;
   }
 
-  /** Let go of the lock and take it again, for a new, larger fence. */
+  /** Let go of the lock and take it again, for a new, larger term. */
   void relock() {
     relock = true;
   }
@@ -78,7 +81,7 @@ final class LeaderLock {
     competing = false;
     CompletableFuture<Void> done = new CompletableFuture<>();
     released = done;
-    if (fence == 0) {
+    if (term == 0) {
       // Not holding; a grant racing with this call is given back by the thread, which sees competing == false.
       released = null;
       done.complete(null);
@@ -105,7 +108,7 @@ final class LeaderLock {
         if (lock == null) {
           lock = lockSource.get();
         }
-        if (fence == 0) {
+        if (term == 0) {
           releaseDone();
           if (!competing) {
             sleepQuietly(1000);
@@ -117,26 +120,34 @@ final class LeaderLock {
               lock.unlock();
               continue;
             }
-            fence = f;
-            acquired.accept(f);
+            term = term(lock, f);
+            acquired.accept(term);
           }
         } else if (!competing || relock) {
           relock = false;
-          fence = 0;
+          term = 0;
           unlockQuietly();
         } else {
           if (!lock.isLockedByCurrentThread()) {
-            fence = 0;
+            term = 0;
             lost.run();
           } else {
             sleepQuietly(CHECK_EVERY_MILLIS);
           }
         }
       } catch (LockOwnershipLostException e) {
-        fence = 0;
+        term = 0;
         lost.run();
+      } catch (CPGroupDestroyedException e) {
+        // The CP subsystem was reset (RaftRecovery): the lock lives in a new group now, and whatever was held in the
+        // old one is gone.
+        lock = null;
+        if (term != 0) {
+          term = 0;
+          lost.run();
+        }
       } catch (HazelcastInstanceNotActiveException e) {
-        fence = 0;
+        term = 0;
         releaseDone();
         return;
       } catch (RuntimeException e) {
@@ -146,6 +157,16 @@ final class LeaderLock {
       }
     }
     releaseDone();
+  }
+
+  /**
+   * The leader's term for a fence. Fences count up within one CP group, and a CP subsystem reset starts new groups
+   * whose fences count from 1 again; the group's seed (0 at first, the reset's time in milliseconds after a reset)
+   * goes in the high bits, so every term after a reset is larger than every term before it.
+   */
+  static long term(FencedLock lock, long fence) {
+    long seedSeconds = lock.getGroupId() instanceof RaftGroupId id ? id.getSeed() / 1000 : 0;
+    return (seedSeconds << 32) + fence;
   }
 
   private void unlockQuietly() {
@@ -158,7 +179,7 @@ final class LeaderLock {
 
   private void releaseDone() {
     CompletableFuture<Void> r = released;
-    if (r != null && fence == 0) {
+    if (r != null && term == 0) {
       released = null;
       r.complete(null);
     }

@@ -44,10 +44,11 @@ import java.util.concurrent.TimeUnit;
  * {@code nodeLeft} when it stops gracefully. The leader appends {@code nodeFailed} for every incarnation the log
  * has as alive that Hazelcast no longer lists.
  *
- * <p>Leadership: the holder of the CP {@link LeaderLock} leads; its fence is its term, recorded in the log with
- * {@code leaderElected}, and {@code Apply} ignores housekeeping from any other term. A crashed holder's CP session
- * would keep the lock until it expires; as soon as Hazelcast removes the crashed member, its sessions are closed
- * here, so a waiting node takes the lock within a second instead.
+ * <p>Leadership: the holder of the CP {@link LeaderLock} leads; its term (the lock's fence, see
+ * {@link LeaderLock#term}) is recorded in the log with {@code leaderElected}, and {@code Apply} ignores housekeeping
+ * from any other term. A crashed holder's CP session would keep the lock until it expires; as soon as Hazelcast
+ * removes the crashed member, its sessions are closed here, so a waiting node takes the lock within a second
+ * instead. Raft groups that can no longer elect are reset by {@link RaftRecovery}.
  */
 public class MembershipVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(MembershipVerticle.class);
@@ -60,6 +61,8 @@ public class MembershipVerticle extends AbstractVerticle {
   private UUID listenerId;
   private NodeInfo self;
   private LeaderLock leaderLock;
+  private RaftRecovery raftRecovery;
+  private boolean measuringRaftGroups;
   private boolean announcing;
   private boolean recordingElection;
   private final Set<String> failuresPending = new HashSet<>();
@@ -93,9 +96,10 @@ public class MembershipVerticle extends AbstractVerticle {
       }
     });
     leaderLock = new LeaderLock(() -> hz.getCPSubsystem().getLock(ClusterSetup.LEADER_LOCK), node.nodeId(),
-        fence -> context.runOnContext(v -> lockAcquired(fence)),
+        term -> context.runOnContext(v -> lockAcquired(term)),
         () -> context.runOnContext(v -> lockLost()));
     leaderLock.start();
+    raftRecovery = new RaftRecovery(node, hz);
     vertx.eventBus().<Object>localConsumer(Addresses.LEAVE, msg -> leave().onComplete(ar -> msg.reply(ar.succeeded())));
     reportIfAlone();
     vertx.setPeriodic(EVALUATE_EVERY_MILLIS, id -> evaluate());
@@ -143,6 +147,7 @@ public class MembershipVerticle extends AbstractVerticle {
       reportFailures();
     }
     tendRaftMembership();
+    raftRecovery.evaluate(System.currentTimeMillis());
   }
 
   private void updateMembers() {
@@ -220,40 +225,41 @@ public class MembershipVerticle extends AbstractVerticle {
 
   // ---------------------------------------------------------------- leadership
 
-  private void lockAcquired(long fence) {
+  private void lockAcquired(long term) {
     node.holdsLeaderLock(true);
-    log.info("Node {} holds the leader lock (fence {})", node.nodeId(), fence);
+    log.info("Node {} holds the leader lock (term {})", node.nodeId(), term);
     evaluate();
   }
 
   private void lockLost() {
     node.holdsLeaderLock(false);
-    log.warn("Node {} lost the leader lock (its CP session was closed); it competes again", node.nodeId());
+    log.warn("Node {} lost the leader lock (its CP session was closed, or the CP subsystem was reset); it competes "
+        + "again", node.nodeId());
   }
 
-  /** Holding the lock: make sure the log names this node leader with the lock's fence as its term. */
+  /** Holding the lock: make sure the log names this node leader with the lock's term. */
   private void ensureLeadershipRecorded() {
-    long fence = leaderLock.fence();
-    if (fence == 0 || recordingElection) {
+    long term = leaderLock.term();
+    if (term == 0 || recordingElection) {
       return;
     }
-    if (node.isLeader() && node.replica().term() == fence) {
+    if (node.isLeader() && node.replica().term() == term) {
       return;
     }
-    if (fence <= node.replica().term()) {
+    if (term <= node.replica().term()) {
       // A larger term is already in the log: this hold is older than it (it can happen after a split in unsafe
-      // mode). Take the lock again for a fence that beats it.
-      log.info("Leader lock fence {} is not above the log's term {}; taking the lock again", fence,
+      // mode). Take the lock again for a term that beats it.
+      log.info("Leader lock term {} is not above the log's term {}; taking the lock again", term,
           node.replica().term());
       node.holdsLeaderLock(false);
       leaderLock.relock();
       return;
     }
     recordingElection = true;
-    append(Command.leaderElected(node.nodeId(), 0, System.currentTimeMillis(), fence)).onComplete(ar -> {
+    append(Command.leaderElected(node.nodeId(), 0, System.currentTimeMillis(), term)).onComplete(ar -> {
       recordingElection = false;
       if (ar.succeeded() && ar.result().status().accepted()) {
-        log.info("Node {} is the leader, term {}", node.nodeId(), fence);
+        log.info("Node {} is the leader, term {}", node.nodeId(), term);
       }
     });
   }
@@ -337,10 +343,21 @@ public class MembershipVerticle extends AbstractVerticle {
    * member before then can leave a group without a majority.
    */
   private void measureRaftGroups(CPSubsystemManagementService cp) {
+    if (measuringRaftGroups) {
+      return;
+    }
+    // Groups without a majority never answer, and Hazelcast retries such queries for minutes: one at a time, and
+    // a group that does not answer within the period counts as empty.
+    measuringRaftGroups = true;
     cp.getCPGroup(CPGroup.METADATA_CP_GROUP_NAME).thenCombine(cp.getCPGroup(CPGroup.DEFAULT_GROUP_NAME),
         (metadata, leaderGroup) -> Math.min(metadata == null ? 0 : metadata.members().size(),
             leaderGroup == null ? 0 : leaderGroup.members().size()))
-        .whenComplete((smallest, err) -> node.raftGroupMembers(err == null ? smallest : 0));
+        .toCompletableFuture()
+        .orTimeout(PROMOTE_EVERY_MILLIS, TimeUnit.MILLISECONDS)
+        .whenComplete((smallest, err) -> {
+          node.raftGroupMembers(err == null ? smallest : 0);
+          context.runOnContext(v -> measuringRaftGroups = false);
+        });
   }
 
   // ---------------------------------------------------------------- leaving

@@ -96,6 +96,50 @@ class MembershipIT {
     cluster.restart(leader, START);
   }
 
+  /**
+   * Two of three Raft members SIGKILLed at once: the survivor alone has no quorum and the Raft groups no majority,
+   * for ever (the processes that come back are new members). Once all three are up again, the cluster resets its
+   * CP subsystem by itself and elects a leader with a term above every earlier one. Run twice: with the leader among
+   * the dead (nobody leads), and with the leader the survivor (it leads on, but on groups that cannot elect).
+   */
+  @Test
+  @Order(4)
+  void aClusterThatLostItsRaftMajorityElectsAgainOnceItsMembersAreBack() throws Exception {
+    for (boolean leaderSurvives : new boolean[] {false, true}) {
+      JarCluster.Node leader = cluster.leader();
+      JarCluster.Node follower = cluster.other(leader);
+      JarCluster.Node survivor = leaderSurvives ? leader : cluster.other(leader, follower);
+      JarCluster.Node[] victims = leaderSurvives ? new JarCluster.Node[] {follower, cluster.other(leader, follower)}
+          : new JarCluster.Node[] {leader, follower};
+      long term = survivor.status().getLong("term");
+      register(survivor, (leaderSurvives ? "kept-b" : "kept-a") + "-1", null);
+
+      for (JarCluster.Node victim : victims) {
+        cluster.kill(victim);
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          Http.put(survivor.base() + "/v1/services/lonely-1", "{\"name\":\"lonely\",\"address\":\"127.0.0.1\","
+              + "\"port\":1}").json().getString("error", "").equals("no-quorum"));
+
+      for (JarCluster.Node victim : victims) {
+        cluster.start(victim.index);
+      }
+      for (JarCluster.Node victim : victims) {
+        cluster.awaitHealthy(victim, START);
+      }
+      await().atMost(Duration.ofSeconds(90)).until(() -> {
+        JsonObject s = survivor.status();
+        return s.getString("leader") != null && s.getLong("term") > term && s.getLong("term") > 1L << 32;
+      });
+      cluster.awaitWhole(Duration.ofSeconds(90));
+      assertThat(register(survivor, (leaderSurvives ? "after-reset-b" : "after-reset-a") + "-1", null))
+          .isEqualTo(201);
+      for (int i = 0; i < cluster.size(); i++) {
+        assertThat(Http.get(cluster.node(i).base() + "/v1/services/kept-a-1").status()).isEqualTo(200);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static int register(JarCluster.Node through, String id, String ttl) {
