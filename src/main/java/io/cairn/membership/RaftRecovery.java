@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
  * group stuck in a membership change when a member leaves while the groups are still being created. Either way its
  * documented remedy is an operator's CP subsystem reset; this class does it instead, once it is safe to: the whole
  * cluster is up ({@code cluster.raft.members} members or more, so the new groups get their full size), this side has
- * quorum (a minority never resets), the CP subsystem has formed, and yet for {@code cluster.raft.resetAfter} either no
- * live member has been the log's leader or the Raft groups have not answered (a leader that survived the loss of
- * the majority goes on leading on its old lock, but the groups cannot elect its successor). Only Hazelcast's master
- * (its oldest member) may reset, so one node decides.
+ * quorum (a minority never resets), the CP subsystem has formed, and yet for {@code cluster.raft.resetAfter} no live
+ * member has been the log's leader, or the Raft groups have not answered or stayed below their full size (a leader
+ * that survived the loss of the majority goes on leading on its old lock, but the groups could not elect its
+ * successor). Only Hazelcast's master (its oldest member) may reset, so one node decides.
  *
  * <p>A reset destroys the old groups and the leader lock in them; the new groups' fences count from 1 again, which is
  * why a term carries its group's seed ({@link LeaderLock#term}): the next leader's term is larger than every term
@@ -43,7 +43,7 @@ final class RaftRecovery {
   void evaluate(long now) {
     long resetAfter = node.config().raftResetAfterMillis();
     if (!node.config().raftEnabled() || resetAfter <= 0 || resetting || !mayReset()
-        || hasLiveLeader() && node.raftGroupMembers() > 0) {
+        || hasLiveLeader() && groupsWhole()) {
       stuckSince = 0;
       return;
     }
@@ -55,8 +55,9 @@ final class RaftRecovery {
       return;
     }
     resetting = true;
-    log.warn("{} for {} ms although all {} members are up: the Raft groups cannot elect; resetting the CP subsystem",
-        hasLiveLeader() ? "Raft groups not answering" : "No leader", now - stuckSince,
+    log.warn("{} for {} ms although all {} members are up: resetting the CP subsystem",
+        !hasLiveLeader() ? "No leader" : node.raftGroupMembers() == 0 ? "Raft groups not answering"
+            : "Raft groups stuck at " + node.raftGroupMembers() + " members", now - stuckSince,
         hz.getCluster().getMembers().size());
     hz.getCPSubsystem().getCPSubsystemManagementService().reset().whenComplete((v, err) -> {
       if (err != null) {
@@ -77,6 +78,16 @@ final class RaftRecovery {
         && members.size() >= node.config().raftMembers()
         && members.iterator().next().localMember()
         && hz.getCPSubsystem().getCPSubsystemManagementService().isDiscoveryCompleted();
+  }
+
+  /**
+   * Every Raft group answers and has its full size. With every member up, a group stays smaller only while a
+   * replacement is being added, a few seconds; Hazelcast 5.3 can leave that change unfinished for good when the
+   * group's leadership moves to the member being added ("Cannot apply CP membership changes ... since there is no
+   * membership change context"), and the next loss of a member would then leave the group without a majority.
+   */
+  private boolean groupsWhole() {
+    return node.raftGroupMembers() >= node.config().raftMembers();
   }
 
   /** The log names a leader whose incarnation is a member now. */

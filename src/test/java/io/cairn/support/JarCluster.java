@@ -212,18 +212,58 @@ public final class JarCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until the cluster is whole: every node alive in every replica, a leader, every replica equal, and (with
-   * Raft) every node a Raft member again.
+   * Waits until the cluster is whole: every node alive in every replica, a leader, (with Raft) every node a Raft
+   * member of full-size groups, and every replica equal. Replicas compare equal only between writes: while a client
+   * keeps writing, use {@link #awaitMembersWhole}.
    */
   public void awaitWhole(Duration within) {
-    org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-        .until(() -> java.util.Arrays.stream(nodes).allMatch(n -> {
-          io.vertx.core.json.JsonObject s = n.status();
-          io.vertx.core.json.JsonObject raft = s.getJsonObject("raft");
-          return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member")
-              && raft.getInteger("groupMembers").equals(raft.getInteger("members")))
-              && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
-        }) && java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+    awaitMembersWhole(within);
+    awaitReplicasEqual(within);
+  }
+
+  /** Every replica has the same digest (compare only while nobody writes). */
+  public void awaitReplicasEqual(Duration within) {
+    awaitUntil(within, "replicas not equal",
+        () -> java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+  }
+
+  /** Every node alive in every replica, a leader, and (with Raft) every node a Raft member of full-size groups. */
+  public void awaitMembersWhole(Duration within) {
+    awaitUntil(within, "members not whole", () -> java.util.Arrays.stream(nodes).allMatch(n -> {
+      io.vertx.core.json.JsonObject s = n.status();
+      io.vertx.core.json.JsonObject raft = s.getJsonObject("raft");
+      return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member")
+          && raft.getInteger("groupMembers").equals(raft.getInteger("members")))
+          && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
+    }));
+  }
+
+  private void awaitUntil(Duration within, String what, java.util.concurrent.Callable<Boolean> condition) {
+    try {
+      org.awaitility.Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+          .until(condition);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(what + " after " + within + ":\n" + views() + logs(30), e);
+    }
+  }
+
+  /** What each node says of itself and the cluster, one line each, for a failure message. */
+  public String views() {
+    StringBuilder sb = new StringBuilder();
+    for (Node n : nodes) {
+      sb.append(n.id).append(": ");
+      try {
+        io.vertx.core.json.JsonObject s = n.status();
+        sb.append("ready=").append(s.getBoolean("ready")).append(" leader=").append(s.getString("leader"))
+            .append(" term=").append(s.getLong("term")).append(" raft=").append(s.getJsonObject("raft"))
+            .append(" alive=").append(n.aliveCount()).append(" revision=").append(s.getLong("revision"))
+            .append(" digest=").append(n.digest(), 0, 12);
+      } catch (RuntimeException | AssertionError e) {
+        sb.append(n.running() ? "not answering: " + e : "not running");
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
   }
 
   /** The node the cluster names leader, as the first running node sees it. */
@@ -242,9 +282,15 @@ public final class JarCluster implements AutoCloseable {
 
   /** Starts a stopped node again and waits until it serves and the cluster is whole. */
   public void restart(Node n, Duration within) throws IOException {
+    restartWhileWriting(n, within);
+    awaitReplicasEqual(within);
+  }
+
+  /** Starts a stopped node again and waits until it serves and every member is back (replicas not compared). */
+  public void restartWhileWriting(Node n, Duration within) throws IOException {
     start(n.index);
     awaitHealthy(n, within);
-    awaitWhole(within);
+    awaitMembersWhole(within);
   }
 
   /** SIGKILL: the process dies on the spot, saying nothing to anyone. */
