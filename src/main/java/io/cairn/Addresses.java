@@ -14,6 +14,12 @@ public final class Addresses {
   public static final String HEARTBEATS = "cairn.health.heartbeats";
   /** Local: one heartbeat of a healthy TTL instance, to be batched. */
   public static final String HEARTBEAT_LOCAL = "cairn.health.heartbeat";
+  /** Batches of check results, published by each check's owner so that every node shows the latest run. */
+  public static final String CHECK_RESULTS = "cairn.health.results";
+  /** Prefix of a node's own address (+ node id): run one instance's check now, on its owner. */
+  public static final String CHECK_RUN = "cairn.health.run.";
+  /** Prefix of a node's own address (+ node id): run every check it owns (optionally of one service name) now. */
+  public static final String CHECK_RUN_ALL = "cairn.health.run-all.";
   /** Local: leave the cluster gracefully (append nodeLeft, wait until applied). */
   public static final String LEAVE = "cairn.node.leave";
 

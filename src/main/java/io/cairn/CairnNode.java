@@ -6,6 +6,7 @@ import io.cairn.gateway.GatewayVerticle;
 import io.cairn.gateway.NodeMetrics;
 import io.cairn.gateway.QueryCache;
 import io.cairn.health.HealthCheckVerticle;
+import io.cairn.health.HousekeepingVerticle;
 import io.cairn.membership.MembershipVerticle;
 import io.cairn.replication.Append;
 import io.cairn.replication.EventPublisherVerticle;
@@ -73,6 +74,7 @@ public class CairnNode extends AbstractVerticle {
     QueryCache cache = new QueryCache(node.replica(), cfg.queryCacheSize());
     deploy(new ReplicationVerticle(node))
         .compose(v -> deploy(new MembershipVerticle(node)))
+        .compose(v -> deploy(new HousekeepingVerticle(node)))
         .compose(v -> deploy(new HealthCheckVerticle(node)))
         .compose(v -> deploy(new EventBusApiVerticle(node, cache)))
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(node, cache),

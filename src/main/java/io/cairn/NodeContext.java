@@ -30,12 +30,46 @@ public final class NodeContext {
   private volatile int raftGroupMembers;
   /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
   private volatile java.util.Set<String> liveMembers = java.util.Set.of();
+  /** The check types this node runs and the settings a check leaves out. */
+  private final io.cairn.model.CheckDefaults checkDefaults;
+  /** The latest run of each instance's check, whichever node ran it (only transitions are in the log). */
+  public final java.util.Map<String, io.cairn.model.CheckOutcome> checkResults =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final io.cairn.health.Checkers checkers;
+  public final io.cairn.health.CheckStats checkStats = new io.cairn.health.CheckStats();
   /** HTTP requests being served, so that a shutdown can wait for them. */
   public final java.util.concurrent.atomic.AtomicInteger requestsInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
   public NodeContext(CairnConfig config) {
     this.config = config;
     this.nodeId = config.nodeId();
+    this.checkers = io.cairn.health.Checkers.load(nodeId);
+    java.util.Set<String> types = new java.util.HashSet<>(checkers.types());
+    types.add(io.cairn.model.Check.TTL);
+    this.checkDefaults = config.checkDefaults(types);
+  }
+
+  public io.cairn.model.CheckDefaults checkDefaults() {
+    return checkDefaults;
+  }
+
+  public io.cairn.health.Checkers checkers() {
+    return checkers;
+  }
+
+  /**
+   * The nodes that own health checks now: alive in the replica and members of the cluster as Hazelcast sees it
+   * (a node that died but whose failure is not yet recorded owns nothing).
+   */
+  public java.util.List<String> checkOwners() {
+    java.util.Set<String> live = liveMembers;
+    java.util.List<String> owners = new java.util.ArrayList<>();
+    for (io.cairn.model.NodeInfo n : replica.nodes().values()) {
+      if (n.alive() && live.contains(n.memberId())) {
+        owners.add(n.id());
+      }
+    }
+    return owners;
   }
 
   public CairnConfig config() {

@@ -77,6 +77,16 @@ public final class CairnConfig {
         || raftSessionTtlMillis() > raftMissingMemberRemovalMillis()) {
       throw new IllegalArgumentException("cluster.raft: sessionHeartbeat < sessionTtl <= missingMemberRemoval");
     }
+    io.cairn.model.CheckDefaults checks = checkDefaults(java.util.Set.of());
+    if (checks.intervalMillis() < 100 || checks.timeoutMillis() < 1 || checks.timeoutMillis() > checks.intervalMillis()
+        || checks.failuresBeforeUnhealthy() < 1 || checks.successesBeforeHealthy() < 1) {
+      throw new IllegalArgumentException("checks: interval at least 100ms, timeout positive and at most the interval, "
+          + "failuresBeforeUnhealthy and successesBeforeHealthy at least 1");
+    }
+    if (flappingMaxTransitions() < 1 || flappingWindowMillis() < 1000 || checkBackoffMaxMillis() < 1000) {
+      throw new IllegalArgumentException("checks.flapping.maxTransitions at least 1, checks.flapping.window and "
+          + "checks.backoff.max at least 1s");
+    }
     long resetAfter = raftResetAfterMillis();
     if (resetAfter != 0 && resetAfter < 5000) {
       // Below a few seconds a reset could strike groups that are merely electing.
@@ -291,6 +301,25 @@ public final class CairnConfig {
 
   public long raftMissingMemberRemovalMillis() {
     return duration("cluster.raft", "missingMemberRemoval");
+  }
+
+  /** What a check leaves out, and the check types this node runs. */
+  public io.cairn.model.CheckDefaults checkDefaults(java.util.Set<String> types) {
+    return new io.cairn.model.CheckDefaults(duration("checks", "interval"), duration("checks", "timeout"),
+        integer("checks", "failuresBeforeUnhealthy"), integer("checks", "successesBeforeHealthy"),
+        duration("checks", "gracePeriod"), duration("checks", "deregisterAfter"), java.util.Set.copyOf(types));
+  }
+
+  public int flappingMaxTransitions() {
+    return integer("checks.flapping", "maxTransitions");
+  }
+
+  public long flappingWindowMillis() {
+    return duration("checks.flapping", "window");
+  }
+
+  public long checkBackoffMaxMillis() {
+    return duration("checks.backoff", "max");
   }
 
   /** Leaderless this long with every member up: the CP subsystem is reset (0: never, an operator does it). */

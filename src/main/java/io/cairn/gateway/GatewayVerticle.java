@@ -38,7 +38,7 @@ public class GatewayVerticle extends AbstractVerticle {
       }
       rc.next();
     });
-    new RestApi(node, ops, new ClusterViews(node, cache)).mount(router);
+    new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops)).mount(router);
     router.get("/health").handler(rc -> {
       boolean ready = node.ready() && !node.leaving();
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()

@@ -67,7 +67,7 @@ public final class RegistryOperations {
    * @param cas    {@link Command#NO_CAS}, 0 for "only if absent", or the revision the client last saw
    */
   public Future<Written> register(JsonObject body, String pathId, boolean create, long cas) {
-    ServiceEntry definition = Registrations.parse(body, pathId);
+    ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
     return append(List.of(Command.register(node.nodeId(), 0, System.currentTimeMillis(), definition, create, cas)))
         .map(outcomes -> written(outcomes.get(0), definition.id()));
   }
@@ -123,7 +123,7 @@ public final class RegistryOperations {
         if (!(item instanceof JsonObject)) {
           throw new ValidationException("invalid_type", "each item must be a JSON object", "services[" + i + "]");
         }
-        ServiceEntry definition = Registrations.parse((JsonObject) item, null);
+        ServiceEntry definition = Registrations.parse((JsonObject) item, null, node.checkDefaults());
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);
       } catch (ValidationException e) {

@@ -2,110 +2,300 @@ package io.cairn.health;
 
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
+import io.cairn.model.Check;
+import io.cairn.model.CheckOutcome;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
+import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
 import io.cairn.replication.Append;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * TTL heartbeats and the housekeeping they drive.
+ * Runs the http, tcp, grpc and plugin checks this node owns (DESIGN §2 rule 6): each instance's check runs on one
+ * live node, chosen by rendezvous hashing of its id ({@link Ownership}); every node works out the same owners, so
+ * when a node joins, leaves or fails, the checks move without a word between nodes.
  *
- * <p>A heartbeat that changes nothing (the instance is already healthy) is not a log command: the node that
- * received it gathers such ids for {@code health.heartbeatBatch} and publishes them to every node, so that the
- * leader, and any node that becomes leader later, knows when each instance was last heard from. A heartbeat that
- * revives an unhealthy instance is a command, appended by the gateway.
- *
- * <p>The leader scans every {@code health.ttlScanInterval}: an instance not heard from for one ttl becomes
- * unhealthy; one that stayed unhealthy for its {@code deregisterAfter} is deregistered. Both are log commands
- * stamped with the leader's term.
+ * <p>Each check runs at a fixed phase of its interval, derived from the instance id, so ten thousand checks at
+ * 10 s are a steady thousand a second, and a check that moves keeps its rhythm. Only transitions enter the log:
+ * {@code failuresBeforeUnhealthy} failed runs in a row make an instance unhealthy (not while its
+ * {@code gracePeriod} lasts), {@code successesBeforeHealthy} good ones healthy (or degraded, for HTTP 429); a
+ * flapping instance is held degraded ({@link FlapDamper}); an unhealthy target is probed with back-off
+ * ({@link ProbeBackoff}). Every run's result is published to all nodes each second, so any node shows the latest.
  */
 public class HealthCheckVerticle extends AbstractVerticle {
+  private static final Logger log = LoggerFactory.getLogger(HealthCheckVerticle.class);
+  private static final long RECONCILE_EVERY_MILLIS = 500;
+  private static final long PUBLISH_EVERY_MILLIS = 1000;
+
   private final NodeContext node;
-  /** Instance id → when this node last heard (directly or from a peer) that it heartbeated, local clock. */
-  private final Map<String, Long> lastHeard = new HashMap<>();
-  private final Set<String> batch = new LinkedHashSet<>();
-  /** Ids with an expiry or deregistration in the log but not yet applied, so each is appended once. */
-  private final Set<String> pending = new HashSet<>();
-  private long leaderSince;
+  private final Map<String, OwnedCheck> owned = new HashMap<>();
+  private final List<CheckOutcome> unpublished = new ArrayList<>();
+  private final List<String> unpublishedIds = new ArrayList<>();
+  private final CheckStats stats;
 
   public HealthCheckVerticle(NodeContext node) {
     this.node = node;
+    this.stats = node.checkStats;
+  }
+
+  /** One check this node owns, and what it remembers between runs. */
+  private final class OwnedCheck {
+    final String id;
+    final ServiceEntry definition;
+    final Check check;
+    final ProbeBackoff backoff;
+    final FlapDamper damper;
+    long timerId = -1;
+    long due;
+    int failures;
+    int successes;
+    boolean running;
+    /** The health a transition was appended for and not yet applied, so it is appended once. */
+    Health appending;
+
+    OwnedCheck(ServiceEntry e) {
+      this.id = e.id();
+      this.definition = e;
+      this.check = e.check();
+      this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), node.config().checkBackoffMaxMillis());
+      this.damper = new FlapDamper(node.config().flappingMaxTransitions(), node.config().flappingWindowMillis());
+    }
   }
 
   @Override
   public void start() {
-    vertx.eventBus().<String>localConsumer(Addresses.HEARTBEAT_LOCAL, msg -> {
-      lastHeard.put(msg.body(), System.currentTimeMillis());
-      batch.add(msg.body());
+    node.checkers().init(vertx);
+    vertx.setPeriodic(RECONCILE_EVERY_MILLIS, id -> reconcile());
+    vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publishResults());
+    vertx.eventBus().<JsonArray>consumer(Addresses.CHECK_RESULTS, msg -> {
+      for (Object o : msg.body()) {
+        JsonObject j = (JsonObject) o;
+        node.checkResults.put(j.getString("id"), ModelJson.outcomeFromJson(j.getJsonObject("outcome")));
+      }
     });
-    vertx.eventBus().<JsonArray>consumer(Addresses.HEARTBEATS, msg -> {
+    vertx.eventBus().<String>consumer(Addresses.CHECK_RUN + node.nodeId(), msg -> {
+      OwnedCheck c = owned.get(msg.body());
+      if (c == null) {
+        msg.fail(404, "node " + node.nodeId() + " does not own the check of " + msg.body());
+        return;
+      }
+      run(c, System.currentTimeMillis(), true).onComplete(ar -> msg.reply(ar.succeeded()
+          ? result(c.id, ar.result()) : new JsonObject().put("id", c.id).put("error", ar.cause().toString())));
+    });
+    vertx.eventBus().<String>consumer(Addresses.CHECK_RUN_ALL + node.nodeId(), msg -> runAll(msg.body())
+        .onComplete(ar -> msg.reply(ar.result())));
+    // Forget the results of instances that are gone.
+    vertx.setPeriodic(10_000, id -> node.checkResults.keySet().removeIf(i -> node.replica().get(i) == null));
+  }
+
+  @Override
+  public void stop() {
+    owned.values().forEach(this::unschedule);
+    owned.clear();
+  }
+
+  // ---------------------------------------------------------------- which checks are ours
+
+  /** Starts the checks this node now owns and stops those it no longer does (or whose definition changed). */
+  private void reconcile() {
+    if (!node.ready()) {
+      return;
+    }
+    List<String> owners = node.checkOwners();
+    for (var it = owned.values().iterator(); it.hasNext(); ) {
+      OwnedCheck c = it.next();
+      ServiceEntry e = node.replica().get(c.id);
+      if (e == null || e.check() == null || e.check().isTtl() || !e.sameDefinition(c.definition)
+          || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
+        unschedule(c);
+        it.remove();
+      }
+    }
+    stats.owned.set(owned.size());
+    for (String id : node.replica().probeIds()) {
+      if (owned.containsKey(id) || !node.nodeId().equals(Ownership.owner(id, owners))) {
+        continue;
+      }
+      ServiceEntry e = node.replica().get(id);
+      if (e == null || e.check() == null || e.check().isTtl() || node.checkers().get(e.check().type()) == null) {
+        continue;
+      }
+      OwnedCheck c = new OwnedCheck(e);
+      owned.put(id, c);
+      stats.owned.set(owned.size());
+      schedule(c, nextDue(c, System.currentTimeMillis()));
+    }
+  }
+
+  /** The first time at or after {@code now} that falls on this check's phase of its interval. */
+  private static long nextDue(OwnedCheck c, long now) {
+    long interval = c.check.intervalMillis();
+    long phase = Ownership.phase(c.id, interval);
+    long due = now - Math.floorMod(now, interval) + phase;
+    return due < now ? due + interval : due;
+  }
+
+  private void schedule(OwnedCheck c, long due) {
+    c.due = due;
+    c.timerId = vertx.setTimer(Math.max(1, due - System.currentTimeMillis()), t -> {
+      c.timerId = -1;
+      if (owned.get(c.id) != c) {
+        return;
+      }
+      long start = System.currentTimeMillis();
+      stats.lateBy(start - c.due);
+      if (!c.backoff.allowsProbe()) {
+        stats.skipped.increment();
+      } else if (!c.running) {
+        run(c, start, false);
+      }
+      schedule(c, c.due + c.check.intervalMillis() * Math.max(1, (start - c.due) / c.check.intervalMillis() + 1));
+    });
+  }
+
+  private void unschedule(OwnedCheck c) {
+    if (c.timerId >= 0) {
+      vertx.cancelTimer(c.timerId);
+      c.timerId = -1;
+    }
+    c.backoff.stop();
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Runs the check once; the outcome counts toward the thresholds whether scheduled or asked for. */
+  private Future<CheckOutcome> run(OwnedCheck c, long start, boolean onDemand) {
+    c.running = true;
+    stats.runs.increment();
+    Checker checker = node.checkers().get(c.check.type());
+    Promise<CheckResult> done = Promise.promise();
+    long timeout = vertx.setTimer(c.check.timeoutMillis(), t ->
+        done.tryComplete(CheckResult.unhealthy("timed out after " + c.check.timeoutMillis() + "ms")));
+    Future<CheckResult> probe;
+    try {
+      probe = checker.check(c.definition, c.check);
+    } catch (RuntimeException e) {
+      probe = Future.failedFuture(e);
+    }
+    probe.onComplete(ar -> {
+      vertx.cancelTimer(timeout);
+      done.tryComplete(ar.succeeded() && ar.result() != null ? ar.result() : CheckResult.unhealthy(describe(ar.cause())));
+    });
+    return done.future().compose(result -> {
+      c.running = false;
       long now = System.currentTimeMillis();
-      for (Object id : msg.body()) {
-        lastHeard.put((String) id, now);
-      }
+      CheckOutcome outcome = new CheckOutcome(start, result.status(), result.output(), now - start, node.nodeId());
+      node.checkResults.put(c.id, outcome);
+      unpublishedIds.add(c.id);
+      unpublished.add(outcome);
+      return decide(c, outcome, now).map(outcome);
     });
-    vertx.setPeriodic(node.config().heartbeatBatchMillis(), id -> publishBatch());
-    vertx.setPeriodic(node.config().ttlScanIntervalMillis(), id -> scan());
-    // Every node keeps what it heard (a future leader needs it); forget instances that are gone.
-    vertx.setPeriodic(10_000, id -> lastHeard.keySet().retainAll(node.replica().ttlIds()));
   }
 
-  private void publishBatch() {
-    if (batch.isEmpty()) {
-      return;
+  private static String describe(Throwable err) {
+    if (err == null) {
+      return "no result";
     }
-    JsonArray ids = new JsonArray(new ArrayList<>(batch));
-    batch.clear();
-    vertx.eventBus().publish(Addresses.HEARTBEATS, ids);
+    String msg = err.getMessage();
+    return msg == null || msg.isBlank() ? err.getClass().getSimpleName() : msg;
   }
 
-  private void scan() {
-    if (!node.actsAsLeader() || !node.ready()) {
-      leaderSince = 0;
-      return;
+  /**
+   * Thresholds, grace, flap damping and back-off: whether this run changes the instance's health. Completes once a
+   * transition it appends is applied here (so an on-demand run answers with the health it led to).
+   */
+  private Future<Void> decide(OwnedCheck c, CheckOutcome outcome, long now) {
+    ServiceEntry e = node.replica().get(c.id);
+    if (e == null || !e.sameDefinition(c.definition) || owned.get(c.id) != c) {
+      return Future.succeededFuture();
     }
+    boolean failed = outcome.status() == Health.UNHEALTHY;
+    if (failed) {
+      c.failures++;
+      c.successes = 0;
+    } else {
+      c.successes++;
+      c.failures = 0;
+    }
+    boolean inGrace = e.health() == Health.UNKNOWN && now < e.registeredAt() + c.check.gracePeriodMillis();
+    Health target = null;
+    if (failed && c.failures >= c.check.failuresBeforeUnhealthy() && !inGrace) {
+      target = Health.UNHEALTHY;
+    } else if (!failed && c.successes >= c.check.successesBeforeHealthy()) {
+      target = outcome.status();
+    }
+    if (failed && (target == Health.UNHEALTHY || e.health() == Health.UNHEALTHY)) {
+      c.backoff.probeFailed();
+    } else if (!failed) {
+      c.backoff.probeSucceeded();
+    }
+    boolean heldAsFlapping = FlapDamper.REASON.equals(e.healthReason());
+    Health decided = c.damper.decide(target, heldAsFlapping ? null : e.health(), now);
+    if (decided == null || decided == c.appending) {
+      return Future.succeededFuture();
+    }
+    boolean flapping = c.damper.flapping();
+    if (decided == e.health() && heldAsFlapping == flapping) {
+      return Future.succeededFuture();
+    }
+    String reason = flapping ? FlapDamper.REASON : outcome.output();
+    c.appending = decided;
+    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(List.of(
+            Command.checkTransition(node.nodeId(), now, c.id, decided, reason, outcome))), Append.options(node.config()))
+        .onComplete(ar -> {
+          c.appending = null;
+          if (ar.failed()) {
+            log.debug("Could not record {} as {}: {}", c.id, decided, ar.cause().toString());
+          }
+        }).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** Runs every check this node owns (of one service name, if given) now; answers a summary. */
+  private Future<JsonObject> runAll(String name) {
+    List<Future<CheckOutcome>> runs = new ArrayList<>();
     long now = System.currentTimeMillis();
-    if (leaderSince == 0) {
-      // A new leader has heard heartbeats only since it started; nothing expires before one full ttl from now.
-      leaderSince = now;
-    }
-    for (String id : node.replica().ttlIds()) {
-      ServiceEntry e = node.replica().get(id);
-      if (e == null || e.health() == Health.UNHEALTHY || pending.contains(id)) {
-        continue;
-      }
-      long heard = Math.max(Math.max(lastHeard.getOrDefault(id, 0L), e.lastHeartbeat()), leaderSince);
-      if (now - heard > e.ttlMillis()) {
-        housekeep(Command.setHealth(node.nodeId(), 0, now, node.replica().term(), id, Health.UNHEALTHY,
-            "no heartbeat for " + (now - heard) + "ms (ttl " + e.ttlMillis() + "ms)"));
+    for (OwnedCheck c : owned.values()) {
+      if (name == null || name.isEmpty() || name.equals(c.definition.name())) {
+        runs.add(run(c, now, true));
       }
     }
-    for (String id : node.replica().idsWithHealth(Health.UNHEALTHY)) {
-      ServiceEntry e = node.replica().get(id);
-      if (e == null || e.check() == null || e.check().deregisterAfterMillis() <= 0 || pending.contains(id)) {
-        continue;
+    return Future.join(runs).transform(ar -> {
+      JsonObject summary = new JsonObject().put("node", node.nodeId()).put("ran", runs.size());
+      for (Health h : new Health[] {Health.HEALTHY, Health.DEGRADED, Health.UNHEALTHY}) {
+        summary.put(h.json(), runs.stream().filter(f -> f.succeeded() && f.result().status() == h).count());
       }
-      if (now - e.healthSince() > e.check().deregisterAfterMillis()) {
-        housekeep(Command.housekeeping(Command.Type.DEREGISTER, node.nodeId(), 0, now, node.replica().term(), id,
-            "unhealthy for longer than deregisterAfter"));
-      }
-    }
+      return Future.succeededFuture(summary);
+    });
   }
 
-  private void housekeep(Command command) {
-    pending.add(command.id());
-    vertx.eventBus().request(Addresses.APPEND, new Append.Request(List.of(command)),
-            Append.options(node.config()))
-        .onComplete(ar -> pending.remove(command.id()));
+  private JsonObject result(String id, CheckOutcome outcome) {
+    ServiceEntry e = node.replica().get(id);
+    return new JsonObject().put("id", id).put("result", ModelJson.toJson(outcome))
+        .put("health", e == null ? null : e.health().json());
+  }
+
+  private void publishResults() {
+    if (unpublished.isEmpty()) {
+      return;
+    }
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < unpublished.size(); i++) {
+      batch.add(new JsonObject().put("id", unpublishedIds.get(i)).put("outcome", ModelJson.toJson(unpublished.get(i))));
+    }
+    unpublished.clear();
+    unpublishedIds.clear();
+    vertx.eventBus().publish(Addresses.CHECK_RESULTS, batch);
   }
 }

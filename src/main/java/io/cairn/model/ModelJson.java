@@ -80,6 +80,10 @@ public final class ModelJson {
     return parse(bytes(g -> write(g, e)));
   }
 
+  public static JsonObject toJson(CheckOutcome o) {
+    return parse(bytes(g -> write(g, o)));
+  }
+
   private static JsonObject parse(byte[] bytes) {
     return new JsonObject(Buffer.buffer(bytes));
   }
@@ -132,8 +136,9 @@ public final class ModelJson {
     g.writeBooleanField("enabled", e.enabled());
     g.writeBooleanField("draining", e.draining());
     g.writeNumberField("registeredAt", e.registeredAt());
-    if (e.lastCheck() > 0) {
-      g.writeNumberField("lastCheck", e.lastCheck());
+    if (e.lastCheck() != null) {
+      g.writeFieldName("lastCheck");
+      write(g, e.lastCheck());
     }
     if (e.lastHeartbeat() > 0) {
       g.writeNumberField("lastHeartbeat", e.lastHeartbeat());
@@ -155,6 +160,22 @@ public final class ModelJson {
     if (c.url() != null) {
       g.writeStringField("url", c.url());
     }
+    if (c.service() != null) {
+      g.writeStringField("service", c.service());
+    }
+    if (c.tls()) {
+      g.writeBooleanField("tls", true);
+    }
+    if (c.tlsSkipVerify()) {
+      g.writeBooleanField("tlsSkipVerify", true);
+    }
+    if (!c.headers().isEmpty()) {
+      g.writeObjectFieldStart("headers");
+      for (var h : c.headers().entrySet()) {
+        g.writeStringField(h.getKey(), h.getValue());
+      }
+      g.writeEndObject();
+    }
     if (!c.isTtl()) {
       g.writeStringField("interval", Durations.format(c.intervalMillis()));
       g.writeStringField("timeout", Durations.format(c.timeoutMillis()));
@@ -166,6 +187,26 @@ public final class ModelJson {
       g.writeStringField("deregisterAfter", Durations.format(c.deregisterAfterMillis()));
     }
     g.writeEndObject();
+  }
+
+  /** A check run: {"at", "status", "output", "durationMillis", "node"}. */
+  public static void write(JsonGenerator g, CheckOutcome o) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("at", o.at());
+    g.writeStringField("status", o.status().json());
+    if (o.output() != null) {
+      g.writeStringField("output", o.output());
+    }
+    g.writeNumberField("durationMillis", o.durationMillis());
+    if (o.node() != null) {
+      g.writeStringField("node", o.node());
+    }
+    g.writeEndObject();
+  }
+
+  public static CheckOutcome outcomeFromJson(JsonObject j) {
+    return j == null ? null : new CheckOutcome(j.getLong("at", 0L), Health.parse(j.getString("status", "unknown")),
+        j.getString("output"), j.getLong("durationMillis", 0L), Canonical.of(j.getString("node")));
   }
 
   public static void write(JsonGenerator g, NodeInfo n) throws IOException {
@@ -228,6 +269,10 @@ public final class ModelJson {
       g.writeFieldName("node");
       write(g, c.node());
     }
+    if (c.outcome() != null) {
+      g.writeFieldName("outcome");
+      write(g, c.outcome());
+    }
     g.writeEndObject();
   }
 
@@ -271,7 +316,7 @@ public final class ModelJson {
         j.getBoolean("enabled", true),
         j.getBoolean("draining", false),
         j.getLong("registeredAt", 0L),
-        j.getLong("lastCheck", 0L),
+        outcomeFromJson(j.getJsonObject("lastCheck")),
         j.getLong("lastHeartbeat", 0L),
         j.getLong("healthSince", 0L),
         Canonical.of(j.getString("healthReason")),
@@ -283,6 +328,10 @@ public final class ModelJson {
         j.getString("type"),
         j.getString("path"),
         j.getString("url"),
+        j.getString("service"),
+        j.getBoolean("tls", false),
+        j.getBoolean("tlsSkipVerify", false),
+        stringMap(j.getJsonObject("headers")),
         j.containsKey("interval") ? Durations.parse(j.getString("interval")) : 0,
         j.containsKey("timeout") ? Durations.parse(j.getString("timeout")) : 0,
         j.getInteger("failuresBeforeUnhealthy", 1),
@@ -325,7 +374,8 @@ public final class ModelJson {
         j.getBoolean("create", false),
         Health.parse(j.getString("health")),
         j.getString("reason"),
-        node == null ? null : nodeFromJson(node));
+        node == null ? null : nodeFromJson(node),
+        outcomeFromJson(j.getJsonObject("outcome")));
   }
 
   static List<String> stringList(JsonArray array) {

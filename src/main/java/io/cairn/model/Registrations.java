@@ -38,9 +38,10 @@ public final class Registrations {
   /** Fields the registry sets; accepted and ignored so that a GET can be edited and PUT back. */
   private static final Set<String> STATE_FIELDS = Set.of("node", "health", "enabled", "draining", "registeredAt",
       "lastCheck", "lastHeartbeat", "healthSince", "revision");
-  private static final Set<String> CHECK_FIELDS = Set.of("type", "path", "url", "interval", "timeout",
-      "failuresBeforeUnhealthy", "successesBeforeHealthy", "gracePeriod", "deregisterAfter");
-  private static final Set<String> CHECK_TYPES = Set.of("http", "tcp", "grpc", "ttl");
+  private static final Set<String> CHECK_FIELDS = Set.of("type", "path", "url", "service", "tls", "tlsSkipVerify",
+      "headers", "interval", "timeout", "failuresBeforeUnhealthy", "successesBeforeHealthy", "gracePeriod",
+      "deregisterAfter");
+  private static final int MAX_HEADERS = 32;
 
   private Registrations() {
   }
@@ -62,6 +63,15 @@ public final class Registrations {
    * @param pathId the id from the URL, or null when the body may carry one (or none, to have one generated)
    */
   public static ServiceEntry parse(JsonObject body, String pathId) {
+    return parse(body, pathId, CheckDefaults.BUILT_IN);
+  }
+
+  /**
+   * @param body     the registration
+   * @param pathId   the id from the URL, or null when the body may carry one (or none, to have one generated)
+   * @param defaults what a check leaves out, and the check types this node runs
+   */
+  public static ServiceEntry parse(JsonObject body, String pathId, CheckDefaults defaults) {
     if (body == null) {
       throw new ValidationException("invalid_body", "the body must be a JSON object describing the instance", null);
     }
@@ -117,12 +127,12 @@ public final class Registrations {
         throw new ValidationException("invalid_ttl", "ttl must be at least 500ms", "ttl");
       }
     }
-    Check check = check(body, ttl);
+    Check check = check(body, ttl, defaults);
     return new ServiceEntry(id, Canonical.of(name), Canonical.of(version), address, port, tags, metadata,
-        Canonical.of(region), Canonical.of(zone), weight, null, check, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
+        Canonical.of(region), Canonical.of(zone), weight, null, check, ttl, Health.UNKNOWN, true, false, 0, null, 0, 0, null, 0);
   }
 
-  private static Check check(JsonObject body, long ttl) {
+  private static Check check(JsonObject body, long ttl, CheckDefaults defaults) {
     Object raw = body.getValue("check");
     if (raw == null) {
       return ttl > 0 ? Check.ttl(0) : null;
@@ -137,10 +147,11 @@ public final class Registrations {
       }
     }
     String type = requiredString(c, "type", "check.type");
-    if (!CHECK_TYPES.contains(type)) {
-      throw new ValidationException("invalid_check", "check.type must be one of http, tcp, grpc, ttl", "check.type");
+    if (!defaults.types().contains(type)) {
+      throw new ValidationException("invalid_check", "check.type must be one of "
+          + String.join(", ", new java.util.TreeSet<>(defaults.types())), "check.type");
     }
-    long deregisterAfter = c.getValue("deregisterAfter") == null ? 0
+    long deregisterAfter = c.getValue("deregisterAfter") == null ? defaults.deregisterAfterMillis()
         : duration(optionalString(c, "deregisterAfter", "check.deregisterAfter"), "check.deregisterAfter");
     if (type.equals(Check.TTL)) {
       if (ttl == 0) {
@@ -162,8 +173,16 @@ public final class Registrations {
     if (type.equals("http") && path == null && url == null) {
       throw new ValidationException("invalid_check", "an http check needs a path or a url", "check.path");
     }
-    long interval = c.getValue("interval") == null ? 10_000 : duration(optionalString(c, "interval", "check.interval"), "check.interval");
-    long timeout = c.getValue("timeout") == null ? Math.min(2_000, interval)
+    String service = optionalString(c, "service", "check.service");
+    if (service != null && (service.length() > MAX_TEXT_BYTES || hasControl(service))) {
+      throw new ValidationException("invalid_check", "check.service must be printable text", "check.service");
+    }
+    boolean tls = optionalBoolean(c, "tls", "check.tls");
+    boolean tlsSkipVerify = optionalBoolean(c, "tlsSkipVerify", "check.tlsSkipVerify");
+    SortedMap<String, String> headers = headers(c);
+    long interval = c.getValue("interval") == null ? defaults.intervalMillis()
+        : duration(optionalString(c, "interval", "check.interval"), "check.interval");
+    long timeout = c.getValue("timeout") == null ? Math.min(defaults.timeoutMillis(), interval)
         : duration(optionalString(c, "timeout", "check.timeout"), "check.timeout");
     if (interval < 100) {
       throw new ValidationException("invalid_check", "check.interval must be at least 100ms", "check.interval");
@@ -171,16 +190,57 @@ public final class Registrations {
     if (timeout < 1 || timeout > interval) {
       throw new ValidationException("invalid_check", "check.timeout must be positive and at most the interval", "check.timeout");
     }
-    int failures = c.containsKey("failuresBeforeUnhealthy") ? requiredInt(c, "failuresBeforeUnhealthy", "check.failuresBeforeUnhealthy") : 3;
-    int successes = c.containsKey("successesBeforeHealthy") ? requiredInt(c, "successesBeforeHealthy", "check.successesBeforeHealthy") : 2;
+    int failures = c.containsKey("failuresBeforeUnhealthy")
+        ? requiredInt(c, "failuresBeforeUnhealthy", "check.failuresBeforeUnhealthy") : defaults.failuresBeforeUnhealthy();
+    int successes = c.containsKey("successesBeforeHealthy")
+        ? requiredInt(c, "successesBeforeHealthy", "check.successesBeforeHealthy") : defaults.successesBeforeHealthy();
     if (failures < 1 || failures > 100) {
       throw new ValidationException("invalid_check", "check.failuresBeforeUnhealthy must be between 1 and 100", "check.failuresBeforeUnhealthy");
     }
     if (successes < 1 || successes > 100) {
       throw new ValidationException("invalid_check", "check.successesBeforeHealthy must be between 1 and 100", "check.successesBeforeHealthy");
     }
-    long grace = c.getValue("gracePeriod") == null ? 0 : duration(optionalString(c, "gracePeriod", "check.gracePeriod"), "check.gracePeriod");
-    return new Check(type, path, url, interval, timeout, failures, successes, grace, deregisterAfter);
+    long grace = c.getValue("gracePeriod") == null ? defaults.gracePeriodMillis()
+        : duration(optionalString(c, "gracePeriod", "check.gracePeriod"), "check.gracePeriod");
+    return new Check(type, path, url, service, tls, tlsSkipVerify, headers, interval, timeout, failures, successes,
+        grace, deregisterAfter);
+  }
+
+  /** HTTP headers for a check: names are tokens, values printable, at most {@value #MAX_HEADERS}. */
+  private static SortedMap<String, String> headers(JsonObject c) {
+    Object raw = c.getValue("headers");
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof JsonObject)) {
+      throw new ValidationException("invalid_type", "check.headers must be an object of strings", "check.headers");
+    }
+    JsonObject h = (JsonObject) raw;
+    if (h.size() > MAX_HEADERS) {
+      throw new ValidationException("invalid_check", "check.headers has at most " + MAX_HEADERS + " headers", "check.headers");
+    }
+    SortedMap<String, String> headers = new java.util.TreeMap<>();
+    for (String name : h.fieldNames()) {
+      Object value = h.getValue(name);
+      if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}") || !(value instanceof String)
+          || ((String) value).length() > MAX_TEXT_BYTES || hasControl((String) value)) {
+        throw new ValidationException("invalid_check", "check.headers." + name + " must be a header name with a "
+            + "printable string value", "check.headers");
+      }
+      headers.put(name, (String) value);
+    }
+    return headers;
+  }
+
+  private static boolean optionalBoolean(JsonObject j, String key, String field) {
+    Object v = j.getValue(key);
+    if (v == null) {
+      return false;
+    }
+    if (!(v instanceof Boolean)) {
+      throw new ValidationException("invalid_type", field + " must be true or false", field);
+    }
+    return (Boolean) v;
   }
 
   private static List<String> tags(JsonObject body) {

@@ -7,6 +7,8 @@ import java.util.SortedMap;
  * One registered service instance: what the client declared, plus the state the registry keeps about it.
  * Immutable; every change produces a new entry. Times are epoch milliseconds taken from the command that made
  * the change, so every replica holds the same values. {@code revision} is the log revision of the last change.
+ * {@code lastCheck} is the check result of the last health transition (only transitions enter the log; the latest
+ * result of every run is kept apart, per node, by the health-check verticle).
  */
 public record ServiceEntry(
     String id,
@@ -26,7 +28,7 @@ public record ServiceEntry(
     boolean enabled,
     boolean draining,
     long registeredAt,
-    long lastCheck,
+    CheckOutcome lastCheck,
     long lastHeartbeat,
     long healthSince,
     String healthReason,
@@ -60,7 +62,7 @@ public record ServiceEntry(
   }
 
   /** New state; a change of health clears the reason of the previous one. */
-  public ServiceEntry withState(Health newHealth, boolean newEnabled, boolean newDraining, long newLastCheck,
+  public ServiceEntry withState(Health newHealth, boolean newEnabled, boolean newDraining, CheckOutcome newLastCheck,
                                 long newLastHeartbeat, long newHealthSince, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, node, check,
         ttlMillis, newHealth, newEnabled, newDraining, registeredAt, newLastCheck, newLastHeartbeat,
@@ -69,8 +71,13 @@ public record ServiceEntry(
 
   /** A new health with the reason for it (e.g. {@code node-failed}), since {@code at}. */
   public ServiceEntry withHealth(Health newHealth, String reason, long at, long newRevision) {
+    return withHealth(newHealth, reason, lastCheck, at, newRevision);
+  }
+
+  /** A new health decided by a check run ({@code outcome}, may be null), with the reason for it, since {@code at}. */
+  public ServiceEntry withHealth(Health newHealth, String reason, CheckOutcome outcome, long at, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, node, check,
-        ttlMillis, newHealth, enabled, draining, registeredAt, lastCheck, lastHeartbeat, at, reason, newRevision);
+        ttlMillis, newHealth, enabled, draining, registeredAt, outcome, lastHeartbeat, at, reason, newRevision);
   }
 
   /**
@@ -78,7 +85,7 @@ public record ServiceEntry(
    * and heard from now if it has a ttl.
    */
   public ServiceEntry registered(String viaNode, Health newHealth, boolean newEnabled, long newRegisteredAt,
-                                 long newLastCheck, long at, long healthSinceAt, long newRevision) {
+                                 CheckOutcome newLastCheck, long at, long healthSinceAt, long newRevision) {
     return new ServiceEntry(id, name, version, address, port, tags, metadata, region, zone, weight, viaNode, check,
         ttlMillis, newHealth, newEnabled, false, newRegisteredAt, newLastCheck, hasTtl() ? at : 0, healthSinceAt,
         null, newRevision);

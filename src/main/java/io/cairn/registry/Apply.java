@@ -80,7 +80,7 @@ public final class Apply {
     long healthSince = keepHealth ? existing.healthSince() : at;
     boolean enabled = existing == null || existing.enabled();
     ServiceEntry entry = definition.registered(cmd.origin(), health, enabled,
-        existing == null ? at : existing.registeredAt(), keepHealth ? existing.lastCheck() : 0, at, healthSince,
+        existing == null ? at : existing.registeredAt(), keepHealth ? existing.lastCheck() : null, at, healthSince,
         revision);
     state.put(entry);
     return existing == null
@@ -120,11 +120,13 @@ public final class Apply {
     if (e == null) {
       return Outcome.rejected(NOT_FOUND, null);
     }
-    if (e.health() == cmd.health()) {
+    if (e.health() == cmd.health() && java.util.Objects.equals(e.healthReason(), cmd.reason())) {
       return Outcome.rejected(UNCHANGED, e);
     }
     long at = cmd.timestamp();
-    ServiceEntry updated = e.withState(cmd.health(), e.enabled(), e.draining(), at, e.lastHeartbeat(), at, revision);
+    // A check's transition carries the run that decided it; a ttl expiry keeps the last check there was.
+    ServiceEntry updated = e.withHealth(cmd.health(), cmd.reason(),
+        cmd.outcome() != null ? cmd.outcome() : e.lastCheck(), at, revision);
     state.put(updated);
     return Outcome.of(UPDATED, updated, Event.service(Event.Type.SERVICE_HEALTH_CHANGED, revision, at, updated));
   }

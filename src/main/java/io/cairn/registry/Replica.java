@@ -46,6 +46,7 @@ public final class Replica {
   /** True while reset() refills the maps: names then read as absent until the reset stamps them all at once. */
   private boolean resetting;
   private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
+  private final Set<String> probeIds = ConcurrentHashMap.newKeySet();
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
 
   private volatile long revision;
@@ -105,6 +106,11 @@ public final class Replica {
   /** Ids of instances that heartbeat, for the leader's expiry scan. */
   public Set<String> ttlIds() {
     return Collections.unmodifiableSet(ttlIds);
+  }
+
+  /** Ids of instances whose check Cairn runs (http, tcp, grpc, plugin types), for the health-check verticle. */
+  public Set<String> probeIds() {
+    return Collections.unmodifiableSet(probeIds);
   }
 
   /**
@@ -233,6 +239,9 @@ public final class Replica {
     if (entry.hasTtl()) {
       ttlIds.add(entry.id());
     }
+    if (entry.check() != null && !entry.check().isTtl()) {
+      probeIds.add(entry.id());
+    }
     touchName(entry.name(), entry.revision());
     if (previous != null && !previous.name().equals(entry.name())) {
       nameChanged(previous.name(), entry.revision());
@@ -258,6 +267,7 @@ public final class Replica {
     }
     byHealth.get(e.health()).remove(e.id());
     ttlIds.remove(e.id());
+    probeIds.remove(e.id());
   }
 
   private void touchName(String name, long atRevision) {
@@ -306,6 +316,7 @@ public final class Replica {
     nameRevisions.clear();
     lastNameDrop = newRevision;
     ttlIds.clear();
+    probeIds.clear();
     nodes.clear();
     resetting = true;
     try {

@@ -22,7 +22,7 @@ class QueryCacheTest {
 
   private void register(String id, String name) {
     ServiceEntry def = new ServiceEntry(id, name, "1.0.0", "10.0.0.1", 80, List.of(), new TreeMap<>(), null, null, 1,
-        null, (Check) null, 0, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
+        null, (Check) null, 0, Health.UNKNOWN, true, false, 0, null, 0, 0, null, 0);
     Apply.apply(replica, Command.register("n1", 0, 1, def, false, Command.NO_CAS), ++revision);
   }
 
@@ -83,7 +83,7 @@ class QueryCacheTest {
     long otherRevision = 0;
     for (String[] instance : new String[][] {{"web-2", "web"}, {"db-1", "db"}, {"x", "x"}, {"y", "y"}}) {
       ServiceEntry def = new ServiceEntry(instance[0], instance[1], "1.0.0", "10.0.0.1", 80, List.of(), new TreeMap<>(),
-          null, null, 1, null, (Check) null, 0, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
+          null, null, 1, null, (Check) null, 0, Health.UNKNOWN, true, false, 0, null, 0, 0, null, 0);
       Apply.apply(other, Command.register("n2", 0, 1, def, false, Command.NO_CAS), ++otherRevision);
     }
     replica.load(other.snapshot());

@@ -41,8 +41,8 @@ class ApplyTest {
   void anInstanceWithAProbeStartsUnknown() {
     ServiceEntry def = definition("a", "web");
     def = new ServiceEntry(def.id(), def.name(), def.version(), def.address(), def.port(), def.tags(), def.metadata(),
-        null, null, 1, null, new Check("http", "/health", null, 10_000, 2_000, 3, 2, 0, 0), 0, Health.UNKNOWN, true,
-        false, 0, 0, 0, 0, null, 0);
+        null, null, 1, null, new Check("http", "/health", null, null, false, false, null, 10_000, 2_000, 3, 2,
+        0, 0), 0, Health.UNKNOWN, true, false, 0, null, 0, 0, null, 0);
     apply(Command.register("n1", 0, 1, def, false, Command.NO_CAS));
     assertThat(replica.get("a").health()).isEqualTo(Health.UNKNOWN);
   }

@@ -19,7 +19,7 @@ final class Fixtures {
   static ServiceEntry definition(String id, String name, String version, List<String> tags, Map<String, String> meta,
                                  String region, String zone, long ttl) {
     return new ServiceEntry(id, name, version, "10.0.0.1", 8080, tags, new TreeMap<>(meta), region, zone, 1, null,
-        ttl > 0 ? Check.ttl(0) : null, ttl, Health.UNKNOWN, true, false, 0, 0, 0, 0, null, 0);
+        ttl > 0 ? Check.ttl(0) : null, ttl, Health.UNKNOWN, true, false, 0, null, 0, 0, null, 0);
   }
 
   /** A node as it announces itself, alive and not yet joined. */

@@ -182,6 +182,7 @@ public final class ClusterViews {
             .put("hits", cache.hits())
             .put("misses", cache.misses()))
         .put("events", new JsonObject().put("published", node.eventsPublished.sum()))
+        .put("checks", node.checkStats.toJson())
         .put("jvm", new JsonObject()
             .put("heapUsedBytes", rt.totalMemory() - rt.freeMemory())
             .put("heapMaxBytes", rt.maxMemory()));

@@ -3,6 +3,7 @@ package io.cairn.gateway.rest;
 import io.cairn.NodeContext;
 import io.cairn.gateway.ApiException;
 import io.cairn.gateway.Queries;
+import io.cairn.gateway.CheckOperations;
 import io.cairn.gateway.RegistryOperations;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
@@ -29,11 +30,13 @@ public final class RestApi {
   private final NodeContext node;
   private final RegistryOperations ops;
   private final ClusterViews views;
+  private final CheckOperations checks;
 
-  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views) {
+  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views, CheckOperations checks) {
     this.node = node;
     this.ops = ops;
     this.views = views;
+    this.checks = checks;
   }
 
   public void mount(Router router) {
@@ -66,7 +69,15 @@ public final class RestApi {
       Queries.onlyParams(rc.queryParams());
       ops.requireReady();
       ServiceEntry e = ops.get(rc.pathParam("id"));
-      Responses.json(rc, 200, node.replica().revision(), Buffer.buffer(ModelJson.bytes(e)));
+      Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
+    });
+    router.post("/v1/services/:id/check").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      answer(rc, checks.runOne(rc.pathParam("id")));
+    });
+    router.post("/v1/checks/run").handler(rc -> {
+      Queries.onlyParams(rc.queryParams(), "name");
+      answer(rc, checks.runAll(rc.queryParams().get("name")));
     });
     router.put("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "cas");
@@ -113,6 +124,16 @@ public final class RestApi {
       d = ops.discover(key, query);
     }
     Responses.json(rc, 200, d.revision(), d.toBuffer());
+  }
+
+  private void answer(RoutingContext rc, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        Responses.json(rc, 200, node.replica().revision(), ar.result());
+      } else {
+        Responses.error(rc, ar.cause());
+      }
+    });
   }
 
   private void view(RoutingContext rc, Supplier<JsonObject> view) {
