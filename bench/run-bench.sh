@@ -9,7 +9,10 @@
 #   5. failure detection: SIGKILL of a follower -> another node shows it failed; p50/p99 over --kills kills
 #   6. leader failover: SIGKILL of the leader -> another node shows a new leader with a higher term; same
 #   7. with --stability SECONDS: full write load for that long, counting false failures and leader changes
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster] [--kills 20] [--stability 600]
+#   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
+#      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks] [--kills 20]
+#                       [--stability 600] [--checks 10000] [--check-seconds 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,12 +21,16 @@ CONNECTIONS=32
 ONLY=""
 KILLS=20
 STABILITY=0
+CHECKS=10000
+CHECK_SECONDS=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --kills) KILLS=$2; shift 2 ;;
+    --checks) CHECKS=$2; shift 2 ;;
+    --check-seconds) CHECK_SECONDS=$2; shift 2 ;;
     --stability) STABILITY=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -94,10 +101,23 @@ cluster_bench() { # mode amount
     | grep --line-buffered -E "^(kill|failure|leader|stability)"
 }
 
+# Health checks: 10,000 HTTP checks at 10 s on three jar processes against a stub server (io.cairn.bench.CheckBench).
+check_bench() {
+  if [ ! -f "$WORK/cp.txt" ]; then
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+  fi
+  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.CheckBench \
+    "$CHECKS" 10 "$CHECK_SECONDS" | grep --line-buffered -E "^(checks|  p[0-9])"
+}
+
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
 if [ "$ONLY" = cluster ]; then
   cluster_bench failover "$KILLS"
   [ "$STABILITY" -gt 0 ] && cluster_bench stability "$STABILITY"
+  exit 0
+fi
+if [ "$ONLY" = checks ]; then
+  check_bench
   exit 0
 fi
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length); node JVM: ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}"
@@ -174,3 +194,6 @@ cluster_bench failover "$KILLS"
 if [ "$STABILITY" -gt 0 ]; then
   cluster_bench stability "$STABILITY"
 fi
+echo
+echo "Health checks on a three-node cluster:"
+check_bench

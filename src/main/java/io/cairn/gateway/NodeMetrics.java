@@ -33,6 +33,10 @@ public final class NodeMetrics {
         .description("Commands this node appended to the cluster log").register(registry);
     FunctionCounter.builder("cairn_events_published_total", node, n -> n.eventsPublished.sum()).tag("node", id)
         .description("Events this node published on cairn.events").register(registry);
+    Gauge.builder("cairn_checks_owned", node.checkStats, s -> s.owned()).tag("node", id)
+        .description("Health checks this node runs (it owns them by rendezvous hashing)").register(registry);
+    FunctionCounter.builder("cairn_check_runs_total", node.checkStats, s -> s.runs()).tag("node", id)
+        .description("Health check runs on this node, scheduled and on demand").register(registry);
     FunctionCounter.builder("cairn_query_cache_hits_total", cache, QueryCache::hits).tag("node", id)
         .description("Discovery answers served from the cache").register(registry);
     FunctionCounter.builder("cairn_query_cache_misses_total", cache, QueryCache::misses).tag("node", id)

@@ -39,7 +39,7 @@ public final class HttpChecker implements Checker {
   private static HttpClient client(Vertx vertx, boolean trustAll) {
     HttpClientOptions options = new HttpClientOptions().setKeepAlive(true).setTrustAll(trustAll)
         .setVerifyHost(!trustAll).setMaxRedirects(0);
-    return vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
+    return vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(4));
   }
 
   @Override

@@ -31,17 +31,7 @@ public final class ClusterBench {
     int amount = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.members=3",
         "--cluster.raft.missingMemberRemoval=6s")) {
-      // An interrupted run (Ctrl-C) must not leave its nodes behind.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          cluster.close();
-        } catch (Exception ignored) {
-          // best effort on the way out
-        }
-      }));
-      cluster.startAll();
-      cluster.awaitAllHealthy(Duration.ofSeconds(120));
-      cluster.awaitWhole(Duration.ofSeconds(120));
+      cluster.closeOnExit().startWhole(Duration.ofSeconds(120));
       if (mode.equals("failover")) {
         failover(cluster, amount);
       } else {

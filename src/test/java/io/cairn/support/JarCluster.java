@@ -185,6 +185,26 @@ public final class JarCluster implements AutoCloseable {
     }
   }
 
+  /** Starts every node (the first one first), waits until each serves and the cluster is whole. */
+  public JarCluster startWhole(Duration within) throws IOException {
+    startAll();
+    awaitAllHealthy(within);
+    awaitWhole(within);
+    return this;
+  }
+
+  /** Closes the processes when this JVM exits: an interrupted benchmark must not leave nodes behind. */
+  public JarCluster closeOnExit() {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        close();
+      } catch (Exception ignored) {
+        // best effort on the way out
+      }
+    }));
+    return this;
+  }
+
   /** Waits until the node answers /health with 200; fails early, with its log, if its process exits. */
   public void awaitHealthy(Node n, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
