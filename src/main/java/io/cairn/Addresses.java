@@ -14,6 +14,10 @@ public final class Addresses {
   public static final String HEARTBEATS = "cairn.health.heartbeats";
   /** Local: one heartbeat of a healthy TTL instance, to be batched. */
   public static final String HEARTBEAT_LOCAL = "cairn.health.heartbeat";
+  /** Local: what this node just applied ({@code Applied}: events and revision, or a reset), for its watchers. */
+  public static final String APPLIED = "cairn.replication.applied";
+  /** Local: answers with a {@code Snapshot} of this node's replica, taken between two applies. */
+  public static final String REPLICA_SNAPSHOT = "cairn.replication.replica-snapshot";
   /** Batches of check results, published by each check's owner so that every node shows the latest run. */
   public static final String CHECK_RESULTS = "cairn.health.results";
   /** Prefix of a node's own address (+ node id): run one instance's check now, on its owner. */

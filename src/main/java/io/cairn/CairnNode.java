@@ -97,6 +97,8 @@ public class CairnNode extends AbstractVerticle {
       bus.registerDefaultCodec(Append.Request.class, new LocalCodec<>(Append.Request.class));
       bus.registerDefaultCodec(Append.Reply.class, new LocalCodec<>(Append.Reply.class));
       bus.registerDefaultCodec(EventPublisherVerticle.Batch.class, new LocalCodec<>(EventPublisherVerticle.Batch.class));
+      bus.registerDefaultCodec(io.cairn.replication.Applied.class, new LocalCodec<>(io.cairn.replication.Applied.class));
+      bus.registerDefaultCodec(io.cairn.registry.Snapshot.class, new LocalCodec<>(io.cairn.registry.Snapshot.class));
     } catch (IllegalStateException alreadyRegistered) {
       // A second node in the same Vert.x instance (tests) shares the codecs.
     }

@@ -36,6 +36,7 @@ public final class NodeContext {
   public final java.util.Map<String, io.cairn.model.CheckOutcome> checkResults =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final io.cairn.health.Checkers checkers;
+  private final io.cairn.registry.EventHistory eventHistory;
   public final io.cairn.health.CheckStats checkStats = new io.cairn.health.CheckStats();
   /** HTTP requests being served, so that a shutdown can wait for them. */
   public final java.util.concurrent.atomic.AtomicInteger requestsInFlight = new java.util.concurrent.atomic.AtomicInteger();
@@ -47,6 +48,12 @@ public final class NodeContext {
     java.util.Set<String> types = new java.util.HashSet<>(checkers.types());
     types.add(io.cairn.model.Check.TTL);
     this.checkDefaults = config.checkDefaults(types);
+    this.eventHistory = new io.cairn.registry.EventHistory(config.eventHistory());
+  }
+
+  /** The events this node applied lately (written by the replication verticle, read by watchers). */
+  public io.cairn.registry.EventHistory eventHistory() {
+    return eventHistory;
   }
 
   public io.cairn.model.CheckDefaults checkDefaults() {

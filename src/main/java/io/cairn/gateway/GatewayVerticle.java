@@ -6,6 +6,8 @@ import io.cairn.gateway.rest.Responses;
 import io.cairn.gateway.rest.RestApi;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
+import io.cairn.gateway.stream.BlockingQueries;
+import io.cairn.gateway.stream.EventStreams;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -38,7 +40,10 @@ public class GatewayVerticle extends AbstractVerticle {
       }
       rc.next();
     });
-    new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops)).mount(router);
+    EventStreams streams = new EventStreams(vertx, node);
+    streams.mount(router);
+    new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops),
+        new BlockingQueries(vertx, node, ops)).mount(router);
     router.get("/health").handler(rc -> {
       boolean ready = node.ready() && !node.leaving();
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
@@ -56,6 +61,8 @@ public class GatewayVerticle extends AbstractVerticle {
         .setHost(node.config().httpHost())
         .setPort(node.config().httpPort())
         .setTcpNoDelay(true)
+        // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
+        .setCompressionSupported(true)
         .setMaxInitialLineLength(16 * 1024);
     vertx.createHttpServer(options)
         .requestHandler(router)

@@ -38,7 +38,7 @@ public final class Queries {
         c.set(key, single(key, values));
       } else {
         throw new ValidationException("unknown_parameter",
-            "unknown query parameter '" + abbreviate(key) + "'; discovery takes name, version, tag, status, node, region, zone, meta.KEY",
+            "unknown query parameter '" + abbreviate(key) + "'; discovery takes name, version, tag, status, node, region, zone, meta.KEY, index, wait",
             key);
       }
     }
@@ -98,6 +98,30 @@ public final class Queries {
       if (!ok) {
         throw new ValidationException("unknown_parameter", "unknown query parameter '" + abbreviate(key) + "'", key);
       }
+    }
+  }
+
+  /** A whole number at least 0, given once (e.g. a blocking query's {@code index}). */
+  public static long nonNegative(MultiMap params, String key) {
+    String value = single(key, params.getAll(key));
+    try {
+      long n = Long.parseLong(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // refused below
+    }
+    throw new ValidationException("invalid_value", key + " must be a whole number, 0 or more", key);
+  }
+
+  /** A duration such as {@code 30s} or {@code 5m}, given once. */
+  public static long duration(MultiMap params, String key) {
+    String value = single(key, params.getAll(key));
+    try {
+      return io.cairn.model.Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException("invalid_duration", key + ": " + e.getMessage(), key);
     }
   }
 

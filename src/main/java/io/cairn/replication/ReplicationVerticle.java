@@ -81,6 +81,9 @@ public class ReplicationVerticle extends AbstractVerticle {
   private long publishingGeneration;
   private final List<Event> heldDuringGapFill = new ArrayList<>();
   private final List<Event> outgoing = new ArrayList<>();
+  /** Events applied in the current read batch, handed to this node's watchers when the batch is done. */
+  private final List<Event> applied = new ArrayList<>();
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
   private long lastPublishedRevision;
   private boolean cursorWriteScheduled;
   private long lastSnapshotRevision;
@@ -93,7 +96,7 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   @Override
   public void start(Promise<Void> started) {
-    history = new EventHistory(node.config().eventHistory());
+    history = node.eventHistory();
     HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
     vertx.deployVerticle(new EventPublisherVerticle());
@@ -115,6 +118,8 @@ public class ReplicationVerticle extends AbstractVerticle {
       appends = new AppendQueue(node, context, ring, nodeIdBytes);
       vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, appends::submit);
       vertx.setPeriodic(1000, id -> appends.expire());
+      // Watchers need a replica state that belongs to one revision: taken here, between two applies.
+      vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> msg.reply(node.replica().snapshot()));
       return catchUp();
     }).onComplete(started);
   }
@@ -160,7 +165,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     return vertx.executeBlocking(snapshots::latestBlocking).compose(snap -> {
       if (snap != null && snap.revision() >= window.head) {
         node.replica().load(snap);
-        history.clear();
+        resetHistory(snap.revision());
         appends.skippedTo(snap.revision());
         node.snapshotsLoaded.increment();
         lastSnapshotRevision = snap.revision();
@@ -181,7 +186,7 @@ public class ReplicationVerticle extends AbstractVerticle {
                       + "from revision {}: instances registered before it are lost", node.replica().revision() + 1,
                       window.head + 1);
                   node.replica().load(Snapshot.empty(window.head));
-                  history.clear();
+                  resetHistory(window.head);
                   return Future.succeededFuture(window);
                 }
                 return Future.failedFuture(err);
@@ -231,10 +236,19 @@ public class ReplicationVerticle extends AbstractVerticle {
     stopTailing();
     appends.abandon("this node merged into another cluster after a split; its unconfirmed writes were not kept");
     node.replica().load(Snapshot.empty(0));
-    history.clear();
+    resetHistory(0);
     lastSnapshotRevision = 0;
     nextSequence = 0;
     catchUpRetrying();
+  }
+
+  /**
+   * The replica was replaced: the events before {@code revision} are not this replica's history any more, and
+   * watchers on this node must start over from a snapshot.
+   */
+  private void resetHistory(long revision) {
+    history.reset(revision);
+    vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
   }
 
   /** Catches up again (after a gap or a merge), every second until it succeeds. */
@@ -335,6 +349,11 @@ public class ReplicationVerticle extends AbstractVerticle {
       applyOne(rs.getSequence(i), rs.get(i));
     }
     nextSequence = rs.getNextSequenceToReadFrom();
+    if (!applied.isEmpty()) {
+      vertx.eventBus().publish(Addresses.APPLIED, new Applied(List.copyOf(applied), node.replica().revision()),
+          LOCAL_ONLY);
+      applied.clear();
+    }
     flushOutgoing();
     afterBatch();
     checkReady();
@@ -367,8 +386,9 @@ public class ReplicationVerticle extends AbstractVerticle {
       heldDuringGapFill.clear();
       publishingGeneration++;
     }
+    history.addAll(outcome.events());
+    applied.addAll(outcome.events());
     for (Event e : outcome.events()) {
-      history.add(e);
       if (leaderPublishing) {
         publish(e);
       }

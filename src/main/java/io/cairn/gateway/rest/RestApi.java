@@ -5,6 +5,7 @@ import io.cairn.gateway.ApiException;
 import io.cairn.gateway.Queries;
 import io.cairn.gateway.CheckOperations;
 import io.cairn.gateway.RegistryOperations;
+import io.cairn.gateway.stream.BlockingQueries;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
@@ -31,12 +32,15 @@ public final class RestApi {
   private final RegistryOperations ops;
   private final ClusterViews views;
   private final CheckOperations checks;
+  private final BlockingQueries blocking;
 
-  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views, CheckOperations checks) {
+  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views, CheckOperations checks,
+                 BlockingQueries blocking) {
     this.node = node;
     this.ops = ops;
     this.views = views;
     this.checks = checks;
+    this.blocking = blocking;
   }
 
   public void mount(Router router) {
@@ -116,14 +120,40 @@ public final class RestApi {
 
   private void discover(RoutingContext rc) {
     ops.requireReady();
+    io.vertx.core.MultiMap params = rc.queryParams();
+    if (params.contains("index") || params.contains("wait")) {
+      blockingDiscover(rc, params);
+      return;
+    }
     String raw = rc.request().query();
     String key = raw == null ? "" : raw;
     RegistryOperations.Discovery d = ops.cachedDiscovery(key);
     if (d == null) {
-      ServiceQuery query = Queries.fromParams(rc.queryParams());
-      d = ops.discover(key, query);
+      d = ops.discover(key, Queries.fromParams(params));
     }
     Responses.json(rc, 200, d.revision(), d.toBuffer());
+  }
+
+  /**
+   * {@code index=R&wait=30s}: answers when the result changes after revision R (a client passes the
+   * {@code X-Cairn-Revision} of its previous answer), or after the wait.
+   */
+  private void blockingDiscover(RoutingContext rc, io.vertx.core.MultiMap params) {
+    long index = Queries.nonNegative(params, "index");
+    long wait = params.contains("wait") ? Queries.duration(params, "wait") : BlockingQueries.MAX_WAIT_MILLIS;
+    io.vertx.core.MultiMap rest = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(params);
+    rest.remove("index");
+    rest.remove("wait");
+    ServiceQuery query = Queries.fromParams(rest);
+    String key = rest.entries().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+        .collect(java.util.stream.Collectors.joining("&"));
+    blocking.await("blocking:" + key, query, index, wait).onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      Responses.json(rc, 200, ar.result().revision(), ar.result().toBuffer());
+    });
   }
 
   private void answer(RoutingContext rc, Future<JsonObject> result) {

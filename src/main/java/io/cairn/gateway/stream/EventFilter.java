@@ -1,0 +1,41 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.model.Event;
+import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+import io.cairn.registry.Snapshot;
+
+import java.util.List;
+
+/**
+ * What a watcher asked to see: instances of one service name and/or with one tag. Without either it sees every
+ * event, node and leader events included; with a filter, only the matching instances' events.
+ */
+record EventFilter(String name, String tag) {
+  static final EventFilter ALL = new EventFilter(null, null);
+
+  boolean isAll() {
+    return name == null && tag == null;
+  }
+
+  boolean wants(Event e) {
+    if (e.service() == null) {
+      return isAll();
+    }
+    return wants(e.service());
+  }
+
+  boolean wants(ServiceEntry s) {
+    return (name == null || name.equals(s.name())) && (tag == null || s.tags().contains(tag));
+  }
+
+  /** The snapshot as this watcher sees it: only the matching instances (and the nodes only without a filter). */
+  Snapshot narrow(Snapshot s) {
+    if (isAll()) {
+      return s;
+    }
+    List<ServiceEntry> services = s.services().stream().filter(this::wants).toList();
+    List<NodeInfo> nodes = List.of();
+    return new Snapshot(s.revision(), s.term(), s.leader(), s.leaderSince(), services, nodes);
+  }
+}

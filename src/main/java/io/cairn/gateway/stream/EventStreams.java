@@ -1,0 +1,172 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.NodeContext;
+import io.cairn.gateway.ApiException;
+import io.cairn.gateway.Queries;
+import io.cairn.gateway.rest.Responses;
+import io.cairn.model.NodeInfo;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * {@code GET /v1/events} (Server-Sent Events) and {@code GET /v1/ws} (WebSocket) on one gateway event loop, both fed
+ * by its {@link WatchHub}. Every {@link #PING_MILLIS} each stream gets a keep-alive; when the node starts leaving,
+ * every stream is closed with the address of another node to reconnect to.
+ */
+public final class EventStreams {
+  static final long PING_MILLIS = 15_000;
+  /** Bytes a slow WebSocket client may have queued before it counts as behind (and later gets a snapshot). */
+  static final int WS_QUEUE_BYTES = 1 << 20;
+
+  private final NodeContext node;
+  private final WatchHub hub;
+  private final Set<SseWatcher> sse = new HashSet<>();
+  private final Set<WebSocketWatcher> sockets = new HashSet<>();
+  private boolean closedForLeaving;
+
+  public EventStreams(Vertx vertx, NodeContext node) {
+    this.node = node;
+    this.hub = new WatchHub(vertx, node);
+    vertx.setPeriodic(PING_MILLIS, id -> ping());
+    vertx.setPeriodic(200, id -> closeIfLeaving());
+  }
+
+  public WatchHub hub() {
+    return hub;
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/events").handler(this::events);
+    router.get("/v1/ws").handler(this::webSocket);
+  }
+
+  private void events(RoutingContext rc) {
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
+    requireReady();
+    EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    String resumeFrom = rc.request().getHeader("Last-Event-ID");
+    if (resumeFrom == null || resumeFrom.isBlank()) {
+      resumeFrom = rc.queryParams().get("since");
+    }
+    long after = -1;
+    int index = -1;
+    if (resumeFrom != null) {
+      String[] parts = resumeFrom.trim().split(":", 2);
+      try {
+        after = Long.parseLong(parts[0]);
+        index = parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
+      } catch (NumberFormatException e) {
+        throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234", "since");
+      }
+      if (after < 0) {
+        throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234", "since");
+      }
+    }
+    HttpServerResponse response = rc.response().setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader(io.vertx.core.http.HttpHeaders.CONTENT_ENCODING, io.vertx.core.http.HttpHeaders.IDENTITY)
+        .putHeader(Responses.REVISION_HEADER, Long.toString(node.replica().revision()));
+    response.write("retry: 2000\n\n");
+    SseWatcher watcher = new SseWatcher(response, filter);
+    sse.add(watcher);
+    response.closeHandler(v -> {
+      sse.remove(watcher);
+      hub.remove(watcher);
+    });
+    if (after < 0) {
+      hub.watchFromNow(watcher);
+    } else {
+      hub.watchFrom(watcher, after, index);
+    }
+  }
+
+  private void webSocket(RoutingContext rc) {
+    Queries.onlyParams(rc.queryParams(), "name", "tag");
+    requireReady();
+    EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    rc.request().toWebSocket().onSuccess(socket -> {
+      socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter);
+      sockets.add(watcher);
+      socket.closeHandler(v -> {
+        sockets.remove(watcher);
+        hub.remove(watcher);
+      });
+      socket.textMessageHandler(text -> subscribe(watcher, text));
+      hub.watchWithSnapshot(watcher);
+    });
+  }
+
+  /** {@code {"subscribe": {"name": "...", "tag": "..."}}}: narrow the stream, and get a snapshot of the new view. */
+  private void subscribe(WebSocketWatcher watcher, String text) {
+    try {
+      JsonObject message = new JsonObject(text);
+      JsonObject subscribe = message.getJsonObject("subscribe");
+      if (subscribe == null) {
+        return;
+      }
+      watcher.filter(filter(subscribe.getString("name"), subscribe.getString("tag")));
+      hub.resend(watcher, false);
+    } catch (DecodeException | ClassCastException | ApiException ignored) {
+      // Not a subscription this stream understands; it keeps what it had.
+    }
+  }
+
+  private static EventFilter filter(String name, String tag) {
+    if (name != null && name.isBlank() || tag != null && tag.isBlank()) {
+      throw new ApiException(400, "invalid_value", "name and tag, when given, must not be empty", name == null ? "tag" : "name");
+    }
+    return name == null && tag == null ? EventFilter.ALL : new EventFilter(name, tag);
+  }
+
+  private void requireReady() {
+    if (!node.ready()) {
+      throw new ApiException(503, "not_ready", "this node is still catching up with the cluster");
+    }
+  }
+
+  private void ping() {
+    sse.forEach(SseWatcher::ping);
+    sockets.forEach(w -> {
+      if (w.open()) {
+        w.ping();
+      }
+    });
+  }
+
+  /** A node that is leaving closes its streams, naming another node, so that clients resume there at once. */
+  private void closeIfLeaving() {
+    if (closedForLeaving || !node.leaving()) {
+      return;
+    }
+    closedForLeaving = true;
+    String hint = anotherNode();
+    for (SseWatcher w : Set.copyOf(sse)) {
+      w.close(hint);
+    }
+    for (WebSocketWatcher w : Set.copyOf(sockets)) {
+      w.close(hint);
+    }
+  }
+
+  private String anotherNode() {
+    for (NodeInfo n : node.replica().nodes().values()) {
+      if (n.alive() && !n.id().equals(node.nodeId())) {
+        return n.baseUrl();
+      }
+    }
+    return "";
+  }
+
+  public int watchers() {
+    return hub.size();
+  }
+}

@@ -1,0 +1,176 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.Addresses;
+import io.cairn.NodeContext;
+import io.cairn.model.Event;
+import io.cairn.registry.Snapshot;
+import io.cairn.replication.Applied;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The change streams of one gateway event loop. It hears what this node applied ({@link Addresses#APPLIED}) and
+ * hands each watcher the events it wants, in revision order; a watcher that starts from a revision is first served
+ * from the node's {@code EventHistory} (or, when that revision is older than the history, a reset and a snapshot),
+ * then joins the live feed without gap or duplicate: it remembers the last revision it was given, and the live
+ * feed only brings later ones.
+ *
+ * <p>A watcher that does not keep up is skipped (its write queue is bounded by Vert.x) and, once its queue drains,
+ * given a fresh snapshot: it never holds events in memory for a slow client, and never delays the others.
+ */
+public final class WatchHub {
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final Map<Watcher, Position> watchers = new HashMap<>();
+
+  /** How far a watcher got: the last revision it was given (-1 while its snapshot is on its way). */
+  private static final class Position {
+    long last;
+    boolean lagged;
+  }
+
+  public WatchHub(Vertx vertx, NodeContext node) {
+    this.vertx = vertx;
+    this.node = node;
+    vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, this::onApplied);
+    vertx.setPeriodic(1000, id -> watchers.keySet().removeIf(w -> !w.open()));
+  }
+
+  /** Live from now on. */
+  public void watchFromNow(Watcher w) {
+    Position p = new Position();
+    p.last = node.replica().revision();
+    watchers.put(w, p);
+  }
+
+  /**
+   * Every event after revision {@code after} (and after event {@code index} of that revision, when the client saw
+   * only part of it), then live. Older than the history: a reset and a snapshot first.
+   */
+  public void watchFrom(Watcher w, long after, int index) {
+    Position p = new Position();
+    watchers.put(w, p);
+    long complete = after - (index >= 0 ? 1 : 0);
+    if (complete >= node.eventHistory().floor()) {
+      List<Event> backlog = node.eventHistory().between(complete, Long.MAX_VALUE);
+      List<Event> wanted = new ArrayList<>();
+      int seenOfPartial = 0;
+      for (Event e : backlog) {
+        if (index >= 0 && e.revision() == after && seenOfPartial++ <= index) {
+          continue;
+        }
+        if (w.wants(e)) {
+          wanted.add(e);
+        }
+      }
+      // Not the replica's revision: its events may not be in the history yet, and would then be skipped.
+      p.last = backlog.isEmpty() ? after : Math.max(after, backlog.get(backlog.size() - 1).revision());
+      if (!wanted.isEmpty()) {
+        w.send(wanted);
+      }
+      return;
+    }
+    startOver(w, p, true);
+  }
+
+  /** A snapshot, then events after it. */
+  public void watchWithSnapshot(Watcher w) {
+    Position p = new Position();
+    watchers.put(w, p);
+    startOver(w, p, false);
+  }
+
+  /** Sends a fresh snapshot (after a subscription change, or a reset). */
+  public void resend(Watcher w, boolean reset) {
+    Position p = watchers.get(w);
+    if (p != null) {
+      startOver(w, p, reset);
+    }
+  }
+
+  public void remove(Watcher w) {
+    watchers.remove(w);
+  }
+
+  public int size() {
+    return watchers.size();
+  }
+
+  private void startOver(Watcher w, Position p, boolean reset) {
+    p.last = -1;
+    vertx.eventBus().<Snapshot>request(Addresses.REPLICA_SNAPSHOT, null).map(Message::body).onComplete(ar -> {
+      if (!w.open() || watchers.get(w) != p) {
+        return;
+      }
+      if (ar.failed()) {
+        p.last = node.replica().revision();
+        return;
+      }
+      Snapshot s = ar.result();
+      w.sendSnapshot(s, reset);
+      p.last = s.revision();
+      // What was applied while the snapshot travelled here.
+      catchUp(w, p);
+    });
+  }
+
+  private void catchUp(Watcher w, Position p) {
+    List<Event> wanted = new ArrayList<>();
+    for (Event e : node.eventHistory().between(p.last, Long.MAX_VALUE)) {
+      if (w.wants(e)) {
+        wanted.add(e);
+      }
+      p.last = e.revision();
+    }
+    if (!wanted.isEmpty()) {
+      w.send(wanted);
+    }
+  }
+
+  private void onApplied(Message<Applied> msg) {
+    Applied applied = msg.body();
+    for (var entry : watchers.entrySet()) {
+      Watcher w = entry.getKey();
+      Position p = entry.getValue();
+      if (!w.open() || p.last < 0) {
+        continue;
+      }
+      if (applied.isReset()) {
+        startOver(w, p, true);
+        continue;
+      }
+      if (p.lagged) {
+        continue;
+      }
+      if (w.behind()) {
+        // Skip it from here on; once its queue drains, it starts over from a snapshot.
+        p.lagged = true;
+        w.whenDrained(() -> {
+          p.lagged = false;
+          if (watchers.get(w) == p && w.open()) {
+            startOver(w, p, true);
+          }
+        });
+        continue;
+      }
+      List<Event> wanted = null;
+      for (Event e : applied.events()) {
+        if (e.revision() > p.last && w.wants(e)) {
+          if (wanted == null) {
+            wanted = new ArrayList<>();
+          }
+          wanted.add(e);
+        }
+      }
+      p.last = Math.max(p.last, applied.revision());
+      if (wanted != null) {
+        w.send(wanted);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.model.Event;
+import io.cairn.registry.Snapshot;
+
+import java.util.List;
+
+/**
+ * One open change stream (an SSE response, a WebSocket) as the {@link WatchHub} sees it. Called on the hub's event
+ * loop only.
+ */
+interface Watcher {
+
+  /** Whether this watcher wants the event (its name and tag filter). */
+  boolean wants(Event event);
+
+  /** Events of whole revisions, oldest first, already filtered. */
+  void send(List<Event> events);
+
+  /** Start over: the registry at one revision (a reset, or the first frame), then events after it. */
+  void sendSnapshot(Snapshot snapshot, boolean reset);
+
+  /** False once the client is gone. */
+  boolean open();
+
+  /** True while the client does not keep up (its write queue is full): the hub stops sending until it drains. */
+  boolean behind();
+
+  /** Calls {@code action} once, when a full write queue has drained. */
+  void whenDrained(Runnable action);
+}

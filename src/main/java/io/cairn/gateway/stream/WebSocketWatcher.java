@@ -1,0 +1,86 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.model.Event;
+import io.cairn.model.ModelJson;
+import io.cairn.registry.Snapshot;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * A WebSocket stream: text frames of JSON. {@code {"type":"snapshot", ...}} first (and after a reset, preceded by
+ * {@code {"type":"reset"}}), then one frame per event ({@code {"type":"serviceRegistered", "revision", ...}}). The
+ * client may send {@code {"subscribe": {"name": "...", "tag": "..."}}} to narrow what it gets; it then receives a
+ * snapshot of what it subscribed to.
+ */
+final class WebSocketWatcher implements Watcher {
+  private final ServerWebSocket socket;
+  private volatile EventFilter filter;
+  private boolean open = true;
+
+  WebSocketWatcher(ServerWebSocket socket, EventFilter filter) {
+    this.socket = socket;
+    this.filter = filter;
+    socket.closeHandler(v -> open = false);
+  }
+
+  void filter(EventFilter newFilter) {
+    filter = newFilter;
+  }
+
+  @Override
+  public boolean wants(Event event) {
+    return filter.wants(event);
+  }
+
+  @Override
+  public void send(List<Event> events) {
+    for (Event e : events) {
+      if (open) {
+        socket.writeTextMessage(ModelJson.toJson(e).encode());
+      }
+    }
+  }
+
+  @Override
+  public void sendSnapshot(Snapshot snapshot, boolean reset) {
+    if (!open) {
+      return;
+    }
+    if (reset) {
+      socket.writeTextMessage(new JsonObject().put("type", "reset").put("revision", snapshot.revision()).encode());
+    }
+    socket.writeTextMessage(StreamJson.snapshot(filter.narrow(snapshot)).put("type", "snapshot").encode());
+  }
+
+  void ping() {
+    socket.writePing(io.vertx.core.buffer.Buffer.buffer("cairn"));
+  }
+
+  void close(String reconnectHint) {
+    if (open) {
+      socket.writeTextMessage(new JsonObject().put("type", "goodbye").put("reconnect", reconnectHint).encode());
+      socket.close((short) 1001, "node shutting down");
+      open = false;
+    }
+  }
+
+  @Override
+  public boolean open() {
+    return open;
+  }
+
+  @Override
+  public void whenDrained(Runnable action) {
+    socket.drainHandler(v -> {
+      socket.drainHandler(null);
+      action.run();
+    });
+  }
+
+  @Override
+  public boolean behind() {
+    return socket.writeQueueFull();
+  }
+}

@@ -1,0 +1,294 @@
+package io.cairn.gateway.stream;
+
+import io.cairn.support.Http;
+import io.cairn.support.TestNodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** SSE with resume on another node, WebSocket snapshot + events + subscription, blocking queries, gzip. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EventStreamTest {
+  private TestNodes cluster;
+  private String a;
+  private String b;
+  private Vertx clientVertx;
+
+  @BeforeAll
+  void start() {
+    cluster = new TestNodes(2);
+    JsonObject smallHistory = new JsonObject().put("replication", new JsonObject().put("eventHistory", 200));
+    a = cluster.start(0, smallHistory).base();
+    b = cluster.start(1, smallHistory).base();
+    clientVertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  void stop() {
+    cluster.close();
+    clientVertx.close();
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static long register(String base, String id) {
+    Http.Response r = Http.put(base + "/v1/services/" + id, new JsonObject().put("name", id.substring(0, id.lastIndexOf('-')))
+        .put("address", "127.0.0.1").put("port", 9000).encode());
+    assertThat(r.status()).isIn(200, 201);
+    return r.json().getLong("revision");
+  }
+
+  /** An SSE client (Vert.x HTTP client): the events it read, as {id, event, data}. */
+  private final class SseClient implements AutoCloseable {
+    final List<JsonObject> events = new CopyOnWriteArrayList<>();
+    private final io.vertx.core.http.HttpClientResponse response;
+    private JsonObject current = new JsonObject();
+
+    SseClient(String url, String lastEventId) {
+      io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions().setAbsoluteURI(url)
+          .putHeader("Accept", "text/event-stream");
+      if (lastEventId != null) {
+        options.putHeader("Last-Event-ID", lastEventId);
+      }
+      // The handler is set on the event loop as the response arrives, so no event can come before it.
+      response = TestNodes.await(clientVertx.createHttpClient().request(options).compose(req -> req.send())
+          .onSuccess(resp -> resp.handler(io.vertx.core.parsetools.RecordParser.newDelimited("\n",
+              line -> onLine(line.toString()))))
+          .toCompletionStage().toCompletableFuture(), 10);
+      assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    private void onLine(String line) {
+      if (line.isEmpty()) {
+        if (current.containsKey("event")) {
+          events.add(current);
+        }
+        current = new JsonObject();
+      } else if (line.startsWith("id: ")) {
+        current.put("id", line.substring(4));
+      } else if (line.startsWith("event: ")) {
+        current.put("event", line.substring(7));
+      } else if (line.startsWith("data: ")) {
+        current.put("data", new JsonObject(line.substring(6)));
+      }
+    }
+
+    List<String> serviceIds(String type) {
+      List<String> ids = new ArrayList<>();
+      for (JsonObject e : events) {
+        if (type.equals(e.getString("event"))) {
+          ids.add(e.getJsonObject("data").getJsonObject("service").getString("id"));
+        }
+      }
+      return ids;
+    }
+
+    String lastId() {
+      for (int i = events.size() - 1; i >= 0; i--) {
+        if (events.get(i).containsKey("id")) {
+          return events.get(i).getString("id");
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public void close() {
+      response.request().connection().close();
+    }
+  }
+
+  @Test
+  void anSseWatcherResumesOnAnotherNodeWithNoGapAndNoDuplicate() throws Exception {
+    String name = unique("sse");
+    List<String> first = new ArrayList<>();
+    List<String> second = new ArrayList<>();
+    String lastId;
+    try (SseClient watcher = new SseClient(a + "/v1/events?name=" + name, null)) {
+      for (int i = 0; i < 5; i++) {
+        first.add(name + "-" + i);
+        register(b, name + "-" + i);
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.serviceIds("serviceRegistered").size() == 5);
+      assertThat(watcher.serviceIds("serviceRegistered")).containsExactlyElementsOf(first);
+      lastId = watcher.lastId();
+    }
+    for (int i = 5; i < 10; i++) {
+      second.add(name + "-" + i);
+      register(a, name + "-" + i);
+    }
+    try (SseClient resumed = new SseClient(b + "/v1/events?name=" + name, lastId)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> resumed.serviceIds("serviceRegistered").size() >= 5);
+      register(b, name + "-10");
+      second.add(name + "-10");
+      await().atMost(Duration.ofSeconds(5)).until(() -> resumed.serviceIds("serviceRegistered").size() >= 6);
+      assertThat(resumed.serviceIds("serviceRegistered")).as("resumed after " + lastId).containsExactlyElementsOf(second);
+      // Ids are revisions, increasing.
+      long previous = Long.parseLong(lastId.split(":")[0]);
+      for (JsonObject e : resumed.events) {
+        long revision = Long.parseLong(e.getString("id").split(":")[0]);
+        assertThat(revision).isGreaterThanOrEqualTo(previous);
+        previous = revision;
+      }
+    }
+  }
+
+  @Test
+  void aWatcherOlderThanTheHistoryGetsAResetAndASnapshotThenLiveEvents() throws Exception {
+    String name = unique("old");
+    register(a, name + "-0");
+    for (int i = 0; i < 250; i++) {
+      register(a, unique("filler"));
+    }
+    try (SseClient watcher = new SseClient(b + "/v1/events?since=1&name=" + name, null)) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.events.size() >= 2);
+      assertThat(watcher.events.get(0).getString("event")).isEqualTo("reset");
+      JsonObject snapshot = watcher.events.get(1);
+      assertThat(snapshot.getString("event")).isEqualTo("snapshot");
+      assertThat(snapshot.getJsonObject("data").getJsonArray("services")).hasSize(1);
+      register(a, name + "-1");
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.serviceIds("serviceRegistered").contains(name + "-1"));
+    }
+  }
+
+  private WebSocket connect(String base, String query, List<JsonObject> frames) {
+    // A snapshot is one message: let the client take a large registry in one.
+    WebSocketClient client = clientVertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+        .setMaxMessageSize(64 << 20).setMaxFrameSize(64 << 20));
+    URI uri = URI.create(base);
+    return TestNodes.await(client.connect(new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
+        .setURI("/v1/ws" + query)).onSuccess(ws -> ws.textMessageHandler(t -> frames.add(new JsonObject(t))))
+        .toCompletionStage().toCompletableFuture(), 10);
+  }
+
+  @Test
+  void aWebSocketGetsASnapshotThenEventsAndCanNarrowItsSubscription() {
+    String name = unique("ws");
+    String other = unique("wsother");
+    register(a, name + "-0");
+    List<JsonObject> frames = new CopyOnWriteArrayList<>();
+    WebSocket ws = connect(b, "", frames);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !frames.isEmpty());
+    assertThat(frames.get(0).getString("type")).isEqualTo("snapshot");
+    assertThat(frames.get(0).getJsonArray("services").stream().map(o -> ((JsonObject) o).getString("id")))
+        .contains(name + "-0");
+    ws.writeTextMessage(new JsonObject().put("subscribe", new JsonObject().put("name", name)).encode());
+    await().atMost(Duration.ofSeconds(5)).until(() -> frames.size() >= 2);
+    assertThat(frames.get(1).getString("type")).isEqualTo("snapshot");
+    assertThat(frames.get(1).getJsonArray("services")).hasSize(1);
+    register(a, other + "-0");
+    register(a, name + "-1");
+    await().atMost(Duration.ofSeconds(5)).until(() -> frames.stream().anyMatch(f -> "serviceRegistered".equals(f.getString("type"))));
+    List<String> registered = frames.stream().filter(f -> "serviceRegistered".equals(f.getString("type")))
+        .map(f -> f.getJsonObject("service").getString("id")).toList();
+    assertThat(registered).containsExactly(name + "-1");
+    ws.close();
+  }
+
+  @Test
+  void aSlowWebSocketConsumerDoesNotDelayAFastOneAndGetsASnapshotWhenItCatchesUp() {
+    String name = unique("flood");
+    List<JsonObject> fastFrames = new CopyOnWriteArrayList<>();
+    List<JsonObject> slowFrames = new CopyOnWriteArrayList<>();
+    WebSocket fast = connect(a, "?name=" + name, fastFrames);
+    WebSocket slow = connect(a, "?name=" + name, slowFrames);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !fastFrames.isEmpty() && !slowFrames.isEmpty());
+    slow.pause();
+    int total = 0;
+    long lastWrite = 0;
+    // About 25 MB of events: more than the paused client's socket buffers and its 1 MB write queue hold.
+    JsonObject padding = new JsonObject();
+    for (int k = 0; k < 5; k++) {
+      padding.put("padding" + k, "x".repeat(500));
+    }
+    for (int batch = 0; batch < 50; batch++) {
+      JsonArray items = new JsonArray();
+      for (int i = 0; i < 200; i++) {
+        items.add(new JsonObject().put("id", name + "-" + total++).put("name", name).put("address", "127.0.0.1")
+            .put("port", 9000).put("metadata", padding));
+      }
+      assertThat(Http.post(a + "/v1/services:bulk", items.encode()).status()).isEqualTo(200);
+      lastWrite = System.currentTimeMillis();
+    }
+    int expected = total;
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> fastFrames.stream()
+          .filter(f -> "serviceRegistered".equals(f.getString("type"))).count() == expected);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("fast consumer frames: " + fastFrames.stream().collect(java.util.stream.Collectors
+          .groupingBy(f -> f.getString("type"), java.util.stream.Collectors.counting())), e);
+    }
+    long fastDone = System.currentTimeMillis() - lastWrite;
+    assertThat(fastDone).as("the fast consumer had everything within ms of the last write").isLessThan(2_000);
+    slow.resume();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> slowFrames.stream().anyMatch(f -> "reset".equals(f.getString("type"))));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("slow consumer frames: " + slowFrames.stream().collect(java.util.stream.Collectors
+          .groupingBy(f -> f.getString("type"), java.util.stream.Collectors.counting())), e);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> slowFrames.stream().anyMatch(f -> "snapshot".equals(f.getString("type"))
+        && f.getInteger("count") == expected));
+    fast.close();
+    slow.close();
+  }
+
+  @Test
+  void aBlockingQueryWakesOnARelevantChangeAndNotOnAnIrrelevantOne() throws Exception {
+    String name = unique("block");
+    register(a, name + "-0");
+    Http.Response first = Http.get(b + "/v1/services?name=" + name);
+    String index = first.headers().firstValue("X-Cairn-Revision").orElseThrow();
+    CompletableFuture<Http.Response> waiting = CompletableFuture.supplyAsync(() ->
+        Http.get(b + "/v1/services?name=" + name + "&index=" + index + "&wait=20s"));
+    Thread.sleep(300);
+    register(a, unique("unrelated"));
+    Thread.sleep(500);
+    assertThat(waiting).as("an unrelated change does not wake it").isNotDone();
+    long changedAt = System.currentTimeMillis();
+    register(a, name + "-1");
+    Http.Response answer = waiting.get(5, TimeUnit.SECONDS);
+    assertThat(System.currentTimeMillis() - changedAt).isLessThan(1_000);
+    assertThat(answer.json().getInteger("count")).isEqualTo(2);
+
+    long started = System.currentTimeMillis();
+    Http.Response timedOut = Http.get(b + "/v1/services?name=" + name + "&index="
+        + answer.headers().firstValue("X-Cairn-Revision").orElseThrow() + "&wait=1s");
+    assertThat(System.currentTimeMillis() - started).isBetween(900L, 3_000L);
+    assertThat(timedOut.json().getInteger("count")).isEqualTo(2);
+  }
+
+  @Test
+  void answersAreGzippedWhenTheClientAsks() throws Exception {
+    HttpURLConnection c = (HttpURLConnection) URI.create(a + "/v1/services?status=any").toURL().openConnection();
+    c.setRequestProperty("Accept-Encoding", "gzip");
+    assertThat(c.getResponseCode()).isEqualTo(200);
+    assertThat(c.getHeaderField("Content-Encoding")).isEqualTo("gzip");
+    try (var in = new java.util.zip.GZIPInputStream(c.getInputStream())) {
+      assertThat(new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)).containsKey("services")).isTrue();
+    }
+  }
+}
