@@ -1,6 +1,7 @@
 package io.cairn.gateway.stream;
 
 import io.cairn.support.Http;
+import io.cairn.support.SseStream;
 import io.cairn.support.TestNodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -61,73 +62,13 @@ class EventStreamTest {
     return r.json().getLong("revision");
   }
 
-  /** An SSE client (Vert.x HTTP client): the events it read, as {id, event, data}. */
-  private final class SseClient implements AutoCloseable {
-    final List<JsonObject> events = new CopyOnWriteArrayList<>();
-    private final io.vertx.core.http.HttpClientResponse response;
-    private JsonObject current = new JsonObject();
-
-    SseClient(String url, String lastEventId) {
-      io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions().setAbsoluteURI(url)
-          .putHeader("Accept", "text/event-stream");
-      if (lastEventId != null) {
-        options.putHeader("Last-Event-ID", lastEventId);
-      }
-      // The handler is set on the event loop as the response arrives, so no event can come before it.
-      response = TestNodes.await(clientVertx.createHttpClient().request(options).compose(req -> req.send())
-          .onSuccess(resp -> resp.handler(io.vertx.core.parsetools.RecordParser.newDelimited("\n",
-              line -> onLine(line.toString()))))
-          .toCompletionStage().toCompletableFuture(), 10);
-      assertThat(response.statusCode()).isEqualTo(200);
-    }
-
-    private void onLine(String line) {
-      if (line.isEmpty()) {
-        if (current.containsKey("event")) {
-          events.add(current);
-        }
-        current = new JsonObject();
-      } else if (line.startsWith("id: ")) {
-        current.put("id", line.substring(4));
-      } else if (line.startsWith("event: ")) {
-        current.put("event", line.substring(7));
-      } else if (line.startsWith("data: ")) {
-        current.put("data", new JsonObject(line.substring(6)));
-      }
-    }
-
-    List<String> serviceIds(String type) {
-      List<String> ids = new ArrayList<>();
-      for (JsonObject e : events) {
-        if (type.equals(e.getString("event"))) {
-          ids.add(e.getJsonObject("data").getJsonObject("service").getString("id"));
-        }
-      }
-      return ids;
-    }
-
-    String lastId() {
-      for (int i = events.size() - 1; i >= 0; i--) {
-        if (events.get(i).containsKey("id")) {
-          return events.get(i).getString("id");
-        }
-      }
-      return null;
-    }
-
-    @Override
-    public void close() {
-      response.request().connection().close();
-    }
-  }
-
   @Test
   void anSseWatcherResumesOnAnotherNodeWithNoGapAndNoDuplicate() throws Exception {
     String name = unique("sse");
     List<String> first = new ArrayList<>();
     List<String> second = new ArrayList<>();
     String lastId;
-    try (SseClient watcher = new SseClient(a + "/v1/events?name=" + name, null)) {
+    try (SseStream watcher = SseStream.open(clientVertx, a + "/v1/events?name=" + name, null)) {
       for (int i = 0; i < 5; i++) {
         first.add(name + "-" + i);
         register(b, name + "-" + i);
@@ -140,7 +81,7 @@ class EventStreamTest {
       second.add(name + "-" + i);
       register(a, name + "-" + i);
     }
-    try (SseClient resumed = new SseClient(b + "/v1/events?name=" + name, lastId)) {
+    try (SseStream resumed = SseStream.open(clientVertx, b + "/v1/events?name=" + name, lastId)) {
       await().atMost(Duration.ofSeconds(5)).until(() -> resumed.serviceIds("serviceRegistered").size() >= 5);
       register(b, name + "-10");
       second.add(name + "-10");
@@ -163,7 +104,7 @@ class EventStreamTest {
     for (int i = 0; i < 250; i++) {
       register(a, unique("filler"));
     }
-    try (SseClient watcher = new SseClient(b + "/v1/events?since=1&name=" + name, null)) {
+    try (SseStream watcher = SseStream.open(clientVertx, b + "/v1/events?since=1&name=" + name, null)) {
       await().atMost(Duration.ofSeconds(5)).until(() -> watcher.events.size() >= 2);
       assertThat(watcher.events.get(0).getString("event")).isEqualTo("reset");
       JsonObject snapshot = watcher.events.get(1);
