@@ -51,6 +51,23 @@ public final class NodeContext {
     this.eventHistory = new io.cairn.registry.EventHistory(config.eventHistory());
   }
 
+  private volatile long diskSnapshotRevision;
+  private volatile long diskSnapshotAt;
+
+  /** The newest snapshot this node wrote to disk: its revision, and when (0 before the first). */
+  public void diskSnapshot(long revision, long at) {
+    diskSnapshotRevision = revision;
+    diskSnapshotAt = at;
+  }
+
+  public long diskSnapshotRevision() {
+    return diskSnapshotRevision;
+  }
+
+  public long diskSnapshotAt() {
+    return diskSnapshotAt;
+  }
+
   /** The events this node applied lately (written by the replication verticle, read by watchers). */
   public io.cairn.registry.EventHistory eventHistory() {
     return eventHistory;

@@ -77,6 +77,11 @@ public final class CairnConfig {
         || raftSessionTtlMillis() > raftMissingMemberRemovalMillis()) {
       throw new IllegalArgumentException("cluster.raft: sessionHeartbeat < sessionTtl <= missingMemberRemoval");
     }
+    if (snapshotIntervalMillis() < 1000 || snapshotEveryRevisions() < 1 || snapshotRetain() < 1
+        || fsyncIntervalMillis() < 1) {
+      throw new IllegalArgumentException("snapshot.interval at least 1s, snapshot.everyRevisions and snapshot.retain "
+          + "at least 1, persistence.fsyncInterval positive");
+    }
     io.cairn.model.CheckDefaults checks = checkDefaults(java.util.Set.of());
     if (checks.intervalMillis() < 100 || checks.timeoutMillis() < 1 || checks.timeoutMillis() > checks.intervalMillis()
         || checks.failuresBeforeUnhealthy() < 1 || checks.successesBeforeHealthy() < 1) {
@@ -301,6 +306,22 @@ public final class CairnConfig {
 
   public long raftMissingMemberRemovalMillis() {
     return duration("cluster.raft", "missingMemberRemoval");
+  }
+
+  public long snapshotIntervalMillis() {
+    return duration("snapshot", "interval");
+  }
+
+  public long snapshotEveryRevisions() {
+    return integer("snapshot", "everyRevisions");
+  }
+
+  public int snapshotRetain() {
+    return integer("snapshot", "retain");
+  }
+
+  public long fsyncIntervalMillis() {
+    return duration("persistence", "fsyncInterval");
   }
 
   /** What a check leaves out, and the check types this node runs. */

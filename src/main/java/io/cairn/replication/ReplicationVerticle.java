@@ -88,6 +88,14 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean cursorWriteScheduled;
   private long lastSnapshotRevision;
   private long lastSnapshotAt;
+  private DiskSnapshots disk;
+  private Journal journal;
+  private io.vertx.core.WorkerExecutor journalWriter;
+  private io.vertx.core.WorkerExecutor snapshotWriter;
+  private boolean journalFlushing;
+  private boolean diskSnapshotting;
+  private long lastDiskSnapshotRevision;
+  private long lastDiskSnapshotAt = System.currentTimeMillis();
 
   public ReplicationVerticle(NodeContext node) {
     this.node = node;
@@ -97,6 +105,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     history = node.eventHistory();
+    disk = new DiskSnapshots(node.config().dataDir(), node.config().snapshotRetain());
     HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
     vertx.deployVerticle(new EventPublisherVerticle());
@@ -113,8 +122,14 @@ public class ReplicationVerticle extends AbstractVerticle {
       ring = hz.getRingbuffer(ClusterSetup.LOG);
       state = hz.getMap(ClusterSetup.STATE);
       snapshots = new SnapshotStore(vertx, context, hz.getMap(ClusterSetup.SNAPSHOTS), node.nodeId());
+      journal = new Journal(node.config().dataDir());
       return null;
     }).compose(v -> {
+      // Each on a thread of its own: a large snapshot being compressed never holds up the journal's fsyncs.
+      journalWriter = vertx.createSharedWorkerExecutor("cairn-journal-" + node.nodeId(), 1);
+      snapshotWriter = vertx.createSharedWorkerExecutor("cairn-snapshots-" + node.nodeId(), 1);
+      vertx.setPeriodic(node.config().fsyncIntervalMillis(), id -> flushJournal());
+      vertx.setPeriodic(1000, id -> maybeSnapshotToDisk());
       appends = new AppendQueue(node, context, ring, nodeIdBytes);
       vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, appends::submit);
       vertx.setPeriodic(1000, id -> appends.expire());
@@ -125,11 +140,76 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   @Override
-  public void stop() {
+  public void stop(Promise<Void> done) {
     stopped = true;
     if (appends != null) {
       appends.stop();
     }
+    if (journal == null) {
+      done.complete();
+      return;
+    }
+    // A graceful stop leaves a snapshot of everything applied, and the journal on disk.
+    Snapshot last = node.ready() ? node.replica().snapshot() : null;
+    vertx.<Void>executeBlocking(() -> {
+      if (last != null && last.revision() > lastDiskSnapshotRevision) {
+        disk.write(last);
+      }
+      journal.close();
+      return null;
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        log.warn("Could not write the final snapshot: {}", ar.cause().toString());
+      }
+      journalWriter.close();
+      snapshotWriter.close();
+      done.complete();
+    });
+  }
+
+  // ---------------------------------------------------------------- on disk
+
+  private void flushJournal() {
+    if (journalFlushing) {
+      return;
+    }
+    journalFlushing = true;
+    journalWriter.<Void>executeBlocking(() -> {
+      journal.flush();
+      return null;
+    }).onComplete(ar -> {
+      journalFlushing = false;
+      if (ar.failed()) {
+        log.error("Cannot write the journal; acknowledged writes are not on this node's disk", ar.cause());
+      }
+    });
+  }
+
+  /** Every snapshot.interval or snapshot.everyRevisions, whichever first: the replica to disk, then the journal rolls. */
+  private void maybeSnapshotToDisk() {
+    long revision = node.replica().revision();
+    long now = System.currentTimeMillis();
+    boolean due = revision - lastDiskSnapshotRevision >= node.config().snapshotEveryRevisions()
+        || revision > lastDiskSnapshotRevision && now - lastDiskSnapshotAt >= node.config().snapshotIntervalMillis();
+    if (!due || diskSnapshotting || !node.ready()) {
+      return;
+    }
+    diskSnapshotting = true;
+    Snapshot snapshot = node.replica().snapshot();
+    snapshotWriter.<Void>executeBlocking(() -> {
+      disk.write(snapshot);
+      journal.rollAfter(snapshot.revision());
+      return null;
+    }).onComplete(ar -> {
+      diskSnapshotting = false;
+      if (ar.succeeded()) {
+        lastDiskSnapshotRevision = snapshot.revision();
+        lastDiskSnapshotAt = now;
+        node.diskSnapshot(snapshot.revision(), now);
+      } else {
+        log.error("Cannot write a snapshot to disk", ar.cause());
+      }
+    });
   }
 
   // ---------------------------------------------------------------- catching up
@@ -362,6 +442,7 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   private void applyOne(long sequence, byte[] bytes) {
     long revision = sequence + 1;
+    journal.append(revision, bytes);
     // Our own commands come back as bytes we just wrote: take the object we still hold instead of parsing them.
     long requestId = LogCodec.isFrom(bytes, nodeIdBytes) ? LogCodec.requestId(bytes) : -1;
     Command own = requestId >= 0 ? appends.claim(requestId) : null;

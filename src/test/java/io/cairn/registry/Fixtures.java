@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Builds definitions and commands the way the gateway would. */
-final class Fixtures {
+public final class Fixtures {
   static final String NODE = "n1";
 
   private Fixtures() {
@@ -28,7 +28,7 @@ final class Fixtures {
         "", "", "dev", List.of(), 0);
   }
 
-  static ServiceEntry definition(String id, String name) {
+  public static ServiceEntry definition(String id, String name) {
     return definition(id, name, "1.0.0", List.of(), Map.of(), null, null, 0);
   }
 

@@ -183,6 +183,10 @@ public final class ClusterViews {
             .put("misses", cache.misses()))
         .put("events", new JsonObject().put("published", node.eventsPublished.sum()))
         .put("checks", node.checkStats.toJson())
+        .put("persistence", new JsonObject()
+            .put("appliedRevision", revision)
+            .put("snapshotRevision", node.diskSnapshotRevision())
+            .put("snapshotAgeMillis", node.diskSnapshotAt() == 0 ? null : System.currentTimeMillis() - node.diskSnapshotAt()))
         .put("jvm", new JsonObject()
             .put("heapUsedBytes", rt.totalMemory() - rt.freeMemory())
             .put("heapMaxBytes", rt.maxMemory()));
