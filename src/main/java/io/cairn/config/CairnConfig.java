@@ -320,6 +320,11 @@ public final class CairnConfig {
     return integer("snapshot", "retain");
   }
 
+  /** On a cold start, how long nodes with a state on disk wait for the others before the newest seeds the log. */
+  public long seedWaitMillis() {
+    return duration("persistence", "seedWait");
+  }
+
   public long fsyncIntervalMillis() {
     return duration("persistence", "fsyncInterval");
   }

@@ -85,6 +85,17 @@ public final class DiskSnapshots {
     return null;
   }
 
+  /** Deletes every snapshot (the node takes the cluster's history instead of the one on its disk). */
+  public void clear() {
+    try {
+      for (Path p : files()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Snapshot files, newest first. */
   List<Path> files() {
     if (!Files.isDirectory(dir)) {

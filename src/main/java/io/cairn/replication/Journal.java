@@ -130,6 +130,28 @@ public final class Journal {
         StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
+  /** Whether an earlier run left records. */
+  public boolean hasFiles() {
+    return !files().isEmpty();
+  }
+
+  /** Forgets everything: the node takes the cluster's history instead of the one on its disk. Blocking. */
+  public synchronized void reset() {
+    synchronized (bufferLock) {
+      buffer = new ArrayList<>();
+      rollAt = -1;
+    }
+    try {
+      closeFile();
+      for (Path p : files()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    lastWritten = -1;
+  }
+
   public synchronized void close() {
     flush();
     try {

@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -96,6 +98,14 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean diskSnapshotting;
   private long lastDiskSnapshotRevision;
   private long lastDiskSnapshotAt = System.currentTimeMillis();
+  /** The revision this node's disk restored at start (0: nothing). */
+  private long localRevision;
+  /** Whether this node has decided between its disk's history and the cluster's. */
+  private boolean localSettled;
+  /** The revision the cluster log began after (see LogWindow). */
+  private long base;
+  private static final String LOG_BASE = "logBase";
+  private static final String SEED_PREFIX = "seed.";
 
   public ReplicationVerticle(NodeContext node) {
     this.node = node;
@@ -123,8 +133,10 @@ public class ReplicationVerticle extends AbstractVerticle {
       state = hz.getMap(ClusterSetup.STATE);
       snapshots = new SnapshotStore(vertx, context, hz.getMap(ClusterSetup.SNAPSHOTS), node.nodeId());
       journal = new Journal(node.config().dataDir());
+      localRevision = LocalRestore.restore(disk, journal, node.replica());
       return null;
     }).compose(v -> {
+      history.reset(localRevision);
       // Each on a thread of its own: a large snapshot being compressed never holds up the journal's fsyncs.
       journalWriter = vertx.createSharedWorkerExecutor("cairn-journal-" + node.nodeId(), 1);
       snapshotWriter = vertx.createSharedWorkerExecutor("cairn-snapshots-" + node.nodeId(), 1);
@@ -225,12 +237,14 @@ public class ReplicationVerticle extends AbstractVerticle {
     leaderPublishing = false;
     caughtUp = Promise.promise();
     Future<Void> done = caughtUp.future();
-    vertx.executeBlocking(() -> new LogWindow(ring.headSequence(), ring.tailSequence()))
-        .compose(window -> node.replica().revision() >= window.head
+    readWindow()
+        .compose(this::settleHistory)
+        .compose(window -> node.replica().revision() >= window.headRevision()
             ? Future.succeededFuture(window)
             : loadSnapshot(window, SNAPSHOT_ATTEMPTS))
         .onSuccess(window -> {
-          nextSequence = node.replica().revision();
+          base = window.base();
+          nextSequence = node.replica().revision() - base;
           catchUpTarget = window.tail + 1;
           tailing = true;
           checkReady();
@@ -240,33 +254,136 @@ public class ReplicationVerticle extends AbstractVerticle {
     return done;
   }
 
+  private Future<LogWindow> readWindow() {
+    return vertx.executeBlocking(() -> {
+      Long known = state.get(LOG_BASE);
+      return new LogWindow(ring.headSequence(), ring.tailSequence(), known == null ? 0 : known, known != null);
+    });
+  }
+
+  /**
+   * Which history this node goes on with. A cluster whose log is empty and has no base yet is starting cold: the
+   * node whose disk holds the newest state seeds it ({@link #seed}). Otherwise the cluster's log is the history,
+   * and whatever this node's disk held from before is dropped (it is the same history or an abandoned one).
+   */
+  private Future<LogWindow> settleHistory(LogWindow window) {
+    if (window.empty() && !window.baseKnown()) {
+      return seed(window, System.currentTimeMillis());
+    }
+    if (!localSettled) {
+      localSettled = true;
+      if (localRevision > 0 || journal.hasFiles()) {
+        return discardLocal().map(window);
+      }
+    }
+    return Future.succeededFuture(window);
+  }
+
+  /** Drops the disk's history and this replica: the node takes the cluster's. */
+  private Future<Void> discardLocal() {
+    if (localRevision > 0) {
+      log.info("The cluster is running: this node's state on disk (revision {}) is replaced by the cluster's",
+          localRevision);
+    }
+    localRevision = 0;
+    node.replica().load(Snapshot.empty(0));
+    resetHistory(0);
+    lastDiskSnapshotRevision = 0;
+    lastDiskSnapshotAt = 0;
+    return snapshotWriter.executeBlocking(() -> {
+      journal.reset();
+      disk.clear();
+      return null;
+    });
+  }
+
+  /**
+   * A cold start: every node reports the revision its disk restored ({@code seed.<node>} in the cluster's state
+   * map). Once every member has reported, or {@code persistence.seedWait} has passed with a state on some disk, the
+   * node with the newest state (ties: the smallest node id) publishes it as a snapshot and sets the log's base to
+   * its revision; the log then continues from there and every other node loads that snapshot. When no disk holds
+   * anything, the base is 0 at once.
+   */
+  private Future<LogWindow> seed(LogWindow window, long since) {
+    String me = node.nodeId();
+    return vertx.executeBlocking(() -> {
+      state.set(SEED_PREFIX + me, localRevision);
+      Map<String, Long> reports = new HashMap<>();
+      for (Map.Entry<String, Long> e : state.entrySet()) {
+        if (e.getKey().startsWith(SEED_PREFIX)) {
+          reports.put(e.getKey().substring(SEED_PREFIX.length()), e.getValue());
+        }
+      }
+      return reports;
+    }).compose(reports -> {
+      long newest = reports.values().stream().mapToLong(Long::longValue).max().orElse(0);
+      boolean everyoneReported = reports.size() >= members();
+      boolean waitedEnough = System.currentTimeMillis() - since >= node.config().seedWaitMillis();
+      if (newest > 0 && !everyoneReported && !waitedEnough) {
+        return retrySeed(window, since);
+      }
+      String winner = reports.entrySet().stream().filter(e -> e.getValue() == newest).map(Map.Entry::getKey)
+          .sorted().findFirst().orElse(me);
+      boolean orphaned = System.currentTimeMillis() - since >= 6 * node.config().seedWaitMillis() + 30_000;
+      if (!winner.equals(me) && !orphaned) {
+        return retrySeed(window, since);
+      }
+      // This node seeds: its state goes to the cluster first, then the base (whoever sets it first wins).
+      node.replica().forgetProbedHealth(System.currentTimeMillis());
+      Future<Long> published = localRevision > 0 ? snapshots.write(() -> node.replica().snapshot())
+          : Future.succeededFuture(0L);
+      return published.compose(r -> vertx.executeBlocking(() -> state.putIfAbsent(LOG_BASE, localRevision)))
+          .compose(previous -> {
+            if (previous == null) {
+              localSettled = true;
+              log.info("Cold start: the log begins after revision {}, this node's state on disk ({} instances)",
+                  localRevision, node.replica().size());
+            }
+            return readWindow().compose(this::settleHistory);
+          });
+    });
+  }
+
+  private Future<LogWindow> retrySeed(LogWindow window, long since) {
+    Promise<LogWindow> later = Promise.promise();
+    vertx.setTimer(200, t -> readWindow().compose(w -> w.empty() && !w.baseKnown()
+        ? seed(w, since) : settleHistory(w)).onComplete(later));
+    return later.future();
+  }
+
+  private int members() {
+    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance()
+        .getCluster().getMembers().size();
+  }
+
   /** Loads the newest snapshot that reaches the log's head, asking a ready peer for one when none does. */
   private Future<LogWindow> loadSnapshot(LogWindow window, int attemptsLeft) {
     return vertx.executeBlocking(snapshots::latestBlocking).compose(snap -> {
-      if (snap != null && snap.revision() >= window.head) {
+      if (snap != null && snap.revision() >= window.headRevision()) {
         node.replica().load(snap);
         resetHistory(snap.revision());
-        appends.skippedTo(snap.revision());
+        appends.skippedTo(snap.revision() - window.base());
+        // The disk's snapshot and journal no longer meet this replica: a new snapshot soon makes them whole.
+        lastDiskSnapshotAt = 0;
         node.snapshotsLoaded.increment();
         lastSnapshotRevision = snap.revision();
         log.info("Loaded snapshot at revision {} ({} instances)", snap.revision(), snap.services().size());
         return Future.succeededFuture(window);
       }
       if (attemptsLeft == 0) {
-        return Future.failedFuture("no snapshot reaches revision " + (window.head + 1) + " after "
+        return Future.failedFuture("no snapshot reaches revision " + (window.headRevision() + 1) + " after "
             + SNAPSHOT_ATTEMPTS + " attempts (is the log's capacity too small for the write rate?)");
       }
       return vertx.eventBus().request(Addresses.SNAPSHOT_REQUEST, null, new DeliveryOptions().setSendTimeout(30_000))
           .compose(
-              reply -> vertx.executeBlocking(() -> new LogWindow(ring.headSequence(), ring.tailSequence()))
-                  .compose(now -> loadSnapshot(now, attemptsLeft - 1)),
+              reply -> readWindow().compose(now -> loadSnapshot(now, attemptsLeft - 1)),
               err -> {
                 if (err instanceof ReplyException && ((ReplyException) err).failureType() == ReplyFailure.NO_HANDLERS) {
                   log.warn("The log no longer holds revision {} and no ready node can give a snapshot; starting "
                       + "from revision {}: instances registered before it are lost", node.replica().revision() + 1,
-                      window.head + 1);
-                  node.replica().load(Snapshot.empty(window.head));
-                  resetHistory(window.head);
+                      window.headRevision() + 1);
+                  node.replica().load(Snapshot.empty(window.headRevision()));
+                  resetHistory(window.headRevision());
                   return Future.succeededFuture(window);
                 }
                 return Future.failedFuture(err);
@@ -293,7 +410,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** Fell out of the ring's window: stop serving, reload, catch up again. */
   private void resync(long firstAvailable) {
     log.warn("Node {} fell behind the log (needed revision {}, oldest kept is {}); reloading from a snapshot",
-        node.nodeId(), nextSequence + 1, firstAvailable + 1);
+        node.nodeId(), nextSequence + 1 + base, firstAvailable + 1 + base);
     stopTailing();
     catchUpRetrying();
   }
@@ -315,11 +432,10 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void merged() {
     stopTailing();
     appends.abandon("this node merged into another cluster after a split; its unconfirmed writes were not kept");
-    node.replica().load(Snapshot.empty(0));
-    resetHistory(0);
     lastSnapshotRevision = 0;
     nextSequence = 0;
-    catchUpRetrying();
+    localSettled = true;
+    discardLocal().onComplete(v -> catchUpRetrying());
   }
 
   /**
@@ -374,7 +490,20 @@ public class ReplicationVerticle extends AbstractVerticle {
     });
   }
 
-  private record LogWindow(long head, long tail) {
+  /**
+   * The log as a node finds it: sequences {@code head..tail} (empty when tail < head), and the revision the log
+   * began after ({@code base}: 0, or the state a cold start seeded it with). The item at sequence s is revision
+   * s + 1 + base.
+   */
+  private record LogWindow(long head, long tail, long base, boolean baseKnown) {
+    boolean empty() {
+      return tail < head;
+    }
+
+    /** The revision just before the first item the log still holds. */
+    long headRevision() {
+      return head + base;
+    }
   }
 
   // ---------------------------------------------------------------- tailing and applying
@@ -441,7 +570,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void applyOne(long sequence, byte[] bytes) {
-    long revision = sequence + 1;
+    long revision = sequence + 1 + base;
     journal.append(revision, bytes);
     // Our own commands come back as bytes we just wrote: take the object we still hold instead of parsing them.
     long requestId = LogCodec.isFrom(bytes, nodeIdBytes) ? LogCodec.requestId(bytes) : -1;
