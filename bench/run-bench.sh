@@ -9,9 +9,12 @@
 #   5. failure detection: SIGKILL of a follower -> another node shows it failed; p50/p99 over --kills kills
 #   6. leader failover: SIGKILL of the leader -> another node shows a new leader with a higher term; same
 #   7. with --stability SECONDS: full write load for that long, counting false failures and leader changes
+#   9. streams (io.cairn.bench.StreamBench): propagation write -> WebSocket event p50/p99 at rest and with 1,000
+#      watchers per node under 5,000 registrations/s; memory of 10,000 watchers; a new node's time to ready in a
+#      cluster of 100,000 instances
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks] [--kills 20]
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams] [--kills 20]
 #                       [--stability 600] [--checks 10000] [--check-seconds 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +104,15 @@ cluster_bench() { # mode amount
     | grep --line-buffered -E "^(kill|failure|leader|stability)"
 }
 
+# Change streams (io.cairn.bench.StreamBench).
+stream_bench() {
+  if [ ! -f "$WORK/cp.txt" ]; then
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+  fi
+  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.StreamBench \
+    | grep --line-buffered -E "^(propagation|watchers|join)"
+}
+
 # Health checks: 10,000 HTTP checks at 10 s on three jar processes against a stub server (io.cairn.bench.CheckBench).
 check_bench() {
   if [ ! -f "$WORK/cp.txt" ]; then
@@ -118,6 +130,10 @@ if [ "$ONLY" = cluster ]; then
 fi
 if [ "$ONLY" = checks ]; then
   check_bench
+  exit 0
+fi
+if [ "$ONLY" = streams ]; then
+  stream_bench
   exit 0
 fi
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION (after a warm-up of the same length); node JVM: ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}"
@@ -197,3 +213,6 @@ fi
 echo
 echo "Health checks on a three-node cluster:"
 check_bench
+echo
+echo "Change streams:"
+stream_bench

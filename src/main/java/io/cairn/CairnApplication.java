@@ -77,13 +77,18 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
    * SIGTERM and SIGINT start a graceful departure, then exit with status 0: a stop the operator asked for is not a
    * failure. (Without a handler the JVM would run the same shutdown but exit 143.)
    */
+  /** Watched from the start: Hazelcast may stop the member while the node is still catching up. */
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    exitWhenTheClusterMemberIsLost(context.vertx());
+  }
+
   @Override
   public void afterVerticleDeployed(HookContext context) {
     Runnable shutdown = () -> {
       leave(context.vertx());
       System.exit(0);
     };
-    exitWhenTheClusterMemberIsLost(context.vertx());
     for (String signal : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "cairn-shutdown").start());

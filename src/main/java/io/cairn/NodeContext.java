@@ -51,6 +51,17 @@ public final class NodeContext {
     this.eventHistory = new io.cairn.registry.EventHistory(config.eventHistory());
   }
 
+  private volatile long commitRevision;
+
+  /** The cluster log's last revision, as last measured (about once a second). */
+  public void commitRevision(long revision) {
+    commitRevision = revision;
+  }
+
+  public long commitRevision() {
+    return commitRevision;
+  }
+
   private volatile long diskSnapshotRevision;
   private volatile long diskSnapshotAt;
 

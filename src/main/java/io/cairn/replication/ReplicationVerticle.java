@@ -96,6 +96,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private io.vertx.core.WorkerExecutor snapshotWriter;
   private boolean journalFlushing;
   private boolean diskSnapshotting;
+  private boolean measuringCommit;
   private long lastDiskSnapshotRevision;
   private long lastDiskSnapshotAt = System.currentTimeMillis();
   /** The revision this node's disk restored at start (0: nothing). */
@@ -142,6 +143,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       snapshotWriter = vertx.createSharedWorkerExecutor("cairn-snapshots-" + node.nodeId(), 1);
       vertx.setPeriodic(node.config().fsyncIntervalMillis(), id -> flushJournal());
       vertx.setPeriodic(1000, id -> maybeSnapshotToDisk());
+      vertx.setPeriodic(1000, id -> measureCommitRevision());
       appends = new AppendQueue(node, context, ring, nodeIdBytes);
       vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, appends::submit);
       vertx.setPeriodic(1000, id -> appends.expire());
@@ -193,6 +195,21 @@ public class ReplicationVerticle extends AbstractVerticle {
       journalFlushing = false;
       if (ar.failed()) {
         log.error("Cannot write the journal; acknowledged writes are not on this node's disk", ar.cause());
+      }
+    });
+  }
+
+  /** The log's last revision, for /v1/stats (what the cluster has committed; this node's lag is the difference). */
+  private void measureCommitRevision() {
+    if (!tailing || measuringCommit) {
+      return;
+    }
+    measuringCommit = true;
+    long atBase = base;
+    vertx.executeBlocking(ring::tailSequence, false).onComplete(ar -> {
+      measuringCommit = false;
+      if (ar.succeeded()) {
+        node.commitRevision(ar.result() + 1 + atBase);
       }
     });
   }

@@ -159,7 +159,7 @@ public final class JarCluster implements AutoCloseable {
       cmd.addAll(netns.exec(index));
     }
     String host = hosts.get(index);
-    Collections.addAll(cmd, javaBinary(), "-Xmx256m", "-XX:+UseParallelGC", "-jar", jar, "-cluster",
+    Collections.addAll(cmd, javaBinary(), "-Xmx" + System.getProperty("cairn.it.heap", "256m"), "-XX:+UseParallelGC", "-jar", jar, "-cluster",
         "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
         "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
