@@ -25,6 +25,7 @@ ONLY=""
 KILLS=20
 STABILITY=0
 CHECKS=10000
+STREAM_PHASES=
 CHECK_SECONDS=60
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,6 +34,7 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --kills) KILLS=$2; shift 2 ;;
     --checks) CHECKS=$2; shift 2 ;;
+    --stream-phases) STREAM_PHASES=$2; shift 2 ;;
     --check-seconds) CHECK_SECONDS=$2; shift 2 ;;
     --stability) STABILITY=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -109,7 +111,7 @@ stream_bench() {
   if [ ! -f "$WORK/cp.txt" ]; then
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
-  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.StreamBench \
+  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.StreamBench $STREAM_PHASES \
     | grep --line-buffered -E "^(propagation|watchers|join)"
 }
 

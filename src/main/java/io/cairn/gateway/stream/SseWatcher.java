@@ -1,7 +1,6 @@
 package io.cairn.gateway.stream;
 
 import io.cairn.model.Event;
-import io.cairn.model.ModelJson;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -28,14 +27,14 @@ final class SseWatcher implements Watcher {
   }
 
   @Override
-  public void send(List<Event> events) {
+  public void send(List<Event> events, java.util.function.Function<Event, String> json) {
     String[] ids = StreamJson.ids(events);
     StringBuilder out = new StringBuilder(events.size() * 512);
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
       out.append("id: ").append(ids[i]).append('\n')
           .append("event: ").append(e.type().json()).append('\n')
-          .append("data: ").append(ModelJson.toJson(e).encode()).append("\n\n");
+          .append("data: ").append(json.apply(e)).append("\n\n");
     }
     write(out.toString());
   }

@@ -3,6 +3,7 @@ package io.cairn.gateway.stream;
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
 import io.cairn.model.Event;
+import io.cairn.model.ModelJson;
 import io.cairn.registry.Snapshot;
 import io.cairn.replication.Applied;
 import io.vertx.core.Vertx;
@@ -71,7 +72,7 @@ public final class WatchHub {
       // Not the replica's revision: its events may not be in the history yet, and would then be skipped.
       p.last = backlog.isEmpty() ? after : Math.max(after, backlog.get(backlog.size() - 1).revision());
       if (!wanted.isEmpty()) {
-        w.send(wanted);
+        w.send(wanted, WatchHub::encode);
       }
       return;
     }
@@ -128,12 +129,15 @@ public final class WatchHub {
       p.last = e.revision();
     }
     if (!wanted.isEmpty()) {
-      w.send(wanted);
+      w.send(wanted, WatchHub::encode);
     }
   }
 
   private void onApplied(Message<Applied> msg) {
     Applied applied = msg.body();
+    // Each event is encoded once for all the watchers of this loop that want it.
+    Map<Event, String> encoded = new java.util.IdentityHashMap<>();
+    java.util.function.Function<Event, String> json = e -> encoded.computeIfAbsent(e, WatchHub::encode);
     for (var entry : watchers.entrySet()) {
       Watcher w = entry.getKey();
       Position p = entry.getValue();
@@ -169,8 +173,12 @@ public final class WatchHub {
       }
       p.last = Math.max(p.last, applied.revision());
       if (wanted != null) {
-        w.send(wanted);
+        w.send(wanted, json);
       }
     }
+  }
+
+  private static String encode(Event e) {
+    return ModelJson.toJson(e).encode();
   }
 }

@@ -14,8 +14,8 @@ interface Watcher {
   /** Whether this watcher wants the event (its name and tag filter). */
   boolean wants(Event event);
 
-  /** Events of whole revisions, oldest first, already filtered. */
-  void send(List<Event> events);
+  /** Events of whole revisions, oldest first, already filtered; {@code json} encodes an event (once per batch). */
+  void send(List<Event> events, java.util.function.Function<Event, String> json);
 
   /** Start over: the registry at one revision (a reset, or the first frame), then events after it. */
   void sendSnapshot(Snapshot snapshot, boolean reset);

@@ -1,7 +1,6 @@
 package io.cairn.gateway.stream;
 
 import io.cairn.model.Event;
-import io.cairn.model.ModelJson;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
@@ -35,10 +34,10 @@ final class WebSocketWatcher implements Watcher {
   }
 
   @Override
-  public void send(List<Event> events) {
+  public void send(List<Event> events, java.util.function.Function<Event, String> json) {
     for (Event e : events) {
       if (open) {
-        socket.writeTextMessage(ModelJson.toJson(e).encode());
+        socket.writeTextMessage(json.apply(e));
       }
     }
   }
