@@ -243,8 +243,51 @@ public final class JarCluster implements AutoCloseable {
 
   /** Every replica has the same digest (compare only while nobody writes). */
   public void awaitReplicasEqual(Duration within) {
-    awaitUntil(within, "replicas not equal",
-        () -> java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+    try {
+      awaitUntil(within, "replicas not equal",
+          () -> java.util.Arrays.stream(nodes).map(Node::digest).distinct().count() == 1);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + replicaDifferences(), e.getCause());
+    }
+  }
+
+  /** What differs between the first node's replica and each other's: instances and nodes, a few of each. */
+  private String replicaDifferences() {
+    StringBuilder sb = new StringBuilder("differences from " + nodes[0].id + ":\n");
+    try {
+      java.util.Map<String, String> reference = entries(nodes[0]);
+      for (int i = 1; i < nodes.length; i++) {
+        java.util.Map<String, String> other = entries(nodes[i]);
+        int shown = 0;
+        for (String key : new java.util.TreeSet<>(java.util.Set.copyOf(
+            java.util.stream.Stream.concat(reference.keySet().stream(), other.keySet().stream()).toList()))) {
+          if (!java.util.Objects.equals(reference.get(key), other.get(key)) && shown++ < 5) {
+            sb.append(nodes[i].id).append(" ").append(key).append(":\n  ").append(nodes[0].id).append(": ")
+                .append(reference.get(key)).append("\n  ").append(nodes[i].id).append(": ").append(other.get(key))
+                .append('\n');
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      sb.append("(could not compare: ").append(e).append(")\n");
+    }
+    return sb.toString();
+  }
+
+  private static java.util.Map<String, String> entries(Node n) {
+    java.util.Map<String, String> map = new java.util.TreeMap<>();
+    for (Object o : Http.get(n.base() + "/v1/services?status=any").json().getJsonArray("services")) {
+      io.vertx.core.json.JsonObject e = (io.vertx.core.json.JsonObject) o;
+      map.put("service " + e.getString("id"), e.encode());
+    }
+    for (Object o : Http.get(n.base() + "/v1/nodes").json().getJsonArray("nodes")) {
+      io.vertx.core.json.JsonObject e = (io.vertx.core.json.JsonObject) o;
+      e.remove("role");
+      map.put("node " + e.getString("id"), e.encode());
+    }
+    io.vertx.core.json.JsonObject status = n.status();
+    map.put("leader", status.getString("leader") + " " + status.getLong("term") + " " + status.getLong("leaderSince"));
+    return map;
   }
 
   /** Every node alive in every replica, a leader, and (with Raft) every node a Raft member of full-size groups. */
