@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,8 +42,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
 
   private final NodeContext node;
   private final Map<String, OwnedCheck> owned = new HashMap<>();
-  private final List<CheckOutcome> unpublished = new ArrayList<>();
-  private final List<String> unpublishedIds = new ArrayList<>();
+  /** Instance id → its latest run since the last publication (only the latest is worth sending). */
+  private final Map<String, CheckOutcome> unpublished = new LinkedHashMap<>();
   private final CheckStats stats;
 
   public HealthCheckVerticle(NodeContext node) {
@@ -91,7 +92,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
         msg.fail(404, "node " + node.nodeId() + " does not own the check of " + msg.body());
         return;
       }
-      run(c, System.currentTimeMillis(), true).onComplete(ar -> msg.reply(ar.succeeded()
+      run(c, System.currentTimeMillis()).onComplete(ar -> msg.reply(ar.succeeded()
           ? result(c.id, ar.result()) : new JsonObject().put("id", c.id).put("error", ar.cause().toString())));
     });
     vertx.eventBus().<String>consumer(Addresses.CHECK_RUN_ALL + node.nodeId(), msg -> runAll(msg.body())
@@ -117,26 +118,28 @@ public class HealthCheckVerticle extends AbstractVerticle {
     for (var it = owned.values().iterator(); it.hasNext(); ) {
       OwnedCheck c = it.next();
       ServiceEntry e = node.replica().get(c.id);
-      if (e == null || e.check() == null || e.check().isTtl() || !e.sameDefinition(c.definition)
-          || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
+      if (!probed(e) || !e.sameDefinition(c.definition) || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
         unschedule(c);
         it.remove();
       }
     }
-    stats.owned.set(owned.size());
     for (String id : node.replica().probeIds()) {
       if (owned.containsKey(id) || !node.nodeId().equals(Ownership.owner(id, owners))) {
         continue;
       }
       ServiceEntry e = node.replica().get(id);
-      if (e == null || e.check() == null || e.check().isTtl() || node.checkers().get(e.check().type()) == null) {
-        continue;
+      if (probed(e)) {
+        OwnedCheck c = new OwnedCheck(e);
+        owned.put(id, c);
+        schedule(c, nextDue(c, System.currentTimeMillis()));
       }
-      OwnedCheck c = new OwnedCheck(e);
-      owned.put(id, c);
-      stats.owned.set(owned.size());
-      schedule(c, nextDue(c, System.currentTimeMillis()));
     }
+    stats.owned.set(owned.size());
+  }
+
+  /** Still registered, with a check this node can run. */
+  private boolean probed(ServiceEntry e) {
+    return e != null && e.check() != null && !e.check().isTtl() && node.checkers().get(e.check().type()) != null;
   }
 
   /** The first time at or after {@code now} that falls on this check's phase of its interval. */
@@ -159,9 +162,11 @@ public class HealthCheckVerticle extends AbstractVerticle {
       if (!c.backoff.allowsProbe()) {
         stats.skipped.increment();
       } else if (!c.running) {
-        run(c, start, false);
+        run(c, start);
       }
-      schedule(c, c.due + c.check.intervalMillis() * Math.max(1, (start - c.due) / c.check.intervalMillis() + 1));
+      // The next slot of its phase after now (runs that started too late to catch theirs are not made up).
+      long interval = c.check.intervalMillis();
+      schedule(c, c.due + interval * ((start - c.due) / interval + 1));
     });
   }
 
@@ -176,7 +181,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   // ---------------------------------------------------------------- running
 
   /** Runs the check once; the outcome counts toward the thresholds whether scheduled or asked for. */
-  private Future<CheckOutcome> run(OwnedCheck c, long start, boolean onDemand) {
+  private Future<CheckOutcome> run(OwnedCheck c, long start) {
     c.running = true;
     stats.runs.increment();
     Checker checker = node.checkers().get(c.check.type());
@@ -198,8 +203,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
       long now = System.currentTimeMillis();
       CheckOutcome outcome = new CheckOutcome(start, result.status(), result.output(), now - start, node.nodeId());
       node.checkResults.put(c.id, outcome);
-      unpublishedIds.add(c.id);
-      unpublished.add(outcome);
+      unpublished.put(c.id, outcome);
       return decide(c, outcome, now).map(outcome);
     });
   }
@@ -268,7 +272,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
     long now = System.currentTimeMillis();
     for (OwnedCheck c : owned.values()) {
       if (name == null || name.isEmpty() || name.equals(c.definition.name())) {
-        runs.add(run(c, now, true));
+        runs.add(run(c, now));
       }
     }
     return Future.join(runs).transform(ar -> {
@@ -291,11 +295,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
       return;
     }
     JsonArray batch = new JsonArray();
-    for (int i = 0; i < unpublished.size(); i++) {
-      batch.add(new JsonObject().put("id", unpublishedIds.get(i)).put("outcome", ModelJson.toJson(unpublished.get(i))));
-    }
+    unpublished.forEach((id, outcome) -> batch.add(new JsonObject().put("id", id).put("outcome", ModelJson.toJson(outcome))));
     unpublished.clear();
-    unpublishedIds.clear();
     vertx.eventBus().publish(Addresses.CHECK_RESULTS, batch);
   }
 }
