@@ -84,6 +84,16 @@ public final class NodeContext {
     return eventHistory;
   }
 
+  /** The base URL of another live node, for a client this node turns away or sends elsewhere; null if none. */
+  public String anotherNodeUrl() {
+    for (io.cairn.model.NodeInfo n : replica.nodes().values()) {
+      if (n.alive() && !n.id().equals(nodeId)) {
+        return n.baseUrl();
+      }
+    }
+    return null;
+  }
+
   public io.cairn.model.CheckDefaults checkDefaults() {
     return checkDefaults;
   }

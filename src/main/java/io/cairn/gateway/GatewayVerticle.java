@@ -40,7 +40,7 @@ public class GatewayVerticle extends AbstractVerticle {
       }
       rc.next();
     });
-    EventStreams streams = new EventStreams(vertx, node);
+    EventStreams streams = new EventStreams(vertx, node, ops);
     streams.mount(router);
     new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops),
         new BlockingQueries(vertx, node, ops)).mount(router);

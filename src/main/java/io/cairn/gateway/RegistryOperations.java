@@ -166,22 +166,12 @@ public final class RegistryOperations {
     requireReady();
     if (node.leaving()) {
       ApiException e = new ApiException(503, "leaving", "this node is shutting down; send the request to another node");
-      String other = anotherNode();
+      String other = node.anotherNodeUrl();
       throw other == null ? e : e.retryAt(other);
     }
     if (!node.quorate()) {
       throw ApiException.noQuorum();
     }
-  }
-
-  /** The base URL of another live node, for a client this node turns away. */
-  private String anotherNode() {
-    for (io.cairn.model.NodeInfo n : node.replica().nodes().values()) {
-      if (n.alive() && !n.id().equals(node.nodeId())) {
-        return n.baseUrl();
-      }
-    }
-    return null;
   }
 
   private Future<List<Outcome>> append(List<Command> commands) {

@@ -80,6 +80,11 @@ public final class ModelJson {
     return parse(bytes(g -> write(g, e)));
   }
 
+  /** The event's JSON text, written once without building a JsonObject (what streams send). */
+  public static String encode(Event e) {
+    return new String(bytes(g -> write(g, e)), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   public static JsonObject toJson(CheckOutcome o) {
     return parse(bytes(g -> write(g, o)));
   }

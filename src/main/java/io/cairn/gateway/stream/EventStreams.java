@@ -3,8 +3,8 @@ package io.cairn.gateway.stream;
 import io.cairn.NodeContext;
 import io.cairn.gateway.ApiException;
 import io.cairn.gateway.Queries;
+import io.cairn.gateway.RegistryOperations;
 import io.cairn.gateway.rest.Responses;
-import io.cairn.model.NodeInfo;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
@@ -26,20 +26,18 @@ public final class EventStreams {
   static final int WS_QUEUE_BYTES = 1 << 20;
 
   private final NodeContext node;
+  private final RegistryOperations ops;
   private final WatchHub hub;
   private final Set<SseWatcher> sse = new HashSet<>();
   private final Set<WebSocketWatcher> sockets = new HashSet<>();
   private boolean closedForLeaving;
 
-  public EventStreams(Vertx vertx, NodeContext node) {
+  public EventStreams(Vertx vertx, NodeContext node, RegistryOperations ops) {
     this.node = node;
+    this.ops = ops;
     this.hub = new WatchHub(vertx, node);
     vertx.setPeriodic(PING_MILLIS, id -> ping());
     vertx.setPeriodic(200, id -> closeIfLeaving());
-  }
-
-  public WatchHub hub() {
-    return hub;
   }
 
   public void mount(Router router) {
@@ -49,7 +47,7 @@ public final class EventStreams {
 
   private void events(RoutingContext rc) {
     Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
-    requireReady();
+    ops.requireReady();
     EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     String resumeFrom = rc.request().getHeader("Last-Event-ID");
     if (resumeFrom == null || resumeFrom.isBlank()) {
@@ -63,7 +61,7 @@ public final class EventStreams {
         after = Long.parseLong(parts[0]);
         index = parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
       } catch (NumberFormatException e) {
-        throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234", "since");
+        after = -1;
       }
       if (after < 0) {
         throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234", "since");
@@ -75,12 +73,11 @@ public final class EventStreams {
         .putHeader(io.vertx.core.http.HttpHeaders.CONTENT_ENCODING, io.vertx.core.http.HttpHeaders.IDENTITY)
         .putHeader(Responses.REVISION_HEADER, Long.toString(node.replica().revision()));
     response.write("retry: 2000\n\n");
-    SseWatcher watcher = new SseWatcher(response, filter);
-    sse.add(watcher);
-    response.closeHandler(v -> {
-      sse.remove(watcher);
-      hub.remove(watcher);
+    SseWatcher watcher = new SseWatcher(response, filter, closed -> {
+      sse.remove(closed);
+      hub.remove(closed);
     });
+    sse.add(watcher);
     if (after < 0) {
       hub.watchFromNow(watcher);
     } else {
@@ -90,16 +87,15 @@ public final class EventStreams {
 
   private void webSocket(RoutingContext rc) {
     Queries.onlyParams(rc.queryParams(), "name", "tag");
-    requireReady();
+    ops.requireReady();
     EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     rc.request().toWebSocket().onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
-      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter);
-      sockets.add(watcher);
-      socket.closeHandler(v -> {
-        sockets.remove(watcher);
-        hub.remove(watcher);
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, closed -> {
+        sockets.remove(closed);
+        hub.remove(closed);
       });
+      sockets.add(watcher);
       socket.textMessageHandler(text -> subscribe(watcher, text));
       hub.watchWithSnapshot(watcher);
     });
@@ -127,12 +123,6 @@ public final class EventStreams {
     return name == null && tag == null ? EventFilter.ALL : new EventFilter(name, tag);
   }
 
-  private void requireReady() {
-    if (!node.ready()) {
-      throw new ApiException(503, "not_ready", "this node is still catching up with the cluster");
-    }
-  }
-
   private void ping() {
     sse.forEach(SseWatcher::ping);
     sockets.forEach(w -> {
@@ -148,25 +138,13 @@ public final class EventStreams {
       return;
     }
     closedForLeaving = true;
-    String hint = anotherNode();
+    String other = node.anotherNodeUrl();
+    String hint = other == null ? "" : other;
     for (SseWatcher w : Set.copyOf(sse)) {
       w.close(hint);
     }
     for (WebSocketWatcher w : Set.copyOf(sockets)) {
       w.close(hint);
     }
-  }
-
-  private String anotherNode() {
-    for (NodeInfo n : node.replica().nodes().values()) {
-      if (n.alive() && !n.id().equals(node.nodeId())) {
-        return n.baseUrl();
-      }
-    }
-    return "";
-  }
-
-  public int watchers() {
-    return hub.size();
   }
 }

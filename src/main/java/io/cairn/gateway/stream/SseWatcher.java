@@ -15,10 +15,14 @@ final class SseWatcher implements Watcher {
   private final EventFilter filter;
   private boolean open = true;
 
-  SseWatcher(HttpServerResponse response, EventFilter filter) {
+  /** {@code onClose} runs once the client is gone. */
+  SseWatcher(HttpServerResponse response, EventFilter filter, java.util.function.Consumer<SseWatcher> onClose) {
     this.response = response;
     this.filter = filter;
-    response.closeHandler(v -> open = false);
+    response.closeHandler(v -> {
+      open = false;
+      onClose.accept(this);
+    });
   }
 
   @Override

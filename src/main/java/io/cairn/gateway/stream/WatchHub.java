@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The change streams of one gateway event loop. It hears what this node applied ({@link Addresses#APPLIED}) and
@@ -39,7 +40,6 @@ public final class WatchHub {
     this.vertx = vertx;
     this.node = node;
     vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, this::onApplied);
-    vertx.setPeriodic(1000, id -> watchers.keySet().removeIf(w -> !w.open()));
   }
 
   /** Live from now on. */
@@ -59,21 +59,11 @@ public final class WatchHub {
     long complete = after - (index >= 0 ? 1 : 0);
     if (complete >= node.eventHistory().floor()) {
       List<Event> backlog = node.eventHistory().between(complete, Long.MAX_VALUE);
-      List<Event> wanted = new ArrayList<>();
-      int seenOfPartial = 0;
-      for (Event e : backlog) {
-        if (index >= 0 && e.revision() == after && seenOfPartial++ <= index) {
-          continue;
-        }
-        if (w.wants(e)) {
-          wanted.add(e);
-        }
-      }
       // Not the replica's revision: its events may not be in the history yet, and would then be skipped.
       p.last = backlog.isEmpty() ? after : Math.max(after, backlog.get(backlog.size() - 1).revision());
-      if (!wanted.isEmpty()) {
-        w.send(wanted, WatchHub::encode);
-      }
+      // Of the partly seen revision, the events up to the last one the client got are not sent again.
+      int seenOfPartial = (int) backlog.stream().filter(e -> e.revision() == after).limit(index + 1L).count();
+      send(w, backlog.subList(seenOfPartial, backlog.size()), ModelJson::encode);
       return;
     }
     startOver(w, p, true);
@@ -98,10 +88,6 @@ public final class WatchHub {
     watchers.remove(w);
   }
 
-  public int size() {
-    return watchers.size();
-  }
-
   private void startOver(Watcher w, Position p, boolean reset) {
     p.last = -1;
     vertx.eventBus().<Snapshot>request(Addresses.REPLICA_SNAPSHOT, null).map(Message::body).onComplete(ar -> {
@@ -121,15 +107,23 @@ public final class WatchHub {
   }
 
   private void catchUp(Watcher w, Position p) {
+    List<Event> missed = node.eventHistory().between(p.last, Long.MAX_VALUE);
+    if (!missed.isEmpty()) {
+      p.last = missed.get(missed.size() - 1).revision();
+      send(w, missed, ModelJson::encode);
+    }
+  }
+
+  /** Sends the events the watcher wants, if any. */
+  private static void send(Watcher w, List<Event> events, Function<Event, String> json) {
     List<Event> wanted = new ArrayList<>();
-    for (Event e : node.eventHistory().between(p.last, Long.MAX_VALUE)) {
+    for (Event e : events) {
       if (w.wants(e)) {
         wanted.add(e);
       }
-      p.last = e.revision();
     }
     if (!wanted.isEmpty()) {
-      w.send(wanted, WatchHub::encode);
+      w.send(wanted, json);
     }
   }
 
@@ -137,7 +131,7 @@ public final class WatchHub {
     Applied applied = msg.body();
     // Each event is encoded once for all the watchers of this loop that want it.
     Map<Event, String> encoded = new java.util.IdentityHashMap<>();
-    java.util.function.Function<Event, String> json = e -> encoded.computeIfAbsent(e, WatchHub::encode);
+    Function<Event, String> json = e -> encoded.computeIfAbsent(e, ModelJson::encode);
     for (var entry : watchers.entrySet()) {
       Watcher w = entry.getKey();
       Position p = entry.getValue();
@@ -162,23 +156,9 @@ public final class WatchHub {
         });
         continue;
       }
-      List<Event> wanted = null;
-      for (Event e : applied.events()) {
-        if (e.revision() > p.last && w.wants(e)) {
-          if (wanted == null) {
-            wanted = new ArrayList<>();
-          }
-          wanted.add(e);
-        }
-      }
+      long seen = p.last;
       p.last = Math.max(p.last, applied.revision());
-      if (wanted != null) {
-        w.send(wanted, json);
-      }
+      send(w, applied.events().stream().filter(e -> e.revision() > seen).toList(), json);
     }
-  }
-
-  private static String encode(Event e) {
-    return ModelJson.toJson(e).encode();
   }
 }

@@ -18,10 +18,14 @@ final class WebSocketWatcher implements Watcher {
   private volatile EventFilter filter;
   private boolean open = true;
 
-  WebSocketWatcher(ServerWebSocket socket, EventFilter filter) {
+  /** {@code onClose} runs once the client is gone. */
+  WebSocketWatcher(ServerWebSocket socket, EventFilter filter, java.util.function.Consumer<WebSocketWatcher> onClose) {
     this.socket = socket;
     this.filter = filter;
-    socket.closeHandler(v -> open = false);
+    socket.closeHandler(v -> {
+      open = false;
+      onClose.accept(this);
+    });
   }
 
   void filter(EventFilter newFilter) {

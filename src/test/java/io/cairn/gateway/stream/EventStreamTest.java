@@ -205,9 +205,10 @@ class EventStreamTest {
     String index = first.headers().firstValue("X-Cairn-Revision").orElseThrow();
     CompletableFuture<Http.Response> waiting = CompletableFuture.supplyAsync(() ->
         Http.get(b + "/v1/services?name=" + name + "&index=" + index + "&wait=20s"));
-    Thread.sleep(300);
+    // Whether the query is already waiting or not yet, the unrelated change is after its index.
     register(a, unique("unrelated"));
-    Thread.sleep(500);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1))
+        .until(() -> !waiting.isDone());
     assertThat(waiting).as("an unrelated change does not wake it").isNotDone();
     long changedAt = System.currentTimeMillis();
     register(a, name + "-1");
