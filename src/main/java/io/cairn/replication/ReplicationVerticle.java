@@ -58,6 +58,7 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   private final NodeContext node;
   private final byte[] nodeIdBytes;
+  private HazelcastInstance hz;
   private Ringbuffer<byte[]> ring;
   private IMap<String, Long> state;
   private SnapshotStore snapshots;
@@ -97,6 +98,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean journalFlushing;
   private boolean diskSnapshotting;
   private boolean measuringCommit;
+  /** The last snapshot handed out (see currentSnapshot); dropped whenever the replica is replaced. */
+  private Snapshot sharedSnapshot;
   private long lastDiskSnapshotRevision;
   private long lastDiskSnapshotAt = System.currentTimeMillis();
   /** The revision this node's disk restored at start (0: nothing). */
@@ -117,7 +120,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     history = node.eventHistory();
     disk = new DiskSnapshots(node.config().dataDir(), node.config().snapshotRetain());
-    HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
+    hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
     vertx.deployVerticle(new EventPublisherVerticle());
     hz.getLifecycleService().addLifecycleListener(event -> {
@@ -147,8 +150,9 @@ public class ReplicationVerticle extends AbstractVerticle {
       appends = new AppendQueue(node, context, ring, nodeIdBytes);
       vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, appends::submit);
       vertx.setPeriodic(1000, id -> appends.expire());
-      // Watchers need a replica state that belongs to one revision: taken here, between two applies.
-      vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> msg.reply(node.replica().snapshot()));
+      // Watchers need a replica state that belongs to one revision: taken here, between two applies, and shared by
+      // every watcher that asks before the next apply (a thousand connecting at once copy the registry once).
+      vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> msg.reply(currentSnapshot()));
       return catchUp();
     }).onComplete(started);
   }
@@ -224,7 +228,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     diskSnapshotting = true;
-    Snapshot snapshot = node.replica().snapshot();
+    Snapshot snapshot = currentSnapshot();
     snapshotWriter.<Void>executeBlocking(() -> {
       disk.write(snapshot);
       journal.rollAfter(snapshot.revision());
@@ -254,8 +258,9 @@ public class ReplicationVerticle extends AbstractVerticle {
     leaderPublishing = false;
     caughtUp = Promise.promise();
     Future<Void> done = caughtUp.future();
+    long since = System.currentTimeMillis();
     readWindow()
-        .compose(this::settleHistory)
+        .compose(window -> settleHistory(window, since))
         .compose(window -> node.replica().revision() >= window.headRevision()
             ? Future.succeededFuture(window)
             : loadSnapshot(window, SNAPSHOT_ATTEMPTS))
@@ -283,9 +288,9 @@ public class ReplicationVerticle extends AbstractVerticle {
    * node whose disk holds the newest state seeds it ({@link #seed}). Otherwise the cluster's log is the history,
    * and whatever this node's disk held from before is dropped (it is the same history or an abandoned one).
    */
-  private Future<LogWindow> settleHistory(LogWindow window) {
+  private Future<LogWindow> settleHistory(LogWindow window, long since) {
     if (window.empty() && !window.baseKnown()) {
-      return seed(window, System.currentTimeMillis());
+      return seed(since);
     }
     if (!localSettled) {
       localSettled = true;
@@ -321,7 +326,7 @@ public class ReplicationVerticle extends AbstractVerticle {
    * its revision; the log then continues from there and every other node loads that snapshot. When no disk holds
    * anything, the base is 0 at once.
    */
-  private Future<LogWindow> seed(LogWindow window, long since) {
+  private Future<LogWindow> seed(long since) {
     String me = node.nodeId();
     return vertx.executeBlocking(() -> {
       state.set(SEED_PREFIX + me, localRevision);
@@ -334,19 +339,20 @@ public class ReplicationVerticle extends AbstractVerticle {
       return reports;
     }).compose(reports -> {
       long newest = reports.values().stream().mapToLong(Long::longValue).max().orElse(0);
-      boolean everyoneReported = reports.size() >= members();
+      boolean everyoneReported = reports.size() >= hz.getCluster().getMembers().size();
       boolean waitedEnough = System.currentTimeMillis() - since >= node.config().seedWaitMillis();
       if (newest > 0 && !everyoneReported && !waitedEnough) {
-        return retrySeed(window, since);
+        return retrySeed(since);
       }
       String winner = reports.entrySet().stream().filter(e -> e.getValue() == newest).map(Map.Entry::getKey)
           .sorted().findFirst().orElse(me);
       boolean orphaned = System.currentTimeMillis() - since >= 6 * node.config().seedWaitMillis() + 30_000;
       if (!winner.equals(me) && !orphaned) {
-        return retrySeed(window, since);
+        return retrySeed(since);
       }
       // This node seeds: its state goes to the cluster first, then the base (whoever sets it first wins).
       node.replica().forgetProbedHealth(System.currentTimeMillis());
+      sharedSnapshot = null; // same revision, other state
       Future<Long> published = localRevision > 0 ? snapshots.write(() -> node.replica().snapshot())
           : Future.succeededFuture(0L);
       return published.compose(r -> vertx.executeBlocking(() -> state.putIfAbsent(LOG_BASE, localRevision)))
@@ -356,21 +362,16 @@ public class ReplicationVerticle extends AbstractVerticle {
               log.info("Cold start: the log begins after revision {}, this node's state on disk ({} instances)",
                   localRevision, node.replica().size());
             }
-            return readWindow().compose(this::settleHistory);
+            return readWindow().compose(w -> settleHistory(w, since));
           });
     });
   }
 
-  private Future<LogWindow> retrySeed(LogWindow window, long since) {
+  /** Looks again in a moment: someone may have seeded meanwhile, or more members reported. */
+  private Future<LogWindow> retrySeed(long since) {
     Promise<LogWindow> later = Promise.promise();
-    vertx.setTimer(200, t -> readWindow().compose(w -> w.empty() && !w.baseKnown()
-        ? seed(w, since) : settleHistory(w)).onComplete(later));
+    vertx.setTimer(200, t -> readWindow().compose(w -> settleHistory(w, since)).onComplete(later));
     return later.future();
-  }
-
-  private int members() {
-    return ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance()
-        .getCluster().getMembers().size();
   }
 
   /** Loads the newest snapshot that reaches the log's head, asking a ready peer for one when none does. */
@@ -455,11 +456,22 @@ public class ReplicationVerticle extends AbstractVerticle {
     discardLocal().onComplete(v -> catchUpRetrying());
   }
 
+  /** A snapshot of the replica as it is now; the same object until the replica changes. */
+  private Snapshot currentSnapshot() {
+    Snapshot s = sharedSnapshot;
+    if (s == null || s.revision() != node.replica().revision()) {
+      s = node.replica().snapshot();
+      sharedSnapshot = s;
+    }
+    return s;
+  }
+
   /**
    * The replica was replaced: the events before {@code revision} are not this replica's history any more, and
    * watchers on this node must start over from a snapshot.
    */
   private void resetHistory(long revision) {
+    sharedSnapshot = null;
     history.reset(revision);
     vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
   }
