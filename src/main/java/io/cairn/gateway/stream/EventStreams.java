@@ -22,6 +22,8 @@ import java.util.Set;
  */
 public final class EventStreams {
   static final long PING_MILLIS = 15_000;
+  /** How often a watcher hears how far it is when the revisions since brought it no event. */
+  static final long PROGRESS_MILLIS = 1_000;
   /** Bytes a slow WebSocket client may have queued before it counts as behind (and later gets a snapshot). */
   static final int WS_QUEUE_BYTES = 1 << 20;
 
@@ -38,6 +40,7 @@ public final class EventStreams {
     this.hub = new WatchHub(vertx, node);
     vertx.setPeriodic(PING_MILLIS, id -> ping());
     vertx.setPeriodic(200, id -> closeIfLeaving());
+    vertx.setPeriodic(PROGRESS_MILLIS, id -> hub.sendProgress());
   }
 
   public void mount(Router router) {
@@ -53,20 +56,7 @@ public final class EventStreams {
     if (resumeFrom == null || resumeFrom.isBlank()) {
       resumeFrom = rc.queryParams().get("since");
     }
-    long after = -1;
-    int index = -1;
-    if (resumeFrom != null) {
-      String[] parts = resumeFrom.trim().split(":", 2);
-      try {
-        after = Long.parseLong(parts[0]);
-        index = parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
-      } catch (NumberFormatException e) {
-        after = -1;
-      }
-      if (after < 0) {
-        throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234", "since");
-      }
-    }
+    ResumePoint from = ResumePoint.parse(resumeFrom);
     HttpServerResponse response = rc.response().setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache")
@@ -78,17 +68,18 @@ public final class EventStreams {
       hub.remove(closed);
     });
     sse.add(watcher);
-    if (after < 0) {
+    if (from == null) {
       hub.watchFromNow(watcher);
     } else {
-      hub.watchFrom(watcher, after, index);
+      hub.watchFrom(watcher, from.after(), from.index());
     }
   }
 
   private void webSocket(RoutingContext rc) {
-    Queries.onlyParams(rc.queryParams(), "name", "tag");
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
     ops.requireReady();
     EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
     rc.request().toWebSocket().onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
       WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, closed -> {
@@ -97,8 +88,35 @@ public final class EventStreams {
       });
       sockets.add(watcher);
       socket.textMessageHandler(text -> subscribe(watcher, text));
-      hub.watchWithSnapshot(watcher);
+      if (from == null) {
+        hub.watchWithSnapshot(watcher);
+      } else {
+        // A client that reconnects (the topology page after its node went away) resumes where it was.
+        hub.watchFrom(watcher, from.after(), from.index());
+      }
     });
+  }
+
+  /**
+   * Where a client resumes: after revision {@code after}, or after event {@code index} of it ("R:k", the SSE id of
+   * an event that is not its revision's last).
+   */
+  private record ResumePoint(long after, int index) {
+    static ResumePoint parse(String text) {
+      if (text == null || text.isBlank()) {
+        return null;
+      }
+      String[] parts = text.trim().split(":", 2);
+      try {
+        ResumePoint p = new ResumePoint(Long.parseLong(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : -1);
+        if (p.after >= 0 && (parts.length == 1 || p.index >= 0)) {
+          return p;
+        }
+      } catch (NumberFormatException ignored) {
+        // refused below
+      }
+      throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234, or R:k", "since");
+    }
   }
 
   /** {@code {"subscribe": {"name": "...", "tag": "..."}}}: narrow the stream, and get a snapshot of the new view. */

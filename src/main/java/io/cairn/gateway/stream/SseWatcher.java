@@ -56,6 +56,12 @@ final class SseWatcher implements Watcher {
   }
 
   /** A comment line: keeps proxies from closing an idle stream. */
+  /** A comment, so that EventSource ignores it; a person reading the stream with curl sees how far it is. */
+  @Override
+  public void sendProgress(long revision) {
+    write(": revision " + revision + "\n\n");
+  }
+
   void ping() {
     write(": ping\n\n");
   }

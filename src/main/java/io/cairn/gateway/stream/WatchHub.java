@@ -30,9 +30,13 @@ public final class WatchHub {
   private final NodeContext node;
   private final Map<Watcher, Position> watchers = new HashMap<>();
 
-  /** How far a watcher got: the last revision it was given (-1 while its snapshot is on its way). */
+  /**
+   * How far a watcher got: the last revision it was given (-1 while its snapshot is on its way), and the last one
+   * the client was told of (by an event, a snapshot or a progress frame).
+   */
   private static final class Position {
     long last;
+    long told = -1;
     boolean lagged;
   }
 
@@ -63,7 +67,7 @@ public final class WatchHub {
       p.last = backlog.isEmpty() ? after : Math.max(after, backlog.get(backlog.size() - 1).revision());
       // Of the partly seen revision, the events up to the last one the client got are not sent again.
       int seenOfPartial = (int) backlog.stream().filter(e -> e.revision() == after).limit(index + 1L).count();
-      send(w, backlog.subList(seenOfPartial, backlog.size()), ModelJson::encode);
+      send(w, p, backlog.subList(seenOfPartial, backlog.size()), ModelJson::encode);
       return;
     }
     startOver(w, p, true);
@@ -101,6 +105,7 @@ public final class WatchHub {
       Snapshot s = ar.result();
       w.sendSnapshot(s, reset);
       p.last = s.revision();
+      p.told = s.revision();
       // What was applied while the snapshot travelled here.
       catchUp(w, p);
     });
@@ -110,12 +115,12 @@ public final class WatchHub {
     List<Event> missed = node.eventHistory().between(p.last, Long.MAX_VALUE);
     if (!missed.isEmpty()) {
       p.last = missed.get(missed.size() - 1).revision();
-      send(w, missed, ModelJson::encode);
+      send(w, p, missed, ModelJson::encode);
     }
   }
 
   /** Sends the events the watcher wants, if any. */
-  private static void send(Watcher w, List<Event> events, Function<Event, String> json) {
+  private static void send(Watcher w, Position p, List<Event> events, Function<Event, String> json) {
     List<Event> wanted = new ArrayList<>();
     for (Event e : events) {
       if (w.wants(e)) {
@@ -124,6 +129,22 @@ public final class WatchHub {
     }
     if (!wanted.isEmpty()) {
       w.send(wanted, json);
+      p.told = Math.max(p.told, wanted.get(wanted.size() - 1).revision());
+    }
+  }
+
+  /**
+   * Tells each watcher that is up to date how far it is, when the revisions since it was last told brought it
+   * nothing (other names, or commands without events): etcd's progress notification. Called about once a second.
+   */
+  public void sendProgress() {
+    for (var entry : watchers.entrySet()) {
+      Watcher w = entry.getKey();
+      Position p = entry.getValue();
+      if (w.open() && !p.lagged && p.last >= 0 && p.last > p.told && !w.behind()) {
+        w.sendProgress(p.last);
+        p.told = p.last;
+      }
     }
   }
 
@@ -158,7 +179,7 @@ public final class WatchHub {
       }
       long seen = p.last;
       p.last = Math.max(p.last, applied.revision());
-      send(w, applied.events().stream().filter(e -> e.revision() > seen).toList(), json);
+      send(w, p, applied.events().stream().filter(e -> e.revision() > seen).toList(), json);
     }
   }
 }

@@ -20,6 +20,12 @@ interface Watcher {
   /** Start over: the registry at one revision (a reset, or the first frame), then events after it. */
   void sendSnapshot(Snapshot snapshot, boolean reset);
 
+  /**
+   * Every event up to {@code revision} that this watcher wants has been sent: revisions without such events move
+   * the client's revision too (what it shows as "up to date with").
+   */
+  void sendProgress(long revision);
+
   /** False once the client is gone. */
   boolean open();
 

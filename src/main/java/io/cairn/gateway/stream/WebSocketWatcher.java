@@ -57,6 +57,13 @@ final class WebSocketWatcher implements Watcher {
     socket.writeTextMessage(StreamJson.snapshot(filter.narrow(snapshot)).put("type", "snapshot").encode());
   }
 
+  @Override
+  public void sendProgress(long revision) {
+    if (open) {
+      socket.writeTextMessage("{\"type\":\"progress\",\"revision\":" + revision + "}");
+    }
+  }
+
   void ping() {
     socket.writePing(io.vertx.core.buffer.Buffer.buffer("cairn"));
   }
