@@ -38,10 +38,30 @@ wait_ready() { # port, pid, log
   return 1
 }
 
+# What the tests need beyond Java and Maven: curl (this script), ip (the partition test's network namespaces),
+# Debian's chromium and chromium-driver (the topology page tests). Installed with apt-get when missing and
+# possible (root on Debian); otherwise named, so that the person running the tests can install them.
+ensure_test_tools() {
+  local missing=""
+  command -v curl >/dev/null 2>&1 || missing="$missing curl"
+  command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing what the tests need:$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "The tests need:$missing (apt-get install$missing, as root)" >&2
+    return 1
+  fi
+}
+
 cmd=${1:-node}
 case "$cmd" in
   test)
     shift
+    ensure_test_tools
     exec mvn -B verify "$@"
     ;;
   cluster)

@@ -8,13 +8,15 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.cairn.gateway.stream.BlockingQueries;
 import io.cairn.gateway.stream.EventStreams;
+import io.cairn.gateway.web.TopologyPage;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
- * The HTTP face of a node: the REST API, {@code /health} (this node's readiness) and {@code /metrics}. Deployed
+ * The HTTP face of a node: the REST API, its event streams, {@code /health} (this node's readiness),
+ * {@code /metrics} and the topology page at {@code /}. Deployed
  * once per event loop; the instances share the port.
  */
 public class GatewayVerticle extends AbstractVerticle {
@@ -40,6 +42,8 @@ public class GatewayVerticle extends AbstractVerticle {
       }
       rc.next();
     });
+    TopologyPage page = new TopologyPage(node);
+    page.mountOrigins(router);
     EventStreams streams = new EventStreams(vertx, node, ops);
     streams.mount(router);
     new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops),
@@ -52,6 +56,7 @@ public class GatewayVerticle extends AbstractVerticle {
           .put("revision", node.replica().revision()));
     });
     router.get("/metrics").handler(PrometheusScrapingHandler.create(io.cairn.CairnNode.metricsRegistryName(node.config())));
+    page.mountFiles(router);
     for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
       router.errorHandler(status, rc -> Responses.error(rc, rc.failure() != null ? rc.failure()
           : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",

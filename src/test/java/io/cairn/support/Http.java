@@ -77,6 +77,13 @@ public final class Http {
     }
   }
 
+  /** A request without a body, with these headers (an Origin, say). */
+  public static Response withHeaders(String method, String url, java.util.Map<String, String> headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(b::header);
+    return send(b);
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

@@ -152,7 +152,7 @@ public final class JarCluster implements AutoCloseable {
   /** Starts (or restarts) a node's process; does not wait for it. */
   public Node start(int index, String... extra) throws IOException {
     Node n = nodes[index];
-    String jar = System.getProperty("cairn.jar", "target/cairn.jar");
+    String jar = new File(System.getProperty("cairn.jar", "target/cairn.jar")).getAbsolutePath();
     assertThat(new File(jar)).as("build the jar first (mvn package)").exists();
     List<String> cmd = new ArrayList<>();
     if (netns != null) {
@@ -169,7 +169,8 @@ public final class JarCluster implements AutoCloseable {
     n.starts++;
     Files.writeString(n.log, "\n==== start " + n.starts + ": " + String.join(" ", cmd) + "\n",
         StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-    n.process = new ProcessBuilder(cmd).redirectErrorStream(true)
+    // Run from the work directory, as a user runs the jar elsewhere: everything (conf defaults, the page) from the jar.
+    n.process = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(n.log.toFile())).start();
     return n;
   }
