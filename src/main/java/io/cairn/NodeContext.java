@@ -62,6 +62,27 @@ public final class NodeContext {
     return commitRevision;
   }
 
+  private volatile String logOwnerMember;
+
+  /** The cluster member (Vert.x node id) whose partition holds the log's primary copy, as last measured. */
+  public void logOwnerMember(String memberId) {
+    logOwnerMember = memberId;
+  }
+
+  /** The node id of the log's owner, when it is a Cairn node this replica knows; null otherwise. */
+  public String logOwnerNode() {
+    String member = logOwnerMember;
+    if (member == null) {
+      return null;
+    }
+    for (io.cairn.model.NodeInfo n : replica.nodes().values()) {
+      if (member.equals(n.memberId())) {
+        return n.id();
+      }
+    }
+    return null;
+  }
+
   private volatile long diskSnapshotRevision;
   private volatile long diskSnapshotAt;
 

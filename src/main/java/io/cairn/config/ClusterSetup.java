@@ -20,6 +20,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * joins only the members it is told about.
  */
 public final class ClusterSetup {
+  /** The member attribute in which Vert.x's Hazelcast cluster manager keeps the member's Vert.x node id. */
+  public static final String VERTX_NODE_ID = "__vertx.nodeId";
   public static final String LOG = "cairn.log";
   public static final String NODES = "cairn.nodes";
   public static final String SNAPSHOTS = "cairn.snapshots";

@@ -52,7 +52,6 @@ import java.util.concurrent.TimeUnit;
  */
 public class MembershipVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(MembershipVerticle.class);
-  private static final String VERTX_NODE_ID = "__vertx.nodeId";
   private static final long EVALUATE_EVERY_MILLIS = 250;
   private static final long PROMOTE_EVERY_MILLIS = 2000;
 
@@ -154,7 +153,7 @@ public class MembershipVerticle extends AbstractVerticle {
     Set<Member> members = hz.getCluster().getMembers();
     Set<String> live = new HashSet<>();
     for (Member m : members) {
-      String id = m.getAttribute(VERTX_NODE_ID);
+      String id = m.getAttribute(io.cairn.config.ClusterSetup.VERTX_NODE_ID);
       if (id != null) {
         live.add(id);
       }

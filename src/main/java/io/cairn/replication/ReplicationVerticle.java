@@ -216,6 +216,9 @@ public class ReplicationVerticle extends AbstractVerticle {
         node.commitRevision(ar.result() + 1 + atBase);
       }
     });
+    // Which member holds the log's primary copy: every write goes through it (and its loss is what verify is for).
+    com.hazelcast.cluster.Member owner = hz.getPartitionService().getPartition(ClusterSetup.LOG).getOwner();
+    node.logOwnerMember(owner == null ? null : owner.getAttribute(ClusterSetup.VERTX_NODE_ID));
   }
 
   /** Every snapshot.interval or snapshot.everyRevisions, whichever first: the replica to disk, then the journal rolls. */
