@@ -40,6 +40,8 @@ public final class NodeContext {
   public final io.cairn.health.CheckStats checkStats = new io.cairn.health.CheckStats();
   /** HTTP requests being served, so that a shutdown can wait for them. */
   public final java.util.concurrent.atomic.AtomicInteger requestsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** gRPC streaming calls (Watch, Heartbeat) open on this node, against grpc.maxClients. */
+  public final java.util.concurrent.atomic.AtomicInteger grpcStreams = new java.util.concurrent.atomic.AtomicInteger();
 
   public NodeContext(CairnConfig config) {
     this.config = config;
@@ -107,9 +109,15 @@ public final class NodeContext {
 
   /** The base URL of another live node, for a client this node turns away or sends elsewhere; null if none. */
   public String anotherNodeUrl() {
+    io.cairn.model.NodeInfo other = anotherNode();
+    return other == null ? null : other.baseUrl();
+  }
+
+  /** An alive node other than this one (where a client should go when this one leaves), or null. */
+  public io.cairn.model.NodeInfo anotherNode() {
     for (io.cairn.model.NodeInfo n : replica.nodes().values()) {
       if (n.alive() && !n.id().equals(nodeId)) {
-        return n.baseUrl();
+        return n;
       }
     }
     return null;

@@ -234,6 +234,20 @@ public final class CairnConfig {
     return integer("http", "maxBodyBytes");
   }
 
+  /** The gRPC port: http.port unless grpc.port names another. */
+  public int grpcPort() {
+    int port = integer("grpc", "port");
+    return port > 0 ? port : httpPort();
+  }
+
+  public int grpcMaxClients() {
+    return integer("grpc", "maxClients");
+  }
+
+  public long grpcClientTimeoutMillis() {
+    return duration("grpc", "clientTimeout");
+  }
+
   public String clusterName() {
     return string("cluster", "name");
   }

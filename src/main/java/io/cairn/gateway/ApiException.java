@@ -66,6 +66,11 @@ public class ApiException extends RuntimeException {
     return field;
   }
 
+  /** Another node's base URL to send the request to, or null. */
+  public String retryAt() {
+    return retryAt;
+  }
+
   public ApiException retryAt(String baseUrl) {
     this.retryAt = baseUrl;
     return this;

@@ -9,14 +9,22 @@ import io.vertx.core.Promise;
 import io.cairn.gateway.stream.BlockingQueries;
 import io.cairn.gateway.stream.EventStreams;
 import io.cairn.gateway.web.TopologyPage;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.cairn.grpc.RegistryGrpcApi;
+import io.vertx.grpc.health.HealthService;
+import io.vertx.grpc.reflection.ReflectionService;
+import io.vertx.grpc.server.GrpcServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
- * The HTTP face of a node: the REST API, its event streams, {@code /health} (this node's readiness),
- * {@code /metrics} and the topology page at {@code /}. Deployed
+ * The network face of a node: the REST API, its event streams, {@code /health} (this node's readiness),
+ * {@code /metrics}, the topology page at {@code /}, and gRPC (on the same port unless {@code grpc.port} says). Deployed
  * once per event loop; the instances share the port.
  */
 public class GatewayVerticle extends AbstractVerticle {
@@ -46,8 +54,10 @@ public class GatewayVerticle extends AbstractVerticle {
     page.mountOrigins(router);
     EventStreams streams = new EventStreams(vertx, node, ops);
     streams.mount(router);
-    new RestApi(node, ops, new ClusterViews(node, cache), new CheckOperations(vertx, node, ops),
+    ClusterViews views = new ClusterViews(node, cache);
+    new RestApi(node, ops, views, new CheckOperations(vertx, node, ops),
         new BlockingQueries(vertx, node, ops)).mount(router);
+    GrpcServer grpc = grpcServer(ops, views, streams);
     router.get("/health").handler(rc -> {
       boolean ready = node.ready() && !node.leaving();
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
@@ -69,10 +79,40 @@ public class GatewayVerticle extends AbstractVerticle {
         // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
         .setCompressionSupported(true)
         .setMaxInitialLineLength(16 * 1024);
-    vertx.createHttpServer(options)
-        .requestHandler(router)
-        .listen()
-        .<Void>mapEmpty()
-        .onComplete(started);
+    int grpcPort = node.config().grpcPort();
+    boolean grpcApart = grpcPort != node.config().httpPort();
+    // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
+    Future<?> http = vertx.createHttpServer(options)
+        .requestHandler(grpcApart ? router : request -> {
+          if (isGrpc(request)) {
+            grpc.handle(request);
+          } else {
+            router.handle(request);
+          }
+        })
+        .listen();
+    Future<?> apart = grpcApart
+        ? vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort)).requestHandler(grpc).listen()
+        : Future.succeededFuture();
+    Future.all(http, apart).<Void>mapEmpty().onComplete(started);
+  }
+
+  /**
+   * cairn.v1.Registry, the standard health service (SERVING while this node is ready and not leaving, for the
+   * whole server and for cairn.v1.Registry) and server reflection.
+   */
+  private GrpcServer grpcServer(RegistryOperations ops, ClusterViews views, EventStreams streams) {
+    GrpcServer grpc = GrpcServer.server(vertx);
+    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, node, ops, views, streams.hub());
+    java.util.function.Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(node.ready() && !node.leaving());
+    grpc.addService(registry);
+    grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));
+    grpc.addService(ReflectionService.v1());
+    return grpc;
+  }
+
+  private static boolean isGrpc(HttpServerRequest request) {
+    String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    return request.version() == HttpVersion.HTTP_2 && type != null && type.startsWith("application/grpc");
   }
 }

@@ -43,7 +43,7 @@ public final class QueryCache {
     misses.increment();
     long validAt = replica.revisionFor(query);
     List<ServiceEntry> result = replica.query(query);
-    Answer answer = new Answer(Buffer.buffer(ModelJson.bytes(result)), result.size());
+    Answer answer = new Answer(Buffer.buffer(ModelJson.bytes(result)), result);
     if (rawQuery != null && maxEntries > 0) {
       if (answers.size() >= maxEntries) {
         // Crude but bounded: a registry with that many distinct live queries rebuilds its cache from scratch.
@@ -70,8 +70,42 @@ public final class QueryCache {
     answers.clear();
   }
 
-  /** A JSON array of instances, already encoded. */
-  public record Answer(Buffer services, int count) {
+  /**
+   * The instances of an answer, and their JSON array, already encoded; other encodings (gRPC's) are made once per
+   * answer too, on first use.
+   */
+  public static final class Answer {
+    private final Buffer services;
+    private final List<ServiceEntry> entries;
+    private volatile Object otherForm;
+
+    Answer(Buffer services, List<ServiceEntry> entries) {
+      this.services = services;
+      this.entries = entries;
+    }
+
+    public Buffer services() {
+      return services;
+    }
+
+    public int count() {
+      return entries.size();
+    }
+
+    public List<ServiceEntry> entries() {
+      return entries;
+    }
+
+    /** The answer in another encoding, made by {@code encode} the first time and kept with the answer. */
+    @SuppressWarnings("unchecked")
+    public <T> T encoded(java.util.function.Function<List<ServiceEntry>, T> encode) {
+      Object form = otherForm;
+      if (form == null) {
+        form = encode.apply(entries);
+        otherForm = form;
+      }
+      return (T) form;
+    }
   }
 
   private record Cached(ServiceQuery query, long validAt, Answer answer) {

@@ -78,9 +78,9 @@ public class MembershipVerticle extends AbstractVerticle {
     CairnConfig cfg = node.config();
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     Member local = hz.getCluster().getLocalMember();
-    String http = cfg.advertisedHost() + ":" + cfg.httpPort();
+    String grpc = cfg.advertisedHost() + ":" + cfg.grpcPort();
     self = NodeInfo.announce(node.nodeId(), cfg.nodeName(), node.memberId(), cfg.advertisedHost(), cfg.httpPort(),
-        http, local.getAddress().getHost() + ":" + local.getAddress().getPort(), cfg.region(), cfg.zone(),
+        grpc, local.getAddress().getHost() + ":" + local.getAddress().getPort(), cfg.region(), cfg.zone(),
         CairnVersion.VERSION, cfg.nodeTags(), node.startedAt());
     listenerId = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override

@@ -55,7 +55,12 @@ public final class ClusterViews {
         .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
   }
 
-  public JsonObject nodes() {
+  /** A member as this node sees it: the log's record, its state (suspect included), its role, its instances. */
+  public record NodeView(NodeInfo info, String status, String role, int services) {
+  }
+
+  /** Every node the log knows, by id. */
+  public java.util.List<NodeView> nodeViews() {
     Replica r = node.replica();
     Map<String, Integer> perNode = new TreeMap<>();
     for (ServiceEntry e : r.entries()) {
@@ -63,15 +68,25 @@ public final class ClusterViews {
         perNode.merge(e.node(), 1, Integer::sum);
       }
     }
-    JsonArray nodes = new JsonArray();
     java.util.Set<String> live = node.liveMembers();
+    java.util.List<NodeView> views = new java.util.ArrayList<>();
     for (NodeInfo n : new TreeMap<>(r.nodes()).values()) {
       boolean leads = n.id().equals(r.leader());
-      nodes.add(ModelJson.toJson(n)
-          .put("status", state(n, live))
-          .put("role", leads ? "leader" : n.alive() ? "follower" : "none")
-          .put("leader", leads)
-          .put("services", perNode.getOrDefault(n.id(), 0)));
+      views.add(new NodeView(n, state(n, live), leads ? "leader" : n.alive() ? "follower" : "none",
+          perNode.getOrDefault(n.id(), 0)));
+    }
+    return views;
+  }
+
+  public JsonObject nodes() {
+    Replica r = node.replica();
+    JsonArray nodes = new JsonArray();
+    for (NodeView v : nodeViews()) {
+      nodes.add(ModelJson.toJson(v.info())
+          .put("status", v.status())
+          .put("role", v.role())
+          .put("leader", v.role().equals("leader"))
+          .put("services", v.services()));
     }
     return new JsonObject().put("revision", r.revision()).put("leader", r.leader()).put("term", r.term()).put("nodes", nodes);
   }

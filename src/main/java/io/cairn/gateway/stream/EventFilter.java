@@ -11,14 +11,23 @@ import java.util.List;
  * What a watcher asked to see: instances of one service name and/or with one tag. Without either it sees every
  * event, node and leader events included; with a filter, only the matching instances' events.
  */
-record EventFilter(String name, String tag) {
-  static final EventFilter ALL = new EventFilter(null, null);
+public record EventFilter(String name, String tag) {
+  public static final EventFilter ALL = new EventFilter(null, null);
+
+  /** From a client's name and tag (either may be null; neither may be blank). */
+  public static EventFilter of(String name, String tag) {
+    if (name != null && name.isBlank() || tag != null && tag.isBlank()) {
+      throw new io.cairn.gateway.ApiException(400, "invalid_value", "name and tag, when given, must not be empty",
+          name == null ? "tag" : "name");
+    }
+    return name == null && tag == null ? ALL : new EventFilter(name, tag);
+  }
 
   boolean isAll() {
     return name == null && tag == null;
   }
 
-  boolean wants(Event e) {
+  public boolean wants(Event e) {
     if (e.service() == null) {
       return isAll();
     }
@@ -30,7 +39,7 @@ record EventFilter(String name, String tag) {
   }
 
   /** The snapshot as this watcher sees it: only the matching instances (and the nodes only without a filter). */
-  Snapshot narrow(Snapshot s) {
+  public Snapshot narrow(Snapshot s) {
     if (isAll()) {
       return s;
     }

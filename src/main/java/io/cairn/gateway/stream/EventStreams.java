@@ -43,6 +43,11 @@ public final class EventStreams {
     vertx.setPeriodic(PROGRESS_MILLIS, id -> hub.sendProgress());
   }
 
+  /** The change streams of this event loop, for the other stream kinds it serves (gRPC Watch). */
+  public WatchHub hub() {
+    return hub;
+  }
+
   public void mount(Router router) {
     router.get("/v1/events").handler(this::events);
     router.get("/v1/ws").handler(this::webSocket);
@@ -135,10 +140,7 @@ public final class EventStreams {
   }
 
   private static EventFilter filter(String name, String tag) {
-    if (name != null && name.isBlank() || tag != null && tag.isBlank()) {
-      throw new ApiException(400, "invalid_value", "name and tag, when given, must not be empty", name == null ? "tag" : "name");
-    }
-    return name == null && tag == null ? EventFilter.ALL : new EventFilter(name, tag);
+    return EventFilter.of(name, tag);
   }
 
   private void ping() {

@@ -9,7 +9,7 @@ import java.util.List;
  * One open change stream (an SSE response, a WebSocket) as the {@link WatchHub} sees it. Called on the hub's event
  * loop only.
  */
-interface Watcher {
+public interface Watcher {
 
   /** Whether this watcher wants the event (its name and tag filter). */
   boolean wants(Event event);

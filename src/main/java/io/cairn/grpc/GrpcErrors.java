@@ -1,0 +1,67 @@
+package io.cairn.grpc;
+
+import io.cairn.gateway.ApiException;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerResponse;
+
+/**
+ * The API's failures as gRPC statuses: a bad argument is INVALID_ARGUMENT naming the field, a missing instance
+ * NOT_FOUND, a failed compare-and-set FAILED_PRECONDITION, a node that cannot take the call UNAVAILABLE naming
+ * another node. The REST error code, field and that node also travel as trailers ({@code cairn-error},
+ * {@code cairn-field}, {@code cairn-retry-at}) for programs to switch on.
+ */
+public final class GrpcErrors {
+  public static final String ERROR_TRAILER = "cairn-error";
+  public static final String FIELD_TRAILER = "cairn-field";
+  public static final String RETRY_AT_TRAILER = "cairn-retry-at";
+
+  private GrpcErrors() {
+  }
+
+  public static GrpcStatus status(ApiException e) {
+    switch (e.status()) {
+      case 400:
+      case 413:
+      case 415:
+        return GrpcStatus.INVALID_ARGUMENT;
+      case 404:
+        return GrpcStatus.NOT_FOUND;
+      case 409:
+        return "already_exists".equals(e.code()) ? GrpcStatus.ALREADY_EXISTS : GrpcStatus.FAILED_PRECONDITION;
+      case 429:
+        return GrpcStatus.RESOURCE_EXHAUSTED;
+      case 503:
+        return GrpcStatus.UNAVAILABLE;
+      default:
+        return GrpcStatus.INTERNAL;
+    }
+  }
+
+  /**
+   * Ends the call with the status that says what went wrong; {@code otherNode} is the gRPC address of another node,
+   * named when this one cannot take the call (it is leaving).
+   */
+  public static void fail(GrpcServerResponse<?, ?> response, Throwable failure, String otherNode) {
+    ApiException e = ApiException.of(failure);
+    StringBuilder message = new StringBuilder(e.code()).append(": ").append(e.getMessage());
+    if (e.field() != null) {
+      message.append(" (field: ").append(e.field()).append(')');
+      response.trailers().set(FIELD_TRAILER, e.field());
+    }
+    if (e.retryAt() != null && otherNode != null) {
+      String other = otherNode;
+      message.append(" (retry at ").append(other).append(')');
+      response.trailers().set(RETRY_AT_TRAILER, other);
+    }
+    response.trailers().set(ERROR_TRAILER, e.code());
+    end(response, status(e), message.toString());
+  }
+
+  public static void end(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {
+    try {
+      response.status(status).statusMessage(message).end();
+    } catch (IllegalStateException alreadyEnded) {
+      // The client went away, or the call was already answered.
+    }
+  }
+}

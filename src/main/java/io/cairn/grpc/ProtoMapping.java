@@ -1,0 +1,227 @@
+package io.cairn.grpc;
+
+import io.cairn.grpc.v1.Check;
+import io.cairn.grpc.v1.CheckRun;
+import io.cairn.grpc.v1.DiscoverRequest;
+import io.cairn.grpc.v1.Instance;
+import io.cairn.grpc.v1.Node;
+import io.cairn.grpc.v1.WatchEvent;
+import io.cairn.model.CheckOutcome;
+import io.cairn.model.Durations;
+import io.cairn.model.Event;
+import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Between the gRPC messages of {@code cairn/v1/registry.proto} and Cairn's model. A registration goes to the same
+ * JSON the REST API takes, so that one validation ({@code Registrations}) judges both; answers are built straight
+ * from the model.
+ */
+public final class ProtoMapping {
+  private ProtoMapping() {
+  }
+
+  /** The registration as REST's JSON body; fields proto3 leaves at their default are left out, as a client would. */
+  public static JsonObject registration(Instance i) {
+    JsonObject json = new JsonObject();
+    putText(json, "id", i.getId());
+    putText(json, "name", i.getName());
+    putText(json, "version", i.getVersion());
+    putText(json, "address", i.getAddress());
+    if (i.getPort() != 0) {
+      json.put("port", i.getPort());
+    }
+    if (i.getTagsCount() > 0) {
+      json.put("tags", new JsonArray(i.getTagsList()));
+    }
+    if (i.getMetadataCount() > 0) {
+      json.put("metadata", new JsonObject(new java.util.LinkedHashMap<>(i.getMetadataMap())));
+    }
+    putText(json, "region", i.getRegion());
+    putText(json, "zone", i.getZone());
+    if (i.hasWeight()) {
+      json.put("weight", i.getWeight());
+    }
+    putText(json, "ttl", i.getTtl());
+    if (i.hasCheck()) {
+      json.put("check", check(i.getCheck()));
+    }
+    return json;
+  }
+
+  private static JsonObject check(Check c) {
+    JsonObject json = new JsonObject();
+    putText(json, "type", c.getType());
+    putText(json, "path", c.getPath());
+    putText(json, "url", c.getUrl());
+    if (c.getHeadersCount() > 0) {
+      json.put("headers", new JsonObject(new java.util.LinkedHashMap<>(c.getHeadersMap())));
+    }
+    if (c.getTls()) {
+      json.put("tls", true);
+    }
+    if (c.getTlsSkipVerify()) {
+      json.put("tlsSkipVerify", true);
+    }
+    putText(json, "service", c.getService());
+    putText(json, "interval", c.getInterval());
+    putText(json, "timeout", c.getTimeout());
+    if (c.hasFailuresBeforeUnhealthy()) {
+      json.put("failuresBeforeUnhealthy", c.getFailuresBeforeUnhealthy());
+    }
+    if (c.hasSuccessesBeforeHealthy()) {
+      json.put("successesBeforeHealthy", c.getSuccessesBeforeHealthy());
+    }
+    putText(json, "gracePeriod", c.getGracePeriod());
+    putText(json, "deregisterAfter", c.getDeregisterAfter());
+    return json;
+  }
+
+  /** A discovery as the JSON criteria {@code Queries.fromJson} reads. */
+  public static JsonObject query(DiscoverRequest r) {
+    JsonObject json = new JsonObject();
+    putText(json, "name", r.getName());
+    putText(json, "version", r.getVersion());
+    if (r.getTagsCount() > 0) {
+      json.put("tags", new JsonArray(r.getTagsList()));
+    }
+    putText(json, "status", r.getStatus());
+    putText(json, "node", r.getNode());
+    putText(json, "region", r.getRegion());
+    putText(json, "zone", r.getZone());
+    if (r.getMetadataCount() > 0) {
+      json.put("metadata", new JsonObject(new java.util.LinkedHashMap<>(r.getMetadataMap())));
+    }
+    return json;
+  }
+
+  public static Instance instance(ServiceEntry e) {
+    Instance.Builder b = Instance.newBuilder()
+        .setId(e.id())
+        .setName(e.name())
+        .setAddress(e.address())
+        .setPort(e.port())
+        .addAllTags(e.tags())
+        .putAllMetadata(e.metadata())
+        .setWeight(e.weight())
+        .setHealth(e.health().json())
+        .setEnabled(e.enabled())
+        .setDraining(e.draining())
+        .setRegisteredAt(e.registeredAt())
+        .setLastHeartbeat(e.lastHeartbeat())
+        .setHealthSince(e.healthSince())
+        .setRevision(e.revision());
+    if (e.version() != null) {
+      b.setVersion(e.version());
+    }
+    if (e.region() != null) {
+      b.setRegion(e.region());
+    }
+    if (e.zone() != null) {
+      b.setZone(e.zone());
+    }
+    if (e.node() != null) {
+      b.setNode(e.node());
+    }
+    if (e.ttlMillis() > 0) {
+      b.setTtl(Durations.format(e.ttlMillis()));
+    }
+    if (e.healthReason() != null) {
+      b.setHealthReason(e.healthReason());
+    }
+    if (e.check() != null) {
+      b.setCheck(check(e.check()));
+    }
+    if (e.lastCheck() != null) {
+      b.setLastCheck(checkRun(e.lastCheck()));
+    }
+    return b.build();
+  }
+
+  private static Check check(io.cairn.model.Check c) {
+    Check.Builder b = Check.newBuilder().setType(c.type()).setTls(c.tls()).setTlsSkipVerify(c.tlsSkipVerify())
+        .putAllHeaders(c.headers());
+    if (c.path() != null) {
+      b.setPath(c.path());
+    }
+    if (c.url() != null) {
+      b.setUrl(c.url());
+    }
+    if (c.service() != null) {
+      b.setService(c.service());
+    }
+    if (!c.isTtl()) {
+      b.setInterval(Durations.format(c.intervalMillis()))
+          .setTimeout(Durations.format(c.timeoutMillis()))
+          .setFailuresBeforeUnhealthy(c.failuresBeforeUnhealthy())
+          .setSuccessesBeforeHealthy(c.successesBeforeHealthy());
+      if (c.gracePeriodMillis() > 0) {
+        b.setGracePeriod(Durations.format(c.gracePeriodMillis()));
+      }
+    }
+    if (c.deregisterAfterMillis() > 0) {
+      b.setDeregisterAfter(Durations.format(c.deregisterAfterMillis()));
+    }
+    return b.build();
+  }
+
+  public static CheckRun checkRun(CheckOutcome o) {
+    CheckRun.Builder b = CheckRun.newBuilder().setAt(o.at()).setStatus(o.status().json())
+        .setDurationMillis(o.durationMillis());
+    if (o.output() != null) {
+      b.setOutput(o.output());
+    }
+    if (o.node() != null) {
+      b.setNode(o.node());
+    }
+    return b.build();
+  }
+
+  /** A node as the log records it; {@code status} and {@code role} as this node sees them (suspect, leader). */
+  public static Node node(NodeInfo n, String status, String role, int services) {
+    return Node.newBuilder()
+        .setId(n.id())
+        .setName(n.name())
+        .setMemberId(n.memberId() == null ? "" : n.memberId())
+        .setHost(n.host())
+        .setHttpPort(n.httpPort())
+        .setGrpcAddress(n.grpcAddress() == null ? "" : n.grpcAddress())
+        .setClusterAddress(n.clusterAddress() == null ? "" : n.clusterAddress())
+        .setRegion(n.region())
+        .setZone(n.zone())
+        .setVersion(n.version() == null ? "" : n.version())
+        .addAllTags(n.tags())
+        .setStartedAt(n.startedAt())
+        .setStatus(status)
+        .setJoinedAt(n.joinedAt())
+        .setSince(n.since())
+        .setRole(role)
+        .setServices(services)
+        .build();
+  }
+
+  /** A change, as Watch streams it. */
+  public static WatchEvent event(Event e) {
+    WatchEvent.Builder b = WatchEvent.newBuilder().setType(e.type().json()).setRevision(e.revision())
+        .setTimestamp(e.timestamp());
+    if (e.service() != null) {
+      b.setInstance(instance(e.service()));
+    }
+    if (e.node() != null) {
+      NodeInfo n = e.node();
+      b.setNode(node(n, n.status().json(), "none", 0));
+    }
+    if (e.leader() != null) {
+      b.setLeader(e.leader()).setTerm(e.term());
+    }
+    return b.build();
+  }
+
+  private static void putText(JsonObject json, String key, String value) {
+    if (value != null && !value.isEmpty()) {
+      json.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package io.cairn.grpc;
+
+import io.cairn.NodeContext;
+import io.cairn.gateway.ApiException;
+import io.cairn.gateway.Queries;
+import io.cairn.gateway.RegistryOperations;
+import io.cairn.gateway.rest.ClusterViews;
+import io.cairn.gateway.stream.EventFilter;
+import io.cairn.gateway.stream.WatchHub;
+import io.cairn.grpc.v1.DiscoverRequest;
+import io.cairn.grpc.v1.DiscoverResponse;
+import io.cairn.grpc.v1.Drained;
+import io.cairn.grpc.v1.HeartbeatMessage;
+import io.cairn.grpc.v1.HeartbeatReply;
+import io.cairn.grpc.v1.Instance;
+import io.cairn.grpc.v1.InstanceRef;
+import io.cairn.grpc.v1.ListNodesRequest;
+import io.cairn.grpc.v1.ListNodesResponse;
+import io.cairn.grpc.v1.Pong;
+import io.cairn.grpc.v1.RegisterRequest;
+import io.cairn.grpc.v1.RegisterResponse;
+import io.cairn.grpc.v1.RegistryGrpcService;
+import io.cairn.grpc.v1.WatchEvent;
+import io.cairn.grpc.v1.WatchRequest;
+import io.cairn.model.Command;
+import io.cairn.model.NodeInfo;
+import io.cairn.registry.Replica;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.Service;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * {@code cairn.v1.Registry} on one gateway event loop: the same operations as the REST API, through the same
+ * {@link RegistryOperations} (validation, the log, read-your-writes), with gRPC status codes for failures. Watch
+ * streams are served by the loop's {@link WatchHub}, like SSE and WebSocket streams; streaming calls count against
+ * {@code grpc.maxClients}.
+ */
+public final class RegistryGrpcApi implements Service {
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final RegistryOperations ops;
+  private final ClusterViews views;
+  private final WatchHub hub;
+  private final Set<GrpcWatcher> watchers = new HashSet<>();
+  /** Open Heartbeat calls, each with what ends it (gives its place back). */
+  private final java.util.Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> heartbeats =
+      new java.util.HashMap<>();
+  private boolean closedForLeaving;
+
+  public RegistryGrpcApi(Vertx vertx, NodeContext node, RegistryOperations ops, ClusterViews views, WatchHub hub) {
+    this.vertx = vertx;
+    this.node = node;
+    this.ops = ops;
+    this.views = views;
+    this.hub = hub;
+    vertx.setPeriodic(200, id -> closeIfLeaving());
+  }
+
+  @Override
+  public ServiceName name() {
+    return RegistryGrpcService.SERVICE_NAME;
+  }
+
+  @Override
+  public com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
+    return RegistryGrpcService.SERVICE_DESCRIPTOR;
+  }
+
+  @Override
+  public void bind(GrpcServer server) {
+    server.callHandler(RegistryGrpcService.Register, call -> unary(call, this::register));
+    server.callHandler(RegistryGrpcService.Deregister, call -> unary(call, ref -> instance(ops.deregister(ref.getId()))));
+    server.callHandler(RegistryGrpcService.Get, call -> unary(call, ref -> {
+      ops.requireReady();
+      return Future.succeededFuture(ProtoMapping.instance(ops.get(ref.getId())));
+    }));
+    server.callHandler(RegistryGrpcService.Discover, call -> unary(call, this::discover));
+    server.callHandler(RegistryGrpcService.Enable, call -> unary(call, ref -> rotation(Command.Type.ENABLE, ref)));
+    server.callHandler(RegistryGrpcService.Disable, call -> unary(call, ref -> rotation(Command.Type.DISABLE, ref)));
+    server.callHandler(RegistryGrpcService.Drain, call -> unary(call, ref -> rotation(Command.Type.DRAIN, ref)));
+    server.callHandler(RegistryGrpcService.ListNodes, call -> unary(call, this::listNodes));
+    server.callHandler(RegistryGrpcService.Watch, this::watch);
+    server.callHandler(RegistryGrpcService.Heartbeat, this::heartbeat);
+  }
+
+  // ---------------------------------------------------------------- unary calls
+
+  /** One request, one answer; any failure (thrown or failed) ends the call with its gRPC status. */
+  private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, Function<Req, Future<Resp>> operation) {
+    call.handler(request -> {
+      Future<Resp> answer;
+      try {
+        answer = operation.apply(request);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      answer.onComplete(ar -> {
+        if (ar.succeeded()) {
+          call.response().end(ar.result());
+        } else {
+          fail(call.response(), ar.cause());
+        }
+      });
+    });
+  }
+
+  private Future<RegisterResponse> register(RegisterRequest request) {
+    Instance instance = request.getInstance();
+    JsonObject body = ProtoMapping.registration(instance);
+    String id = instance.getId();
+    long cas = request.hasCas() ? request.getCas() : Command.NO_CAS;
+    if (request.hasCas() && cas < 0) {
+      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
+    }
+    // With an id: register or replace (REST's PUT). Without: create under a generated id (REST's POST).
+    return ops.register(body, id.isEmpty() ? null : id, id.isEmpty(), cas)
+        .map(w -> RegisterResponse.newBuilder().setInstance(ProtoMapping.instance(w.entry()))
+            .setCreated(w.status() == 201).build());
+  }
+
+  private Future<Instance> rotation(Command.Type type, InstanceRef ref) {
+    return instance(ops.onInstance(type, ref.getId()));
+  }
+
+  private static Future<Instance> instance(Future<RegistryOperations.Written> written) {
+    return written.map(w -> ProtoMapping.instance(w.entry()));
+  }
+
+  private Future<DiscoverResponse> discover(DiscoverRequest request) {
+    ops.requireReady();
+    JsonObject criteria = ProtoMapping.query(request);
+    // Cached beside REST's answers, under a key of its own; each answer is turned into messages once.
+    String key = "grpc:" + criteria.encode();
+    RegistryOperations.Discovery d = ops.cachedDiscovery(key);
+    if (d == null) {
+      d = ops.discover(key, Queries.fromJson(criteria));
+    }
+    List<Instance> instances = d.answer().encoded(entries -> entries.stream().map(ProtoMapping::instance).toList());
+    return Future.succeededFuture(DiscoverResponse.newBuilder().setRevision(d.revision()).addAllInstances(instances).build());
+  }
+
+  private Future<ListNodesResponse> listNodes(ListNodesRequest request) {
+    Replica r = node.replica();
+    ListNodesResponse.Builder b = ListNodesResponse.newBuilder().setRevision(r.revision()).setTerm(r.term());
+    if (r.leader() != null) {
+      b.setLeader(r.leader());
+    }
+    for (ClusterViews.NodeView v : views.nodeViews()) {
+      b.addNodes(ProtoMapping.node(v.info(), v.status(), v.role(), v.services()));
+    }
+    return Future.succeededFuture(b.build());
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  /** A place among grpc.maxClients, or the call is refused; the place is given back by {@link #release}. */
+  private boolean admit(GrpcServerResponse<?, ?> response) {
+    if (node.grpcStreams.incrementAndGet() > node.config().grpcMaxClients()) {
+      node.grpcStreams.decrementAndGet();
+      GrpcErrors.end(response, GrpcStatus.RESOURCE_EXHAUSTED, "too_many_clients: this node holds "
+          + node.config().grpcMaxClients() + " streams (grpc.maxClients); use another node or retry later");
+      return false;
+    }
+    return true;
+  }
+
+  private void release() {
+    node.grpcStreams.decrementAndGet();
+  }
+
+  private void watch(GrpcServerRequest<WatchRequest, WatchEvent> call) {
+    call.handler(request -> {
+      try {
+        ops.requireReady();
+        if (node.leaving()) {
+          throw leaving();
+        }
+        EventFilter filter = EventFilter.of(blankToNull(request.getName()), blankToNull(request.getTag()));
+        if (request.hasFromRevision() && (request.getFromRevision() < 0 || request.getFromEvent() < 0)) {
+          throw new ApiException(400, "invalid_since", "from_revision and from_event are revisions and counts, at least 0",
+              "from_revision");
+        }
+        if (!admit(call.response())) {
+          return;
+        }
+        GrpcWatcher watcher = new GrpcWatcher(call, filter, closed -> {
+          hub.remove(closed);
+          watchers.remove(closed);
+          release();
+        });
+        watchers.add(watcher);
+        if (request.hasFromRevision()) {
+          // from_event n: the client has the first n events of that revision (0: all of it).
+          hub.watchFrom(watcher, request.getFromRevision(), request.getFromEvent() > 0 ? request.getFromEvent() - 1 : -1);
+        } else {
+          hub.watchWithSnapshot(watcher);
+        }
+      } catch (RuntimeException e) {
+        fail(call.response(), e);
+      }
+    });
+  }
+
+  /**
+   * An agent's link: each ping renews the ttl of its instances (instances without a ttl are only reported if
+   * unknown) and is answered with a pong; a shutdown notice drains its instances. Silence longer than
+   * grpc.clientTimeout ends the call.
+   */
+  private void heartbeat(GrpcServerRequest<HeartbeatMessage, HeartbeatReply> call) {
+    GrpcServerResponse<HeartbeatMessage, HeartbeatReply> response = call.response();
+    if (!admit(response)) {
+      return;
+    }
+    long timeout = node.config().grpcClientTimeoutMillis();
+    long[] lastHeard = {System.currentTimeMillis()};
+    boolean[] ended = {false};
+    long[] timer = new long[1];
+    Runnable end = () -> {
+      if (!ended[0]) {
+        ended[0] = true;
+        vertx.cancelTimer(timer[0]);
+        heartbeats.remove(response);
+        release();
+      }
+    };
+    heartbeats.put(response, end);
+    timer[0] = vertx.setPeriodic(Math.max(100, timeout / 4), id -> {
+      if (System.currentTimeMillis() - lastHeard[0] > timeout) {
+        GrpcErrors.end(response, GrpcStatus.DEADLINE_EXCEEDED, "client_timeout: nothing received for "
+            + timeout + " ms (grpc.clientTimeout); ping more often than that");
+        end.run();
+      }
+    });
+    call.exceptionHandler(e -> end.run());
+    call.errorHandler(e -> end.run());
+    call.endHandler(v -> {
+      GrpcErrors.end(response, GrpcStatus.OK, "");
+      end.run();
+    });
+    call.handler(message -> {
+      lastHeard[0] = System.currentTimeMillis();
+      Future<HeartbeatReply> reply;
+      try {
+        reply = message.hasShutdown() ? drain(message.getShutdown().getInstanceIdsList())
+            : ping(message.getPing().getInstanceIdsList(), message.getPing().getSequence());
+      } catch (RuntimeException e) {
+        reply = Future.failedFuture(e);
+      }
+      reply.onComplete(ar -> {
+        if (ended[0]) {
+          return;
+        }
+        if (ar.succeeded()) {
+          response.write(ar.result());
+        } else {
+          fail(response, ar.cause());
+          end.run();
+        }
+      });
+    });
+  }
+
+  private Future<HeartbeatReply> ping(List<String> ids, long sequence) {
+    ops.requireReady();
+    List<Future<?>> renewals = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    for (String id : ids) {
+      if (node.replica().get(id) == null) {
+        unknown.add(id);
+      } else if (node.replica().get(id).hasTtl()) {
+        renewals.add(ops.heartbeat(id).recover(err -> {
+          if (ApiException.of(err).status() == 404) {
+            unknown.add(id);
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(err);
+        }));
+      }
+    }
+    return Future.all(renewals).map(v -> HeartbeatReply.newBuilder().setPong(Pong.newBuilder()
+        .setSequence(sequence).setRevision(node.replica().revision()).addAllUnknownIds(unknown)).build());
+  }
+
+  private Future<HeartbeatReply> drain(List<String> ids) {
+    List<Future<RegistryOperations.Written>> drains = new ArrayList<>();
+    for (String id : ids) {
+      drains.add(ops.onInstance(Command.Type.DRAIN, id));
+    }
+    return Future.all(drains).map(v -> {
+      long revision = drains.stream().mapToLong(f -> f.result().revision()).max().orElse(node.replica().revision());
+      return HeartbeatReply.newBuilder().setDrained(Drained.newBuilder().addAllInstanceIds(ids).setRevision(revision))
+          .build();
+    });
+  }
+
+  // ---------------------------------------------------------------- leaving
+
+  /** A node that is leaving ends its streams, naming another node, so that clients resume there at once. */
+  private void closeIfLeaving() {
+    if (closedForLeaving || !node.leaving()) {
+      return;
+    }
+    closedForLeaving = true;
+    String other = otherNodeAddress();
+    for (GrpcWatcher w : Set.copyOf(watchers)) {
+      w.close(other == null ? "" : other);
+    }
+    for (var call : java.util.Map.copyOf(heartbeats).entrySet()) {
+      fail(call.getKey(), leaving());
+      call.getValue().run();
+    }
+  }
+
+  private ApiException leaving() {
+    ApiException e = new ApiException(503, "leaving", "this node is shutting down; call another node");
+    String other = node.anotherNodeUrl();
+    return other == null ? e : e.retryAt(other);
+  }
+
+  private void fail(GrpcServerResponse<?, ?> response, Throwable failure) {
+    GrpcErrors.fail(response, failure, otherNodeAddress());
+  }
+
+  /** Another alive node's gRPC address (host:port), or null. */
+  private String otherNodeAddress() {
+    NodeInfo other = node.anotherNode();
+    return other == null ? null : other.grpcAddress();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}
