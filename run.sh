@@ -5,6 +5,7 @@
 #   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701..
 #   ./run.sh stop            stop the nodes started by './run.sh cluster'
 #   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
+#   ./run.sh agent ...       run the sidecar agent for a local service (see docs/OPERATIONS.md)
 # Extra arguments after 'run.sh' (or 'run.sh node') are passed to the node, e.g. ./run.sh --http.port=9090
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -110,6 +111,12 @@ case "$cmd" in
       rm -f "$f"
     done
     ;;
+  agent)
+    # The sidecar: ./run.sh agent --nodes 127.0.0.1:8080,127.0.0.1:8081 --name web-api --port 3000 --check http:/health --ttl 10s
+    shift
+    build
+    exec java $JAVA_OPTS -cp "$JAR" io.cairn.client.CairnAgent "$@"
+    ;;
   bench)
     shift
     build
@@ -125,7 +132,7 @@ case "$cmd" in
     exec java $JAVA_OPTS -jar "$JAR" -cluster "$@"
     ;;
   *)
-    echo "usage: ./run.sh [test|cluster [N]|stop|bench|node [flags]]" >&2
+    echo "usage: ./run.sh [test|cluster [N]|stop|bench|agent [options]|node [flags]]" >&2
     exit 2
     ;;
 esac

@@ -12,9 +12,11 @@
 #   9. streams (io.cairn.bench.StreamBench): propagation write -> WebSocket event p50/p99 at rest and with 1,000
 #      watchers per node under 5,000 registrations/s; memory of 10,000 watchers; a new node's time to ready in a
 #      cluster of 100,000 instances
+#  10. gRPC (io.cairn.bench.GrpcBench): Register and Discover over gRPC and over REST with the same Java load
+#      generator, throughput and p50/p99, and their ratio (--only grpc)
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams] [--kills 20]
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc] [--kills 20]
 #                       [--stability 600] [--checks 10000] [--check-seconds 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,7 +126,20 @@ check_bench() {
     "$CHECKS" 10 "$CHECK_SECONDS" | grep --line-buffered -E "^(checks|  p[0-9])"
 }
 
+# gRPC against REST, same Java load generator, one node (io.cairn.bench.GrpcBench).
+grpc_bench() {
+  if [ ! -f "$WORK/cp.txt" ]; then
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+  fi
+  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.GrpcBench \
+    "${DURATION%s}" "$CONNECTIONS" | grep --line-buffered -E "^(REST|gRPC|grpc/rest)"
+}
+
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+if [ "$ONLY" = grpc ]; then
+  grpc_bench
+  exit 0
+fi
 if [ "$ONLY" = cluster ]; then
   cluster_bench failover "$KILLS"
   [ "$STABILITY" -gt 0 ] && cluster_bench stability "$STABILITY"

@@ -407,7 +407,33 @@ public final class JarCluster implements AutoCloseable {
     }
   }
 
-  private static String javaBinary() {
+  /** Deletes a stopped node's data directory: it starts again with nothing on disk. */
+  public void wipe(Node n) throws IOException {
+    assertThat(n.running()).as(n.id + " must be stopped before its data is wiped").isFalse();
+    Path dir = work.resolve(n.id);
+    if (Files.exists(dir)) {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** A directory of this cluster's work area for the test's own files (logs of other processes). */
+  public Path workDir() {
+    return work;
+  }
+
+  /** Runs {@code mainClass} from the fat jar as a process of its own, its output appended to {@code log}. */
+  public static Process runJarClass(String mainClass, Path log, List<String> args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    Collections.addAll(cmd, javaBinary(), "-Xmx128m", "-cp",
+        new File(System.getProperty("cairn.jar", "target/cairn.jar")).getAbsolutePath(), mainClass);
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  static String javaBinary() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 

@@ -1,0 +1,212 @@
+package io.cairn.client;
+
+import io.cairn.grpc.v1.Instance;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sidecar: registers the local service, checks it locally, keeps it alive over a Heartbeat stream while it is
+ * healthy (moving to another node when its node dies, registering again when the cluster lost it), and on SIGTERM
+ * drains it, waits for requests under way to finish, deregisters it and exits 0.
+ *
+ * <pre>
+ * java -cp cairn.jar io.cairn.client.CairnAgent --nodes=10.0.0.1:8080,10.0.0.2:8080 --name=web-api --port=3000 \
+ *   --check=http:/health --ttl=10s
+ * </pre>
+ *
+ * <p>Options: {@code --nodes} (gRPC addresses of Cairn nodes), {@code --name}, {@code --port}, {@code --address}
+ * (what clients connect to; default this host's address), {@code --id} (default name-address-port),
+ * {@code --version}, {@code --zone}, {@code --region}, {@code --tags=a,b}, {@code --check} ({@code http:/path},
+ * {@code tcp}, or {@code none}: what the agent probes locally before each ping), {@code --ttl} (default 10s: the
+ * instance turns unhealthy when the agent stops pinging), {@code --drain} (default 5s: how long a stopping
+ * instance stays registered but out of discovery).
+ */
+public final class CairnAgent {
+  private static final Logger log = LoggerFactory.getLogger(CairnAgent.class);
+
+  private final Map<String, String> options;
+  private final Vertx vertx = Vertx.vertx();
+  private final CairnClient client;
+  private final Instance instance;
+  private final Duration ttl;
+  private final Duration drain;
+  private final String check;
+  private final HttpClient http;
+  private final NetClient tcp;
+  private volatile boolean healthy;
+  private KeepAlive link;
+
+  CairnAgent(Map<String, String> options) {
+    this.options = options;
+    this.ttl = Duration.ofMillis(io.cairn.model.Durations.parse(options.getOrDefault("ttl", "10s")));
+    this.drain = Duration.ofMillis(io.cairn.model.Durations.parse(options.getOrDefault("drain", "5s")));
+    this.check = options.getOrDefault("check", "none");
+    this.client = CairnClient.builder().vertx(vertx).nodes(required("nodes").split(","))
+        .retryInterval(Duration.ofMillis(500)).continuousRetry().build();
+    this.instance = instance();
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000));
+    this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = parse(args);
+    if (options == null) {
+      System.err.println("usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
+          + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
+          + " (each also as --key=value)");
+      System.exit(2);
+    }
+    CairnAgent agent = new CairnAgent(options);
+    CountDownLatch stop = new CountDownLatch(1);
+    // SIGTERM is how orchestrators and ./run.sh stop ask: drain first, then exit 0 (a shutdown hook cannot choose
+    // the exit status).
+    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> stop.countDown());
+    sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> stop.countDown());
+    agent.start();
+    stop.await();
+    agent.stop();
+    System.exit(0);
+  }
+
+  /** {@code --key value} or {@code --key=value}; null when an argument is neither. */
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--") || arg.length() == 2) {
+        return null;
+      }
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        options.put(arg.substring(2, eq), arg.substring(eq + 1));
+      } else if (i + 1 < args.length) {
+        options.put(arg.substring(2), args[++i]);
+      } else {
+        return null;
+      }
+    }
+    return options;
+  }
+
+  void start() {
+    probe();
+    vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> probe());
+    register();
+    link = client.keepAlive(List.of(instance.getId()), Duration.ofMillis(Math.max(200, ttl.toMillis() / 3)),
+        () -> healthy, unknown -> {
+          log.warn("The cluster does not know {} (a restart without its data?): registering it again", unknown);
+          register();
+        });
+    log.info("Agent for {} ({}:{}) started; Cairn nodes {}", instance.getId(), instance.getAddress(),
+        instance.getPort(), options.get("nodes"));
+  }
+
+  /** Registers until it works: the cluster may be down or starting. */
+  private void register() {
+    client.register(instance).onComplete(ar -> {
+      if (ar.succeeded()) {
+        log.info("Registered {} through {}", instance.getId(), client.currentNode());
+      } else {
+        log.warn("Registering {} failed ({}); trying again", instance.getId(), ar.cause().getMessage());
+        vertx.setTimer(1000, id -> register());
+      }
+    });
+  }
+
+  /** Drain, wait for what is under way, deregister. */
+  void stop() {
+    log.info("Stopping: draining {} for {} ms", instance.getId(), drain.toMillis());
+    try {
+      link.shutdown().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      Thread.sleep(drain.toMillis());
+      client.deregister(instance.getId()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      log.info("Deregistered {}", instance.getId());
+    } catch (Exception e) {
+      log.warn("Could not drain and deregister {} cleanly: {}", instance.getId(), e.toString());
+    } finally {
+      link.close();
+      client.close();
+      vertx.close();
+    }
+  }
+
+  /** The local check: what decides whether the agent keeps pinging. */
+  private void probe() {
+    Future<Boolean> result;
+    if (check.startsWith("http:")) {
+      String path = check.substring("http:".length());
+      result = http.request(HttpMethod.GET, instance.getPort(), "127.0.0.1", path.isEmpty() ? "/" : path)
+          .compose(req -> req.send())
+          .map(resp -> resp.statusCode() >= 200 && resp.statusCode() < 300);
+    } else if (check.equals("tcp")) {
+      result = tcp.connect(instance.getPort(), "127.0.0.1").map(socket -> {
+        socket.close();
+        return true;
+      });
+    } else {
+      result = Future.succeededFuture(true);
+    }
+    result.onComplete(ar -> {
+      boolean now = ar.succeeded() && ar.result();
+      if (now != healthy) {
+        log.info("Local check of {} ({}): {}", instance.getId(), check, now ? "passing" : "failing");
+      }
+      healthy = now;
+    });
+  }
+
+  private Instance instance() {
+    String address = options.getOrDefault("address", localAddress());
+    int port = Integer.parseInt(required("port"));
+    String name = required("name");
+    Instance.Builder b = Instance.newBuilder()
+        .setId(options.getOrDefault("id", name + "-" + address.replace(':', '-') + "-" + port))
+        .setName(name).setAddress(address).setPort(port)
+        .setTtl(options.getOrDefault("ttl", "10s"));
+    if (options.containsKey("version")) {
+      b.setVersion(options.get("version"));
+    }
+    if (options.containsKey("zone")) {
+      b.setZone(options.get("zone"));
+    }
+    if (options.containsKey("region")) {
+      b.setRegion(options.get("region"));
+    }
+    if (options.containsKey("tags")) {
+      b.addAllTags(Arrays.asList(options.get("tags").split(",")));
+    }
+    return b.build();
+  }
+
+  private String required(String key) {
+    String value = options.get(key);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("--" + key + " is required");
+    }
+    return value;
+  }
+
+  private static String localAddress() {
+    try {
+      return InetAddress.getLocalHost().getHostAddress();
+    } catch (java.io.IOException e) {
+      return "127.0.0.1";
+    }
+  }
+}

@@ -1,0 +1,581 @@
+package io.cairn.client;
+
+import io.cairn.grpc.GrpcErrors;
+import io.cairn.grpc.v1.DiscoverRequest;
+import io.cairn.grpc.v1.DiscoverResponse;
+import io.cairn.grpc.v1.Instance;
+import io.cairn.grpc.v1.InstanceRef;
+import io.cairn.grpc.v1.ListNodesRequest;
+import io.cairn.grpc.v1.ListNodesResponse;
+import io.cairn.grpc.v1.RegisterRequest;
+import io.cairn.grpc.v1.RegistryGrpcClient;
+import io.cairn.grpc.v1.WatchEvent;
+import io.cairn.grpc.v1.WatchRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientRequest;
+import io.vertx.grpc.client.GrpcClientResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Cairn client for any JVM program, Vert.x or not: the registry over gRPC with failover between nodes, and a
+ * local cache of the services it watches, from which {@link #pick} chooses an instance without a network call.
+ *
+ * <pre>{@code
+ * try (CairnClient cairn = CairnClient.builder().nodes("10.0.0.1:8080", "10.0.0.2:8080").build()) {
+ *   cairn.register(Instance.newBuilder().setId("web-1").setName("web").setAddress("10.0.0.7").setPort(3000).build());
+ *   cairn.watch("checkout").toCompletionStage().toCompletableFuture().join();
+ *   Instance target = cairn.pick("checkout").orElseThrow();
+ * }
+ * }</pre>
+ *
+ * <p>Every call goes to one node. When that node cannot be reached, or answers UNAVAILABLE (shutting down, catching
+ * up, cut off from its majority), the call moves to the next node after {@code retryInterval}, up to
+ * {@code maxRetries} times ({@link Builder#continuousRetry} for ever). The list of nodes starts from the builder's
+ * and grows with what {@code ListNodes} reports. A watch that breaks resumes on another node after the last change
+ * it applied, so its cache misses nothing. Futures complete on the client's event loop.
+ */
+public final class CairnClient implements AutoCloseable {
+  private static final long NODE_REFRESH_MILLIS = 5_000;
+
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final Context context;
+  private final GrpcClient grpc;
+  private final List<SocketAddress> nodes;
+  private volatile int current;
+  private final long retryMillis;
+  private final int maxRetries;
+  private final long timeoutMillis;
+  private final PickStrategy strategy;
+  private final String zone;
+  private final Map<String, ServiceCache> caches = new ConcurrentHashMap<>();
+  private final Map<String, List<Promise<List<Instance>>>> waitingForLoad = new ConcurrentHashMap<>();
+  private final Map<String, GrpcClientRequest<WatchRequest, WatchEvent>> watchCalls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> turns = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> leases = new ConcurrentHashMap<>();
+  private final long refreshTimer;
+  private volatile boolean closed;
+
+  private CairnClient(Builder b) {
+    this.ownsVertx = b.vertx == null;
+    this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
+    this.context = vertx.getOrCreateContext();
+    this.grpc = GrpcClient.client(vertx);
+    this.nodes = new CopyOnWriteArrayList<>(b.nodes);
+    this.retryMillis = b.retryInterval.toMillis();
+    this.maxRetries = b.maxRetries;
+    this.timeoutMillis = b.requestTimeout.toMillis();
+    this.strategy = b.strategy;
+    this.zone = b.zone;
+    this.refreshTimer = vertx.setPeriodic(0, NODE_REFRESH_MILLIS, id -> context.runOnContext(v -> refreshNodes()));
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- the registry
+
+  /** Registers or replaces (with an id) or creates (without one) an instance; answers it as Cairn stored it. */
+  public Future<Instance> register(Instance instance) {
+    return call(RegistryGrpcClient.Register, RegisterRequest.newBuilder().setInstance(instance).build())
+        .map(r -> r.getInstance());
+  }
+
+  public Future<Instance> deregister(String id) {
+    return call(RegistryGrpcClient.Deregister, ref(id));
+  }
+
+  public Future<Instance> get(String id) {
+    return call(RegistryGrpcClient.Get, ref(id));
+  }
+
+  public Future<Instance> enable(String id) {
+    return call(RegistryGrpcClient.Enable, ref(id));
+  }
+
+  public Future<Instance> disable(String id) {
+    return call(RegistryGrpcClient.Disable, ref(id));
+  }
+
+  public Future<Instance> drain(String id) {
+    return call(RegistryGrpcClient.Drain, ref(id));
+  }
+
+  /** A discovery on the node (not the cache): every criterion of REST's discovery. */
+  public Future<DiscoverResponse> discover(DiscoverRequest query) {
+    return call(RegistryGrpcClient.Discover, query);
+  }
+
+  public Future<ListNodesResponse> listNodes() {
+    return call(RegistryGrpcClient.ListNodes, ListNodesRequest.getDefaultInstance());
+  }
+
+  /** The node calls go to now, as host:port. */
+  public String currentNode() {
+    SocketAddress a = node();
+    return a.host() + ":" + a.port();
+  }
+
+  // ---------------------------------------------------------------- the cache
+
+  /**
+   * Keeps a local copy of service {@code name}, fed by a Watch stream, from now until {@link #close}. Completes
+   * with its instances once the first snapshot arrived (at once when already watched).
+   */
+  public Future<List<Instance>> watch(String name) {
+    Promise<List<Instance>> loaded = Promise.promise();
+    boolean[] created = {false};
+    ServiceCache cache = caches.computeIfAbsent(name, n -> {
+      created[0] = true;
+      return new ServiceCache(n);
+    });
+    context.runOnContext(v -> {
+      if (cache.loaded()) {
+        loaded.complete(cache.all());
+        return;
+      }
+      waitingForLoad.computeIfAbsent(name, k -> new ArrayList<>()).add(loaded);
+      if (created[0]) {
+        openWatch(cache, 0);
+      }
+    });
+    return loaded.future();
+  }
+
+  /** The watched service's instances as the cache has them now (all of them, passing or not). */
+  public List<Instance> instances(String name) {
+    ServiceCache cache = caches.get(name);
+    return cache == null ? List.of() : cache.all();
+  }
+
+  /** The revision the cache of {@code name} reflects (-1 before its first snapshot). */
+  public long revision(String name) {
+    ServiceCache cache = caches.get(name);
+    return cache == null ? -1 : cache.revision();
+  }
+
+  /** Hears of the watched service's changes, and of instances this program used going away. */
+  public void addListener(String name, InstanceListener listener) {
+    cache(name).addListener(listener);
+  }
+
+  /**
+   * A passing instance of a watched service, chosen by the client's strategy, from the cache (no network call);
+   * empty when there is none, or before {@link #watch}'s first snapshot.
+   */
+  public Optional<Instance> pick(String name) {
+    ServiceCache cache = caches.get(name);
+    if (cache == null) {
+      watch(name);
+      return Optional.empty();
+    }
+    List<Instance> candidates = cache.passing();
+    if (candidates.isEmpty()) {
+      return Optional.empty();
+    }
+    Instance chosen = choose(name, candidates);
+    cache.markUsed(chosen.getId());
+    return Optional.of(chosen);
+  }
+
+  /** A picked instance held while a request to it is under way: what {@link PickStrategy#LEAST_REQUESTS} counts. */
+  public Optional<Lease> acquire(String name) {
+    return pick(name).map(Lease::new);
+  }
+
+  /** One request's hold on an instance; close it when the request is done. */
+  public final class Lease implements AutoCloseable {
+    private final Instance instance;
+    private boolean released;
+
+    private Lease(Instance instance) {
+      this.instance = instance;
+      leases.computeIfAbsent(instance.getId(), k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    public Instance instance() {
+      return instance;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!released) {
+        released = true;
+        leases.get(instance.getId()).decrementAndGet();
+      }
+    }
+  }
+
+  private Instance choose(String name, List<Instance> candidates) {
+    int turn = turns.computeIfAbsent(name, k -> new AtomicInteger()).getAndIncrement();
+    switch (strategy) {
+      case RANDOM:
+        return candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+      case LEAST_REQUESTS: {
+        int fewest = Integer.MAX_VALUE;
+        List<Instance> least = new ArrayList<>();
+        for (Instance i : candidates) {
+          AtomicInteger open = leases.get(i.getId());
+          int n = open == null ? 0 : open.get();
+          if (n < fewest) {
+            fewest = n;
+            least.clear();
+          }
+          if (n == fewest) {
+            least.add(i);
+          }
+        }
+        return least.get(Math.floorMod(turn, least.size()));
+      }
+      case ZONE_AFFINITY: {
+        List<Instance> local = candidates.stream().filter(i -> i.getZone().equals(zone)).toList();
+        List<Instance> from = local.isEmpty() ? candidates : local;
+        return from.get(Math.floorMod(turn, from.size()));
+      }
+      default:
+        return candidates.get(Math.floorMod(turn, candidates.size()));
+    }
+  }
+
+  private ServiceCache cache(String name) {
+    watch(name);
+    return caches.get(name);
+  }
+
+  /**
+   * Opens (or reopens, on the next node) the Watch of one cached service, from where its cache got. {@code failures}
+   * counts the breaks since the stream last delivered something.
+   */
+  private void openWatch(ServiceCache cache, int failures) {
+    if (closed || caches.get(cache.name) != cache) {
+      return;
+    }
+    SocketAddress at = node();
+    int[] breaks = {failures};
+    boolean[] over = {false};
+    java.util.function.BiConsumer<GrpcStatus, MultiMap> ended = (status, trailers) -> {
+      if (over[0] || closed) {
+        return;
+      }
+      over[0] = true;
+      watchCalls.remove(cache.name);
+      if (status != null && !isNodeProblem(status)) {
+        giveUp(cache, new CairnException(status, trailers == null ? null : trailers.get(GrpcErrors.ERROR_TRAILER),
+            "the watch of " + cache.name + " was refused (" + status + ")", null));
+        return;
+      }
+      if (maxRetries >= 0 && breaks[0] >= maxRetries) {
+        giveUp(cache, unavailable(breaks[0] + 1));
+        return;
+      }
+      moveOn(at, trailers);
+      vertx.setTimer(retryMillis, id -> context.runOnContext(v -> openWatch(cache, breaks[0] + 1)));
+    };
+    grpc.request(at, RegistryGrpcClient.Watch).compose(request -> {
+      watchCalls.put(cache.name, request);
+      return request.send(cache.resumeRequest());
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        ended.accept(null, null);
+        return;
+      }
+      GrpcClientResponse<WatchRequest, WatchEvent> response = ar.result();
+      response.handler(event -> {
+        breaks[0] = 0;
+        if (cache.apply(event)) {
+          completeLoad(cache);
+        }
+      });
+      response.exceptionHandler(err -> ended.accept(null, null));
+      // A watch never ends on its own: even a clean end means the node went away.
+      response.endHandler(v -> ended.accept(response.status() == GrpcStatus.OK ? GrpcStatus.UNAVAILABLE
+          : response.status(), response.trailers()));
+    });
+  }
+
+  /** A watch that cannot go on: whoever waits for it hears why, and a later watch() starts afresh. */
+  private void giveUp(ServiceCache cache, Throwable failure) {
+    caches.remove(cache.name, cache);
+    failLoad(cache.name, failure);
+  }
+
+  private void completeLoad(ServiceCache cache) {
+    List<Promise<List<Instance>>> waiting = waitingForLoad.remove(cache.name);
+    if (waiting != null) {
+      waiting.forEach(p -> p.tryComplete(cache.all()));
+    }
+  }
+
+  private void failLoad(String name, Throwable failure) {
+    List<Promise<List<Instance>>> waiting = waitingForLoad.remove(name);
+    if (waiting != null) {
+      waiting.forEach(p -> p.tryFail(failure));
+    }
+  }
+
+  // ---------------------------------------------------------------- an agent's link
+
+  /**
+   * Keeps instances alive over a Heartbeat stream: a ping every {@code every} while {@code healthy} says so (a
+   * ttl instance not pinged turns unhealthy after its ttl), moving to another node when the stream breaks.
+   * {@code onUnknown} hears of ids the cluster no longer has (after a cold restart without their data): register
+   * them again.
+   */
+  public KeepAlive keepAlive(List<String> ids, Duration every, java.util.function.BooleanSupplier healthy,
+                             java.util.function.Consumer<List<String>> onUnknown) {
+    KeepAlive link = new KeepAlive(this, ids, every.toMillis(), healthy, onUnknown);
+    context.runOnContext(v -> link.connect(0));
+    return link;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  Context context() {
+    return context;
+  }
+
+  GrpcClient grpc() {
+    return grpc;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  long retryMillis() {
+    return retryMillis;
+  }
+
+  SocketAddress nodeNow() {
+    return node();
+  }
+
+  void leave(SocketAddress failed, MultiMap trailers) {
+    moveOn(failed, trailers);
+  }
+
+  // ---------------------------------------------------------------- calls and failover
+
+  private static InstanceRef ref(String id) {
+    return InstanceRef.newBuilder().setId(id).build();
+  }
+
+  private <Req, Resp> Future<Resp> call(ServiceMethod<Resp, Req> method, Req request) {
+    if (closed) {
+      return Future.failedFuture(new IllegalStateException("this Cairn client is closed"));
+    }
+    Promise<Resp> result = Promise.promise();
+    context.runOnContext(v -> attempt(method, request, 0, result));
+    return result.future();
+  }
+
+  private <Req, Resp> void attempt(ServiceMethod<Resp, Req> method, Req request, int failures, Promise<Resp> result) {
+    SocketAddress at = node();
+    grpc.request(at, method)
+        .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(request))
+        .onComplete(sent -> {
+          if (sent.failed()) {
+            retry(method, request, failures, result, at, null);
+            return;
+          }
+          GrpcClientResponse<Req, Resp> response = sent.result();
+          response.last().onComplete(answer -> {
+            if (answer.succeeded()) {
+              result.complete(answer.result());
+              return;
+            }
+            GrpcStatus status = response.status();
+            if (status == null || isNodeProblem(status)) {
+              retry(method, request, failures, result, at, response.trailers());
+            } else {
+              MultiMap trailers = response.trailers();
+              result.fail(new CairnException(status, trailers.get(GrpcErrors.ERROR_TRAILER), response.statusMessage(),
+                  trailers.get(GrpcErrors.FIELD_TRAILER)));
+            }
+          });
+        });
+  }
+
+  private <Req, Resp> void retry(ServiceMethod<Resp, Req> method, Req request, int failures, Promise<Resp> result,
+                                 SocketAddress failed, MultiMap trailers) {
+    if (closed) {
+      result.tryFail(new IllegalStateException("this Cairn client is closed"));
+      return;
+    }
+    if (maxRetries >= 0 && failures >= maxRetries) {
+      result.fail(unavailable(failures + 1));
+      return;
+    }
+    moveOn(failed, trailers);
+    vertx.setTimer(retryMillis, id -> context.runOnContext(v -> attempt(method, request, failures + 1, result)));
+  }
+
+  /** Leaves a node that failed: for the one it named (cairn-retry-at), else the next in the list. */
+  private void moveOn(SocketAddress failed, MultiMap trailers) {
+    String hint = trailers == null ? null : trailers.get(GrpcErrors.RETRY_AT_TRAILER);
+    if (hint != null && !hint.isBlank()) {
+      SocketAddress named = parse(hint);
+      int index = nodes.indexOf(named);
+      if (index < 0) {
+        nodes.add(named);
+        index = nodes.size() - 1;
+      }
+      current = index;
+      return;
+    }
+    if (node().equals(failed)) {
+      current = (current + 1) % nodes.size();
+    }
+  }
+
+  private SocketAddress node() {
+    return nodes.get(Math.floorMod(current, nodes.size()));
+  }
+
+  private CairnException unavailable(int attempts) {
+    return new CairnException(GrpcStatus.UNAVAILABLE, "unavailable", "no Cairn node answered after " + attempts
+        + " attempts (nodes tried: " + nodes + ")", null);
+  }
+
+  /** Statuses that say "this node, not your request": try another. */
+  private static boolean isNodeProblem(GrpcStatus status) {
+    return status == GrpcStatus.UNAVAILABLE || status == GrpcStatus.DEADLINE_EXCEEDED || status == GrpcStatus.CANCELLED
+        || status == GrpcStatus.UNKNOWN || status == GrpcStatus.INTERNAL;
+  }
+
+  /** Learns the cluster's members, so that failover can reach nodes the builder did not name. */
+  private void refreshNodes() {
+    if (closed) {
+      return;
+    }
+    SocketAddress at = node();
+    grpc.request(at, RegistryGrpcClient.ListNodes)
+        .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(ListNodesRequest.getDefaultInstance()))
+        .compose(GrpcClientResponse::last)
+        .onSuccess(answer -> answer.getNodesList().stream()
+            .filter(n -> n.getStatus().equals("alive") && !n.getGrpcAddress().isEmpty())
+            .map(n -> parse(n.getGrpcAddress()))
+            .filter(a -> !nodes.contains(a))
+            .forEach(nodes::add));
+  }
+
+  private static SocketAddress parse(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    String host = hostPort.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return SocketAddress.inetSocketAddress(Integer.parseInt(hostPort.substring(colon + 1)), host);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    vertx.cancelTimer(refreshTimer);
+    watchCalls.values().forEach(request -> {
+      try {
+        request.cancel();
+      } catch (RuntimeException alreadyOver) {
+        // the stream ended meanwhile
+      }
+    });
+    grpc.close().toCompletionStage().toCompletableFuture().join();
+    if (ownsVertx) {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+  }
+
+  /** What a client needs: where the cluster is, how hard to try, and how to pick. */
+  public static final class Builder {
+    private final List<SocketAddress> nodes = new ArrayList<>();
+    private Vertx vertx;
+    private Duration retryInterval = Duration.ofMillis(500);
+    private int maxRetries = 10;
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private PickStrategy strategy = PickStrategy.ROUND_ROBIN;
+    private String zone = "";
+
+    /** Nodes' gRPC addresses, host:port (the HTTP port unless the nodes set grpc.port). */
+    public Builder nodes(String... hostPorts) {
+      for (String hp : hostPorts) {
+        nodes.add(parse(hp.trim()));
+      }
+      return this;
+    }
+
+    public Builder nodes(List<String> hostPorts) {
+      return nodes(hostPorts.toArray(String[]::new));
+    }
+
+    /** The Vert.x instance to run on (a Vert.x program's own); without one the client makes and closes its own. */
+    public Builder vertx(Vertx vertx) {
+      this.vertx = vertx;
+      return this;
+    }
+
+    /** The pause before a call or a watch tries the next node. */
+    public Builder retryInterval(Duration interval) {
+      this.retryInterval = interval;
+      return this;
+    }
+
+    /** How many times a call moves to another node before it fails UNAVAILABLE. */
+    public Builder maxRetries(int retries) {
+      this.maxRetries = Math.max(0, retries);
+      return this;
+    }
+
+    /** Never give up: calls and watches keep moving between nodes until one answers. */
+    public Builder continuousRetry() {
+      this.maxRetries = -1;
+      return this;
+    }
+
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    public Builder strategy(PickStrategy strategy) {
+      this.strategy = strategy;
+      return this;
+    }
+
+    /** This program's zone, for {@link PickStrategy#ZONE_AFFINITY}. */
+    public Builder zone(String zone) {
+      this.zone = zone == null ? "" : zone;
+      return this;
+    }
+
+    public CairnClient build() {
+      if (nodes.isEmpty()) {
+        throw new IllegalArgumentException("name at least one Cairn node (host:port)");
+      }
+      return new CairnClient(this);
+    }
+  }
+}

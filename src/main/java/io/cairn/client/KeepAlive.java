@@ -1,0 +1,158 @@
+package io.cairn.client;
+
+import io.cairn.grpc.v1.HeartbeatMessage;
+import io.cairn.grpc.v1.HeartbeatReply;
+import io.cairn.grpc.v1.Ping;
+import io.cairn.grpc.v1.RegistryGrpcClient;
+import io.cairn.grpc.v1.ShutdownNotice;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClientRequest;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * An agent's Heartbeat stream to the cluster ({@link CairnClient#keepAlive}): pings while the local service is
+ * healthy, a new stream on another node when this one breaks, and at the end a shutdown notice that drains the
+ * instances. Runs on the client's event loop.
+ */
+public final class KeepAlive implements AutoCloseable {
+  private final CairnClient client;
+  private final List<String> ids;
+  private final long everyMillis;
+  private final BooleanSupplier healthy;
+  private final Consumer<List<String>> onUnknown;
+  private GrpcClientRequest<HeartbeatMessage, HeartbeatReply> stream;
+  private Promise<Void> drained;
+  private long sequence;
+  private long timer = -1;
+  private volatile boolean stopped;
+  private volatile long lastPong;
+
+  KeepAlive(CairnClient client, List<String> ids, long everyMillis, BooleanSupplier healthy,
+            Consumer<List<String>> onUnknown) {
+    this.client = client;
+    this.ids = List.copyOf(ids);
+    this.everyMillis = everyMillis;
+    this.healthy = healthy;
+    this.onUnknown = onUnknown;
+  }
+
+  /** When the cluster last answered a ping (epoch ms; 0: not yet). */
+  public long lastPong() {
+    return lastPong;
+  }
+
+  void connect(int failures) {
+    if (stopped || client.closed()) {
+      return;
+    }
+    SocketAddress at = client.nodeNow();
+    boolean[] over = {false};
+    Runnable broken = () -> {
+      if (over[0] || stopped) {
+        return;
+      }
+      over[0] = true;
+      stream = null;
+      client.leave(at, null);
+      client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect(failures + 1)));
+    };
+    client.grpc().request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
+      if (ar.failed()) {
+        broken.run();
+        return;
+      }
+      GrpcClientRequest<HeartbeatMessage, HeartbeatReply> request = ar.result();
+      request.exceptionHandler(err -> broken.run());
+      request.response().onComplete(response -> {
+        if (response.failed()) {
+          broken.run();
+          return;
+        }
+        response.result().handler(this::onReply);
+        response.result().exceptionHandler(err -> broken.run());
+        response.result().endHandler(v -> {
+          if (response.result().trailers() != null) {
+            client.leave(at, response.result().trailers());
+          }
+          broken.run();
+        });
+      });
+      stream = request;
+      ping();
+    });
+    if (timer < 0) {
+      timer = client.vertx().setPeriodic(everyMillis, id -> client.context().runOnContext(v -> ping()));
+    }
+  }
+
+  private void ping() {
+    if (stream != null && !stopped && healthy.getAsBoolean()) {
+      stream.write(HeartbeatMessage.newBuilder().setPing(Ping.newBuilder().addAllInstanceIds(ids)
+          .setSequence(++sequence)).build());
+    }
+  }
+
+  private void onReply(HeartbeatReply reply) {
+    if (reply.hasPong()) {
+      lastPong = System.currentTimeMillis();
+      if (reply.getPong().getUnknownIdsCount() > 0) {
+        onUnknown.accept(reply.getPong().getUnknownIdsList());
+      }
+    } else if (reply.hasDrained() && drained != null) {
+      drained.tryComplete();
+    }
+  }
+
+  /**
+   * The shutdown notice: the instances drain (discovery stops returning them at once). Completes when the cluster
+   * confirmed it; over a broken stream the client's Drain call does the same.
+   */
+  public Future<Void> shutdown() {
+    Promise<Void> done = Promise.promise();
+    client.context().runOnContext(v -> {
+      stopped = true;
+      client.vertx().cancelTimer(timer);
+      drained = done;
+      if (stream != null) {
+        stream.write(HeartbeatMessage.newBuilder().setShutdown(ShutdownNotice.newBuilder().addAllInstanceIds(ids))
+            .build());
+        client.vertx().setTimer(5_000, id -> drainByCalls(done));
+      } else {
+        drainByCalls(done);
+      }
+    });
+    return done.future().onComplete(ar -> endStream());
+  }
+
+  private void drainByCalls(Promise<Void> done) {
+    if (done.future().isComplete()) {
+      return;
+    }
+    Future.all(ids.stream().map(client::drain).toList()).<Void>mapEmpty().onComplete(done);
+  }
+
+  private void endStream() {
+    client.context().runOnContext(v -> {
+      if (stream != null) {
+        try {
+          stream.end();
+        } catch (IllegalStateException alreadyOver) {
+          // the stream broke meanwhile
+        }
+        stream = null;
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+    client.vertx().cancelTimer(timer);
+    endStream();
+  }
+}

@@ -1,0 +1,159 @@
+package io.cairn.client;
+
+import io.cairn.grpc.v1.Instance;
+import io.cairn.grpc.v1.WatchEvent;
+import io.cairn.grpc.v1.WatchRequest;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The client's copy of one service's instances, fed by a Watch stream for that name. It remembers how far it got
+ * (revision, and events of that revision) so that a stream that breaks resumes on another node exactly after the
+ * last change it applied. Changed only on the client's event loop; read from anywhere through {@link #passing()}.
+ */
+final class ServiceCache {
+  final String name;
+  private final Map<String, Instance> instances = new TreeMap<>();
+  private final List<InstanceListener> listeners = new CopyOnWriteArrayList<>();
+  /** Instances this program picked: it hears when one of them goes away. */
+  private final Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile List<Instance> passing = List.of();
+  private long revision = -1;
+  private int eventsOfRevision;
+  private boolean loaded;
+
+  ServiceCache(String name) {
+    this.name = name;
+  }
+
+  /** Where a new Watch call starts: from a snapshot the first time, after the last change applied afterwards. */
+  WatchRequest resumeRequest() {
+    WatchRequest.Builder b = WatchRequest.newBuilder().setName(name);
+    if (loaded) {
+      b.setFromRevision(revision).setFromEvent(eventsOfRevision);
+    }
+    return b.build();
+  }
+
+  boolean loaded() {
+    return loaded;
+  }
+
+  long revision() {
+    return revision;
+  }
+
+  List<Instance> passing() {
+    return passing;
+  }
+
+  List<Instance> all() {
+    return List.copyOf(instances.values());
+  }
+
+  void addListener(InstanceListener listener) {
+    listeners.add(listener);
+  }
+
+  void markUsed(String id) {
+    used.add(id);
+  }
+
+  /** Applies one message of the Watch stream; true when it was the first snapshot (the cache is now loaded). */
+  boolean apply(WatchEvent event) {
+    switch (event.getType()) {
+      case "snapshot": {
+        boolean first = !loaded;
+        Map<String, Instance> before = new TreeMap<>(instances);
+        instances.clear();
+        for (Instance i : event.getInstancesList()) {
+          instances.put(i.getId(), i);
+        }
+        revision = event.getRevision();
+        eventsOfRevision = 0;
+        loaded = true;
+        refresh();
+        for (Instance was : before.values()) {
+          if (!instances.containsKey(was.getId())) {
+            notify(was, true);
+          }
+        }
+        for (Instance now : instances.values()) {
+          if (!now.equals(before.get(now.getId()))) {
+            notify(now, false);
+          }
+        }
+        return first;
+      }
+      case "progress":
+        if (event.getRevision() > revision) {
+          revision = event.getRevision();
+          eventsOfRevision = 0;
+        }
+        return false;
+      case "reset":
+      case "goodbye":
+        return false;
+      default:
+        if (!event.hasInstance()) {
+          return false;
+        }
+        if (event.getRevision() == revision) {
+          eventsOfRevision++;
+        } else {
+          revision = event.getRevision();
+          eventsOfRevision = 1;
+        }
+        Instance instance = event.getInstance();
+        boolean removed = event.getType().equals("serviceDeregistered");
+        if (removed) {
+          instances.remove(instance.getId());
+        } else {
+          instances.put(instance.getId(), instance);
+        }
+        refresh();
+        notify(instance, removed);
+        return false;
+    }
+  }
+
+  private void refresh() {
+    List<Instance> now = new ArrayList<>();
+    for (Instance i : instances.values()) {
+      if (isPassing(i)) {
+        now.add(i);
+      }
+    }
+    passing = List.copyOf(now);
+  }
+
+  private void notify(Instance instance, boolean removed) {
+    for (InstanceListener l : listeners) {
+      l.changed(instance, removed);
+    }
+    if (used.contains(instance.getId()) && (removed || !isPassing(instance))) {
+      if (removed) {
+        used.remove(instance.getId());
+      }
+      List<Instance> alternatives = passing;
+      for (InstanceListener l : listeners) {
+        l.leaving(instance, alternatives);
+      }
+    }
+  }
+
+  /** As Cairn's discovery counts it: healthy or degraded, enabled, not draining. */
+  static boolean isPassing(Instance i) {
+    return (i.getHealth().equals("healthy") || i.getHealth().equals("degraded")) && i.getEnabled() && !i.getDraining();
+  }
+
+  Set<String> usedIds() {
+    return new HashSet<>(used);
+  }
+}
