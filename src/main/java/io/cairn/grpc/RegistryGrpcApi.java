@@ -27,7 +27,13 @@ import io.cairn.model.NodeInfo;
 import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.common.GrpcMessage;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
@@ -86,7 +92,7 @@ public final class RegistryGrpcApi implements Service {
       ops.requireReady();
       return Future.succeededFuture(ProtoMapping.instance(ops.get(ref.getId())));
     }));
-    server.callHandler(RegistryGrpcService.Discover, call -> unary(call, this::discover));
+    server.callHandler(DISCOVER, call -> unary(call, this::discover));
     server.callHandler(RegistryGrpcService.Enable, call -> unary(call, ref -> rotation(Command.Type.ENABLE, ref)));
     server.callHandler(RegistryGrpcService.Disable, call -> unary(call, ref -> rotation(Command.Type.DISABLE, ref)));
     server.callHandler(RegistryGrpcService.Drain, call -> unary(call, ref -> rotation(Command.Type.DRAIN, ref)));
@@ -138,17 +144,50 @@ public final class RegistryGrpcApi implements Service {
     return written.map(w -> ProtoMapping.instance(w.entry()));
   }
 
-  private Future<DiscoverResponse> discover(DiscoverRequest request) {
+  /**
+   * Discover answers as bytes: the instances of a cached answer are encoded once, and each call only puts its
+   * revision in front (a protobuf message is the concatenation of its fields). Protobuf wire format only.
+   */
+  static final ServiceMethod<DiscoverRequest, Buffer> DISCOVER = ServiceMethod.server(RegistryGrpcService.SERVICE_NAME,
+      "Discover", new GrpcMessageEncoder<>() {
+        @Override
+        public GrpcMessage encode(Buffer bytes, WireFormat format) {
+          return GrpcMessage.message("identity", WireFormat.PROTOBUF, bytes);
+        }
+
+        @Override
+        public boolean accepts(WireFormat format) {
+          return format == WireFormat.PROTOBUF;
+        }
+      }, GrpcMessageDecoder.decoder(DiscoverRequest.newBuilder()));
+
+  /** A discovery request as the query cache knows it; kept per distinct request, so that a hot one costs a lookup. */
+  private record QueryKey(String key, JsonObject criteria) {
+  }
+
+  private final java.util.Map<DiscoverRequest, QueryKey> queryKeys = new java.util.HashMap<>();
+
+  private Future<Buffer> discover(DiscoverRequest request) {
     ops.requireReady();
-    JsonObject criteria = ProtoMapping.query(request);
-    // Cached beside REST's answers, under a key of its own; each answer is turned into messages once.
-    String key = "grpc:" + criteria.encode();
-    RegistryOperations.Discovery d = ops.cachedDiscovery(key);
-    if (d == null) {
-      d = ops.discover(key, Queries.fromJson(criteria));
+    QueryKey q = queryKeys.get(request);
+    if (q == null) {
+      JsonObject criteria = ProtoMapping.query(request);
+      if (queryKeys.size() >= Math.max(1, node.config().queryCacheSize())) {
+        queryKeys.clear();
+      }
+      // Cached beside REST's answers, under a key of its own.
+      q = new QueryKey("grpc:" + criteria.encode(), criteria);
+      queryKeys.put(request, q);
     }
-    List<Instance> instances = d.answer().encoded(entries -> entries.stream().map(ProtoMapping::instance).toList());
-    return Future.succeededFuture(DiscoverResponse.newBuilder().setRevision(d.revision()).addAllInstances(instances).build());
+    RegistryOperations.Discovery d = ops.cachedDiscovery(q.key());
+    if (d == null) {
+      d = ops.discover(q.key(), Queries.fromJson(q.criteria()));
+    }
+    byte[] instances = d.answer().encoded(entries -> DiscoverResponse.newBuilder()
+        .addAllInstances(entries.stream().map(ProtoMapping::instance).toList()).build().toByteArray());
+    byte[] revision = DiscoverResponse.newBuilder().setRevision(d.revision()).build().toByteArray();
+    return Future.succeededFuture(Buffer.buffer(revision.length + instances.length).appendBytes(revision)
+        .appendBytes(instances));
   }
 
   private Future<ListNodesResponse> listNodes(ListNodesRequest request) {
