@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -227,33 +226,10 @@ public final class CairnClient implements AutoCloseable {
 
   private Instance choose(String name, List<Instance> candidates) {
     int turn = turns.computeIfAbsent(name, k -> new AtomicInteger()).getAndIncrement();
-    switch (strategy) {
-      case RANDOM:
-        return candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-      case LEAST_REQUESTS: {
-        int fewest = Integer.MAX_VALUE;
-        List<Instance> least = new ArrayList<>();
-        for (Instance i : candidates) {
-          AtomicInteger open = leases.get(i.getId());
-          int n = open == null ? 0 : open.get();
-          if (n < fewest) {
-            fewest = n;
-            least.clear();
-          }
-          if (n == fewest) {
-            least.add(i);
-          }
-        }
-        return least.get(Math.floorMod(turn, least.size()));
-      }
-      case ZONE_AFFINITY: {
-        List<Instance> local = candidates.stream().filter(i -> i.getZone().equals(zone)).toList();
-        List<Instance> from = local.isEmpty() ? candidates : local;
-        return from.get(Math.floorMod(turn, from.size()));
-      }
-      default:
-        return candidates.get(Math.floorMod(turn, candidates.size()));
-    }
+    return Picker.choose(strategy, candidates, turn, id -> {
+      AtomicInteger open = leases.get(id);
+      return open == null ? 0 : open.get();
+    }, zone);
   }
 
   private ServiceCache cache(String name) {
