@@ -54,8 +54,8 @@ public final class CairnAgent {
 
   CairnAgent(Map<String, String> options) {
     this.options = options;
-    this.ttl = Duration.ofMillis(io.cairn.model.Durations.parse(options.getOrDefault("ttl", "10s")));
-    this.drain = Duration.ofMillis(io.cairn.model.Durations.parse(options.getOrDefault("drain", "5s")));
+    this.ttl = Duration.ofMillis(duration("ttl", "10s"));
+    this.drain = Duration.ofMillis(duration("drain", "5s"));
     this.check = options.getOrDefault("check", "none");
     this.client = CairnClient.builder().vertx(vertx).nodes(required("nodes").split(","))
         .retryInterval(Duration.ofMillis(500)).continuousRetry().build();
@@ -65,14 +65,22 @@ public final class CairnAgent {
   }
 
   public static void main(String[] args) throws Exception {
+    String usage = "usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
+        + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
+        + " (each also as --key=value)";
     Map<String, String> options = parse(args);
     if (options == null) {
-      System.err.println("usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
-          + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
-          + " (each also as --key=value)");
+      System.err.println(usage);
       System.exit(2);
     }
-    CairnAgent agent = new CairnAgent(options);
+    CairnAgent agent;
+    try {
+      agent = new CairnAgent(options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("cairn agent: " + e.getMessage() + "\n" + usage);
+      System.exit(2);
+      return;
+    }
     CountDownLatch stop = new CountDownLatch(1);
     // SIGTERM is how orchestrators and ./run.sh stop ask: drain first, then exit 0 (a shutdown hook cannot choose
     // the exit status).
@@ -173,7 +181,12 @@ public final class CairnAgent {
 
   private Instance instance() {
     String address = options.getOrDefault("address", localAddress());
-    int port = Integer.parseInt(required("port"));
+    int port;
+    try {
+      port = Integer.parseInt(required("port"));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--port must be a port number");
+    }
     String name = required("name");
     Instance.Builder b = Instance.newBuilder()
         .setId(options.getOrDefault("id", name + "-" + address.replace(':', '-') + "-" + port))
@@ -192,6 +205,14 @@ public final class CairnAgent {
       b.addAllTags(Arrays.asList(options.get("tags").split(",")));
     }
     return b.build();
+  }
+
+  private long duration(String key, String fallback) {
+    try {
+      return io.cairn.model.Durations.parse(options.getOrDefault(key, fallback));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("--" + key + " must be a duration such as 500ms, 10s or 1m");
+    }
   }
 
   private String required(String key) {
