@@ -114,8 +114,11 @@ export class ClusterConnection {
       } else if (answer.status === 200) {
         this.status('live');
       }
-    } catch (unreachable) {
-      if (socket === this.socket && ++this.pollFailures >= POLL_FAILURES_BEFORE_MOVING) {
+    } catch (failure) {
+      // Only silence counts: a node that is down closes the socket by itself, and a refused cross-origin read
+      // (a page opened under a name the nodes do not advertise) says nothing about the node.
+      if (failure.name === 'AbortError' && socket === this.socket
+          && ++this.pollFailures >= POLL_FAILURES_BEFORE_MOVING) {
         this.moveOn();
       }
     }

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class CairnAgent {
   private static final Logger log = LoggerFactory.getLogger(CairnAgent.class);
 
+  private static final long PROBE_TIMEOUT_MILLIS = 2_000;
   private final Map<String, String> options;
   private final Vertx vertx = Vertx.vertx();
   private final CairnClient client;
@@ -60,8 +61,8 @@ public final class CairnAgent {
     this.client = CairnClient.builder().vertx(vertx).nodes(required("nodes").split(","))
         .retryInterval(Duration.ofMillis(500)).continuousRetry().build();
     this.instance = instance();
-    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000));
-    this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
+    this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
   }
 
   public static void main(String[] args) throws Exception {
@@ -159,7 +160,9 @@ public final class CairnAgent {
     Future<Boolean> result;
     if (check.startsWith("http:")) {
       String path = check.substring("http:".length());
-      result = http.request(HttpMethod.GET, instance.getPort(), "127.0.0.1", path.isEmpty() ? "/" : path)
+      // A service that accepts connections but never answers is failing, not passing: the request times out.
+      result = http.request(new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.GET).setPort(instance.getPort())
+              .setHost("127.0.0.1").setURI(path.isEmpty() ? "/" : path).setIdleTimeout(PROBE_TIMEOUT_MILLIS))
           .compose(req -> req.send())
           .map(resp -> resp.statusCode() >= 200 && resp.statusCode() < 300);
     } else if (check.equals("tcp")) {

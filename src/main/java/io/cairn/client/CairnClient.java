@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,6 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CairnClient implements AutoCloseable {
   private static final long NODE_REFRESH_MILLIS = 5_000;
+  private static final int MAX_MESSAGE_BYTES = 64 << 20;
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -77,7 +79,8 @@ public final class CairnClient implements AutoCloseable {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
     this.context = vertx.getOrCreateContext();
-    this.grpc = GrpcClient.client(vertx);
+    // A Watch snapshot is one message carrying a whole service: far above gRPC's usual 256 KiB for large ones.
+    this.grpc = GrpcClient.client(vertx, new io.vertx.grpc.client.GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
     this.nodes = new CopyOnWriteArrayList<>(b.nodes);
     this.retryMillis = b.retryInterval.toMillis();
     this.maxRetries = b.maxRetries;
@@ -95,12 +98,28 @@ public final class CairnClient implements AutoCloseable {
 
   /** Registers or replaces (with an id) or creates (without one) an instance; answers it as Cairn stored it. */
   public Future<Instance> register(Instance instance) {
-    return call(RegistryGrpcClient.Register, RegisterRequest.newBuilder().setInstance(instance).build())
+    // An id made here, not by the node: a retry after a timeout replaces what the first attempt may have
+    // registered instead of adding a second instance.
+    Instance withId = instance.getId().isEmpty()
+        ? instance.toBuilder().setId(instance.getName() + "-" + java.util.HexFormat.of().toHexDigits(
+            ThreadLocalRandom.current().nextLong()).substring(4)).build()
+        : instance;
+    return call(RegistryGrpcClient.Register, RegisterRequest.newBuilder().setInstance(withId).build(), true)
         .map(r -> r.getInstance());
   }
 
+  /**
+   * Registers only if the instance has not changed after revision {@code cas} (0: only if it does not exist); a
+   * call whose outcome is unknown (a timeout) is not retried, since a retry could see its own first attempt.
+   */
+  public Future<Instance> register(Instance instance, long cas) {
+    return call(RegistryGrpcClient.Register, RegisterRequest.newBuilder().setInstance(instance).setCas(cas).build(),
+        false).map(r -> r.getInstance());
+  }
+
+  /** Not retried after a timeout (a retry of a deregistration that went through answers NOT_FOUND). */
   public Future<Instance> deregister(String id) {
-    return call(RegistryGrpcClient.Deregister, ref(id));
+    return call(RegistryGrpcClient.Deregister, ref(id), false);
   }
 
   public Future<Instance> get(String id) {
@@ -282,6 +301,18 @@ public final class CairnClient implements AutoCloseable {
         }
       });
       response.exceptionHandler(err -> ended.accept(null, null));
+      response.invalidMessageHandler(invalid -> {
+        // A message the client cannot take would leave a gap: end this call and resume from the last change.
+        GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
+        ended.accept(null, null);
+        if (call != null) {
+          try {
+            call.cancel();
+          } catch (RuntimeException alreadyOver) {
+            // ended meanwhile
+          }
+        }
+      });
       // A watch never ends on its own: even a clean end means the node went away.
       response.endHandler(v -> ended.accept(response.status() == GrpcStatus.OK ? GrpcStatus.UNAVAILABLE
           : response.status(), response.trailers()));
@@ -358,21 +389,37 @@ public final class CairnClient implements AutoCloseable {
   }
 
   private <Req, Resp> Future<Resp> call(ServiceMethod<Resp, Req> method, Req request) {
+    return call(method, request, true);
+  }
+
+  /**
+   * A call with failover. {@code repeatable}: the call may be sent again after an outcome that is unknown (a
+   * timeout, a broken stream after sending); otherwise only when the node refused it (UNAVAILABLE) or was never
+   * reached.
+   */
+  private <Req, Resp> Future<Resp> call(ServiceMethod<Resp, Req> method, Req request, boolean repeatable) {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("this Cairn client is closed"));
     }
     Promise<Resp> result = Promise.promise();
-    context.runOnContext(v -> attempt(method, request, 0, result));
+    context.runOnContext(v -> attempt(method, request, repeatable, 0, result));
     return result.future();
   }
 
-  private <Req, Resp> void attempt(ServiceMethod<Resp, Req> method, Req request, int failures, Promise<Resp> result) {
+  private <Req, Resp> void attempt(ServiceMethod<Resp, Req> method, Req request, boolean repeatable, int failures,
+                                   Promise<Resp> result) {
     SocketAddress at = node();
     grpc.request(at, method)
         .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(request))
         .onComplete(sent -> {
           if (sent.failed()) {
-            retry(method, request, failures, result, at, null);
+            // Never answered: refused connections are safe to send again; anything else only if repeatable.
+            if (repeatable || sent.cause() instanceof java.net.ConnectException) {
+              retry(method, request, repeatable, failures, result, at, null);
+            } else {
+              result.fail(new CairnException(GrpcStatus.UNAVAILABLE, "unavailable", "the call to " + at
+                  + " failed before an answer and may or may not have been applied: " + sent.cause(), null));
+            }
             return;
           }
           GrpcClientResponse<Req, Resp> response = sent.result();
@@ -382,8 +429,9 @@ public final class CairnClient implements AutoCloseable {
               return;
             }
             GrpcStatus status = response.status();
-            if (status == null || isNodeProblem(status)) {
-              retry(method, request, failures, result, at, response.trailers());
+            boolean refused = status == GrpcStatus.UNAVAILABLE || status == GrpcStatus.RESOURCE_EXHAUSTED;
+            if (refused || (repeatable && (status == null || isNodeProblem(status)))) {
+              retry(method, request, repeatable, failures, result, at, response.trailers());
             } else {
               MultiMap trailers = response.trailers();
               result.fail(new CairnException(status, trailers.get(GrpcErrors.ERROR_TRAILER), response.statusMessage(),
@@ -393,8 +441,8 @@ public final class CairnClient implements AutoCloseable {
         });
   }
 
-  private <Req, Resp> void retry(ServiceMethod<Resp, Req> method, Req request, int failures, Promise<Resp> result,
-                                 SocketAddress failed, MultiMap trailers) {
+  private <Req, Resp> void retry(ServiceMethod<Resp, Req> method, Req request, boolean repeatable, int failures,
+                                 Promise<Resp> result, SocketAddress failed, MultiMap trailers) {
     if (closed) {
       result.tryFail(new IllegalStateException("this Cairn client is closed"));
       return;
@@ -404,7 +452,7 @@ public final class CairnClient implements AutoCloseable {
       return;
     }
     moveOn(failed, trailers);
-    vertx.setTimer(retryMillis, id -> context.runOnContext(v -> attempt(method, request, failures + 1, result)));
+    vertx.setTimer(retryMillis, id -> context.runOnContext(v -> attempt(method, request, repeatable, failures + 1, result)));
   }
 
   /** Leaves a node that failed: for the one it named (cairn-retry-at), else the next in the list. */
@@ -436,8 +484,9 @@ public final class CairnClient implements AutoCloseable {
 
   /** Statuses that say "this node, not your request": try another. */
   private static boolean isNodeProblem(GrpcStatus status) {
-    return status == GrpcStatus.UNAVAILABLE || status == GrpcStatus.DEADLINE_EXCEEDED || status == GrpcStatus.CANCELLED
-        || status == GrpcStatus.UNKNOWN || status == GrpcStatus.INTERNAL;
+    return status == GrpcStatus.UNAVAILABLE || status == GrpcStatus.RESOURCE_EXHAUSTED
+        || status == GrpcStatus.DEADLINE_EXCEEDED || status == GrpcStatus.CANCELLED || status == GrpcStatus.UNKNOWN
+        || status == GrpcStatus.INTERNAL;
   }
 
   /** Learns the cluster's members, so that failover can reach nodes the builder did not name. */
@@ -479,9 +528,10 @@ public final class CairnClient implements AutoCloseable {
         // the stream ended meanwhile
       }
     });
-    grpc.close().toCompletionStage().toCompletableFuture().join();
-    if (ownsVertx) {
-      vertx.close().toCompletionStage().toCompletableFuture().join();
+    Future<Void> done = grpc.close().compose(v -> ownsVertx ? vertx.close() : Future.succeededFuture());
+    // On an event loop (a verticle's stop, a callback of this client) waiting would block what must do the closing.
+    if (Vertx.currentContext() == null) {
+      done.toCompletionStage().toCompletableFuture().join();
     }
   }
 

@@ -31,6 +31,10 @@ public final class KeepAlive implements AutoCloseable {
   private long timer = -1;
   private volatile boolean stopped;
   private volatile long lastPong;
+  /** When the oldest ping not yet answered went out (0: none outstanding). */
+  private long lastSent;
+  /** Ends the current stream and opens one on the next node (once per stream). */
+  private Runnable onBroken = () -> { };
 
   KeepAlive(CairnClient client, List<String> ids, long everyMillis, BooleanSupplier healthy,
             Consumer<List<String>> onUnknown) {
@@ -61,6 +65,7 @@ public final class KeepAlive implements AutoCloseable {
       client.leave(at, null);
       client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect(failures + 1)));
     };
+    onBroken = broken;
     client.grpc().request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
       if (ar.failed()) {
         broken.run();
@@ -91,7 +96,24 @@ public final class KeepAlive implements AutoCloseable {
   }
 
   private void ping() {
+    if (stream != null && !stopped && lastSent > 0 && lastPong < lastSent
+        && System.currentTimeMillis() - lastSent > 3 * everyMillis) {
+      // Pings go out and nothing comes back: the node is frozen or cut off without the connection saying so.
+      GrpcClientRequest<HeartbeatMessage, HeartbeatReply> silent = stream;
+      stream = null;
+      lastSent = 0;
+      try {
+        silent.cancel();
+      } catch (RuntimeException alreadyOver) {
+        // it broke meanwhile
+      }
+      onBroken.run();
+      return;
+    }
     if (stream != null && !stopped && healthy.getAsBoolean()) {
+      if (lastSent == 0 || lastPong >= lastSent) {
+        lastSent = System.currentTimeMillis();
+      }
       stream.write(HeartbeatMessage.newBuilder().setPing(Ping.newBuilder().addAllInstanceIds(ids)
           .setSequence(++sequence)).build());
     }

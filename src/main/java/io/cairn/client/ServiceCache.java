@@ -23,10 +23,12 @@ final class ServiceCache {
   private final List<InstanceListener> listeners = new CopyOnWriteArrayList<>();
   /** Instances this program picked: it hears when one of them goes away. */
   private final Set<String> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  // Written on the client's loop, read from any thread: immutable lists and volatile fields.
   private volatile List<Instance> passing = List.of();
-  private long revision = -1;
+  private volatile List<Instance> all = List.of();
+  private volatile long revision = -1;
   private int eventsOfRevision;
-  private boolean loaded;
+  private volatile boolean loaded;
 
   ServiceCache(String name) {
     this.name = name;
@@ -54,7 +56,7 @@ final class ServiceCache {
   }
 
   List<Instance> all() {
-    return List.copyOf(instances.values());
+    return all;
   }
 
   void addListener(InstanceListener listener) {
@@ -131,6 +133,7 @@ final class ServiceCache {
       }
     }
     passing = List.copyOf(now);
+    all = List.copyOf(instances.values());
   }
 
   private void notify(Instance instance, boolean removed) {

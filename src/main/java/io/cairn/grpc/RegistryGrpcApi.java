@@ -316,10 +316,17 @@ public final class RegistryGrpcApi implements Service {
     List<Future<?>> renewals = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String id : ids) {
-      if (node.replica().get(id) == null) {
+      io.cairn.model.ServiceEntry entry = node.replica().get(id);
+      if (entry == null) {
         unknown.add(id);
-      } else if (node.replica().get(id).hasTtl()) {
-        renewals.add(ops.heartbeat(id).recover(err -> {
+      } else if (entry.hasTtl()) {
+        Future<RegistryOperations.Written> renewed;
+        try {
+          renewed = ops.heartbeat(id);
+        } catch (RuntimeException e) {
+          renewed = Future.failedFuture(e); // deregistered since it was read above
+        }
+        renewals.add(renewed.recover(err -> {
           if (ApiException.of(err).status() == 404) {
             unknown.add(id);
             return Future.succeededFuture();

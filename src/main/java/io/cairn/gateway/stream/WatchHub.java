@@ -63,11 +63,25 @@ public final class WatchHub {
     long complete = after - (index >= 0 ? 1 : 0);
     if (complete >= node.eventHistory().floor()) {
       List<Event> backlog = node.eventHistory().between(complete, Long.MAX_VALUE);
+      if (index >= 0 && backlog.stream().noneMatch(e -> e.revision() == after)) {
+        // The client saw part of a revision this node has not applied yet: what it lacks of it cannot be told
+        // apart here, so it starts over from a snapshot rather than miss it.
+        startOver(w, p, true);
+        return;
+      }
       // Not the replica's revision: its events may not be in the history yet, and would then be skipped.
       p.last = backlog.isEmpty() ? after : Math.max(after, backlog.get(backlog.size() - 1).revision());
-      // Of the partly seen revision, the events up to the last one the client got are not sent again.
-      int seenOfPartial = (int) backlog.stream().filter(e -> e.revision() == after).limit(index + 1L).count();
-      send(w, p, backlog.subList(seenOfPartial, backlog.size()), ModelJson::encode);
+      // Of the partly seen revision, the events the client got (the first index + 1 it wanted) are not sent again.
+      List<Event> rest = new ArrayList<>(backlog.size());
+      long seenOfPartial = index + 1L;
+      for (Event e : backlog) {
+        if (seenOfPartial > 0 && e.revision() == after && w.wants(e)) {
+          seenOfPartial--;
+          continue;
+        }
+        rest.add(e);
+      }
+      send(w, p, rest, ModelJson::encode);
       return;
     }
     startOver(w, p, true);
