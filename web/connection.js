@@ -10,6 +10,8 @@ const POLL_MS = 2000;
 const POLL_TIMEOUT_MS = 3000;
 /** Polls in a row that fail (or find the node cut off from its majority) before the page moves on. */
 const POLL_FAILURES_BEFORE_MOVING = 2;
+/** Nodes send at least a progress frame every 10 s: this much silence means a node that cannot say it is gone. */
+const SILENCE_MS = 30000;
 
 export class ClusterConnection {
   /**
@@ -47,12 +49,14 @@ export class ClusterConnection {
       this.pollFailures = 0;
       this.staleCount = 0;
       this.everLive = true;
+      this.heardAt = Date.now();
       this.status('live');
     };
     socket.onmessage = (message) => {
       if (socket !== this.socket) {
         return;
       }
+      this.heardAt = Date.now();
       const frame = parseJson(message.data);
       if (frame.type === 'goodbye') {
         // The node is shutting down and names another: go there at once.
@@ -94,6 +98,10 @@ export class ClusterConnection {
   async poll() {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    if (Date.now() - this.heardAt > SILENCE_MS) {
+      this.moveOn();
       return;
     }
     try {

@@ -55,6 +55,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CairnClient implements AutoCloseable {
   private static final long NODE_REFRESH_MILLIS = 5_000;
   private static final int MAX_MESSAGE_BYTES = 64 << 20;
+  private static final long WATCH_SILENCE_MILLIS = 30_000;
 
   private final Vertx vertx;
   private final boolean ownsVertx;
@@ -294,13 +295,32 @@ public final class CairnClient implements AutoCloseable {
         return;
       }
       GrpcClientResponse<WatchRequest, WatchEvent> response = ar.result();
+      // A node says something at least every 10 s (a progress note when nothing changed): silence three times as
+      // long means a node frozen or cut off without the connection noticing, and the watch moves on.
+      long[] heardAt = {System.currentTimeMillis()};
+      long silenceCheck = vertx.setPeriodic(WATCH_SILENCE_MILLIS / 3, id -> context.runOnContext(v -> {
+        if (over[0]) {
+          vertx.cancelTimer(id);
+        } else if (System.currentTimeMillis() - heardAt[0] > WATCH_SILENCE_MILLIS) {
+          vertx.cancelTimer(id);
+          GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
+          ended.accept(null, null);
+          if (call != null) {
+            try {
+              call.cancel();
+            } catch (RuntimeException alreadyOver) {
+              // ended meanwhile
+            }
+          }
+        }
+      }));
       response.handler(event -> {
+        heardAt[0] = System.currentTimeMillis();
         breaks[0] = 0;
         if (cache.apply(event)) {
           completeLoad(cache);
         }
       });
-      response.exceptionHandler(err -> ended.accept(null, null));
       response.invalidMessageHandler(invalid -> {
         // A message the client cannot take would leave a gap: end this call and resume from the last change.
         GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
@@ -314,8 +334,15 @@ public final class CairnClient implements AutoCloseable {
         }
       });
       // A watch never ends on its own: even a clean end means the node went away.
-      response.endHandler(v -> ended.accept(response.status() == GrpcStatus.OK ? GrpcStatus.UNAVAILABLE
-          : response.status(), response.trailers()));
+      response.endHandler(v -> {
+        vertx.cancelTimer(silenceCheck);
+        ended.accept(response.status() == GrpcStatus.OK ? GrpcStatus.UNAVAILABLE : response.status(),
+            response.trailers());
+      });
+      response.exceptionHandler(err -> {
+        vertx.cancelTimer(silenceCheck);
+        ended.accept(null, null);
+      });
     });
   }
 

@@ -37,8 +37,12 @@ public final class WatchHub {
   private static final class Position {
     long last;
     long told = -1;
+    long toldAt = System.currentTimeMillis();
     boolean lagged;
   }
+
+  /** A watcher told nothing for this long hears its revision again: a client can tell a quiet node from a dead one. */
+  static final long IDLE_PROGRESS_MILLIS = 10_000;
 
   public WatchHub(Vertx vertx, NodeContext node) {
     this.vertx = vertx;
@@ -120,6 +124,7 @@ public final class WatchHub {
       w.sendSnapshot(s, reset);
       p.last = s.revision();
       p.told = s.revision();
+      p.toldAt = System.currentTimeMillis();
       // What was applied while the snapshot travelled here.
       catchUp(w, p);
     });
@@ -144,20 +149,27 @@ public final class WatchHub {
     if (!wanted.isEmpty()) {
       w.send(wanted, json);
       p.told = Math.max(p.told, wanted.get(wanted.size() - 1).revision());
+      p.toldAt = System.currentTimeMillis();
     }
   }
 
   /**
    * Tells each watcher that is up to date how far it is, when the revisions since it was last told brought it
-   * nothing (other names, or commands without events): etcd's progress notification. Called about once a second.
+   * nothing (other names, or commands without events): etcd's progress notification; and, after
+   * {@link #IDLE_PROGRESS_MILLIS} of silence, tells it again, as a keep-alive its client can count on. Called about
+   * once a second.
    */
   public void sendProgress() {
+    long now = System.currentTimeMillis();
     for (var entry : watchers.entrySet()) {
       Watcher w = entry.getKey();
       Position p = entry.getValue();
-      if (w.open() && !p.lagged && p.last >= 0 && p.last > p.told && !w.behind()) {
+      boolean moved = p.last > p.told;
+      boolean quiet = now - p.toldAt >= IDLE_PROGRESS_MILLIS;
+      if (w.open() && !p.lagged && p.last >= 0 && (moved || quiet) && !w.behind()) {
         w.sendProgress(p.last);
         p.told = p.last;
+        p.toldAt = now;
       }
     }
   }

@@ -149,6 +149,21 @@ class EventStreamTest {
   }
 
   @Test
+  void aQuietWatcherStillHearsFromItsNodeEveryTenSeconds() {
+    String name = unique("quiet");
+    List<JsonObject> frames = new CopyOnWriteArrayList<>();
+    WebSocket ws = connect(a, "?name=" + name, frames);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !frames.isEmpty());
+    long start = System.nanoTime();
+    int before = frames.size();
+    // Nothing happens to this name: the node still says it is there, so a client can tell quiet from dead.
+    await().atMost(Duration.ofSeconds(15)).until(() -> frames.size() > before);
+    assertThat(frames.get(frames.size() - 1).getString("type")).isEqualTo("progress");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(12));
+    ws.close();
+  }
+
+  @Test
   void aWebSocketGetsASnapshotThenEventsAndCanNarrowItsSubscription() {
     String name = unique("ws");
     String other = unique("wsother");
