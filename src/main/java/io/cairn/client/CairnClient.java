@@ -303,15 +303,7 @@ public final class CairnClient implements AutoCloseable {
           vertx.cancelTimer(id);
         } else if (System.currentTimeMillis() - heardAt[0] > WATCH_SILENCE_MILLIS) {
           vertx.cancelTimer(id);
-          GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
-          ended.accept(null, null);
-          if (call != null) {
-            try {
-              call.cancel();
-            } catch (RuntimeException alreadyOver) {
-              // ended meanwhile
-            }
-          }
+          dropWatchCall(cache, ended);
         }
       }));
       response.handler(event -> {
@@ -321,18 +313,8 @@ public final class CairnClient implements AutoCloseable {
           completeLoad(cache);
         }
       });
-      response.invalidMessageHandler(invalid -> {
-        // A message the client cannot take would leave a gap: end this call and resume from the last change.
-        GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
-        ended.accept(null, null);
-        if (call != null) {
-          try {
-            call.cancel();
-          } catch (RuntimeException alreadyOver) {
-            // ended meanwhile
-          }
-        }
-      });
+      // A message the client cannot take would leave a gap: end this call and resume from the last change.
+      response.invalidMessageHandler(invalid -> dropWatchCall(cache, ended));
       // A watch never ends on its own: even a clean end means the node went away.
       response.endHandler(v -> {
         vertx.cancelTimer(silenceCheck);
@@ -344,6 +326,19 @@ public final class CairnClient implements AutoCloseable {
         ended.accept(null, null);
       });
     });
+  }
+
+  /** Gives up the current call of a watch from this side (cancelling it); {@code ended} resumes it elsewhere. */
+  private void dropWatchCall(ServiceCache cache, java.util.function.BiConsumer<GrpcStatus, MultiMap> ended) {
+    GrpcClientRequest<WatchRequest, WatchEvent> call = watchCalls.get(cache.name);
+    ended.accept(null, null);
+    if (call != null) {
+      try {
+        call.cancel();
+      } catch (RuntimeException alreadyOver) {
+        // it ended meanwhile
+      }
+    }
   }
 
   /** A watch that cannot go on: whoever waits for it hears why, and a later watch() starts afresh. */
