@@ -202,24 +202,29 @@ class GrpcInteropTest {
   }
 
   @Test
-  void heartbeatsKeepATtlInstanceAliveAndAShutdownNoticeDrainsIt() {
+  void heartbeatsKeepATtlInstanceAliveAndAShutdownNoticeDrainsIt() throws InterruptedException {
     String name = unique("agent");
     String id = name + "-1";
     onA.register(RegisterRequest.newBuilder().setInstance(instance(name, id).setTtl("1500ms")).build());
     List<HeartbeatReply> replies = new CopyOnWriteArrayList<>();
     AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<HeartbeatMessage> link = RegistryGrpc.newStub(b).heartbeat(Observers.collect(replies, ended));
-    long until = System.currentTimeMillis() + 3000;
-    long sequence = 0;
-    while (System.currentTimeMillis() < until) {
-      link.onNext(HeartbeatMessage.newBuilder().setPing(Ping.newBuilder().addInstanceIds(id)
-          .addInstanceIds(name + "-unknown").setSequence(++sequence)).build());
-      long expected = sequence;
-      await().atMost(Duration.ofSeconds(2)).until(() -> replies.stream()
-          .anyMatch(r -> r.hasPong() && r.getPong().getSequence() == expected));
-      await().pollDelay(Duration.ofMillis(400)).atMost(Duration.ofSeconds(1)).until(() -> true);
+    // An agent pings every 400 ms; for two ttls the instance stays healthy, and every ping is answered.
+    java.util.concurrent.ScheduledExecutorService agent = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    agent.scheduleAtFixedRate(() -> link.onNext(HeartbeatMessage.newBuilder().setPing(Ping.newBuilder()
+        .addInstanceIds(id).addInstanceIds(name + "-unknown").setSequence(sequence.incrementAndGet())).build()),
+        0, 400, TimeUnit.MILLISECONDS);
+    try {
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+          .until(() -> onA.get(InstanceRef.newBuilder().setId(id).build()).getHealth().equals("healthy"));
+    } finally {
+      agent.shutdown();
+      agent.awaitTermination(5, TimeUnit.SECONDS);
     }
-    assertThat(onA.get(InstanceRef.newBuilder().setId(id).build()).getHealth()).isEqualTo("healthy");
+    long sent = sequence.get();
+    await().atMost(Duration.ofSeconds(2)).until(() -> replies.stream().filter(HeartbeatReply::hasPong)
+        .map(r -> r.getPong().getSequence()).distinct().count() == sent);
     assertThat(replies.get(0).getPong().getUnknownIdsList()).containsExactly(name + "-unknown");
 
     link.onNext(HeartbeatMessage.newBuilder().setShutdown(ShutdownNotice.newBuilder().addInstanceIds(id)).build());
