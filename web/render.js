@@ -31,8 +31,10 @@ export class Renderer {
     for (const name of this.dirtyGroups) {
       this.drawGroupCount(name);
     }
-    // The counts are taken once per frame, for the charts and the node cards.
-    this.counted = counts(this.state);
+    // The counts follow the instances: taken again only when they changed, for the charts and the node cards.
+    if (changed.all || changed.services.size > 0 || !this.counted) {
+      this.counted = counts(this.state);
+    }
     if (changed.all || changed.services.size > 0) {
       this.drawCounts();
       if (this.selected && (changed.all || changed.services.has(this.selected))) {
@@ -52,7 +54,7 @@ export class Renderer {
 
   drawNodes() {
     const state = this.state;
-    const perNode = (this.counted ?? counts(state)).byNode;
+    const perNode = this.counted.byNode;
     const nodes = [...state.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
     // Redrawn only when something shown changed: instance updates in a burst mostly leave the cards as they are.
     const shown = JSON.stringify([state.leader, state.term, this.connectedBase, nodes.map((n) =>
@@ -289,7 +291,7 @@ export class Renderer {
     } else {
       banner.hidden = true;
     }
-    this.counted = counts(this.state);
+    this.counted ??= counts(this.state);
     this.drawNodes();
   }
 }

@@ -372,7 +372,7 @@ public final class CairnClient implements AutoCloseable {
   public KeepAlive keepAlive(List<String> ids, Duration every, java.util.function.BooleanSupplier healthy,
                              java.util.function.Consumer<List<String>> onUnknown) {
     KeepAlive link = new KeepAlive(this, ids, every.toMillis(), healthy, onUnknown);
-    context.runOnContext(v -> link.connect(0));
+    context.runOnContext(v -> link.connect());
     return link;
   }
 
@@ -394,14 +394,6 @@ public final class CairnClient implements AutoCloseable {
 
   long retryMillis() {
     return retryMillis;
-  }
-
-  SocketAddress nodeNow() {
-    return node();
-  }
-
-  void leave(SocketAddress failed, MultiMap trailers) {
-    moveOn(failed, trailers);
   }
 
   // ---------------------------------------------------------------- calls and failover
@@ -478,7 +470,7 @@ public final class CairnClient implements AutoCloseable {
   }
 
   /** Leaves a node that failed: for the one it named (cairn-retry-at), else the next in the list. */
-  private void moveOn(SocketAddress failed, MultiMap trailers) {
+  void moveOn(SocketAddress failed, MultiMap trailers) {
     String hint = trailers == null ? null : trailers.get(GrpcErrors.RETRY_AT_TRAILER);
     if (hint != null && !hint.isBlank()) {
       SocketAddress named = parse(hint);
@@ -495,7 +487,7 @@ public final class CairnClient implements AutoCloseable {
     }
   }
 
-  private SocketAddress node() {
+  SocketAddress node() {
     return nodes.get(Math.floorMod(current, nodes.size()));
   }
 

@@ -50,11 +50,11 @@ public final class KeepAlive implements AutoCloseable {
     return lastPong;
   }
 
-  void connect(int failures) {
+  void connect() {
     if (stopped || client.closed()) {
       return;
     }
-    SocketAddress at = client.nodeNow();
+    SocketAddress at = client.node();
     boolean[] over = {false};
     Runnable broken = () -> {
       if (over[0] || stopped) {
@@ -62,8 +62,8 @@ public final class KeepAlive implements AutoCloseable {
       }
       over[0] = true;
       stream = null;
-      client.leave(at, null);
-      client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect(failures + 1)));
+      client.moveOn(at, null);
+      client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect()));
     };
     onBroken = broken;
     client.grpc().request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
@@ -82,7 +82,7 @@ public final class KeepAlive implements AutoCloseable {
         response.result().exceptionHandler(err -> broken.run());
         response.result().endHandler(v -> {
           if (response.result().trailers() != null) {
-            client.leave(at, response.result().trailers());
+            client.moveOn(at, response.result().trailers());
           }
           broken.run();
         });

@@ -5,7 +5,6 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -151,12 +150,9 @@ final class ServiceCache {
     }
   }
 
-  /** As Cairn's discovery counts it: healthy or degraded, enabled, not draining. */
+  /** As Cairn's discovery counts it ({@code ServiceEntry.passing}): serving health, enabled, not draining. */
   static boolean isPassing(Instance i) {
-    return (i.getHealth().equals("healthy") || i.getHealth().equals("degraded")) && i.getEnabled() && !i.getDraining();
-  }
-
-  Set<String> usedIds() {
-    return new HashSet<>(used);
+    io.cairn.model.Health health = io.cairn.model.Health.parse(i.getHealth());
+    return health != null && health.servesTraffic() && i.getEnabled() && !i.getDraining();
   }
 }

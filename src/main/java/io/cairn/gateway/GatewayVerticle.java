@@ -103,7 +103,7 @@ public class GatewayVerticle extends AbstractVerticle {
    */
   private GrpcServer grpcServer(RegistryOperations ops, ClusterViews views, EventStreams streams) {
     GrpcServer grpc = GrpcServer.server(vertx);
-    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, node, ops, views, streams.hub());
+    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, node, ops, views, streams);
     java.util.function.Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(node.ready() && !node.leaving());
     grpc.addService(registry);
     grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));

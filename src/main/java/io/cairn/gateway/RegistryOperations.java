@@ -165,13 +165,18 @@ public final class RegistryOperations {
   public void requireWritable() {
     requireReady();
     if (node.leaving()) {
-      ApiException e = new ApiException(503, "leaving", "this node is shutting down; send the request to another node");
-      String other = node.anotherNodeUrl();
-      throw other == null ? e : e.retryAt(other);
+      throw leavingError("this node is shutting down; send the request to another node");
     }
     if (!node.quorate()) {
       throw ApiException.noQuorum();
     }
+  }
+
+  /** 503 {@code leaving}, naming another node to retry at when there is one. */
+  public ApiException leavingError(String message) {
+    ApiException e = new ApiException(503, "leaving", message);
+    String other = node.anotherNodeUrl();
+    return other == null ? e : e.retryAt(other);
   }
 
   private Future<List<Outcome>> append(List<Command> commands) {

@@ -38,18 +38,19 @@ public final class GrpcErrors {
   }
 
   /**
-   * Ends the call with the status that says what went wrong; {@code otherNode} is the gRPC address of another node,
-   * named when this one cannot take the call (it is leaving).
+   * Ends the call with the status that says what went wrong; {@code otherNode} gives the gRPC address of another
+   * node (or null), asked only when this one cannot take the call (it is leaving).
    */
-  public static void fail(GrpcServerResponse<?, ?> response, Throwable failure, String otherNode) {
+  public static void fail(GrpcServerResponse<?, ?> response, Throwable failure,
+                          java.util.function.Supplier<String> otherNode) {
     ApiException e = ApiException.of(failure);
     StringBuilder message = new StringBuilder(e.code()).append(": ").append(e.getMessage());
     if (e.field() != null) {
       message.append(" (field: ").append(e.field()).append(')');
       response.trailers().set(FIELD_TRAILER, e.field());
     }
-    if (e.retryAt() != null && otherNode != null) {
-      String other = otherNode;
+    String other = e.retryAt() == null ? null : otherNode.get();
+    if (other != null) {
       message.append(" (retry at ").append(other).append(')');
       response.trailers().set(RETRY_AT_TRAILER, other);
     }

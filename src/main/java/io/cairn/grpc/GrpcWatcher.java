@@ -1,5 +1,6 @@
 package io.cairn.grpc;
 
+import io.cairn.gateway.stream.EncodedEvents;
 import io.cairn.gateway.stream.EventFilter;
 import io.cairn.gateway.stream.Watcher;
 import io.cairn.grpc.v1.WatchEvent;
@@ -14,7 +15,6 @@ import io.vertx.grpc.server.GrpcServerResponse;
 
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * A gRPC Watch call as the {@code WatchHub} sees it: events as {@link WatchEvent} messages, a snapshot (after a
@@ -49,10 +49,10 @@ final class GrpcWatcher implements Watcher {
   }
 
   @Override
-  public void send(List<Event> events, Function<Event, String> json) {
+  public void send(List<Event> events, EncodedEvents encoded) {
     for (Event e : events) {
       if (open) {
-        response.write(ProtoMapping.event(e));
+        response.write(encoded.as(e, ProtoMapping::event));
       }
     }
   }
@@ -99,10 +99,7 @@ final class GrpcWatcher implements Watcher {
 
   @Override
   public void whenDrained(Runnable action) {
-    response.drainHandler(v -> {
-      response.drainHandler(null);
-      action.run();
-    });
+    Watcher.onceDrained(response, action);
   }
 
   /** The node is leaving: a goodbye naming another node, then UNAVAILABLE, so the client resumes there. */

@@ -6,6 +6,7 @@ import io.cairn.gateway.Queries;
 import io.cairn.gateway.RegistryOperations;
 import io.cairn.gateway.rest.ClusterViews;
 import io.cairn.gateway.stream.EventFilter;
+import io.cairn.gateway.stream.EventStreams;
 import io.cairn.gateway.stream.WatchHub;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
@@ -63,15 +64,15 @@ public final class RegistryGrpcApi implements Service {
   /** Open Heartbeat calls, each with what ends it (gives its place back). */
   private final java.util.Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> heartbeats =
       new java.util.HashMap<>();
-  private boolean closedForLeaving;
 
-  public RegistryGrpcApi(Vertx vertx, NodeContext node, RegistryOperations ops, ClusterViews views, WatchHub hub) {
+  public RegistryGrpcApi(Vertx vertx, NodeContext node, RegistryOperations ops, ClusterViews views,
+                         EventStreams streams) {
     this.vertx = vertx;
     this.node = node;
     this.ops = ops;
     this.views = views;
-    this.hub = hub;
-    vertx.setPeriodic(200, id -> closeIfLeaving());
+    this.hub = streams.hub();
+    streams.onLeaving(this::closeForLeaving);
   }
 
   @Override
@@ -354,11 +355,7 @@ public final class RegistryGrpcApi implements Service {
   // ---------------------------------------------------------------- leaving
 
   /** A node that is leaving ends its streams, naming another node, so that clients resume there at once. */
-  private void closeIfLeaving() {
-    if (closedForLeaving || !node.leaving()) {
-      return;
-    }
-    closedForLeaving = true;
+  private void closeForLeaving() {
     String other = otherNodeAddress();
     for (GrpcWatcher w : Set.copyOf(watchers)) {
       w.close(other == null ? "" : other);
@@ -370,13 +367,11 @@ public final class RegistryGrpcApi implements Service {
   }
 
   private ApiException leaving() {
-    ApiException e = new ApiException(503, "leaving", "this node is shutting down; call another node");
-    String other = node.anotherNodeUrl();
-    return other == null ? e : e.retryAt(other);
+    return ops.leavingError("this node is shutting down; call another node");
   }
 
   private void fail(GrpcServerResponse<?, ?> response, Throwable failure) {
-    GrpcErrors.fail(response, failure, otherNodeAddress());
+    GrpcErrors.fail(response, failure, this::otherNodeAddress);
   }
 
   /** Another alive node's gRPC address (host:port), or null. */

@@ -33,6 +33,8 @@ public final class EventStreams {
   private final Set<SseWatcher> sse = new HashSet<>();
   private final Set<WebSocketWatcher> sockets = new HashSet<>();
   private boolean closedForLeaving;
+  /** Other streams of this loop (gRPC) to close when the node leaves, after these. */
+  private final java.util.List<Runnable> onLeaving = new java.util.ArrayList<>();
 
   public EventStreams(Vertx vertx, NodeContext node, RegistryOperations ops) {
     this.node = node;
@@ -56,7 +58,7 @@ public final class EventStreams {
   private void events(RoutingContext rc) {
     Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
     ops.requireReady();
-    EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     String resumeFrom = rc.request().getHeader("Last-Event-ID");
     if (resumeFrom == null || resumeFrom.isBlank()) {
       resumeFrom = rc.queryParams().get("since");
@@ -83,7 +85,7 @@ public final class EventStreams {
   private void webSocket(RoutingContext rc) {
     Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
     ops.requireReady();
-    EventFilter filter = filter(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
     rc.request().toWebSocket().onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
@@ -132,15 +134,11 @@ public final class EventStreams {
       if (subscribe == null) {
         return;
       }
-      watcher.filter(filter(subscribe.getString("name"), subscribe.getString("tag")));
+      watcher.filter(EventFilter.of(subscribe.getString("name"), subscribe.getString("tag")));
       hub.resend(watcher, false);
     } catch (DecodeException | ClassCastException | ApiException ignored) {
       // Not a subscription this stream understands; it keeps what it had.
     }
-  }
-
-  private static EventFilter filter(String name, String tag) {
-    return EventFilter.of(name, tag);
   }
 
   private void ping() {
@@ -166,5 +164,11 @@ public final class EventStreams {
     for (WebSocketWatcher w : Set.copyOf(sockets)) {
       w.close(hint);
     }
+    onLeaving.forEach(Runnable::run);
+  }
+
+  /** Runs {@code close} (on this loop) when the node starts leaving, with this loop's SSE and WebSocket streams. */
+  public void onLeaving(Runnable close) {
+    onLeaving.add(close);
   }
 }

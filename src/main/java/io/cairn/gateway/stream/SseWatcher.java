@@ -31,14 +31,14 @@ final class SseWatcher implements Watcher {
   }
 
   @Override
-  public void send(List<Event> events, java.util.function.Function<Event, String> json) {
+  public void send(List<Event> events, EncodedEvents encoded) {
     String[] ids = StreamJson.ids(events);
     StringBuilder out = new StringBuilder(events.size() * 512);
     for (int i = 0; i < events.size(); i++) {
       Event e = events.get(i);
       out.append("id: ").append(ids[i]).append('\n')
           .append("event: ").append(e.type().json()).append('\n')
-          .append("data: ").append(json.apply(e)).append("\n\n");
+          .append("data: ").append(encoded.json(e)).append("\n\n");
     }
     write(out.toString());
   }
@@ -55,13 +55,13 @@ final class SseWatcher implements Watcher {
     write(out.toString());
   }
 
-  /** A comment line: keeps proxies from closing an idle stream. */
   /** A comment, so that EventSource ignores it; a person reading the stream with curl sees how far it is. */
   @Override
   public void sendProgress(long revision) {
     write(": revision " + revision + "\n\n");
   }
 
+  /** A comment line: keeps proxies from closing an idle stream. */
   void ping() {
     write(": ping\n\n");
   }
@@ -88,10 +88,7 @@ final class SseWatcher implements Watcher {
 
   @Override
   public void whenDrained(Runnable action) {
-    response.drainHandler(v -> {
-      response.drainHandler(null);
-      action.run();
-    });
+    Watcher.onceDrained(response, action);
   }
 
   @Override

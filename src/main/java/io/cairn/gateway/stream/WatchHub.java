@@ -3,7 +3,6 @@ package io.cairn.gateway.stream;
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
 import io.cairn.model.Event;
-import io.cairn.model.ModelJson;
 import io.cairn.registry.Snapshot;
 import io.cairn.replication.Applied;
 import io.vertx.core.Vertx;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The change streams of one gateway event loop. It hears what this node applied ({@link Addresses#APPLIED}) and
@@ -85,7 +83,7 @@ public final class WatchHub {
         }
         rest.add(e);
       }
-      send(w, p, rest, ModelJson::encode);
+      send(w, p, rest, new EncodedEvents());
       return;
     }
     startOver(w, p, true);
@@ -134,12 +132,12 @@ public final class WatchHub {
     List<Event> missed = node.eventHistory().between(p.last, Long.MAX_VALUE);
     if (!missed.isEmpty()) {
       p.last = missed.get(missed.size() - 1).revision();
-      send(w, p, missed, ModelJson::encode);
+      send(w, p, missed, new EncodedEvents());
     }
   }
 
   /** Sends the events the watcher wants, if any. */
-  private static void send(Watcher w, Position p, List<Event> events, Function<Event, String> json) {
+  private static void send(Watcher w, Position p, List<Event> events, EncodedEvents encoded) {
     List<Event> wanted = new ArrayList<>();
     for (Event e : events) {
       if (w.wants(e)) {
@@ -147,7 +145,7 @@ public final class WatchHub {
       }
     }
     if (!wanted.isEmpty()) {
-      w.send(wanted, json);
+      w.send(wanted, encoded);
       p.told = Math.max(p.told, wanted.get(wanted.size() - 1).revision());
       p.toldAt = System.currentTimeMillis();
     }
@@ -177,8 +175,7 @@ public final class WatchHub {
   private void onApplied(Message<Applied> msg) {
     Applied applied = msg.body();
     // Each event is encoded once for all the watchers of this loop that want it.
-    Map<Event, String> encoded = new java.util.IdentityHashMap<>();
-    Function<Event, String> json = e -> encoded.computeIfAbsent(e, ModelJson::encode);
+    EncodedEvents encoded = new EncodedEvents();
     for (var entry : watchers.entrySet()) {
       Watcher w = entry.getKey();
       Position p = entry.getValue();
@@ -205,7 +202,7 @@ public final class WatchHub {
       }
       long seen = p.last;
       p.last = Math.max(p.last, applied.revision());
-      send(w, p, applied.events().stream().filter(e -> e.revision() > seen).toList(), json);
+      send(w, p, applied.events().stream().filter(e -> e.revision() > seen).toList(), encoded);
     }
   }
 }

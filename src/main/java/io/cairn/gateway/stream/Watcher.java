@@ -14,8 +14,8 @@ public interface Watcher {
   /** Whether this watcher wants the event (its name and tag filter). */
   boolean wants(Event event);
 
-  /** Events of whole revisions, oldest first, already filtered; {@code json} encodes an event (once per batch). */
-  void send(List<Event> events, java.util.function.Function<Event, String> json);
+  /** Events of whole revisions, oldest first, already filtered; {@code encoded} encodes each once per batch. */
+  void send(List<Event> events, EncodedEvents encoded);
 
   /** Start over: the registry at one revision (a reset, or the first frame), then events after it. */
   void sendSnapshot(Snapshot snapshot, boolean reset);
@@ -34,4 +34,12 @@ public interface Watcher {
 
   /** Calls {@code action} once, when a full write queue has drained. */
   void whenDrained(Runnable action);
+
+  /** {@link #whenDrained} for a watcher that writes to {@code output}: the drain handler runs once. */
+  static void onceDrained(io.vertx.core.streams.WriteStream<?> output, Runnable action) {
+    output.drainHandler(v -> {
+      output.drainHandler(null);
+      action.run();
+    });
+  }
 }

@@ -38,10 +38,10 @@ final class WebSocketWatcher implements Watcher {
   }
 
   @Override
-  public void send(List<Event> events, java.util.function.Function<Event, String> json) {
+  public void send(List<Event> events, EncodedEvents encoded) {
     for (Event e : events) {
       if (open) {
-        socket.writeTextMessage(json.apply(e));
+        socket.writeTextMessage(encoded.json(e));
       }
     }
   }
@@ -83,10 +83,7 @@ final class WebSocketWatcher implements Watcher {
 
   @Override
   public void whenDrained(Runnable action) {
-    socket.drainHandler(v -> {
-      socket.drainHandler(null);
-      action.run();
-    });
+    Watcher.onceDrained(socket, action);
   }
 
   @Override
