@@ -71,9 +71,8 @@ case "$cmd" in
     mkdir -p "$RUN_DIR"
     join=""
     for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((5700 + i))"; done
-    raft=""
-    # Three nodes or more elect their leader with Raft (a majority is needed to write and to lead).
-    [ "$n" -ge 3 ] && raft="--cluster.raft.members=3"
+    # All nodes start at once; the Raft group forms when all N see each other (cluster.raft.bootstrapExpect).
+    # From data directories of an earlier run, each node rejoins the group from its own Raft storage instead.
     for i in $(seq 1 "$n"); do
       http=$((8079 + i)); hz=$((5700 + i)); log="$RUN_DIR/node-$i.log"
       if [ -f "$RUN_DIR/node-$i.pid" ] && kill -0 "$(cat "$RUN_DIR/node-$i.pid")" 2>/dev/null; then
@@ -81,15 +80,13 @@ case "$cmd" in
       fi
       java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
         --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" \
-        --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" $raft \
+        --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
+        --cluster.raft.bootstrapExpect="$n" \
         >"$log" 2>&1 &
       echo $! >"$RUN_DIR/node-$i.pid"
-      echo "node-$i: pid $!, http://127.0.0.1:$http, hazelcast 127.0.0.1:$hz, log $log"
-      # The first node is up before the others start, so that they join it rather than each other.
-      [ "$i" -eq 1 ] && wait_ready "$http" "$!" "$log"
+      echo "node-$i: pid $!, http://127.0.0.1:$http, raft 127.0.0.1:$((http + 1000)), hazelcast 127.0.0.1:$hz, log $log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
-    # Ready to serve is not yet elected: with Raft the cluster elects once its members are up, a few seconds later.
     for _ in $(seq 1 120); do
       curl -fs http://127.0.0.1:8080/v1/status | grep -q '"leader":"' && break
       sleep 0.25
@@ -97,8 +94,9 @@ case "$cmd" in
     echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"
     ;;
   stop)
-    # One node at a time, as a rolling restart would: each hands over leadership and leaves Raft while the others
-    # still form a majority. A node takes at most its grace period to drain plus as much to leave Hazelcast.
+    # One node at a time, as a rolling restart would: each hands Raft leadership over while the others still form a
+    # majority, and stays in the Raft group (a start from the same data directories rejoins it). A node takes at
+    # most its grace period to drain plus as much to leave Hazelcast.
     shopt -s nullglob
     for f in "$RUN_DIR"/node-*.pid; do
       pid=$(cat "$f")

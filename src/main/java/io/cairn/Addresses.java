@@ -8,8 +8,6 @@ public final class Addresses {
   public static final String EVENTS = "cairn.events";
   /** Local: append commands to the log and answer once this node's replica applied them. */
   public static final String APPEND = "cairn.replication.append";
-  /** Any ready node answers by writing a fresh snapshot of its replica to the snapshot map. */
-  public static final String SNAPSHOT_REQUEST = "cairn.replication.snapshot";
   /** Batches of ids that heartbeated, published to every node so any future leader knows them too. */
   public static final String HEARTBEATS = "cairn.health.heartbeats";
   /** Local: one heartbeat of a healthy TTL instance, to be batched. */
@@ -24,6 +22,10 @@ public final class Addresses {
   public static final String CHECK_RUN = "cairn.health.run.";
   /** Prefix of a node's own address (+ node id): run every check it owns (optionally of one service name) now. */
   public static final String CHECK_RUN_ALL = "cairn.health.run-all.";
+  /** Local: a linearizable read barrier (Raft ReadIndex); answers once this node's replica may be read. */
+  public static final String READ_INDEX = "cairn.replication.read-index";
+  /** Local: a leader about to leave hands Raft leadership to another voter; answers when done (or not leading). */
+  public static final String STEP_DOWN = "cairn.replication.step-down";
   /** Local: leave the cluster gracefully (append nodeLeft, wait until applied). */
   public static final String LEAVE = "cairn.node.leave";
 

@@ -23,9 +23,6 @@ import java.util.concurrent.TimeUnit;
 public class CairnApplication extends VertxApplication implements VertxApplicationHooks {
   private final List<String> cairnFlags;
   private CairnConfig config;
-  /** Set once this process is stopping on purpose, so that Hazelcast shutting down then is expected. */
-  private volatile boolean stopping;
-  private volatile boolean memberLost;
 
   protected CairnApplication(String[] vertxArgs, List<String> cairnFlags) {
     super(vertxArgs, null, true, true);
@@ -77,12 +74,6 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
    * SIGTERM and SIGINT start a graceful departure, then exit with status 0: a stop the operator asked for is not a
    * failure. (Without a handler the JVM would run the same shutdown but exit 143.)
    */
-  /** Watched from the start: Hazelcast may stop the member while the node is still catching up. */
-  @Override
-  public void afterVertxStarted(HookContext context) {
-    exitWhenTheClusterMemberIsLost(context.vertx());
-  }
-
   @Override
   public void afterVerticleDeployed(HookContext context) {
     Runnable shutdown = () -> {
@@ -101,31 +92,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
   /** Announce the departure before the cluster manager goes, so peers record "left", not "failed". */
   @Override
   public void beforeStoppingVertx(HookContext context) {
-    stopping = true;
-    if (!memberLost) {
-      leave(context.vertx());
-    }
-  }
-
-  /**
-   * Hazelcast can stop a node's member by itself: when a member merges into another cluster while Raft is still
-   * forming its group, Hazelcast terminates it ("CP discovery failure"). A node without its member serves nothing
-   * useful, so it exits with status 70 (EX_SOFTWARE) and says why; under a supervisor (systemd
-   * {@code Restart=on-failure}) it comes back and joins the cluster that formed meanwhile.
-   */
-  private void exitWhenTheClusterMemberIsLost(io.vertx.core.Vertx vertx) {
-    var manager = (io.vertx.spi.cluster.hazelcast.HazelcastClusterManager)
-        ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
-    var lifecycle = manager.getHazelcastInstance().getLifecycleService();
-    // Polled: Hazelcast terminates a member for a failed Raft discovery without firing lifecycle events.
-    vertx.setPeriodic(1000, id -> {
-      if (!lifecycle.isRunning() && !stopping && !memberLost) {
-        memberLost = true;
-        org.slf4j.LoggerFactory.getLogger(CairnApplication.class).error("Hazelcast stopped this node's cluster "
-            + "member (see the lines above); the node exits with status 70 so that its supervisor restarts it");
-        new Thread(() -> System.exit(70), "cairn-member-lost").start();
-      }
-    });
+    leave(context.vertx());
   }
 
   /**
@@ -133,7 +100,6 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
    * for it, at most shutdown.gracePeriod and a little. A second call returns at once.
    */
   private void leave(io.vertx.core.Vertx vertx) {
-    stopping = true;
     long grace = config.shutdownGracePeriodMillis();
     try {
       vertx.eventBus()

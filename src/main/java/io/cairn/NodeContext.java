@@ -16,7 +16,6 @@ public final class NodeContext {
   private final Replica replica = new Replica();
   private final AtomicBoolean ready = new AtomicBoolean();
   private volatile boolean leaving;
-  private volatile boolean quorate = true;
   private final long startedAt = System.currentTimeMillis();
   public final LongAdder commandsApplied = new LongAdder();
   public final LongAdder appendCalls = new LongAdder();
@@ -25,9 +24,7 @@ public final class NodeContext {
   public final LongAdder snapshotsWritten = new LongAdder();
   public final LongAdder eventsPublished = new LongAdder();
   private volatile String memberId = "";
-  private volatile boolean holdsLeaderLock;
-  private volatile boolean raftMember;
-  private volatile int raftGroupMembers;
+  private volatile io.cairn.replication.RaftStatus raft = io.cairn.replication.RaftStatus.NONE;
   /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
   private volatile java.util.Set<String> liveMembers = java.util.Set.of();
   /** The check types this node runs and the settings a check leaves out. */
@@ -51,38 +48,6 @@ public final class NodeContext {
     types.add(io.cairn.model.Check.TTL);
     this.checkDefaults = config.checkDefaults(types);
     this.eventHistory = new io.cairn.registry.EventHistory(config.eventHistory());
-  }
-
-  private volatile long commitRevision;
-
-  /** The cluster log's last revision, as last measured (about once a second). */
-  public void commitRevision(long revision) {
-    commitRevision = revision;
-  }
-
-  public long commitRevision() {
-    return commitRevision;
-  }
-
-  private volatile String logOwnerMember;
-
-  /** The cluster member (Vert.x node id) whose partition holds the log's primary copy, as last measured. */
-  public void logOwnerMember(String memberId) {
-    logOwnerMember = memberId;
-  }
-
-  /** The node id of the log's owner, when it is a Cairn node this replica knows; null otherwise. */
-  public String logOwnerNode() {
-    String member = logOwnerMember;
-    if (member == null) {
-      return null;
-    }
-    for (io.cairn.model.NodeInfo n : replica.nodes().values()) {
-      if (member.equals(n.memberId())) {
-        return n.id();
-      }
-    }
-    return null;
   }
 
   private volatile long diskSnapshotRevision;
@@ -176,18 +141,6 @@ public final class NodeContext {
     leaving = value;
   }
 
-  /**
-   * True while this node's side of the cluster has enough members to take writes (cluster.quorum). Kept by the
-   * membership verticle from Hazelcast's split-brain protection, the same test the log applies to every append.
-   */
-  public boolean quorate() {
-    return quorate;
-  }
-
-  public void quorate(boolean value) {
-    quorate = value;
-  }
-
   public long startedAt() {
     return startedAt;
   }
@@ -207,39 +160,32 @@ public final class NodeContext {
   }
 
   /**
-   * Leader, and in a position to act as one: not leaving, and on a side of the cluster with quorum, so that a
-   * leader cut off in a minority never decides housekeeping.
+   * Leader, and in a position to act as one: Raft's leader of the term the log names, in touch with a majority,
+   * and not leaving. A deposed leader's commands would be refused anyway (Apply checks their term against their
+   * log entry's); this keeps it from proposing them.
    */
   public boolean actsAsLeader() {
-    return isLeader() && holdsLeaderLock && quorate && !leaving;
+    io.cairn.replication.RaftStatus r = raft;
+    return isLeader() && r.isLeader() && r.quorate() && replica.term() == r.term() && !leaving;
   }
 
-  /** This node holds the CP leader lock (kept by the membership verticle). */
-  public boolean holdsLeaderLock() {
-    return holdsLeaderLock;
+  /** This node's part in the Raft group, as last measured. */
+  public io.cairn.replication.RaftStatus raft() {
+    return raft;
   }
 
-  public void holdsLeaderLock(boolean value) {
-    holdsLeaderLock = value;
+  public void raft(io.cairn.replication.RaftStatus status) {
+    raft = status;
   }
 
-  /** This node is one of the CP (Raft) members that elect the leader (Raft mode only). */
-  public boolean raftMember() {
-    return raftMember;
+  /**
+   * True while this node can take writes: it is in touch with a Raft leader that is in touch with a majority. On
+   * the minority side of a split, writes answer 503 no-quorum and reads are marked stale.
+   */
+  public boolean quorate() {
+    return raft.quorate();
   }
 
-  public void raftMember(boolean value) {
-    raftMember = value;
-  }
-
-  /** Members of the smallest Raft group, as last measured (Raft mode only). */
-  public int raftGroupMembers() {
-    return raftGroupMembers;
-  }
-
-  public void raftGroupMembers(int value) {
-    raftGroupMembers = value;
-  }
 
   public java.util.Set<String> liveMembers() {
     return liveMembers;

@@ -44,20 +44,14 @@ public final class CairnConfig {
     clusterPort();
     clusterPortAutoIncrement();
     clusterBackupCount();
-    logCapacity();
-    batchMax();
-    appendsInFlight();
-    snapshotEvery();
-    snapshotMinIntervalMillis();
     eventHistory();
     writeTimeoutMillis();
     ttlScanIntervalMillis();
     heartbeatBatchMillis();
     maxBulk();
     queryCacheSize();
-    if (maxBulk() < 1 || maxBulk() > 1000 || maxBulk() > logCapacity()) {
-      // A bulk request is appended in one call, and Hazelcast takes at most 1000 items per call.
-      throw new IllegalArgumentException("registry.maxBulk must be between 1 and 1000 and at most replication.logCapacity");
+    if (maxBulk() < 1 || maxBulk() > 10_000) {
+      throw new IllegalArgumentException("registry.maxBulk must be between 1 and 10000");
     }
     long heartbeat = heartbeatIntervalMillis();
     if (heartbeat < 1000 || heartbeat % 1000 != 0 || failureTimeoutMillis() % 1000 != 0
@@ -69,18 +63,20 @@ public final class CairnConfig {
     if (mergeIntervalMillis() < 1000) {
       throw new IllegalArgumentException("cluster.mergeInterval must be at least 1s");
     }
-    int raft = raftMembers();
-    if (raft < 0 || raft == 1 || raft == 2) {
-      throw new IllegalArgumentException("cluster.raft.members must be 0 (no Raft: unsafe mode) or at least 3");
+    if (raftPort() < 0 || raftPort() > 65535 || raftBootstrapExpect() < 1) {
+      throw new IllegalArgumentException("cluster.raft.port must be 0 (http.port + 1000) or a port; "
+          + "cluster.raft.bootstrapExpect at least 1");
     }
-    if (raftSessionHeartbeatMillis() >= raftSessionTtlMillis()
-        || raftSessionTtlMillis() > raftMissingMemberRemovalMillis()) {
-      throw new IllegalArgumentException("cluster.raft: sessionHeartbeat < sessionTtl <= missingMemberRemoval");
+    if (raftVoters() != 1 && raftVoters() != 3 && raftVoters() != 5) {
+      throw new IllegalArgumentException("cluster.raft.voters must be 1, 3 or 5");
     }
-    if (snapshotIntervalMillis() < 1000 || snapshotEveryRevisions() < 1 || snapshotRetain() < 1
-        || fsyncIntervalMillis() < 1) {
+    if (raftElectionTimeoutMillis() < 100 || raftDeadVoterTimeoutMillis() < 5000) {
+      throw new IllegalArgumentException("cluster.raft.electionTimeout at least 100ms, cluster.raft.deadVoterTimeout "
+          + "at least 5s");
+    }
+    if (snapshotIntervalMillis() < 1000 || snapshotEveryRevisions() < 1 || snapshotRetain() < 1) {
       throw new IllegalArgumentException("snapshot.interval at least 1s, snapshot.everyRevisions and snapshot.retain "
-          + "at least 1, persistence.fsyncInterval positive");
+          + "at least 1");
     }
     io.cairn.model.CheckDefaults checks = checkDefaults(java.util.Set.of());
     if (checks.intervalMillis() < 100 || checks.timeoutMillis() < 1 || checks.timeoutMillis() > checks.intervalMillis()
@@ -91,14 +87,6 @@ public final class CairnConfig {
     if (flappingMaxTransitions() < 1 || flappingWindowMillis() < 1000 || checkBackoffMaxMillis() < 1000) {
       throw new IllegalArgumentException("checks.flapping.maxTransitions at least 1, checks.flapping.window and "
           + "checks.backoff.max at least 1s");
-    }
-    long resetAfter = raftResetAfterMillis();
-    if (resetAfter != 0 && resetAfter < 5000) {
-      // Below a few seconds a reset could strike groups that are merely electing.
-      throw new IllegalArgumentException("cluster.raft.resetAfter must be 0 (never) or at least 5s");
-    }
-    if (quorum() < 1) {
-      throw new IllegalArgumentException("cluster.quorum must be 0 (automatic) or a member count");
     }
     shutdownGracePeriodMillis();
     nodeTags();
@@ -301,25 +289,28 @@ public final class CairnConfig {
     return duration("cluster", "mergeInterval");
   }
 
-  /** CP members (Raft) the cluster runs with; below 3, leader election runs in Hazelcast's unsafe mode. */
-  public int raftMembers() {
-    return integer("cluster.raft", "members");
+  /** The port of this node's Raft server (cluster.raft.port, or http.port + 1000). */
+  public int raftPort() {
+    int port = integer("cluster.raft", "port");
+    return port == 0 ? httpPort() + 1000 : port;
   }
 
-  public boolean raftEnabled() {
-    return raftMembers() >= 3;
+  /** Nodes with empty Raft storage that must see each other before a new cluster forms its Raft group. */
+  public int raftBootstrapExpect() {
+    return integer("cluster.raft", "bootstrapExpect");
   }
 
-  public long raftSessionTtlMillis() {
-    return duration("cluster.raft", "sessionTtl");
+  /** How many voters the Raft group keeps; further nodes are learners. */
+  public int raftVoters() {
+    return integer("cluster.raft", "voters");
   }
 
-  public long raftSessionHeartbeatMillis() {
-    return duration("cluster.raft", "sessionHeartbeat");
+  public long raftDeadVoterTimeoutMillis() {
+    return duration("cluster.raft", "deadVoterTimeout");
   }
 
-  public long raftMissingMemberRemovalMillis() {
-    return duration("cluster.raft", "missingMemberRemoval");
+  public long raftElectionTimeoutMillis() {
+    return duration("cluster.raft", "electionTimeout");
   }
 
   public long snapshotIntervalMillis() {
@@ -332,15 +323,6 @@ public final class CairnConfig {
 
   public int snapshotRetain() {
     return integer("snapshot", "retain");
-  }
-
-  /** On a cold start, how long nodes with a state on disk wait for the others before the newest seeds the log. */
-  public long seedWaitMillis() {
-    return duration("persistence", "seedWait");
-  }
-
-  public long fsyncIntervalMillis() {
-    return duration("persistence", "fsyncInterval");
   }
 
   /** What a check leaves out, and the check types this node runs. */
@@ -360,23 +342,6 @@ public final class CairnConfig {
 
   public long checkBackoffMaxMillis() {
     return duration("checks.backoff", "max");
-  }
-
-  /** Leaderless this long with every member up: the CP subsystem is reset (0: never, an operator does it). */
-  public long raftResetAfterMillis() {
-    return duration("cluster.raft", "resetAfter");
-  }
-
-  /**
-   * Members a side of a split needs to accept writes: cluster.quorum when set, else a majority of the Raft
-   * members, else 1 (no protection: a one- or two-node cluster keeps writing on both sides).
-   */
-  public int quorum() {
-    int q = integer("cluster", "quorum");
-    if (q > 0) {
-      return q;
-    }
-    return raftEnabled() ? raftMembers() / 2 + 1 : 1;
   }
 
   public long shutdownGracePeriodMillis() {
@@ -399,26 +364,6 @@ public final class CairnConfig {
   /** Free-form labels of this node: a list, or a comma-separated string. */
   public List<String> nodeTags() {
     return list("node", "tags");
-  }
-
-  public int logCapacity() {
-    return integer("replication", "logCapacity");
-  }
-
-  public int batchMax() {
-    return Math.min(1000, Math.max(1, integer("replication", "batchMax")));
-  }
-
-  public int appendsInFlight() {
-    return Math.max(1, integer("replication", "appendsInFlight"));
-  }
-
-  public long snapshotEvery() {
-    return integer("replication", "snapshotEvery");
-  }
-
-  public long snapshotMinIntervalMillis() {
-    return duration("replication", "snapshotMinInterval");
   }
 
   public int eventHistory() {

@@ -1,16 +1,8 @@
 package io.cairn.config;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.config.MergePolicyConfig;
-import com.hazelcast.config.RingbufferConfig;
-import com.hazelcast.config.SplitBrainProtectionConfig;
-import com.hazelcast.config.cp.CPSubsystemConfig;
-import com.hazelcast.config.cp.FencedLockConfig;
-import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
-import com.hazelcast.spi.merge.DiscardMergePolicy;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -22,14 +14,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 public final class ClusterSetup {
   /** The member attribute in which Vert.x's Hazelcast cluster manager keeps the member's Vert.x node id. */
   public static final String VERTX_NODE_ID = "__vertx.nodeId";
-  public static final String LOG = "cairn.log";
   public static final String NODES = "cairn.nodes";
-  public static final String SNAPSHOTS = "cairn.snapshots";
   public static final String STATE = "cairn.state";
-  /** The CP FencedLock whose holder is the leader; its fence token is the leader's term. */
-  public static final String LEADER_LOCK = "cairn.leader";
-  /** Split-brain protection of the log: a side of a split with fewer members than the quorum cannot append. */
-  public static final String QUORUM = "cairn.quorum";
+  /** Each node's Raft identity (peer id, address, whether its storage holds the group), for forming and joining. */
+  public static final String RAFT_PEERS = "cairn.raft.peers";
 
   private ClusterSetup() {
   }
@@ -51,9 +39,8 @@ public final class ClusterSetup {
     setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.failureTimeoutMillis());
     setSeconds(config, "hazelcast.merge.first.run.delay.seconds", cfg.mergeIntervalMillis());
     setSeconds(config, "hazelcast.merge.next.run.delay.seconds", cfg.mergeIntervalMillis());
-    // Hazelcast's own graceful shutdown (handing partitions over, and a Raft member removing itself from its groups)
-    // waits up to 600 s by default; when a whole Raft cluster stops at once the last members cannot commit their
-    // removal and would hang there. Bound it by the grace period, so that a stopped node always exits.
+    // Hazelcast's own graceful shutdown (handing partitions over) waits up to 600 s by default: bound it by the grace
+    // period, so that a stopped node always exits.
     setSeconds(config, "hazelcast.graceful.shutdown.max.wait", cfg.shutdownGracePeriodMillis());
     config.getJetConfig().setEnabled(false);
 
@@ -67,41 +54,12 @@ public final class ClusterSetup {
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(cfg.clusterJoin());
 
-    // After a split heals, the side that merges into the other brings nothing of the registry with it: its log,
-    // snapshots and cursors describe a history the surviving side does not share, and it reloads from the
-    // survivor's (ReplicationVerticle). With a quorum, that side had acknowledged no writes.
-    for (String map : new String[] {NODES, SNAPSHOTS, STATE}) {
-      config.addMapConfig(new MapConfig(map).setBackupCount(cfg.clusterBackupCount()).setMergePolicyConfig(discard()));
+    // Hazelcast holds no registry state: the registry is the Raft log (replication/). What it shares are the node
+    // records and the event publisher's cursor, rebuilt from the live nodes after a split heals.
+    for (String map : new String[] {NODES, STATE, RAFT_PEERS}) {
+      config.addMapConfig(new MapConfig(map).setBackupCount(cfg.clusterBackupCount()));
     }
-    if (cfg.quorum() > 1) {
-      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, cfg.quorum())
-          .setProtectOn(SplitBrainProtectionOn.WRITE));
-    }
-    config.setCPSubsystemConfig(cpSubsystem(cfg));
     return config;
-  }
-
-  /**
-   * Leader election: a FencedLock, Raft-backed with {@code cluster.raft.members} CP members, or in unsafe mode (0).
-   * Raft's own leader failure detection is tightened from its 5 s x 5 heartbeats so that losing the member that
-   * leads the CP group does not stall leader failover for half a minute.
-   */
-  private static CPSubsystemConfig cpSubsystem(CairnConfig cfg) {
-    CPSubsystemConfig cp = new CPSubsystemConfig()
-        .setCPMemberCount(cfg.raftEnabled() ? cfg.raftMembers() : 0)
-        .setSessionTimeToLiveSeconds(seconds(cfg.raftSessionTtlMillis()))
-        .setSessionHeartbeatIntervalSeconds(seconds(cfg.raftSessionHeartbeatMillis()))
-        .setMissingCPMemberAutoRemovalSeconds(seconds(cfg.raftMissingMemberRemovalMillis()));
-    cp.getRaftAlgorithmConfig()
-        .setLeaderHeartbeatPeriodInMillis(500)
-        .setMaxMissedLeaderHeartbeatCount(4)
-        .setLeaderElectionTimeoutInMillis(1000);
-    cp.addLockConfig(new FencedLockConfig(LEADER_LOCK, 1));
-    return cp;
-  }
-
-  private static MergePolicyConfig discard() {
-    return new MergePolicyConfig(DiscardMergePolicy.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE);
   }
 
   /** Hazelcast counts these in whole seconds; a value below one second becomes one. */
@@ -111,27 +69,5 @@ public final class ClusterSetup {
 
   private static int seconds(long millis) {
     return (int) Math.max(1, (millis + 999) / 1000);
-  }
-
-  /**
-   * The registry log. Added as dynamic configuration by the replication verticle (not here) so that it spreads to
-   * every member, including plain Vert.x members that may end up owning the log's partition.
-   *
-   * <p>Synchronous backups so that an acknowledged command survives the loss of its owner, binary
-   * storage (items are already bytes), and overwrite on overflow, because a node that falls that far behind
-   * reloads from a snapshot rather than holding up every writer.
-   */
-  public static RingbufferConfig logConfig(CairnConfig cfg) {
-    RingbufferConfig ring = new RingbufferConfig(LOG)
-        .setCapacity(cfg.logCapacity())
-        .setBackupCount(cfg.clusterBackupCount())
-        .setAsyncBackupCount(0)
-        .setTimeToLiveSeconds(0)
-        .setInMemoryFormat(InMemoryFormat.BINARY)
-        .setMergePolicyConfig(discard());
-    if (cfg.quorum() > 1) {
-      ring.setSplitBrainProtectionName(QUORUM);
-    }
-    return ring;
   }
 }

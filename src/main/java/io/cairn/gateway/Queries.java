@@ -38,7 +38,7 @@ public final class Queries {
         c.set(key, single(key, values));
       } else {
         throw new ValidationException("unknown_parameter",
-            "unknown query parameter '" + abbreviate(key) + "'; discovery takes name, version, tag, status, node, region, zone, meta.KEY, index, wait",
+            "unknown query parameter '" + abbreviate(key) + "'; discovery takes name, version, tag, status, node, region, zone, meta.KEY, index, wait, consistent",
             key);
       }
     }
@@ -86,6 +86,34 @@ public final class Queries {
       }
     }
     return c.build();
+  }
+
+  /** The parameter that asks for a linearizable read. */
+  public static final String CONSISTENT = "consistent";
+
+  /** {@code consistent}, {@code consistent=true} or {@code =1}: a linearizable read; {@code false} or {@code 0}: not. */
+  public static boolean consistent(MultiMap params) {
+    if (!params.contains(CONSISTENT)) {
+      return false;
+    }
+    String v = single(CONSISTENT, params.getAll(CONSISTENT)).trim().toLowerCase(java.util.Locale.ROOT);
+    if (v.isEmpty() || v.equals("true") || v.equals("1")) {
+      return true;
+    }
+    if (v.equals("false") || v.equals("0")) {
+      return false;
+    }
+    throw new ValidationException("invalid_value", "consistent is true or false", CONSISTENT);
+  }
+
+  /** The discovery criteria without {@code consistent}, which says how to read, not what. */
+  public static MultiMap withoutConsistent(MultiMap params) {
+    if (!params.contains(CONSISTENT)) {
+      return params;
+    }
+    MultiMap rest = MultiMap.caseInsensitiveMultiMap().addAll(params);
+    rest.remove(CONSISTENT);
+    return rest;
   }
 
   /** Refuses every parameter not named: for endpoints that take few or none. */

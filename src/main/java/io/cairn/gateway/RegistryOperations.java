@@ -68,6 +68,15 @@ public final class RegistryOperations {
    */
   public Future<Written> register(JsonObject body, String pathId, boolean create, long cas) {
     ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    // What this replica already refuses never enters the log (Apply still decides a race with a write under way).
+    ServiceEntry existing = node.replica().get(definition.id());
+    if (existing != null && create) {
+      // written() throws the 409 a client gets for this outcome
+      return Future.succeededFuture(written(new Outcome(Outcome.Status.EXISTS, existing, List.of(), 0), definition.id()));
+    }
+    if (existing != null && cas == 0) {
+      return Future.succeededFuture(written(new Outcome(Outcome.Status.CAS_FAILED, existing, List.of(), 0), definition.id()));
+    }
     return append(List.of(Command.register(node.nodeId(), 0, System.currentTimeMillis(), definition, create, cas)))
         .map(outcomes -> written(outcomes.get(0), definition.id()));
   }
@@ -79,6 +88,9 @@ public final class RegistryOperations {
   /** enable, disable or drain. */
   public Future<Written> onInstance(Command.Type type, String id) {
     Registrations.validId(id, "id");
+    if (node.replica().get(id) == null) {
+      throw notFound(id); // an unknown id costs no revision
+    }
     return append(List.of(Command.onInstance(type, node.nodeId(), 0, System.currentTimeMillis(), id)))
         .map(outcomes -> written(outcomes.get(0), id));
   }
@@ -159,6 +171,21 @@ public final class RegistryOperations {
     long revision = node.replica().revision();
     QueryCache.Answer answer = cache.lookup(rawQuery);
     return answer == null ? null : new Discovery(revision, answer);
+  }
+
+  /**
+   * A linearizable read barrier ({@code ?consistent=true}): completes once the Raft leader has confirmed its
+   * leadership with a majority and this node has applied everything committed before the read; then the local
+   * replica answers. Fails 503 on a node that reaches no such leader.
+   */
+  public Future<Void> readBarrier() {
+    requireReady();
+    return vertx.eventBus().request(Addresses.READ_INDEX, null, new DeliveryOptions().setLocalOnly(true)
+            .setSendTimeout(10_000))
+        .<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(new ApiException(503, "no-quorum", "a consistent read needs a Raft "
+            + "leader that a majority of voters follow, and this node reaches none; read without consistent=true "
+            + "for this node's (possibly stale) view, or ask another node")));
   }
 
   /** Writes need a caught-up node that is not shutting down, on a side of the cluster with quorum. */

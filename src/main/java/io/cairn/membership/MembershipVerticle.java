@@ -1,17 +1,9 @@
 package io.cairn.membership;
 
-import com.hazelcast.cluster.Address;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.cp.CPGroup;
-import com.hazelcast.cp.CPSubsystemManagementService;
-import com.hazelcast.cp.session.CPSession;
-import com.hazelcast.cp.internal.session.RaftSessionService;
-import com.hazelcast.cp.session.CPSessionManagementService;
-import com.hazelcast.instance.impl.HazelcastInstanceImpl;
-import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
@@ -33,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Who is in the cluster and who leads it.
@@ -44,30 +35,21 @@ import java.util.concurrent.TimeUnit;
  * {@code nodeLeft} when it stops gracefully. The leader appends {@code nodeFailed} for every incarnation the log
  * has as alive that Hazelcast no longer lists.
  *
- * <p>Leadership: the holder of the CP {@link LeaderLock} leads; its term (the lock's fence, see
- * {@link LeaderLock#term}) is recorded in the log with {@code leaderElected}, and {@code Apply} ignores housekeeping
- * from any other term. A crashed holder's CP session would keep the lock until it expires; as soon as Hazelcast
- * removes the crashed member, its sessions are closed here, so a waiting node takes the lock within a second
- * instead. Raft groups that can no longer elect are reset by {@link RaftRecovery}.
+ * <p>Leadership is Raft's (the replication verticle records each new leader's term in the log); this verticle acts
+ * on it: only the node that {@link NodeContext#actsAsLeader() acts as leader} reports failures.
  */
 public class MembershipVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(MembershipVerticle.class);
   private static final long EVALUATE_EVERY_MILLIS = 250;
-  private static final long PROMOTE_EVERY_MILLIS = 2000;
 
   private final NodeContext node;
   private HazelcastInstance hz;
   private UUID listenerId;
   private NodeInfo self;
-  private LeaderLock leaderLock;
-  private RaftRecovery raftRecovery;
-  private boolean measuringRaftGroups;
   private boolean announcing;
-  private boolean recordingElection;
   private final Set<String> failuresPending = new HashSet<>();
   private boolean leaving;
   private boolean wasAlone;
-  private long lastPromotionCheck;
 
   public MembershipVerticle(NodeContext node) {
     this.node = node;
@@ -90,15 +72,9 @@ public class MembershipVerticle extends AbstractVerticle {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        releaseLocksOf(event.getMember().getAddress(), System.currentTimeMillis());
         context.runOnContext(v -> evaluate());
       }
     });
-    leaderLock = new LeaderLock(() -> hz.getCPSubsystem().getLock(ClusterSetup.LEADER_LOCK), node.nodeId(),
-        term -> context.runOnContext(v -> lockAcquired(term)),
-        () -> context.runOnContext(v -> lockLost()));
-    leaderLock.start();
-    raftRecovery = new RaftRecovery(node, hz);
     vertx.eventBus().<Object>localConsumer(Addresses.LEAVE, msg -> leave().onComplete(ar -> msg.reply(ar.succeeded())));
     reportIfAlone();
     vertx.setPeriodic(EVALUATE_EVERY_MILLIS, id -> evaluate());
@@ -114,9 +90,6 @@ public class MembershipVerticle extends AbstractVerticle {
 
   @Override
   public void stop() {
-    if (leaderLock != null) {
-      leaderLock.stop();
-    }
     if (listenerId != null) {
       try {
         hz.getCluster().removeMembershipListener(listenerId);
@@ -134,19 +107,13 @@ public class MembershipVerticle extends AbstractVerticle {
       return;
     }
     reportIfMerged();
-    boolean ready = node.ready();
-    // Only a caught-up node on a side with quorum competes: a leader must know the whole log and be able to write.
-    leaderLock.compete(ready && node.quorate());
-    if (!ready) {
+    if (!node.ready()) {
       return;
     }
     ensureAnnounced();
-    ensureLeadershipRecorded();
     if (node.actsAsLeader()) {
       reportFailures();
     }
-    tendRaftMembership();
-    raftRecovery.evaluate(System.currentTimeMillis());
   }
 
   private void updateMembers() {
@@ -159,10 +126,6 @@ public class MembershipVerticle extends AbstractVerticle {
       }
     }
     node.liveMembers(live);
-    node.quorate(members.size() >= node.config().quorum());
-    if (node.config().raftEnabled()) {
-      node.raftMember(hz.getCPSubsystem().getLocalCPMember() != null);
-    }
   }
 
   // ---------------------------------------------------------------- membership
@@ -210,8 +173,7 @@ public class MembershipVerticle extends AbstractVerticle {
     if (hz.getCluster().getMembers().size() == 1 && !others.isEmpty()) {
       wasAlone = true;
       log.warn("No member of cluster.join {} answered: node {} runs alone and looks for them every {}s, merging into "
-              + "their cluster when they appear{}", others, node.nodeId(), cfg.mergeIntervalMillis() / 1000,
-          cfg.quorum() > 1 ? " (writes need " + cfg.quorum() + " members meanwhile)" : "");
+          + "their cluster when they appear", others, node.nodeId(), cfg.mergeIntervalMillis() / 1000);
     }
   }
 
@@ -220,143 +182,6 @@ public class MembershipVerticle extends AbstractVerticle {
       wasAlone = false;
       log.info("Node {} found its cluster: {} members", node.nodeId(), hz.getCluster().getMembers().size());
     }
-  }
-
-  // ---------------------------------------------------------------- leadership
-
-  private void lockAcquired(long term) {
-    node.holdsLeaderLock(true);
-    log.info("Node {} holds the leader lock (term {})", node.nodeId(), term);
-    evaluate();
-  }
-
-  private void lockLost() {
-    node.holdsLeaderLock(false);
-    log.warn("Node {} lost the leader lock (its CP session was closed, or the CP subsystem was reset); it competes "
-        + "again", node.nodeId());
-  }
-
-  /** Holding the lock: make sure the log names this node leader with the lock's term. */
-  private void ensureLeadershipRecorded() {
-    long term = leaderLock.term();
-    if (term == 0 || recordingElection) {
-      return;
-    }
-    if (node.isLeader() && node.replica().term() == term) {
-      return;
-    }
-    if (term <= node.replica().term()) {
-      // A larger term is already in the log: this hold is older than it (it can happen after a split in unsafe
-      // mode). Take the lock again for a term that beats it.
-      log.info("Leader lock term {} is not above the log's term {}; taking the lock again", term,
-          node.replica().term());
-      node.holdsLeaderLock(false);
-      leaderLock.relock();
-      return;
-    }
-    recordingElection = true;
-    append(Command.leaderElected(node.nodeId(), 0, System.currentTimeMillis(), term)).onComplete(ar -> {
-      recordingElection = false;
-      if (ar.succeeded() && ar.result().status().accepted()) {
-        log.info("Node {} is the leader, term {}", node.nodeId(), term);
-      }
-    });
-  }
-
-  /**
-   * A member is gone: close its CP sessions now rather than when they expire, so that the lock it may hold is free.
-   * Only sessions opened before it went are closed, never those of a process that since restarted on its address.
-   */
-  private void releaseLocksOf(Address address, long goneAt) {
-    try {
-      CPSessionManagementService sessions = sessionService();
-      sessions.getAllSessions(CPGroup.DEFAULT_GROUP_NAME).whenComplete((all, err) -> {
-        if (err != null) {
-          log.debug("Could not list CP sessions: {}", err.toString());
-          return;
-        }
-        for (CPSession s : all) {
-          if (s.endpoint().equals(address) && s.creationTime() < goneAt) {
-            sessions.forceCloseSession(CPGroup.DEFAULT_GROUP_NAME, s.id());
-          }
-        }
-      });
-    } catch (RuntimeException e) {
-      log.debug("Could not close the CP sessions of {}: {}", address, e.toString());
-    }
-  }
-
-  /**
-   * The CP session service. In unsafe mode Hazelcast's public accessor refuses ("CP Subsystem is not enabled")
-   * although the lock still runs on sessions, so it is taken from the member's services directly.
-   */
-  private CPSessionManagementService sessionService() {
-    if (node.config().raftEnabled()) {
-      return hz.getCPSubsystem().getCPSessionManagementService();
-    }
-    HazelcastInstanceImpl impl = hz instanceof HazelcastInstanceProxy proxy ? proxy.getOriginal()
-        : (HazelcastInstanceImpl) hz;
-    return impl.node.getNodeEngine().getService(RaftSessionService.SERVICE_NAME);
-  }
-
-  /**
-   * Raft mode, every two seconds: measures the Raft groups (for /v1/status), and, when a member lost for good has
-   * been removed (after raft.missingMemberRemoval), promotes this node if it is not a CP member, so the groups get
-   * back to full strength without an operator.
-   */
-  private void tendRaftMembership() {
-    long now = System.currentTimeMillis();
-    if (!node.config().raftEnabled() || now - lastPromotionCheck < PROMOTE_EVERY_MILLIS) {
-      return;
-    }
-    lastPromotionCheck = now;
-    CPSubsystemManagementService cp = hz.getCPSubsystem().getCPSubsystemManagementService();
-    if (!cp.isDiscoveryCompleted()) {
-      return;
-    }
-    measureRaftGroups(cp);
-    if (hz.getCPSubsystem().getLocalCPMember() != null) {
-      return;
-    }
-    Address own = hz.getCluster().getLocalMember().getAddress();
-    cp.getCPMembers().whenComplete((members, err) -> {
-      // A CP member on this node's address is this process (its CP identity may not be set locally yet, right
-      // after discovery) or its predecessor, not yet removed: promoting now would make Hazelcast swap that member
-      // out in the middle of its own membership changes. Only a node with no CP member on its address promotes.
-      boolean onOurAddress = err == null && members.stream().anyMatch(m -> own.equals(m.getAddress()));
-      if (err == null && !onOurAddress && members.size() < node.config().raftMembers()) {
-        cp.promoteToCPMember().whenComplete((v, e) -> {
-          if (e == null) {
-            log.info("Node {} joined the Raft group ({} CP members were left)", node.nodeId(), members.size());
-          } else {
-            log.warn("Node {} could not join the Raft group: {}", node.nodeId(), e.toString());
-          }
-        });
-      }
-    });
-  }
-
-  /**
-   * The size of the smallest Raft group (the metadata group and the default one, which holds the leader lock). Right
-   * after a member is replaced, a group is below raft.members until the new one has been added; losing another
-   * member before then can leave a group without a majority.
-   */
-  private void measureRaftGroups(CPSubsystemManagementService cp) {
-    if (measuringRaftGroups) {
-      return;
-    }
-    // Groups without a majority never answer, and Hazelcast retries such queries for minutes: one at a time, and
-    // a group that does not answer within the period counts as empty.
-    measuringRaftGroups = true;
-    cp.getCPGroup(CPGroup.METADATA_CP_GROUP_NAME).thenCombine(cp.getCPGroup(CPGroup.DEFAULT_GROUP_NAME),
-        (metadata, leaderGroup) -> Math.min(metadata == null ? 0 : metadata.members().size(),
-            leaderGroup == null ? 0 : leaderGroup.members().size()))
-        .toCompletableFuture()
-        .orTimeout(PROMOTE_EVERY_MILLIS, TimeUnit.MILLISECONDS)
-        .whenComplete((smallest, err) -> {
-          node.raftGroupMembers(err == null ? smallest : 0);
-          context.runOnContext(v -> measuringRaftGroups = false);
-        });
   }
 
   // ---------------------------------------------------------------- leaving
@@ -374,13 +199,9 @@ public class MembershipVerticle extends AbstractVerticle {
     long deadline = System.currentTimeMillis() + node.config().shutdownGracePeriodMillis();
     log.info("Node {} is leaving: no new writes, handing over leadership, finishing requests in flight",
         node.nodeId());
-    Promise<Void> released = Promise.promise();
-    leaderLock.stepDown().orTimeout(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)
-        .whenComplete((v, err) -> context.runOnContext(x -> {
-          node.holdsLeaderLock(false);
-          released.complete();
-        }));
-    return released.future()
+    return vertx.eventBus().request(Addresses.STEP_DOWN, null, new io.vertx.core.eventbus.DeliveryOptions()
+            .setLocalOnly(true).setSendTimeout(Math.max(1, deadline - System.currentTimeMillis())))
+        .<Void>mapEmpty().recover(err -> Future.succeededFuture())
         .compose(v -> requestsFinished(deadline))
         .compose(v -> {
           hz.getMap(ClusterSetup.NODES).removeAsync(self.id());

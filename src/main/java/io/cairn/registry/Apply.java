@@ -28,8 +28,20 @@ public final class Apply {
   private Apply() {
   }
 
+  /** Applies a command whose place in the log carries no term of its own (its term taken as its log term). */
   public static Outcome apply(Replica state, Command cmd, long revision) {
-    Outcome outcome = decide(state, cmd, revision);
+    return apply(state, cmd, revision, cmd.term());
+  }
+
+  /**
+   * @param logTerm the Raft term of the log entry that carries the command. Leader housekeeping is decided by the
+   *                leader of one term and counts only in an entry of that same term: a command a deposed leader
+   *                decided, and that reached the log through its successor, is refused (a real fence).
+   */
+  public static Outcome apply(Replica state, Command cmd, long revision, long logTerm) {
+    Outcome outcome = cmd.term() != 0 && cmd.term() != logTerm
+        ? Outcome.rejected(STALE_TERM, state.get(cmd.id()))
+        : decide(state, cmd, revision);
     state.setRevision(revision);
     return outcome.at(revision);
   }
@@ -52,7 +64,9 @@ public final class Apply {
       case NODE_LEFT:
       case NODE_FAILED: return nodeGone(state, cmd, revision);
       case LEADER_ELECTED: {
-        if (cmd.term() <= state.term()) {
+        // Raft elects at most one leader per term, and the command counts only in an entry of its own term (see
+        // apply): recording the same term again (after its leader's record was cleared) is that leader's right.
+        if (cmd.term() < state.term() || cmd.term() == state.term() && state.leader() != null) {
           return Outcome.rejected(STALE_TERM, null);
         }
         state.setLeader(cmd.origin(), cmd.term(), at);
@@ -155,11 +169,6 @@ public final class Apply {
   private static Outcome nodeJoined(Replica state, Command cmd, long revision) {
     long at = cmd.timestamp();
     NodeInfo joined = cmd.node().joined(at);
-    NodeInfo previous = state.node(joined.id());
-    if (joined.id().equals(state.leader()) && previous != null && !previous.memberId().equals(joined.memberId())) {
-      // The leader restarted under the same id: its old incarnation no longer leads.
-      state.setLeader(null, state.term(), 0);
-    }
     state.putNode(joined);
     List<Event> events = new ArrayList<>();
     events.add(Event.node(Event.Type.NODE_JOINED, revision, at, joined));

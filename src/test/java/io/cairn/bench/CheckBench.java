@@ -33,7 +33,7 @@ public final class CheckBench {
       requests.incrementAndGet();
       req.response().end("ok");
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture(), 10);
-    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.members=3")) {
+    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")) {
       cluster.closeOnExit().startWhole(Duration.ofSeconds(120));
       String base = cluster.node(0).base();
       for (int start = 0; start < count; start += 1000) {

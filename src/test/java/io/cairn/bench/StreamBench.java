@@ -57,7 +57,7 @@ public final class StreamBench {
 
   private static void propagation(Vertx vertx) throws Exception {
     System.setProperty("cairn.it.heap", "512m");
-    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.members=3")) {
+    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")) {
       cluster.closeOnExit().startWhole(Duration.ofSeconds(120));
       Map<String, java.util.concurrent.CompletableFuture<Long>> arrivals = new ConcurrentHashMap<>();
       connect(vertx, cluster.node(2), "?name=probe", text -> {
@@ -179,7 +179,7 @@ public final class StreamBench {
 
   private static void join() throws Exception {
     System.setProperty("cairn.it.heap", "1g");
-    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.members=3")) {
+    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")) {
       cluster.closeOnExit();
       cluster.start(0);
       cluster.awaitHealthy(cluster.node(0), Duration.ofSeconds(120));

@@ -59,7 +59,7 @@ class AgentIT {
 
   @Test
   void theAgentsWholeLife() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(120));
     for (int k = 0; k < 3; k++) {
       ports[k] = io.cairn.support.TestNodes.freePort();

@@ -45,7 +45,7 @@ class ClientFailoverIT {
 
   @Test
   void aWatchingClientFollowsTheClusterWhenItsNodeIsKilledAndMissesNoChange() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(120));
     for (int i = 0; i < 20; i++) {
       register(cluster.node(1), i, "1.0.0");

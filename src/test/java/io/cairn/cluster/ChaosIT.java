@@ -46,7 +46,7 @@ class ChaosIT {
 
   @Test
   void acknowledgedWritesSurviveRandomKillsAndRestartsAndReplicasEndEqual() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startAll();
     cluster.awaitAllHealthy(Duration.ofSeconds(90));
     cluster.awaitWhole(Duration.ofSeconds(90));

@@ -48,7 +48,7 @@ class CheckOwnershipIT {
       }
       req.response().end("ok");
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture(), 10);
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startAll();
     cluster.awaitAllHealthy(Duration.ofSeconds(90));
     cluster.awaitWhole(Duration.ofSeconds(90));

@@ -56,7 +56,7 @@ class ColdRestartIT {
 
   @Test
   void everyInstanceIsBackAfterACleanStopAndAfterEveryNodeWasKilledAtOnce() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(90));
     registerMany("before-stop", 60);
     Set<String> expected = definitions(cluster.node(0));

@@ -28,7 +28,7 @@ class MembershipIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startAll();
     cluster.awaitAllHealthy(START);
     cluster.awaitWhole(Duration.ofSeconds(90));

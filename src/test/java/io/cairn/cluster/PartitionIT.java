@@ -31,7 +31,7 @@ class PartitionIT {
   @Test
   void theMinorityRefusesWritesServesStaleReadsAndConvergesWithEverythingTheMajorityAcceptedWhenHealed()
       throws Exception {
-    cluster = new JarCluster(3, true, "--cluster.raft.members=3");
+    cluster = new JarCluster(3, true, "--cluster.raft.bootstrapExpect=3");
     cluster.startAll();
     cluster.awaitAllHealthy(Duration.ofSeconds(120));
     await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> IntStream.range(0, 3).allMatch(i ->

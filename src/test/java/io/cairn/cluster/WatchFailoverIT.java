@@ -33,7 +33,7 @@ class WatchFailoverIT {
   @BeforeAll
   void start() throws Exception {
     vertx = Vertx.vertx();
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3", "--cluster.raft.missingMemberRemoval=6s");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(90));
   }
 

@@ -25,6 +25,7 @@ public final class JarCluster implements AutoCloseable {
   private final List<String> hosts = new ArrayList<>();
   private final int[] hazelcastPorts;
   private final int[] httpPorts;
+  private final int[] raftPorts;
   private final Netns netns;
   private final List<String> commonArgs = new ArrayList<>();
   private final Node[] nodes;
@@ -105,12 +106,13 @@ public final class JarCluster implements AutoCloseable {
    * @param size    nodes
    * @param isolate run each node in a network namespace of its own (needs root and iproute2), so that
    *                {@link #partition} can cut them apart
-   * @param args    extra Cairn flags for every node, e.g. {@code --cluster.raft.members=3}
+   * @param args    extra Cairn flags for every node, e.g. {@code --cluster.raft.bootstrapExpect=3}
    */
   public JarCluster(int size, boolean isolate, String... args) throws IOException {
     work = Files.createTempDirectory("cairn-it");
     hazelcastPorts = new int[size];
     httpPorts = new int[size];
+    raftPorts = new int[size];
     nodes = new Node[size];
     netns = isolate ? Netns.create(size) : null;
     for (int i = 0; i < size; i++) {
@@ -118,10 +120,12 @@ public final class JarCluster implements AutoCloseable {
         hosts.add(netns.address(i));
         hazelcastPorts[i] = 5701;
         httpPorts[i] = 8080;
+        raftPorts[i] = 9080;
       } else {
         hosts.add("127.0.0.1");
         hazelcastPorts[i] = TestNodes.freePort();
         httpPorts[i] = TestNodes.freePort();
+        raftPorts[i] = TestNodes.freePort();
       }
       nodes[i] = new Node(i);
     }
@@ -163,7 +167,7 @@ public final class JarCluster implements AutoCloseable {
         "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
         "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
-        "--cluster.join=" + joinList());
+        "--cluster.join=" + joinList(), "--cluster.raft.port=" + raftPorts[index]);
     cmd.addAll(commonArgs);
     Collections.addAll(cmd, extra);
     n.starts++;
@@ -175,18 +179,14 @@ public final class JarCluster implements AutoCloseable {
     return n;
   }
 
-  /**
-   * Starts the first node, waits until it serves, then starts the others together: as ./run.sh cluster does, so that
-   * they join it instead of forming separate clusters that must merge (members started at the same instant can).
-   */
+  /** Starts every node at the same moment, as ./run.sh cluster does: they form one Raft group in any order. */
   public void startAll() throws IOException {
-    awaitHealthy(start(0), Duration.ofSeconds(90));
-    for (int i = 1; i < nodes.length; i++) {
+    for (int i = 0; i < nodes.length; i++) {
       start(i);
     }
   }
 
-  /** Starts every node (the first one first), waits until each serves and the cluster is whole. */
+  /** Starts every node, waits until each serves and the cluster is whole. */
   public JarCluster startWhole(Duration within) throws IOException {
     startAll();
     awaitAllHealthy(within);
@@ -291,13 +291,18 @@ public final class JarCluster implements AutoCloseable {
     return map;
   }
 
-  /** Every node alive in every replica, a leader, and (with Raft) every node a Raft member of full-size groups. */
+  /**
+   * Every node alive in every replica, a leader, and every node in the Raft group: a voter while there are fewer
+   * than the group wants, a learner beyond.
+   */
   public void awaitMembersWhole(Duration within) {
     awaitUntil(within, "members not whole", () -> java.util.Arrays.stream(nodes).allMatch(n -> {
       io.vertx.core.json.JsonObject s = n.status();
       io.vertx.core.json.JsonObject raft = s.getJsonObject("raft");
-      return s.getString("leader") != null && (!raft.getBoolean("enabled") || raft.getBoolean("member")
-          && raft.getInteger("groupMembers").equals(raft.getInteger("members")))
+      int members = raft.getJsonArray("voters").size() + raft.getJsonArray("learners").size();
+      return s.getString("leader") != null && !raft.getString("role").equals("none")
+          && members == nodes.length
+          && raft.getJsonArray("voters").size() == Math.min(nodes.length, raft.getInteger("votersWanted"))
           && java.util.Arrays.stream(nodes).allMatch(other -> n.nodeStatus(other.id).equals("alive"));
     }));
   }

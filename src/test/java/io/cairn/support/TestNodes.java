@@ -55,7 +55,8 @@ public final class TestNodes implements AutoCloseable {
         .put("node", new JsonObject().put("id", "n" + (index + 1)).put("dataDir", dataRoot.resolve("n" + (index + 1)).toString()))
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", freePort()).put("instances", 1))
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
-            .put("port", hazelcastPorts.get(index)).put("portAutoIncrement", false).put("join", join))
+            .put("port", hazelcastPorts.get(index)).put("portAutoIncrement", false).put("join", join)
+            .put("raft", new JsonObject().put("port", freePort())))
         .put("health", new JsonObject().put("ttlScanInterval", "100ms").put("heartbeatBatch", "50ms"));
     return deepMerge(cfg, extra == null ? new JsonObject() : extra);
   }

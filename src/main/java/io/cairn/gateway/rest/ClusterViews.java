@@ -42,17 +42,30 @@ public final class ClusterViews {
         .put("isLeader", node.isLeader())
         .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
         .put("leaderUptimeMillis", r.leaderSince() > 0 ? Math.max(0, System.currentTimeMillis() - r.leaderSince()) : null)
-        .put("quorum", new JsonObject().put("needed", node.config().quorum()).put("members", node.liveMembers().size())
-            .put("quorate", node.quorate()))
-        .put("raft", new JsonObject().put("enabled", node.config().raftEnabled())
-            .put("members", node.config().raftMembers()).put("member", node.raftMember())
-            .put("groupMembers", node.raftGroupMembers()))
+        .put("quorate", node.quorate())
+        .put("raft", raft())
         .put("services", r.size())
         .put("names", r.nameCount())
         .put("nodes", alive)
         .put("http", new JsonObject().put("host", node.config().advertisedHost()).put("port", node.config().httpPort()))
         .put("startedAt", node.startedAt())
         .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
+  }
+
+  /** This node's part in the Raft group that holds the registry log. */
+  private JsonObject raft() {
+    io.cairn.replication.RaftStatus raft = node.raft();
+    return new JsonObject()
+        .put("role", raft.membership())
+        .put("state", raft.role())
+        .put("leader", raft.leader())
+        .put("term", raft.term())
+        .put("quorate", raft.quorate())
+        .put("voters", new JsonArray(raft.voters()))
+        .put("learners", new JsonArray(raft.learners()))
+        .put("votersWanted", node.config().raftVoters())
+        .put("commitIndex", raft.commitIndex())
+        .put("appliedIndex", raft.appliedIndex());
   }
 
   /** A member as this node sees it: the log's record, its state (suspect included), its role, its instances. */
@@ -92,8 +105,8 @@ public final class ClusterViews {
   }
 
   /**
-   * This node's part: leader (named by the log, holding the lock, on a side with quorum), follower, or leaving. A
-   * leader cut off in a minority reports follower: it decides nothing there.
+   * This node's part: leader (named by the log, Raft's leader of that term, in touch with a majority), follower, or
+   * leaving. A leader cut off in a minority reports follower: it decides nothing there.
    */
   private String role() {
     if (node.leaving()) {
@@ -191,8 +204,7 @@ public final class ClusterViews {
         .put("log", new JsonObject()
             .put("commandsAppended", appended)
             .put("appendCalls", calls)
-            .put("averageBatch", calls == 0 ? 0.0 : Math.round(appended * 100.0 / calls) / 100.0)
-            .put("owner", node.logOwnerNode()))
+            .put("averageBatch", calls == 0 ? 0.0 : Math.round(appended * 100.0 / calls) / 100.0))
         .put("cache", new JsonObject()
             .put("entries", cache.size())
             .put("hits", cache.hits())
@@ -200,9 +212,9 @@ public final class ClusterViews {
         .put("events", new JsonObject().put("published", node.eventsPublished.sum()))
         .put("checks", node.checkStats.toJson())
         .put("persistence", new JsonObject()
-            .put("commitRevision", Math.max(node.commitRevision(), revision))
-            .put("appliedRevision", revision)
-            .put("lag", Math.max(0, node.commitRevision() - revision))
+            .put("commitIndex", node.raft().commitIndex())
+            .put("appliedIndex", node.raft().appliedIndex())
+            .put("lag", Math.max(0, node.raft().commitIndex() - node.raft().appliedIndex()))
             .put("snapshotRevision", node.diskSnapshotRevision())
             .put("snapshotAgeMillis", node.diskSnapshotAt() == 0 ? null : System.currentTimeMillis() - node.diskSnapshotAt()))
         .put("jvm", new JsonObject()

@@ -70,10 +70,12 @@ public final class RestApi {
     });
     router.get("/v1/services").handler(this::discover);
     router.get("/v1/services/:id").handler(rc -> {
-      Queries.onlyParams(rc.queryParams());
+      Queries.onlyParams(rc.queryParams(), Queries.CONSISTENT);
       ops.requireReady();
-      ServiceEntry e = ops.get(rc.pathParam("id"));
-      Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
+      consistently(rc, () -> {
+        ServiceEntry e = ops.get(rc.pathParam("id"));
+        Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
+      });
     });
     router.post("/v1/services/:id/check").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
@@ -125,13 +127,34 @@ public final class RestApi {
       blockingDiscover(rc, params);
       return;
     }
-    String raw = rc.request().query();
-    String key = raw == null ? "" : raw;
-    RegistryOperations.Discovery d = ops.cachedDiscovery(key);
-    if (d == null) {
-      d = ops.discover(key, Queries.fromParams(params));
+    consistently(rc, () -> {
+      String raw = rc.request().query();
+      String key = raw == null ? "" : raw;
+      RegistryOperations.Discovery d = ops.cachedDiscovery(key);
+      if (d == null) {
+        d = ops.discover(key, Queries.fromParams(Queries.withoutConsistent(params)));
+      }
+      Responses.json(rc, 200, d.revision(), d.toBuffer());
+    });
+  }
+
+  /** Answers at once from the replica, or, with {@code consistent=true}, after a linearizable read barrier. */
+  private void consistently(RoutingContext rc, Runnable answer) {
+    if (!Queries.consistent(rc.queryParams())) {
+      answer.run();
+      return;
     }
-    Responses.json(rc, 200, d.revision(), d.toBuffer());
+    ops.readBarrier().onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      try {
+        answer.run();
+      } catch (RuntimeException e) {
+        Responses.error(rc, e);
+      }
+    });
   }
 
   /**

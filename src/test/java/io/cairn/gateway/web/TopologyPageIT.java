@@ -49,7 +49,7 @@ class TopologyPageIT {
       exchange.close();
     });
     stub.start();
-    cluster = new JarCluster(3, false, "--cluster.raft.members=3");
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(120));
     browser = Browser.start();
     browser.open(cluster.node(0).base() + "/");

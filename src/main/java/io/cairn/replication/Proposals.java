@@ -1,0 +1,182 @@
+package io.cairn.replication;
+
+import io.cairn.NodeContext;
+import io.cairn.model.Command;
+import io.cairn.registry.Outcome;
+import io.vertx.core.Context;
+import io.vertx.core.eventbus.Message;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The write side on one node: each command of a request becomes one entry proposed to the Raft group through this
+ * node's {@link RaftClient} (which finds the leader, wherever it is, and retries there), in the request's order.
+ * The caller is answered when this node's replica has applied every one of its commands ({@link #applied}), with
+ * the outcome {@link io.cairn.registry.Apply} decided: an answer means committed on a majority of voters' disks and
+ * readable here. A request not applied within {@code replication.writeTimeout} is failed with 503; it may still
+ * be applied later (its outcome is unknown to the caller, which the message says). Runs on the replication loop.
+ */
+final class Proposals {
+  private final NodeContext node;
+  private final Context context;
+  private final byte[] origin;
+  private final Map<Long, Pending> pending = new HashMap<>();
+  /** Commands proposed and not yet applied, read by the state machine on Ratis' thread to skip parsing them. */
+  private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
+  private long lastRequestId;
+  private RaftClient client;
+
+  Proposals(NodeContext node, Context context) {
+    this.node = node;
+    this.context = context;
+    this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The client to propose through, once this node belongs to the group. */
+  void client(RaftClient raftClient) {
+    this.client = raftClient;
+  }
+
+  /** Closes the client (blocking: call from a worker). */
+  void closeClient() throws java.io.IOException {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  boolean hasClient() {
+    return client != null;
+  }
+
+  /** The command proposed under {@code requestId}, or null (any thread). */
+  Command proposed(long requestId) {
+    return proposed.get(requestId);
+  }
+
+  /** One caller's commands and how to answer it. */
+  private final class Request {
+    final Message<Append.Request> message;
+    final long deadline;
+    final long[] requestIds;
+    final Outcome[] outcomes;
+    int remaining;
+    boolean answered;
+
+    Request(Message<Append.Request> message, long deadline, int size) {
+      this.message = message;
+      this.deadline = deadline;
+      this.requestIds = new long[size];
+      this.outcomes = new Outcome[size];
+      this.remaining = size;
+    }
+
+    void fail(int code, String why) {
+      if (!answered) {
+        answered = true;
+        for (long id : requestIds) {
+          pending.remove(id);
+          proposed.remove(id);
+        }
+        message.fail(code, why);
+      }
+    }
+  }
+
+  private record Pending(Request request, int index) {
+  }
+
+  void submit(Message<Append.Request> message) {
+    if (client == null) {
+      message.fail(Append.NO_QUORUM, "this node has not joined the cluster's Raft group yet; write to another node");
+      return;
+    }
+    List<Command> commands = message.body().commands();
+    List<byte[]> bodies = message.body().bodies();
+    Request request = new Request(message, System.currentTimeMillis() + node.config().writeTimeoutMillis(),
+        commands.size());
+    for (int i = 0; i < commands.size(); i++) {
+      Command cmd = commands.get(i).withRequestId(++lastRequestId);
+      request.requestIds[i] = cmd.requestId();
+      pending.put(cmd.requestId(), new Pending(request, i));
+      proposed.put(cmd.requestId(), cmd);
+    }
+    node.commandsAppended.add(commands.size());
+    for (int i = 0; i < commands.size(); i++) {
+      byte[] item = LogCodec.item(request.requestIds[i], origin, bodies.get(i));
+      node.appendCalls.increment();
+      client.async().send(org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(item)))
+          .whenComplete((reply, err) -> {
+            if (err != null || !reply.isSuccess()) {
+              context.runOnContext(v -> refused(request, reply, err));
+            }
+          });
+    }
+  }
+
+  private void refused(Request request, RaftClientReply reply, Throwable err) {
+    Throwable cause = err != null ? err : reply.getException();
+    if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (!node.quorate()) {
+      request.fail(Append.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "
+          + "majority side");
+    } else {
+      request.fail(503, "the Raft group did not commit the write (" + cause + "); it may or may not have been "
+          + "applied: read before retrying a create");
+    }
+  }
+
+  /** The replica applied this node's command {@code requestId} with this outcome. */
+  void applied(long requestId, Outcome outcome) {
+    proposed.remove(requestId);
+    Pending p = pending.remove(requestId);
+    if (p == null || p.request.answered) {
+      return;
+    }
+    p.request.outcomes[p.index] = outcome;
+    if (--p.request.remaining == 0) {
+      p.request.answered = true;
+      p.request.message.reply(new Append.Reply(List.of(p.request.outcomes)));
+    }
+  }
+
+  /** Fails requests past their deadline. */
+  void expire() {
+    long now = System.currentTimeMillis();
+    List<Request> late = new ArrayList<>();
+    for (Pending p : pending.values()) {
+      if (p.request.deadline < now) {
+        late.add(p.request);
+      }
+    }
+    for (Request r : late) {
+      r.fail(503, "the write was not committed and applied within " + node.config().writeTimeoutMillis()
+          + "ms; it may still be: read before retrying a create");
+    }
+  }
+
+  /** The replica jumped to a snapshot: what this node proposed up to it will not come back to be applied here. */
+  void reset() {
+    abandon("the write reached the log while this node was loading a snapshot; read the instance to see its "
+        + "outcome before retrying");
+  }
+
+  /** Fails every request still waiting. */
+  void abandon(String why) {
+    List<Request> open = new ArrayList<>();
+    for (Pending p : pending.values()) {
+      open.add(p.request);
+    }
+    for (Request r : open) {
+      r.fail(503, why);
+    }
+  }
+}

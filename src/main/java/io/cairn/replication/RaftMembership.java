@@ -1,0 +1,256 @@
+package io.cairn.replication;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.cairn.NodeContext;
+import io.cairn.config.ClusterSetup;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Who belongs to the Raft group, decided from what Hazelcast shows: every node publishes its Raft identity in
+ * {@code cairn.raft.peers} (peer id, Raft address, incarnation, whether its storage holds the group, how far it
+ * applied).
+ *
+ * <p>Forming (Consul's bootstrap_expect): while no live node holds the group, the oldest Cairn member waits until
+ * {@code cluster.raft.bootstrapExpect} nodes with empty storage see each other, then records in {@code cairn.state}
+ * (put-if-absent, so one decision wins) the group: up to {@code cluster.raft.voters} of them, oldest first, by
+ * incarnation. Each node listed creates the group with those voters; Raft elects among them. Everyone else, and
+ * every node that starts later with empty storage, creates the group empty and waits for the leader to add it.
+ *
+ * <p>Tending, on the leader: a live node outside the configuration is added as a learner (a Ratis listener); a
+ * learner that has caught up is promoted while there are fewer voters than {@code cluster.raft.voters}; a voter
+ * gone from Hazelcast for {@code cluster.raft.deadVoterTimeout} is removed (then a learner takes its place), and
+ * so is a learner gone that long. One change at a time.
+ */
+final class RaftMembership {
+  private static final Logger log = LoggerFactory.getLogger(RaftMembership.class);
+  private static final String BOOTSTRAP = "raft.bootstrap";
+  /** A learner this close to the leader's commit index counts as caught up. */
+  private static final long CAUGHT_UP_GAP = 100;
+
+  private final Vertx vertx;
+  /** The replication verticle's context: every callback here runs on its loop. */
+  private final io.vertx.core.Context context;
+  private final NodeContext node;
+  private final HazelcastInstance hz;
+  private final IMap<String, String> peers;
+  private final IMap<String, Object> state;
+  private final RaftServer server;
+  private final RaftGroupId groupId;
+  private final ClientId clientId;
+  private final AtomicLong callIds;
+  private final Map<String, Long> absentSince = new HashMap<>();
+  private boolean changing;
+
+  /** A node's published Raft identity. */
+  record Peer(String id, String address, String memberId, boolean hasGroup, long applied) {
+    JsonObject toJson() {
+      return new JsonObject().put("id", id).put("address", address).put("memberId", memberId)
+          .put("hasGroup", hasGroup).put("applied", applied);
+    }
+
+    static Peer of(JsonObject j) {
+      return new Peer(j.getString("id"), j.getString("address"), j.getString("memberId"),
+          j.getBoolean("hasGroup", false), j.getLong("applied", 0L));
+    }
+
+    RaftPeer raftPeer() {
+      return RaftSetup.peer(id, address);
+    }
+  }
+
+  RaftMembership(Vertx vertx, io.vertx.core.Context context, NodeContext node, HazelcastInstance hz, RaftServer server, RaftGroupId groupId,
+                 ClientId clientId, AtomicLong callIds) {
+    this.vertx = vertx;
+    this.context = context;
+    this.node = node;
+    this.hz = hz;
+    this.peers = hz.getMap(ClusterSetup.RAFT_PEERS);
+    this.state = hz.getMap(ClusterSetup.STATE);
+    this.server = server;
+    this.groupId = groupId;
+    this.clientId = clientId;
+    this.callIds = callIds;
+  }
+
+  Future<Void> publish(boolean hasGroup, long applied) {
+    Peer self = new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied);
+    return Future.fromCompletionStage(peers.setAsync(self.id(), self.toJson().encode()), context).mapEmpty();
+  }
+
+  /** The nodes Hazelcast lists now that published a Raft identity, oldest member first, by node id. */
+  private Future<LinkedHashMap<String, Peer>> livePeers() {
+    return vertx.executeBlocking(() -> {
+      Map<String, Peer> byMember = new HashMap<>();
+      for (String json : peers.values()) {
+        Peer p = Peer.of(new JsonObject(json));
+        byMember.put(p.memberId(), p);
+      }
+      LinkedHashMap<String, Peer> live = new LinkedHashMap<>();
+      for (Member m : hz.getCluster().getMembers()) {
+        Peer p = byMember.get(m.getAttribute(ClusterSetup.VERTX_NODE_ID));
+        if (p != null) {
+          live.put(p.id(), p);
+        }
+      }
+      return live;
+    }, false);
+  }
+
+  /**
+   * For a node whose storage holds no group: the group to create here now, or null to wait. A node listed in the
+   * bootstrap decision gets that group; any other gets the group with no peers (it waits to be added).
+   */
+  Future<RaftGroup> groupToJoin() {
+    return livePeers().compose(live -> Future.fromCompletionStage(state.getAsync(BOOTSTRAP), context).compose(decided -> {
+      if (decided != null) {
+        return Future.succeededFuture(fromDecision((String) decided));
+      }
+      if (live.values().stream().anyMatch(Peer::hasGroup)) {
+        return Future.succeededFuture(RaftGroup.valueOf(groupId));
+      }
+      List<Peer> fresh = live.values().stream().filter(p -> !p.hasGroup()).toList();
+      boolean oldest = !live.isEmpty() && live.values().iterator().next().memberId().equals(node.memberId());
+      if (!oldest || fresh.size() < node.config().raftBootstrapExpect()) {
+        return Future.succeededFuture(null);
+      }
+      JsonArray voters = new JsonArray();
+      fresh.stream().limit(node.config().raftVoters()).forEach(p -> voters.add(p.toJson()));
+      String decision = new JsonObject().put("voters", voters).encode();
+      return vertx.executeBlocking(() -> state.putIfAbsent(BOOTSTRAP, decision), false).map(previous -> {
+        String winner = previous != null ? (String) previous : decision;
+        if (previous == null) {
+          log.info("Forming the Raft group with {} voters: {}", voters.size(),
+              fresh.stream().limit(node.config().raftVoters()).map(Peer::id).toList());
+        }
+        return fromDecision(winner);
+      });
+    }));
+  }
+
+  private RaftGroup fromDecision(String json) {
+    List<RaftPeer> voters = new ArrayList<>();
+    boolean listed = false;
+    for (Object o : new JsonObject(json).getJsonArray("voters")) {
+      Peer p = Peer.of((JsonObject) o);
+      voters.add(p.raftPeer());
+      listed |= p.memberId().equals(node.memberId());
+    }
+    return listed ? RaftGroup.valueOf(groupId, voters) : RaftGroup.valueOf(groupId);
+  }
+
+  /** The leader's periodic look at the configuration; at most one change under way. */
+  void tend(RaftServer.Division division) {
+    if (changing) {
+      return;
+    }
+    RaftConfiguration conf = division.getRaftConf();
+    if (!conf.getPreviousPeers().isEmpty()) {
+      return; // a change is being committed
+    }
+    long commit = division.getRaftLog().getLastCommittedIndex();
+    livePeers().onSuccess(live -> decide(conf, live, commit));
+  }
+
+  private void decide(RaftConfiguration conf, Map<String, Peer> live, long commit) {
+    List<RaftPeer> voters = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+    List<RaftPeer> learners = new ArrayList<>(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+    long now = System.currentTimeMillis();
+    List<String> members = new ArrayList<>();
+    voters.forEach(p -> members.add(p.getId().toString()));
+    learners.forEach(p -> members.add(p.getId().toString()));
+    absentSince.keySet().retainAll(members);
+    for (String id : members) {
+      if (live.containsKey(id)) {
+        absentSince.remove(id);
+      } else {
+        absentSince.putIfAbsent(id, now);
+      }
+    }
+    long timeout = node.config().raftDeadVoterTimeoutMillis();
+    String self = node.nodeId();
+    for (RaftPeer v : voters) {
+      String id = v.getId().toString();
+      Long gone = absentSince.get(id);
+      if (!id.equals(self) && gone != null && now - gone >= timeout) {
+        List<RaftPeer> remaining = new ArrayList<>(voters);
+        remaining.remove(v);
+        long liveRemaining = remaining.stream().filter(p -> live.containsKey(p.getId().toString())).count();
+        if (liveRemaining > remaining.size() / 2) {
+          change("voter " + id + " gone for " + (now - gone) / 1000 + "s: removed", remaining, learners);
+          return;
+        }
+      }
+    }
+    for (Peer p : live.values()) {
+      if (!members.contains(p.id())) {
+        List<RaftPeer> more = new ArrayList<>(learners);
+        more.add(p.raftPeer());
+        change("node " + p.id() + " joins as a learner", voters, more);
+        return;
+      }
+    }
+    if (voters.size() < node.config().raftVoters()) {
+      for (RaftPeer l : learners) {
+        Peer p = live.get(l.getId().toString());
+        if (p != null && p.applied() >= commit - CAUGHT_UP_GAP) {
+          List<RaftPeer> moreVoters = new ArrayList<>(voters);
+          moreVoters.add(l);
+          List<RaftPeer> fewer = new ArrayList<>(learners);
+          fewer.remove(l);
+          change("learner " + p.id() + " caught up: promoted to voter", moreVoters, fewer);
+          return;
+        }
+      }
+    }
+    for (RaftPeer l : learners) {
+      Long gone = absentSince.get(l.getId().toString());
+      if (gone != null && now - gone >= timeout) {
+        List<RaftPeer> fewer = new ArrayList<>(learners);
+        fewer.remove(l);
+        change("learner " + l.getId() + " gone for " + (now - gone) / 1000 + "s: removed", voters, fewer);
+        return;
+      }
+    }
+  }
+
+  private void change(String why, List<RaftPeer> voters, List<RaftPeer> learners) {
+    changing = true;
+    log.info("Raft group: {} (voters {}, learners {})", why, ids(voters), ids(learners));
+    SetConfigurationRequest request = new SetConfigurationRequest(clientId, RaftPeerId.valueOf(node.nodeId()), groupId,
+        callIds.incrementAndGet(), voters, learners);
+    Future.fromCompletionStage(RaftCalls.call(() -> server.setConfigurationAsync(request)), context).onComplete(ar -> {
+      changing = false;
+      if (ar.failed() || !ar.result().isSuccess()) {
+        log.warn("Raft group change not made ({}): {}", why,
+            ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException()));
+      }
+    });
+  }
+
+  private static List<String> ids(List<RaftPeer> peers) {
+    return peers.stream().map(p -> p.getId().toString()).toList();
+  }
+}

@@ -1,0 +1,110 @@
+package io.cairn.replication;
+
+import io.cairn.config.CairnConfig;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How a node's Ratis server and clients are configured from {@link CairnConfig}: the group (one per cluster name),
+ * this node's peer (its node id, at cluster.host:cluster.raft.port), storage under {@code <dataDir>/raft}, the
+ * election timeouts, snapshots and log compaction.
+ */
+public final class RaftSetup {
+  private RaftSetup() {
+  }
+
+  /** The registry's Raft group: the same id on every node of a cluster, derived from its name. */
+  public static RaftGroupId groupId(CairnConfig cfg) {
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("cairn:" + cfg.clusterName()).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public static RaftPeerId peerId(String nodeId) {
+    return RaftPeerId.valueOf(nodeId);
+  }
+
+  public static String address(CairnConfig cfg) {
+    return cfg.clusterHost() + ":" + cfg.raftPort();
+  }
+
+  public static RaftPeer peer(String nodeId, String address) {
+    return RaftPeer.newBuilder().setId(peerId(nodeId)).setAddress(address).build();
+  }
+
+  public static File storageDir(CairnConfig cfg) {
+    return cfg.dataDir().resolve("raft").toFile();
+  }
+
+  /** True when this node's storage already holds the cluster's group: it rejoins from its disk. */
+  public static boolean hasGroup(CairnConfig cfg) {
+    return new File(storageDir(cfg), groupId(cfg).getUuid().toString()).isDirectory();
+  }
+
+  public static RaftProperties serverProperties(CairnConfig cfg) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setHost(p, cfg.clusterHost());
+    GrpcConfigKeys.Server.setPort(p, cfg.raftPort());
+    RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(cfg)));
+    long election = cfg.raftElectionTimeoutMillis();
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+    // A leader that has not heard from a majority for this long steps down, so that a leader cut off from the
+    // others stops calling itself leader soon after they elected another.
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
+        TimeDuration.valueOf(3 * election, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * election), TimeUnit.MILLISECONDS));
+    // Linearizable reads (?consistent=true) use ReadIndex, on followers too.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Snapshots: every snapshot.everyRevisions entries (and every snapshot.interval, ReplicationVerticle), keeping
+    // snapshot.retain files; the log before a snapshot is deleted.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotEveryRevisions());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, cfg.snapshotRetain());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+    // A joiner or a node far behind gets the leader's snapshot file.
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+    // Nodes are added by the leader (learners, then voters) once Hazelcast shows them: no waiting on a restarted
+    // voter to catch up before the configuration changes.
+    RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(60, TimeUnit.SECONDS));
+    return p;
+  }
+
+  /** A client of the group for this node's writes: it follows the leader and retries within the write timeout. */
+  public static RaftClient client(CairnConfig cfg, RaftGroup group, ClientId id) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 1000);
+    long sleep = 100;
+    int attempts = (int) Math.max(1, cfg.writeTimeoutMillis() / sleep);
+    return RaftClient.newBuilder()
+        .setClientId(id)
+        .setRaftGroup(group)
+        .setProperties(p)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+            TimeDuration.valueOf(sleep, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+}

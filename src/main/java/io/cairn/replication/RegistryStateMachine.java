@@ -1,0 +1,200 @@
+package io.cairn.replication;
+
+import io.cairn.model.Command;
+import io.cairn.registry.Apply;
+import io.cairn.registry.EventHistory;
+import io.cairn.registry.Outcome;
+import io.cairn.registry.Replica;
+import io.cairn.registry.Snapshot;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
+
+/**
+ * The registry as a Ratis state machine: every committed entry is one {@link Command}, applied with the pure
+ * {@link Apply} to this node's {@link Replica} at the entry's index, which is the command's revision. Ratis calls
+ * {@link #applyTransaction} on one thread, in log order, on every node; so every replica goes through the same states.
+ *
+ * <p>Snapshots are the replica in {@link LogCodec}'s gzip format, one file per snapshot in Ratis' state-machine
+ * storage ({@code <dataDir>/raft/<group>/sm}); Ratis deletes the log they cover and ships them to a node too far
+ * behind, which then {@link #reinitialize}s from the newest one.
+ *
+ * <p>What each apply decided is handed to {@link Listener} on Ratis' thread; the replication verticle takes it
+ * from there onto its event loop.
+ */
+final class RegistryStateMachine extends BaseStateMachine {
+  private static final Logger log = LoggerFactory.getLogger(RegistryStateMachine.class);
+
+  /** What the state machine tells the node; called on Ratis' threads, so implementations only hand over. */
+  interface Listener {
+    /** One command applied at {@code revision}; {@code requestId} is this node's number for it, or -1. */
+    void applied(long revision, long requestId, Outcome outcome);
+
+    /** The replica was replaced by a snapshot at this revision (a node too far behind). */
+    void reset(long revision);
+
+    void leaderChanged(RaftPeerId leader);
+
+    /** This node leads and has committed an entry of its term: it may act as leader now. */
+    void leaderReady();
+
+    void snapshotTaken(long revision);
+  }
+
+  private final Replica replica;
+  private final EventHistory history;
+  private final byte[] origin;
+  /** The command this node proposed under a request id, so that its own entries need not be parsed again. */
+  private final LongFunction<Command> ownCommands;
+  private final Listener listener;
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  /** The last snapshot handed to watchers; dropped whenever a command is applied. */
+  private Snapshot shared;
+
+  RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
+                       Listener listener) {
+    this.replica = replica;
+    this.history = history;
+    this.origin = nodeId.getBytes(StandardCharsets.UTF_8);
+    this.ownCommands = ownCommands;
+    this.listener = listener;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    storage.init(raftStorage);
+    load(storage.getLatestSnapshot());
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    load(storage.loadLatestSnapshot());
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    long revision = entry.getIndex();
+    byte[] bytes = entry.getStateMachineLogEntry().getLogData().toByteArray();
+    long requestId = LogCodec.isFrom(bytes, origin) ? LogCodec.requestId(bytes) : -1;
+    Command own = requestId >= 0 ? ownCommands.apply(requestId) : null;
+    Outcome outcome;
+    synchronized (this) {
+      try {
+        outcome = Apply.apply(replica, own != null ? own : LogCodec.decode(bytes), revision, entry.getTerm());
+      } catch (RuntimeException e) {
+        // Every node of this version fails on this entry alike, so skipping it keeps replicas equal; a newer node
+        // that understands it would differ, which is why this is loud.
+        log.error("Skipping revision {}: this node cannot apply it ({}); upgrade every node to the same version",
+            revision, e.toString());
+        outcome = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
+        replica.skipTo(revision);
+      }
+      history.addAll(outcome.events());
+      shared = null;
+      updateLastAppliedTermIndex(entry.getTerm(), revision);
+    }
+    listener.applied(revision, requestId, outcome);
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  /** The replica at one revision, shared by every watcher that asks before the next apply. Any thread. */
+  synchronized Snapshot snapshotForWatchers() {
+    if (shared == null) {
+      shared = replica.snapshot();
+    }
+    return shared;
+  }
+
+  /** Linearizable reads: Ratis calls this once this node has applied the read index; the caller reads the replica. */
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    Snapshot snapshot;
+    TermIndex last;
+    synchronized (this) {
+      last = getLastAppliedTermIndex();
+      snapshot = replica.snapshot();
+    }
+    if (last == null || last.getIndex() <= 0) {
+      return last == null ? -1 : last.getIndex();
+    }
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
+    try (FileChannel out = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer bytes = ByteBuffer.wrap(LogCodec.encode(snapshot));
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
+      out.force(true);
+    }
+    Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+    listener.snapshotTaken(last.getIndex());
+    return last.getIndex();
+  }
+
+  private void load(SingleFileSnapshotInfo info) throws IOException {
+    if (info == null) {
+      return;
+    }
+    File file = info.getFile().getPath().toFile();
+    Snapshot snapshot = LogCodec.decodeSnapshot(Files.readAllBytes(file.toPath()));
+    synchronized (this) {
+      replica.load(snapshot);
+      history.reset(snapshot.revision());
+      shared = null;
+      setLastAppliedTermIndex(info.getTermIndex());
+    }
+    log.info("Loaded the snapshot at revision {}: {} instances", snapshot.revision(), replica.size());
+    listener.reset(snapshot.revision());
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId leader) {
+    listener.leaderChanged(leader);
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    listener.leaderReady();
+  }
+}
