@@ -81,8 +81,10 @@ public final class RaftSetup {
     RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, cfg.snapshotRetain());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotEveryRevisions()));
+    long segment = cfg.logSegmentBytes();
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1L << 20)));
     // A joiner or a node far behind gets the leader's snapshot file.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     // Nodes are added by the leader (learners, then voters) once Hazelcast shows them: no waiting on a restarted

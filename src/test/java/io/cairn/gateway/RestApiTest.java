@@ -260,7 +260,7 @@ class RestApiTest {
   }
 
   @Test
-  void concurrentWritesShareAppendCallsToTheLog() throws Exception {
+  void concurrentWritesShareRaftEntries() throws Exception {
     JsonObject before = Http.get(base + "/v1/stats").json().getJsonObject("log");
     String name = unique("batch");
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
@@ -281,7 +281,7 @@ class RestApiTest {
     long calls = after.getLong("appendCalls") - before.getLong("appendCalls");
     // Housekeeping of earlier tests' ttl instances may append a few commands of its own meanwhile.
     assertThat(commands).isGreaterThanOrEqualTo(400);
-    assertThat(calls).as("%d commands in %d append calls", commands, calls).isLessThan(commands * 3 / 4);
+    assertThat(calls).as("%d commands in %d Raft entries", commands, calls).isLessThan(commands * 3 / 4);
     assertThat(ids("name=" + name + "&status=any")).hasSize(400);
   }
 
