@@ -50,9 +50,19 @@ final class Proposals {
     this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** The client to propose through, once this node belongs to the group. */
+  /**
+   * The client to propose through from now on. A previous one is closed once what it carries has had its
+   * write timeout, so that no proposal under way is cut off.
+   */
   void client(RaftClient raftClient) {
-    this.client = raftClient;
+    RaftClient previous = client;
+    client = raftClient;
+    if (previous != null) {
+      context.owner().setTimer(node.config().writeTimeoutMillis() + 5_000, id -> context.owner().executeBlocking(() -> {
+        previous.close();
+        return null;
+      }));
+    }
   }
 
   /** Closes the client (blocking: call from a worker). */

@@ -119,6 +119,13 @@ class MembershipIT {
       await().atMost(Duration.ofSeconds(30)).until(() ->
           Http.put(survivor.base() + "/v1/services/lonely-1", "{\"name\":\"lonely\",\"address\":\"127.0.0.1\","
               + "\"port\":1}").json().getString("error", "").equals("no-quorum"));
+      // Its replica is still readable, marked stale; a linearizable read it cannot give.
+      Http.Response stale = Http.get(survivor.base() + "/v1/services/kept-a-1");
+      assertThat(stale.status()).isEqualTo(200);
+      assertThat(stale.header("X-Cairn-Stale")).isEqualTo("true");
+      Http.Response consistent = Http.get(survivor.base() + "/v1/services/kept-a-1?consistent=true");
+      assertThat(consistent.status()).isEqualTo(503);
+      assertThat(consistent.json().getString("error")).isEqualTo("no-quorum");
 
       for (JarCluster.Node victim : victims) {
         cluster.start(victim.index);

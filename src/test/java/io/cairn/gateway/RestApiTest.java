@@ -42,6 +42,20 @@ class RestApiTest {
   }
 
   @Test
+  void aConsistentReadAnswersWithWhatWasCommittedBeforeIt() {
+    String name = unique("linear");
+    Http.Response written = Http.put(base + "/v1/services/" + name + "-1", instance(name, 7000));
+    assertThat(written.status()).isEqualTo(201);
+    Http.Response one = Http.get(base + "/v1/services/" + name + "-1?consistent=true");
+    assertThat(one.status()).isEqualTo(200);
+    assertThat(one.revisionHeader()).isGreaterThanOrEqualTo(written.json().getLong("revision"));
+    Http.Response found = Http.get(base + "/v1/services?name=" + name + "&consistent");
+    assertThat(found.status()).isEqualTo(200);
+    assertThat(found.json().getInteger("count")).isEqualTo(1);
+    assertThat(Http.get(base + "/v1/services?name=" + name + "&consistent=false").json().getInteger("count")).isEqualTo(1);
+  }
+
+  @Test
   void postRegistersAndAnswers201WithTheInstanceItsRevisionAndLocation() {
     String name = unique("web");
     Http.Response r = Http.post(base + "/v1/services", new JsonObject().put("name", name).put("address", "10.1.2.3")
