@@ -23,10 +23,10 @@ import static org.awaitility.Awaitility.await;
  * routes for 20 s while a writer on every node, the cut-off one included, registers new instances through it; then
  * the cut is healed.
  *
- * <p>What a user must see: while cut off, the lone node refuses writes (503 no-quorum, or 503 when it cannot tell)
- * and marks its reads stale, while the other two have (or elect) a leader with a term no lower than before and go
- * on accepting writes; after healing, every write any node acknowledged, the lone node's included, is on every node,
- * and every replica has the same digest.
+ * <p>What a user must see: while cut off, the lone node refuses writes (503 no-quorum, or 503 when it cannot tell),
+ * marks its reads stale and refuses linearizable ones (?consistent=true), while the other two have (or elect) a
+ * leader with a term no lower than before and go on accepting writes; after healing, every write any node
+ * acknowledged, the lone node's included, is on every node, and every replica has the same digest.
  */
 class PartitionIT {
   private static final Duration FORM = Duration.ofSeconds(120);
@@ -94,6 +94,9 @@ class PartitionIT {
         staleReadSeen.set(read.status() == 200 && "true".equals(read.header("X-Cairn-Stale")));
         return staleReadSeen.get();
       });
+      // A linearizable read cannot be had there.
+      await().atMost(CUT).ignoreExceptions().until(() ->
+          Http.get(cutOff.base() + "/v1/services/before-cut?consistent=true").status() == 503);
       // The majority: a leader of its own side (another one when the leader was cut off), quorate, at a term no
       // lower than before.
       await().atMost(CUT).ignoreExceptions().until(() -> {
@@ -108,6 +111,8 @@ class PartitionIT {
       Http.Response majorityRead = Http.get(majority.base() + "/v1/services/before-cut");
       assertThat(majorityRead.status()).isEqualTo(200);
       assertThat(majorityRead.header("X-Cairn-Stale")).as("a read on the majority side").isNull();
+      assertThat(Http.get(majority.base() + "/v1/services/before-cut?consistent=true").status())
+          .as("a linearizable read on the majority side").isEqualTo(200);
 
       long left = CUT.toNanos() - (System.nanoTime() - cutAt);
       if (left > 0) {
