@@ -24,7 +24,7 @@ import static org.awaitility.Awaitility.await;
 class ColdRestartIT {
   /** The bound: from the last node ready (/health 200) to a leader. */
   private static final long LEADER_WITHIN_MILLIS = 5000;
-  private static final Duration FORM = Duration.ofSeconds(120);
+  private static final Duration FORM = Duration.ofSeconds(180);
   private JarCluster cluster;
 
   @AfterEach

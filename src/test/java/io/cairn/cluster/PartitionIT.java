@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
  * acknowledged, the lone node's included, is on every node, and every replica has the same digest.
  */
 class PartitionIT {
-  private static final Duration FORM = Duration.ofSeconds(120);
+  private static final Duration FORM = Duration.ofSeconds(180);
   private static final Duration CUT = Duration.ofSeconds(20);
   private JarCluster cluster;
 
@@ -125,8 +125,14 @@ class PartitionIT {
       // Healed: the lone node takes writes again.
       long healedAt = System.nanoTime();
       int cutOffAcks = writers.acknowledgedCount(cutOff.index);
-      await().atMost(FORM).pollInterval(Duration.ofMillis(50))
-          .until(() -> writers.acknowledgedCount(cutOff.index) > cutOffAcks);
+      try {
+        await().atMost(FORM).pollInterval(Duration.ofMillis(50))
+            .until(() -> writers.acknowledgedCount(cutOff.index) > cutOffAcks);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("the lone node " + cutOff.id + " acknowledged no write in " + FORM
+            + " after healing; writers: " + writers.summary() + "\n" + cluster.views() + "---- " + cutOff.id
+            + " ----\n" + cutOff.logTail(40), e);
+      }
       writableAfterHeal = (System.nanoTime() - healedAt) / 1_000_000;
     } finally {
       writers.stop();
