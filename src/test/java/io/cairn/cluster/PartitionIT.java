@@ -31,6 +31,8 @@ import static org.awaitility.Awaitility.await;
 class PartitionIT {
   private static final Duration FORM = Duration.ofSeconds(180);
   private static final Duration CUT = Duration.ofSeconds(20);
+  /** How long the lone node may take to acknowledge writes again once healed (it took 4-12 s on a loaded machine). */
+  private static final Duration AFTER_HEAL = Duration.ofSeconds(120);
   private JarCluster cluster;
 
   @AfterEach
@@ -77,6 +79,7 @@ class PartitionIT {
     int majorityAcksAtCut;
     int majorityAcksAtHeal;
     long writableAfterHeal;
+    String stuckAfterHeal = null;
     AtomicBoolean staleReadSeen = new AtomicBoolean();
     AtomicReference<JsonObject> majorityLeader = new AtomicReference<>();
     try {
@@ -122,22 +125,24 @@ class PartitionIT {
       cutOffAtHeal = writers.outcomes(cutOff.index);
       cluster.heal(cutOff.index);
 
-      // Healed: the lone node takes writes again.
+      // Healed: the lone node takes writes again (asserted last, so that a node that never does still has every
+      // other promise checked).
       long healedAt = System.nanoTime();
       int cutOffAcks = writers.acknowledgedCount(cutOff.index);
       try {
-        await().atMost(FORM).pollInterval(Duration.ofMillis(50))
+        await().atMost(AFTER_HEAL).pollInterval(Duration.ofMillis(50))
             .until(() -> writers.acknowledgedCount(cutOff.index) > cutOffAcks);
+        writableAfterHeal = (System.nanoTime() - healedAt) / 1_000_000;
       } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("the lone node " + cutOff.id + " acknowledged no write in " + FORM
+        writableAfterHeal = -1;
+        stuckAfterHeal = "the lone node " + cutOff.id + " acknowledged no write in " + AFTER_HEAL
             + " after healing; writers: " + writers.summary() + "\n" + cluster.views() + "---- " + cutOff.id
-            + " ----\n" + cutOff.logTail(40), e);
+            + " ----\n" + cutOff.logTail(20);
       }
-      writableAfterHeal = (System.nanoTime() - healedAt) / 1_000_000;
     } finally {
       writers.stop();
     }
-    cluster.awaitMembersWhole(FORM);
+    // Every replica the same, and then every member back.
     cluster.awaitReplicasEqual(FORM);
 
     String context = "cut off " + cutOff.id + (wasLeader ? " (the leader)" : " (a follower)") + "; writers: "
@@ -145,7 +150,7 @@ class PartitionIT {
     System.out.println("PartitionIT " + context + "; majority acknowledged " + (majorityAcksAtHeal - majorityAcksAtCut)
         + " writes during the cut, leader then " + majorityLeader.get().getString("leader") + " term "
         + majorityLeader.get().getLong("term") + " (before: " + leaderBefore + " term " + termBefore + "); the lone node "
-        + "acknowledged writes again " + writableAfterHeal + " ms after healing");
+        + "acknowledged writes again " + (writableAfterHeal < 0 ? "never" : writableAfterHeal + " ms") + " after healing");
     assertThat(writers.unexpected()).as("answers a valid registration must never get").isEmpty();
     assertThat(staleReadSeen).as("reads on the lone node marked stale while cut off").isTrue();
     assertThat(cutOffAtHeal).as("the lone node refused writes with no-quorum while cut off (" + context + ")")
@@ -167,6 +172,8 @@ class PartitionIT {
       lost.removeAll(ids);
       assertThat(lost).as("acknowledged writes missing on %s (%s)", n.id, context).isEmpty();
     }
+    assertThat(stuckAfterHeal).as("the lone node takes writes again after healing").isNull();
+    cluster.awaitMembersWhole(FORM);
     for (int i = 0; i < cluster.size(); i++) {
       JsonObject s = cluster.node(i).status();
       assertThat(s.getBoolean("quorate")).as(cluster.node(i).id + " quorate after healing").isTrue();
