@@ -190,7 +190,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     findDivision();
-    membership.publish(division != null, division == null ? 0 : division.getInfo().getLastAppliedIndex());
+    membership.publish(division != null, node.raft().appliedIndex());
     if (division == null) {
       join();
       return;
@@ -234,12 +234,15 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (stopped || division == null) {
       return;
     }
-    org.apache.ratis.server.DivisionInfo info;
     try {
-      info = division.getInfo();
-    } catch (RuntimeException closed) {
-      return;
+      measure();
+    } catch (IllegalStateException starting) {
+      // The division was just created and is still initializing its log (or is closing): measure next time.
     }
+  }
+
+  private void measure() {
+    org.apache.ratis.server.DivisionInfo info = division.getInfo();
     RaftConfiguration conf = division.getRaftConf();
     List<String> voters = conf.getCurrentPeers(RaftPeerRole.FOLLOWER).stream().map(p -> p.getId().toString()).toList();
     List<String> learners = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream().map(p -> p.getId().toString()).toList();
@@ -345,7 +348,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     var latest = stateMachine.getLatestSnapshot();
-    if (latest != null && latest.getIndex() >= division.getInfo().getLastAppliedIndex()) {
+    if (latest != null && latest.getIndex() >= node.raft().appliedIndex()) {
       return;
     }
     snapshotRequestedAt = now;
