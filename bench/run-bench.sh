@@ -16,7 +16,13 @@
 #      generator, throughput and p50/p99, and their ratio (--only grpc)
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc] [--kills 20]
+#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server, installed when missing) on
+#      127.0.0.1, the same wrk settings for both (2 threads, --connections, a warm-up, then --duration measured),
+#      through each one's Raft leader: one etcd member vs one Cairn node, then three vs three. Registrations of
+#      distinct instances (PUT /v1/services/{id}) vs etcd put of the same ~300-byte document under distinct keys;
+#      discovery of one name among 10,000 instances vs etcd range on its prefix. Prints p50/p99, throughput,
+#      server CPU per request and the ratios Cairn/etcd against the targets of issue 12. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers] [--kills 20]
 #                       [--stability 600] [--checks 10000] [--check-seconds 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +52,11 @@ done
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package) ..."
   (apt-get install -y -qq wrk >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+fi
+
+# Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
+if [ "$ONLY" = peers ]; then
+  exec bench/peers.sh --duration "$DURATION" --warmup "$DURATION" --connections "$CONNECTIONS"
 fi
 
 JAR=target/cairn.jar
