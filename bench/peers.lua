@@ -3,13 +3,16 @@
 --   etcd-put        POST <gateway>/kv/put, key services/<name>/<prefix>-<thread>-<n>, value: the same document
 --   cairn-discover  GET /v1/services?name=svc-<N>, N random in 0..999
 --   etcd-range      POST <gateway>/kv/range on the prefix services/svc-<N>/ (PEERS_SERIALIZABLE=1: a local read)
--- Every request is a distinct instance (registrations) or a random name (discovery). The 1,000 documents (about 300
--- bytes each) and the 1,000 discovery requests are built once per thread in init(), so that both peers cost wrk
--- the same per request: only the key (and its base64 for etcd) is made per request.
+-- Every request is a distinct instance (registrations, unless PEERS_ID_SPACE) or a random name (discovery). The
+-- 1,000 documents (about 300 bytes each) and the 1,000 discovery requests are built once per thread in init(), so
+-- that both peers cost wrk the same per request: only the key (and its base64 for etcd) is made per request.
 local mode = os.getenv("PEERS_MODE") or "cairn-register"
 local prefix = os.getenv("PEERS_PREFIX") or "peer"
 local gateway = os.getenv("PEERS_ETCD_GATEWAY") or "/v3"
 local serializable = os.getenv("PEERS_SERIALIZABLE") == "1"
+-- With PEERS_ID_SPACE=N the ids (keys) of a thread repeat every N requests: re-registrations (puts of existing keys),
+-- each still a write through the log, that keep the registry bounded during a long warm-up.
+local idSpace = tonumber(os.getenv("PEERS_ID_SPACE") or "0")
 
 local threads = 0
 function setup(thread)
@@ -71,7 +74,7 @@ function request()
   end
   counter = counter + 1
   local j = counter % 1000
-  local id = prefix .. "-" .. tid .. "-" .. counter
+  local id = prefix .. "-" .. tid .. "-" .. (idSpace > 0 and counter % idSpace or counter)
   if mode == "cairn-register" then
     return wrk.format("PUT", "/v1/services/" .. id, {["Content-Type"] = "application/json"}, docs[j])
   end
