@@ -123,28 +123,41 @@ final class RegistryStateMachine extends BaseStateMachine {
       log.error("Skipping revision {}: it is not a Cairn log entry ({})", revision, e.toString());
       items = List.of();
     }
-    for (byte[] item : items) {
-      long requestId = LogCodec.isFrom(item, origin) ? LogCodec.requestId(item) : -1;
-      Command own = requestId >= 0 ? ownCommands.apply(requestId) : null;
-      Outcome outcome;
-      synchronized (this) {
-        try {
-          outcome = Apply.apply(replica, own != null ? own : LogCodec.decode(item), revision, entry.getTerm());
-        } catch (RuntimeException e) {
-          // Every node of this version fails on this command alike, so skipping it keeps replicas equal; a newer
-          // node that understands it would differ, which is why this is loud.
-          log.error("Skipping a command at revision {}: this node cannot apply it ({}); upgrade every node to the "
-              + "same version", revision, e.toString());
-          outcome = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
-          replica.skipTo(revision);
-        }
-        history.addAll(outcome.events());
-        shared = null;
-      }
-      listener.applied(revision, requestId, outcome);
-    }
+    long[] requestIds = new long[items.size()];
+    Outcome[] outcomes = new Outcome[items.size()];
+    // One entry is one revision: readers and watchers see it whole or not at all.
     synchronized (this) {
+      replica.beginEntry();
+      try {
+        for (int i = 0; i < items.size(); i++) {
+          byte[] item = items.get(i);
+          requestIds[i] = LogCodec.isFrom(item, origin) ? LogCodec.requestId(item) : -1;
+          Command own = requestIds[i] >= 0 ? ownCommands.apply(requestIds[i]) : null;
+          try {
+            outcomes[i] = Apply.apply(replica, own != null ? own : LogCodec.decode(item), revision, entry.getTerm());
+          } catch (RuntimeException e) {
+            // Every node of this version fails on this command alike, so skipping it keeps replicas equal; a newer
+            // node that understands it would differ, which is why this is loud.
+            log.error("Skipping a command at revision {}: this node cannot apply it ({}); upgrade every node to "
+                + "the same version", revision, e.toString());
+            outcomes[i] = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
+            replica.skipTo(revision);
+          }
+        }
+      } finally {
+        replica.endEntry();
+      }
+      // The revision enters the history whole, so that a watcher reading it never gets half of one.
+      List<io.cairn.model.Event> events = new java.util.ArrayList<>();
+      for (Outcome o : outcomes) {
+        events.addAll(o.events());
+      }
+      history.addAll(events);
+      shared = null;
       updateLastAppliedTermIndex(entry.getTerm(), revision);
+    }
+    for (int i = 0; i < items.size(); i++) {
+      listener.applied(revision, requestIds[i], outcomes[i]);
     }
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
