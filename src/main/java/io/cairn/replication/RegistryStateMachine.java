@@ -55,8 +55,11 @@ final class RegistryStateMachine extends BaseStateMachine {
 
   /** What the state machine tells the node; called on Ratis' threads, so implementations only hand over. */
   interface Listener {
-    /** One command applied at {@code revision}; {@code requestId} is this node's number for it, or -1. */
-    void applied(long revision, long requestId, Outcome outcome);
+    /**
+     * The commands of one entry applied at {@code revision}, handed over together so that the revision reaches
+     * watchers whole; {@code requestIds[i]} is this node's number for command i, or -1.
+     */
+    void applied(long revision, long[] requestIds, Outcome[] outcomes);
 
     /** The replica was replaced by a snapshot at this revision (a node too far behind). */
     void reset(long revision);
@@ -156,9 +159,7 @@ final class RegistryStateMachine extends BaseStateMachine {
       shared = null;
       updateLastAppliedTermIndex(entry.getTerm(), revision);
     }
-    for (int i = 0; i < items.size(); i++) {
-      listener.applied(revision, requestIds[i], outcomes[i]);
-    }
+    listener.applied(revision, requestIds, outcomes);
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
 

@@ -89,7 +89,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private final Queue<Object> notices = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-  private record AppliedNotice(long revision, long requestId, Outcome outcome) {
+  private record AppliedNotice(long revision, long[] requestIds, Outcome[] outcomes) {
   }
 
   private record ResetNotice(long revision) {
@@ -414,8 +414,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** Ratis' thread hands over here; the loop drains in order. */
   private final class Notices implements RegistryStateMachine.Listener {
     @Override
-    public void applied(long revision, long requestId, Outcome outcome) {
-      offer(new AppliedNotice(revision, requestId, outcome));
+    public void applied(long revision, long[] requestIds, Outcome[] outcomes) {
+      offer(new AppliedNotice(revision, requestIds, outcomes));
     }
 
     @Override
@@ -471,21 +471,24 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void onApplied(AppliedNotice a) {
-    node.commandsApplied.increment();
-    for (Event e : a.outcome().events()) {
-      if (e.type() == Event.Type.LEADER_ELECTED) {
-        leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
-      } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
-          && node.nodeId().equals(e.node().id())) {
-        leadershipMoved(false, a.revision());
+    for (int i = 0; i < a.outcomes().length; i++) {
+      Outcome outcome = a.outcomes()[i];
+      node.commandsApplied.increment();
+      for (Event e : outcome.events()) {
+        if (e.type() == Event.Type.LEADER_ELECTED) {
+          leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
+        } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
+            && node.nodeId().equals(e.node().id())) {
+          leadershipMoved(false, a.revision());
+        }
       }
-    }
-    applied.addAll(a.outcome().events());
-    if (leaderPublishing) {
-      a.outcome().events().forEach(this::publish);
-    }
-    if (a.requestId() >= 0) {
-      proposals.applied(a.requestId(), a.outcome());
+      applied.addAll(outcome.events());
+      if (leaderPublishing) {
+        outcome.events().forEach(this::publish);
+      }
+      if (a.requestIds()[i] >= 0) {
+        proposals.applied(a.requestIds()[i], outcome);
+      }
     }
   }
 
