@@ -255,6 +255,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
         quorate(info, role, voters, leaderId), voters, learners);
     node.raft(status);
+    proposals.leader(status.isLeader() ? this::submitLocally : null);
     if (!voters.isEmpty() && !voters.equals(clientVoters)) {
       // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
       // change, proposals go through a client that knows the new ones, so a leader among them is always found.
@@ -338,6 +339,15 @@ public class ReplicationVerticle extends AbstractVerticle {
             log.info("Node {} is the leader, term {}", node.nodeId(), term);
           }
         });
+  }
+
+  /** A write submitted to this node's own Raft server (it leads): answered once committed and applied here. */
+  private java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply> submitLocally(
+      org.apache.ratis.protocol.Message message) {
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
+        .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
+        .setType(RaftClientRequest.writeRequestType()).build();
+    return RaftCalls.call(() -> server.submitClientRequestAsync(request));
   }
 
   /** Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself). */
