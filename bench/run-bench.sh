@@ -96,21 +96,9 @@ heap_after_gc() {
   jmap -histo:live "$NODE_PID" | awk '/^Total/ {print $3}'
 }
 
-# wrk output -> "rps p50 p99 errors"
+# wrk output -> "rps p50 p99 non2xx requests [socket errors]"
 summarize() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(label):
-    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    if not m: return float("nan")
-    v = float(m.group(1)); unit = m.group(2)
-    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-errs = re.search(r"Socket errors:.*", text)
-print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {bad.group(1) if bad else 0}" + (f" [{errs.group(0)}]" if errs else ""))
-PY
+  python3 "$(dirname "$0")/wrk-summary.py" "$1"
 }
 
 # The cluster benchmarks run from the test classes (they drive real jar processes with the tests' JarCluster).
