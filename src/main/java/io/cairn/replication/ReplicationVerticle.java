@@ -256,7 +256,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         quorate(info, role, voters, leaderId), voters, learners);
     node.raft(status);
     proposals.leader(status.isLeader() ? this::submitLocally : null);
-    if (!voters.isEmpty() && !clientVoters.equals(java.util.Set.copyOf(voters))) {
+    if (!voters.isEmpty() && (!clientVoters.equals(java.util.Set.copyOf(voters)) || proposals.clientClosed())) {
       // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
       // change, proposals go through a client that knows the new ones, so a leader among them is always found.
       clientVoters = java.util.Set.copyOf(voters);
