@@ -74,6 +74,9 @@ public final class CairnConfig {
       throw new IllegalArgumentException("cluster.raft.electionTimeout at least 100ms, cluster.raft.deadVoterTimeout "
           + "at least 5s");
     }
+    if (logSegmentBytes() < 16 << 10) {
+      throw new IllegalArgumentException("snapshot.logSegmentSize must be at least 16KB");
+    }
     if (snapshotIntervalMillis() < 1000 || snapshotEveryRevisions() < 1 || snapshotRetain() < 1) {
       throw new IllegalArgumentException("snapshot.interval at least 1s, snapshot.everyRevisions and snapshot.retain "
           + "at least 1");
@@ -319,6 +322,18 @@ public final class CairnConfig {
 
   public long snapshotEveryRevisions() {
     return integer("snapshot", "everyRevisions");
+  }
+
+  /** snapshot.logSegmentSize in bytes: a number with an optional B, KB, MB or GB. */
+  public long logSegmentBytes() {
+    String v = string("snapshot", "logSegmentSize").trim().toUpperCase(Locale.ROOT);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?").matcher(v);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("snapshot.logSegmentSize: a size like 8MB, 512KB or 65536, not '" + v + "'");
+    }
+    long unit = m.group(2) == null || m.group(2).equals("B") ? 1 : m.group(2).equals("KB") ? 1L << 10
+        : m.group(2).equals("MB") ? 1L << 20 : 1L << 30;
+    return Long.parseLong(m.group(1)) * unit;
   }
 
   public int snapshotRetain() {

@@ -87,6 +87,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
       }
     });
     vertx.eventBus().<String>consumer(Addresses.CHECK_RUN + node.nodeId(), msg -> {
+      // An instance registered a moment ago may not be scheduled yet: look at what this node owns now.
+      reconcile();
       OwnedCheck c = owned.get(msg.body());
       if (c == null) {
         msg.fail(404, "node " + node.nodeId() + " does not own the check of " + msg.body());
@@ -268,6 +270,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
 
   /** Runs every check this node owns (of one service name, if given) now; answers a summary. */
   private Future<JsonObject> runAll(String name) {
+    reconcile();
     List<Future<CheckOutcome>> runs = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (OwnedCheck c : owned.values()) {

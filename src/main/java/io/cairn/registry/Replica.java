@@ -50,6 +50,10 @@ public final class Replica {
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
 
   private volatile long revision;
+  /** Applying a log entry of several commands (see beginEntry): written by the applying thread only. */
+  private boolean inEntry;
+  private long entryRevision;
+  private final Set<String> namesInEntry = new java.util.HashSet<>();
   private volatile long term;
   private volatile String leader;
   /** When the current leader was elected (the time on its leaderElected command); 0 without a leader. */
@@ -284,14 +288,18 @@ public final class Replica {
   }
 
   private void touchName(String name, long atRevision) {
-    if (!resetting) {
+    if (inEntry) {
+      namesInEntry.add(name);
+    } else if (!resetting) {
       nameRevisions.put(name, atRevision);
     }
   }
 
   /** An instance of {@code name} went away: bump the name, or drop it if that was its last instance. */
   private void nameChanged(String name, long atRevision) {
-    if (byName.get(name).isEmpty()) {
+    if (inEntry) {
+      namesInEntry.add(name);
+    } else if (byName.get(name).isEmpty()) {
       lastNameDrop = atRevision;
       nameRevisions.remove(name);
     } else {
@@ -299,17 +307,47 @@ public final class Replica {
     }
   }
 
+  /**
+   * Several commands are about to be applied at one revision (one log entry). Until {@link #endEntry}, readers keep
+   * seeing the previous revision, and the names the commands touch keep their previous stamps: an answer read or
+   * cached meanwhile is stamped older than the entry, so it is never taken for the entry's complete result (a
+   * blocking query wakes, a cached answer is dropped, once the entry is whole).
+   */
+  public void beginEntry() {
+    inEntry = true;
+    entryRevision = revision;
+  }
+
+  /** The entry's commands are all applied: its revision and its names' stamps become visible together. */
+  public void endEntry() {
+    inEntry = false;
+    for (String name : namesInEntry) {
+      if (byName.get(name).isEmpty()) {
+        lastNameDrop = entryRevision;
+        nameRevisions.remove(name);
+      } else {
+        nameRevisions.put(name, entryRevision);
+      }
+    }
+    namesInEntry.clear();
+    revision = entryRevision;
+  }
+
   void putNode(NodeInfo node) {
     nodes.put(node.id(), node);
   }
 
-  void setRevision(long revision) {
-    this.revision = revision;
+  void setRevision(long newRevision) {
+    if (inEntry) {
+      entryRevision = newRevision;
+    } else {
+      this.revision = newRevision;
+    }
   }
 
   /** Marks a revision applied without a change: for a log item this node cannot read. */
   public void skipTo(long newRevision) {
-    this.revision = newRevision;
+    setRevision(newRevision);
   }
 
   void setLeader(String leader, long term, long since) {

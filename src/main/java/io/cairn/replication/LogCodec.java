@@ -22,20 +22,15 @@ public final class LogCodec {
   private LogCodec() {
   }
 
-  /**
-   * A log item: a small header (request id, origin node) ahead of the command's JSON, so that the node that
-   * appended a command recognises it on the way back without parsing the JSON again.
-   */
-  public static byte[] encode(Command command) {
-    return item(command.requestId(), command.origin().getBytes(java.nio.charset.StandardCharsets.UTF_8), body(command));
-  }
-
   /** The JSON part of an item; encoded by whoever submits the command, so that the applying loop need not. */
   public static byte[] body(Command command) {
     return ModelJson.bytes(command);
   }
 
-  /** An item from its header fields and its JSON body. */
+  /**
+   * A log item: a small header (request id, origin node) ahead of the command's JSON, so that the node that
+   * proposed a command recognises it on the way back without parsing the JSON again.
+   */
   public static byte[] item(long requestId, byte[] origin, byte[] body) {
     byte[] item = new byte[10 + origin.length + body.length];
     for (int i = 0; i < 8; i++) {
@@ -46,6 +41,37 @@ public final class LogCodec {
     System.arraycopy(origin, 0, item, 10, origin.length);
     System.arraycopy(body, 0, item, 10 + origin.length, body.length);
     return item;
+  }
+
+  /**
+   * A Raft log entry: the items one node proposed together, in order (a count, then each item's length and bytes).
+   * They are applied one after the other at the entry's index, which is their revision.
+   */
+  public static byte[] entry(List<byte[]> items) {
+    int size = 4;
+    for (byte[] item : items) {
+      size += 4 + item.length;
+    }
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size).putInt(items.size());
+    for (byte[] item : items) {
+      out.putInt(item.length).put(item);
+    }
+    return out.array();
+  }
+
+  /** The items of an entry made by {@link #entry}. */
+  public static List<byte[]> items(java.nio.ByteBuffer entry) {
+    int count = entry.getInt();
+    if (count < 0 || count > entry.remaining() / 4) {
+      throw new IllegalArgumentException("not a Cairn log entry (" + count + " items)");
+    }
+    List<byte[]> items = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      byte[] item = new byte[entry.getInt()];
+      entry.get(item);
+      items.add(item);
+    }
+    return items;
   }
 
   public static Command decode(byte[] bytes) {

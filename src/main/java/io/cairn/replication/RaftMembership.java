@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -26,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Who belongs to the Raft group, decided from what Hazelcast shows: every node publishes its Raft identity in
@@ -60,7 +60,6 @@ final class RaftMembership {
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final ClientId clientId;
-  private final AtomicLong callIds;
   private final Map<String, Long> absentSince = new HashMap<>();
   private boolean changing;
 
@@ -81,8 +80,8 @@ final class RaftMembership {
     }
   }
 
-  RaftMembership(Vertx vertx, io.vertx.core.Context context, NodeContext node, HazelcastInstance hz, RaftServer server, RaftGroupId groupId,
-                 ClientId clientId, AtomicLong callIds) {
+  RaftMembership(Vertx vertx, io.vertx.core.Context context, NodeContext node, HazelcastInstance hz,
+                 RaftServer server, RaftGroupId groupId, ClientId clientId) {
     this.vertx = vertx;
     this.context = context;
     this.node = node;
@@ -92,7 +91,6 @@ final class RaftMembership {
     this.server = server;
     this.groupId = groupId;
     this.clientId = clientId;
-    this.callIds = callIds;
   }
 
   Future<Void> publish(boolean hasGroup, long applied) {
@@ -240,7 +238,7 @@ final class RaftMembership {
     changing = true;
     log.info("Raft group: {} (voters {}, learners {})", why, ids(voters), ids(learners));
     SetConfigurationRequest request = new SetConfigurationRequest(clientId, RaftPeerId.valueOf(node.nodeId()), groupId,
-        callIds.incrementAndGet(), voters, learners);
+        CallId.getAndIncrement(), voters, learners);
     Future.fromCompletionStage(RaftCalls.call(() -> server.setConfigurationAsync(request)), context).onComplete(ar -> {
       changing = false;
       if (ar.failed() || !ar.result().isSuccess()) {

@@ -72,6 +72,9 @@ public final class RaftSetup {
     RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
         TimeDuration.valueOf(3 * election, TimeUnit.MILLISECONDS));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * election), TimeUnit.MILLISECONDS));
+    // Ratis closes its server after a JVM pause this long (60 s by default), leaving a node that serves without a
+    // log. A node that was paused (swapped out, stopped in a debugger) should catch up like any follower instead.
+    RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(365, TimeUnit.DAYS));
     // Linearizable reads (?consistent=true) use ReadIndex, on followers too.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // Snapshots: every snapshot.everyRevisions entries (and every snapshot.interval, ReplicationVerticle), keeping
@@ -81,8 +84,10 @@ public final class RaftSetup {
     RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, cfg.snapshotRetain());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotEveryRevisions()));
+    long segment = cfg.logSegmentBytes();
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1L << 20)));
     // A joiner or a node far behind gets the leader's snapshot file.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     // Nodes are added by the leader (learners, then voters) once Hazelcast shows them: no waiting on a restarted
@@ -92,7 +97,7 @@ public final class RaftSetup {
   }
 
   /** A client of the group for this node's writes: it follows the leader and retries within the write timeout. */
-  public static RaftClient client(CairnConfig cfg, RaftGroup group, ClientId id) {
+  public static RaftClient client(CairnConfig cfg, RaftGroup group) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
@@ -100,7 +105,7 @@ public final class RaftSetup {
     long sleep = 100;
     int attempts = (int) Math.max(1, cfg.writeTimeoutMillis() / sleep);
     return RaftClient.newBuilder()
-        .setClientId(id)
+        .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setProperties(p)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,

@@ -20,6 +20,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +38,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 
 /**
- * The registry as a Ratis state machine: every committed entry is one {@link Command}, applied with the pure
- * {@link Apply} to this node's {@link Replica} at the entry's index, which is the command's revision. Ratis calls
- * {@link #applyTransaction} on one thread, in log order, on every node; so every replica goes through the same states.
+ * The registry as a Ratis state machine: every committed entry holds the {@link Command}s one node proposed
+ * together, applied in order with the pure {@link Apply} to this node's {@link Replica} at the entry's index, which
+ * is their revision. Ratis calls {@link #applyTransaction} on one thread, in log order, on every node; so every
+ * replica goes through the same states.
  *
  * <p>Snapshots are the replica in {@link LogCodec}'s gzip format, one file per snapshot in Ratis' state-machine
  * storage ({@code <dataDir>/raft/<group>/sm}); Ratis deletes the log they cover and ships them to a node too far
@@ -90,12 +92,19 @@ final class RegistryStateMachine extends BaseStateMachine {
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    load(storage.getLatestSnapshot());
+    getLifeCycle().startAndTransition(() -> load(storage.getLatestSnapshot()));
+  }
+
+  /** Ratis pauses the state machine before it installs a snapshot from the leader, then reinitializes it. */
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
   }
 
   @Override
   public void reinitialize() throws IOException {
-    load(storage.loadLatestSnapshot());
+    getLifeCycle().startAndTransition(() -> load(storage.loadLatestSnapshot()));
   }
 
   @Override
@@ -107,26 +116,49 @@ final class RegistryStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long revision = entry.getIndex();
-    byte[] bytes = entry.getStateMachineLogEntry().getLogData().toByteArray();
-    long requestId = LogCodec.isFrom(bytes, origin) ? LogCodec.requestId(bytes) : -1;
-    Command own = requestId >= 0 ? ownCommands.apply(requestId) : null;
-    Outcome outcome;
+    List<byte[]> items;
+    try {
+      items = LogCodec.items(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+    } catch (RuntimeException e) {
+      log.error("Skipping revision {}: it is not a Cairn log entry ({})", revision, e.toString());
+      items = List.of();
+    }
+    long[] requestIds = new long[items.size()];
+    Outcome[] outcomes = new Outcome[items.size()];
+    // One entry is one revision: readers and watchers see it whole or not at all.
     synchronized (this) {
+      replica.beginEntry();
       try {
-        outcome = Apply.apply(replica, own != null ? own : LogCodec.decode(bytes), revision, entry.getTerm());
-      } catch (RuntimeException e) {
-        // Every node of this version fails on this entry alike, so skipping it keeps replicas equal; a newer node
-        // that understands it would differ, which is why this is loud.
-        log.error("Skipping revision {}: this node cannot apply it ({}); upgrade every node to the same version",
-            revision, e.toString());
-        outcome = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
-        replica.skipTo(revision);
+        for (int i = 0; i < items.size(); i++) {
+          byte[] item = items.get(i);
+          requestIds[i] = LogCodec.isFrom(item, origin) ? LogCodec.requestId(item) : -1;
+          Command own = requestIds[i] >= 0 ? ownCommands.apply(requestIds[i]) : null;
+          try {
+            outcomes[i] = Apply.apply(replica, own != null ? own : LogCodec.decode(item), revision, entry.getTerm());
+          } catch (RuntimeException e) {
+            // Every node of this version fails on this command alike, so skipping it keeps replicas equal; a newer
+            // node that understands it would differ, which is why this is loud.
+            log.error("Skipping a command at revision {}: this node cannot apply it ({}); upgrade every node to "
+                + "the same version", revision, e.toString());
+            outcomes[i] = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
+            replica.skipTo(revision);
+          }
+        }
+      } finally {
+        replica.endEntry();
       }
-      history.addAll(outcome.events());
+      // The revision enters the history whole, so that a watcher reading it never gets half of one.
+      List<io.cairn.model.Event> events = new java.util.ArrayList<>();
+      for (Outcome o : outcomes) {
+        events.addAll(o.events());
+      }
+      history.addAll(events);
       shared = null;
       updateLastAppliedTermIndex(entry.getTerm(), revision);
     }
-    listener.applied(revision, requestId, outcome);
+    for (int i = 0; i < items.size(); i++) {
+      listener.applied(revision, requestIds[i], outcomes[i]);
+    }
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
 

@@ -20,6 +20,7 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -39,7 +40,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Owns this node's Raft server (Apache Ratis) and, through {@link RegistryStateMachine}, its replica.
@@ -62,8 +62,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final NodeContext node;
+  /** The client id of this node's own administrative requests (group changes, snapshots, reads, transfers). */
   private final ClientId clientId = ClientId.randomId();
-  private final AtomicLong callIds = new AtomicLong();
   private HazelcastInstance hz;
   private IMap<String, Long> state;
   private RaftGroupId groupId;
@@ -82,6 +82,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** When this node first saw a leader since it started (0: not yet); readiness waits a moment after it. */
   private long leaderSeenAt;
   private long divisionSince;
+  /** The voters the proposals' client was made with. */
+  private List<String> clientVoters = List.of();
 
   /** What Ratis' thread reports, drained on this loop in order. */
   private final Queue<Object> notices = new ConcurrentLinkedQueue<>();
@@ -137,7 +139,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       server.start();
       return null;
     }).onSuccess(v -> {
-      membership = new RaftMembership(vertx, context, node, hz, server, groupId, clientId, callIds);
+      membership = new RaftMembership(vertx, context, node, hz, server, groupId, clientId);
       findDivision();
       if (division == null) {
         log.info("Node {} has no Raft storage yet: it forms the group once {} nodes without one see each other, or "
@@ -193,12 +195,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       join();
       return;
     }
-    RaftStatus raft = node.raft();
-    if (!proposals.hasClient() && !raft.voters().isEmpty()) {
-      proposals.client(RaftSetup.client(node.config(), RaftGroup.valueOf(groupId,
-          division.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER)), clientId));
-    }
-    if (raft.isLeader()) {
+    if (node.raft().isLeader()) {
       membership.tend(division);
     }
     maybeSnapshot();
@@ -216,7 +213,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       }
       log.info("Node {} {} the Raft group {}", node.nodeId(),
           group.getPeers().isEmpty() ? "waits for the leader to add it to" : "forms", group);
-      GroupManagementRequest add = GroupManagementRequest.newAdd(clientId, self, callIds.incrementAndGet(), group);
+      GroupManagementRequest add = GroupManagementRequest.newAdd(clientId, self, CallId.getAndIncrement(), group);
       return Future.fromCompletionStage(RaftCalls.call(() -> server.groupManagementAsync(add)), context).map(reply -> {
         if (!reply.isSuccess()) {
           throw new IllegalStateException(String.valueOf(reply.getException()));
@@ -255,6 +252,13 @@ public class ReplicationVerticle extends AbstractVerticle {
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
         quorate(info, role, voters, leaderId), voters, learners);
     node.raft(status);
+    if (!voters.isEmpty() && !voters.equals(clientVoters)) {
+      // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
+      // change, proposals go through a client that knows the new ones, so a leader among them is always found.
+      clientVoters = voters;
+      proposals.client(RaftSetup.client(node.config(), RaftGroup.valueOf(groupId,
+          conf.getCurrentPeers(RaftPeerRole.FOLLOWER))));
+    }
     long now = System.currentTimeMillis();
     if (leaderId != null && leaderSeenAt == 0) {
       leaderSeenAt = now;
@@ -346,7 +350,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     snapshotRequestedAt = now;
     SnapshotManagementRequest create = SnapshotManagementRequest.newCreate(clientId, self, groupId,
-        callIds.incrementAndGet(), 60_000);
+        CallId.getAndIncrement(), 60_000);
     RaftCalls.call(() -> server.snapshotManagementAsync(create));
   }
 
@@ -363,7 +367,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
-        .setGroupId(groupId).setCallId(callIds.incrementAndGet())
+        .setGroupId(groupId).setCallId(CallId.getAndIncrement())
         .setMessage(org.apache.ratis.protocol.Message.EMPTY).setType(RaftClientRequest.readRequestType())
         .setTimeoutMs(5000).build();
     Future.fromCompletionStage(RaftCalls.call(() -> server.submitClientRequestAsync(request)), context)
@@ -393,7 +397,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     TransferLeadershipRequest request = new TransferLeadershipRequest(clientId, self, groupId,
-        callIds.incrementAndGet(), RaftPeerId.valueOf(target), 3000);
+        CallId.getAndIncrement(), RaftPeerId.valueOf(target), 3000);
     Future.fromCompletionStage(RaftCalls.call(() -> server.transferLeadershipAsync(request)), context).onComplete(ar -> {
       if (ar.failed() || !ar.result().isSuccess()) {
         log.info("Could not hand leadership to {}: {}", target,

@@ -29,8 +29,7 @@ public final class ClusterBench {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "failover";
     int amount = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3",
-        "--cluster.raft.missingMemberRemoval=6s")) {
+    try (JarCluster cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")) {
       cluster.closeOnExit().startWhole(Duration.ofSeconds(120));
       if (mode.equals("failover")) {
         failover(cluster, amount);

@@ -23,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * acknowledged registration is present unless an acknowledged deregistration removed it, every acknowledged
  * deregistration stuck, and every replica has the same digest.
  *
- * <p>The cluster runs as production would: Raft leader election with three CP members, so split-brain protection
- * (quorum 2). Kills come from the first seconds of the cluster on, while its Raft groups may still be forming or
- * replacing a member; whatever state they are left in, the cluster ends whole with a leader (RaftRecovery).
+ * <p>The cluster runs as production would: three Raft voters, so a write needs two of them. Kills come from the first
+ * seconds of the cluster on, while it may still be electing; whatever state they are left in, the cluster ends
+ * whole with a leader.
  */
 class ChaosIT {
   private static final int ROUNDS = 4;

@@ -27,7 +27,7 @@ class FatJarClusterIT {
 
   @Test
   void threeJarProcessesFormAClusterThatRegistersOnOneAndDiscoversOnAnother() throws Exception {
-    cluster = new JarCluster(3, false);
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startAll();
     cluster.awaitAllHealthy(Duration.ofSeconds(90));
     String[] base = {cluster.node(0).base(), cluster.node(1).base(), cluster.node(2).base()};

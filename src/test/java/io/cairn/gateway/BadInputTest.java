@@ -133,6 +133,14 @@ class BadInputTest {
         arguments("unknown parameter on put", "PUT", "/v1/services/x1?force=true", JSON, valid().encode(), 400, "unknown_parameter", "force"),
         arguments("cas not a number", "PUT", "/v1/services/x1?cas=abc", JSON, valid().encode(), 400, "invalid_cas", "cas"),
         arguments("bulk of an object", "POST", "/v1/services:bulk", JSON, "{\"a\":1}", 400, "invalid_body", null),
+        // What the replica already refuses is answered without entering the log (the revision check after all).
+        arguments("disable an unknown id", "POST", "/v1/services/nobody/disable", null, null, 404, "not_found", "id"),
+        arguments("drain an unknown id", "POST", "/v1/services/nobody/drain", null, null, 404, "not_found", "id"),
+        arguments("deregister an unknown id", "DELETE", "/v1/services/nobody", null, null, 404, "not_found", "id"),
+        arguments("heartbeat of an unknown id", "PUT", "/v1/services/nobody/heartbeat", null, null, 404, "not_found", "id"),
+        arguments("create an existing id", "POST", "/v1/services", JSON, with("id", "existing-1"), 409, "already_exists", "id"),
+        arguments("only-if-absent of an existing id", "PUT", "/v1/services/existing-1?cas=0", JSON, valid().encode(), 409, "cas_failed", "cas"),
+        arguments("consistent neither true nor false", "GET", "/v1/services?name=web&consistent=maybe", null, null, 400, "invalid_value", "consistent"),
         arguments("unknown endpoint", "GET", "/v1/nothing", null, null, 404, "not_found", null));
   }
 

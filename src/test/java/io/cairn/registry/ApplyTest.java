@@ -223,15 +223,26 @@ class ApplyTest {
   }
 
   @Test
-  void theLeaderRejoiningUnderTheSameIdNoLongerLeads() {
-    NodeInfo first = Fixtures.node("n1", "member-1", "h", 8080, "h:5701");
-    NodeInfo restarted = Fixtures.node("n1", "member-2", "h", 8080, "h:5701");
-    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, first));
-    apply(Command.leaderElected("n1", 0, 2, 1));
-    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 3, 0, restarted));
+  void theLeaderOfATermRecordsItAgainOnceItsRecordWasClearedButNobodyElseCan() {
+    NodeInfo n1 = Fixtures.node("n1", "m1", "h", 8080, "h:5701");
+    apply(Command.node(Command.Type.NODE_JOINED, "n1", 0, 1, 0, n1));
+    apply(Command.leaderElected("n1", 0, 2, 7));
+    apply(Command.node(Command.Type.NODE_FAILED, "n2", 0, 3, 0, n1));
     assertThat(replica.leader()).isNull();
-    assertThat(apply(Command.setHealth("n1", 0, 4, 1, "x", Health.UNHEALTHY, "ttl")).status())
-        .isEqualTo(Outcome.Status.STALE_TERM);
+    assertThat(apply(Command.leaderElected("n1", 0, 4, 7)).status()).isEqualTo(Outcome.Status.UPDATED);
+    assertThat(replica.leader()).isEqualTo("n1");
+    assertThat(apply(Command.leaderElected("n2", 0, 5, 7)).status()).isEqualTo(Outcome.Status.STALE_TERM);
+  }
+
+  @Test
+  void housekeepingCountsOnlyInALogEntryOfTheTermItWasDecidedIn() {
+    apply(Command.leaderElected("n1", 0, 1, 5));
+    apply(Fixtures.register("a", "web", 2));
+    Command expiry = Command.setHealth("n1", 0, 3, 5, "a", Health.UNHEALTHY, "ttl");
+    // Decided by n1 as leader of term 5, but carried into the log by the leader of term 6: a deposed leader's call.
+    assertThat(Apply.apply(replica, expiry, ++revision, 6).status()).isEqualTo(Outcome.Status.STALE_TERM);
+    assertThat(replica.get("a").health()).isEqualTo(Health.HEALTHY);
+    assertThat(Apply.apply(replica, expiry, ++revision, 5).status()).isEqualTo(Outcome.Status.UPDATED);
   }
 
   @Test
