@@ -16,12 +16,20 @@
 #      generator, throughput and p50/p99, and their ratio (--only grpc)
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc] [--kills 20]
-#                       [--stability 600] [--checks 10000] [--check-seconds 60]
+#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server, installed when missing) on
+#      127.0.0.1, the same wrk settings for both (2 threads, --connections, a warm-up of --warmup, default the same
+#      as --duration, re-registering a bounded set of ids, then --duration measured with distinct ids),
+#      through each one's Raft leader: one etcd member vs one Cairn node, then three vs three. Registrations of
+#      distinct instances (PUT /v1/services/{id}) vs etcd put of the same ~300-byte document under distinct keys;
+#      discovery of one name among 10,000 instances vs etcd range on its prefix. Prints p50/p99, throughput,
+#      server CPU per request and the ratios Cairn/etcd against the targets of issue 12. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers] [--kills 20]
+#                       [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=10s
+WARMUP=""
 CONNECTIONS=32
 ONLY=""
 KILLS=20
@@ -32,6 +40,7 @@ CHECK_SECONDS=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --kills) KILLS=$2; shift 2 ;;
@@ -46,6 +55,11 @@ done
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package) ..."
   (apt-get install -y -qq wrk >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+fi
+
+# Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
+if [ "$ONLY" = peers ]; then
+  exec bench/peers.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
 fi
 
 JAR=target/cairn.jar
@@ -82,21 +96,9 @@ heap_after_gc() {
   jmap -histo:live "$NODE_PID" | awk '/^Total/ {print $3}'
 }
 
-# wrk output -> "rps p50 p99 errors"
+# wrk output -> "rps p50 p99 non2xx requests [socket errors]"
 summarize() {
-  python3 - "$1" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ms(label):
-    m = re.search(r"^\s*" + label + r"%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    if not m: return float("nan")
-    v = float(m.group(1)); unit = m.group(2)
-    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-errs = re.search(r"Socket errors:.*", text)
-print(f"{rps:.0f} {ms('50'):.2f} {ms('99'):.2f} {bad.group(1) if bad else 0}" + (f" [{errs.group(0)}]" if errs else ""))
-PY
+  python3 "$(dirname "$0")/wrk-summary.py" "$1"
 }
 
 # The cluster benchmarks run from the test classes (they drive real jar processes with the tests' JarCluster).

@@ -7,13 +7,16 @@ import io.vertx.core.Context;
 import io.vertx.core.eventbus.Message;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The write side on one node. Requests queue here; while {@link #IN_FLIGHT} proposals are under way, new ones
@@ -43,6 +46,8 @@ final class Proposals {
   private int inFlight;
   private long lastRequestId;
   private RaftClient client;
+  /** Set while this node is the Raft leader: proposals go straight to its own server, not through its client. */
+  private Function<org.apache.ratis.protocol.Message, CompletableFuture<RaftClientReply>> leader;
 
   Proposals(NodeContext node, Context context) {
     this.node = node;
@@ -63,6 +68,14 @@ final class Proposals {
         return null;
       }));
     }
+  }
+
+  /**
+   * While this node leads, its proposals are submitted to its own Raft server directly (no loopback RPC through
+   * the client); null when it does not.
+   */
+  void leader(Function<org.apache.ratis.protocol.Message, CompletableFuture<RaftClientReply>> submitLocally) {
+    leader = submitLocally;
   }
 
   /** Closes the client (blocking: call from a worker). */
@@ -162,16 +175,25 @@ final class Proposals {
   private void propose(List<Request> batch, List<byte[]> items) {
     inFlight++;
     node.appendCalls.increment();
-    client.async().send(org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(LogCodec.entry(items))))
-        .whenComplete((reply, err) -> context.runOnContext(v -> {
-          inFlight--;
-          if (err != null || !reply.isSuccess()) {
-            for (Request r : batch) {
-              refused(r, reply, err);
-            }
-          }
-          flush();
-        }));
+    org.apache.ratis.protocol.Message message =
+        org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(LogCodec.entry(items)));
+    RaftClient through = client;
+    var local = leader;
+    // A leader that lost its place refuses before appending (not leader, or not ready yet): the client then finds
+    // the new one, without risk of the entry being appended twice.
+    CompletableFuture<RaftClientReply> sent = local == null ? through.async().send(message)
+        : local.apply(message).thenCompose(reply -> reply.getNotLeaderException() != null
+            || reply.getException() instanceof LeaderNotReadyException
+            ? through.async().send(message) : CompletableFuture.completedFuture(reply));
+    sent.whenComplete((reply, err) -> context.runOnContext(v -> {
+      inFlight--;
+      if (err != null || !reply.isSuccess()) {
+        for (Request r : batch) {
+          refused(r, reply, err);
+        }
+      }
+      flush();
+    }));
   }
 
   private void refused(Request request, RaftClientReply reply, Throwable err) {

@@ -55,8 +55,11 @@ final class RegistryStateMachine extends BaseStateMachine {
 
   /** What the state machine tells the node; called on Ratis' threads, so implementations only hand over. */
   interface Listener {
-    /** One command applied at {@code revision}; {@code requestId} is this node's number for it, or -1. */
-    void applied(long revision, long requestId, Outcome outcome);
+    /**
+     * The commands of one entry applied at {@code revision}, handed over together so that the revision reaches
+     * watchers whole; {@code requestIds[i]} is this node's number for command i, or -1.
+     */
+    void applied(long revision, long[] requestIds, Outcome[] outcomes);
 
     /** The replica was replaced by a snapshot at this revision (a node too far behind). */
     void reset(long revision);
@@ -78,6 +81,14 @@ final class RegistryStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   /** The last snapshot handed to watchers; dropped whenever a command is applied. */
   private Snapshot shared;
+  /** Snapshots are written to disk here, one at a time, off Ratis' applying thread. */
+  private final java.util.concurrent.ExecutorService snapshotWriter = java.util.concurrent.Executors
+      .newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cairn-snapshot-writer");
+        t.setDaemon(true);
+        return t;
+      });
+  private CompletableFuture<Void> writing;
 
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
                        Listener listener) {
@@ -156,9 +167,7 @@ final class RegistryStateMachine extends BaseStateMachine {
       shared = null;
       updateLastAppliedTermIndex(entry.getTerm(), revision);
     }
-    for (int i = 0; i < items.size(); i++) {
-      listener.applied(revision, requestIds[i], outcomes[i]);
-    }
+    listener.applied(revision, requestIds, outcomes);
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
 
@@ -176,32 +185,60 @@ final class RegistryStateMachine extends BaseStateMachine {
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
 
+  /**
+   * Captures the replica (a copy of its immutable entries, between two applies: Ratis calls this on its applying
+   * thread) and writes it on a thread of its own, so that encoding and forcing a large registry never holds up the
+   * log; returns the index of the newest snapshot already on disk, which is what Ratis may compact up to. The next
+   * call (Ratis calls again while the newest snapshot lags) then reports the one just written.
+   */
   @Override
-  public long takeSnapshot() throws IOException {
-    Snapshot snapshot;
-    TermIndex last;
-    synchronized (this) {
-      last = getLastAppliedTermIndex();
-      snapshot = replica.snapshot();
+  public long takeSnapshot() {
+    if (writing != null && writing.isDone()) {
+      // One just finished: report it; Ratis asks again once enough has been applied since.
+      writing = null;
+    } else if (writing == null) {
+      TermIndex last;
+      Snapshot snapshot;
+      synchronized (this) {
+        last = getLastAppliedTermIndex();
+        snapshot = replica.snapshot();
+      }
+      if (last != null && last.getIndex() > 0 && last.getIndex() > latestSnapshotIndex()) {
+        writing = CompletableFuture.runAsync(() -> write(snapshot, last), snapshotWriter);
+      }
     }
-    if (last == null || last.getIndex() <= 0) {
-      return last == null ? -1 : last.getIndex();
-    }
+    return latestSnapshotIndex();
+  }
+
+  private long latestSnapshotIndex() {
+    SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+    return latest == null ? -1 : latest.getIndex();
+  }
+
+  private void write(Snapshot snapshot, TermIndex last) {
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer bytes = ByteBuffer.wrap(LogCodec.encode(snapshot));
-      while (bytes.hasRemaining()) {
-        out.write(bytes);
+    try {
+      try (FileChannel out = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer bytes = ByteBuffer.wrap(LogCodec.encode(snapshot));
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
+        out.force(true);
       }
-      out.force(true);
+      Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+      storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+      listener.snapshotTaken(last.getIndex());
+    } catch (IOException | RuntimeException e) {
+      log.error("Cannot write the snapshot at revision {} into {}", last.getIndex(), file.getParent(), e);
     }
-    Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-    listener.snapshotTaken(last.getIndex());
-    return last.getIndex();
+  }
+
+  @Override
+  public void close() {
+    snapshotWriter.shutdown();
   }
 
   private void load(SingleFileSnapshotInfo info) throws IOException {

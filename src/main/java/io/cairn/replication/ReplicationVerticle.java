@@ -89,7 +89,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private final Queue<Object> notices = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
-  private record AppliedNotice(long revision, long requestId, Outcome outcome) {
+  private record AppliedNotice(long revision, long[] requestIds, Outcome[] outcomes) {
   }
 
   private record ResetNotice(long revision) {
@@ -190,7 +190,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     findDivision();
-    membership.publish(division != null, division == null ? 0 : division.getInfo().getLastAppliedIndex());
+    membership.publish(division != null, node.raft().appliedIndex());
     if (division == null) {
       join();
       return;
@@ -234,12 +234,15 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (stopped || division == null) {
       return;
     }
-    org.apache.ratis.server.DivisionInfo info;
     try {
-      info = division.getInfo();
-    } catch (RuntimeException closed) {
-      return;
+      measure();
+    } catch (IllegalStateException starting) {
+      // The division was just created and is still initializing its log (or is closing): measure next time.
     }
+  }
+
+  private void measure() {
+    org.apache.ratis.server.DivisionInfo info = division.getInfo();
     RaftConfiguration conf = division.getRaftConf();
     List<String> voters = conf.getCurrentPeers(RaftPeerRole.FOLLOWER).stream().map(p -> p.getId().toString()).toList();
     List<String> learners = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream().map(p -> p.getId().toString()).toList();
@@ -252,6 +255,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
         quorate(info, role, voters, leaderId), voters, learners);
     node.raft(status);
+    proposals.leader(status.isLeader() ? this::submitLocally : null);
     if (!voters.isEmpty() && !voters.equals(clientVoters)) {
       // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
       // change, proposals go through a client that knows the new ones, so a leader among them is always found.
@@ -337,6 +341,15 @@ public class ReplicationVerticle extends AbstractVerticle {
         });
   }
 
+  /** A write submitted to this node's own Raft server (it leads): answered once committed and applied here. */
+  private java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply> submitLocally(
+      org.apache.ratis.protocol.Message message) {
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
+        .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
+        .setType(RaftClientRequest.writeRequestType()).build();
+    return RaftCalls.call(() -> server.submitClientRequestAsync(request));
+  }
+
   /** Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself). */
   private void maybeSnapshot() {
     long now = System.currentTimeMillis();
@@ -345,7 +358,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     var latest = stateMachine.getLatestSnapshot();
-    if (latest != null && latest.getIndex() >= division.getInfo().getLastAppliedIndex()) {
+    if (latest != null && latest.getIndex() >= node.raft().appliedIndex()) {
       return;
     }
     snapshotRequestedAt = now;
@@ -414,8 +427,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** Ratis' thread hands over here; the loop drains in order. */
   private final class Notices implements RegistryStateMachine.Listener {
     @Override
-    public void applied(long revision, long requestId, Outcome outcome) {
-      offer(new AppliedNotice(revision, requestId, outcome));
+    public void applied(long revision, long[] requestIds, Outcome[] outcomes) {
+      offer(new AppliedNotice(revision, requestIds, outcomes));
     }
 
     @Override
@@ -471,21 +484,24 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private void onApplied(AppliedNotice a) {
-    node.commandsApplied.increment();
-    for (Event e : a.outcome().events()) {
-      if (e.type() == Event.Type.LEADER_ELECTED) {
-        leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
-      } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
-          && node.nodeId().equals(e.node().id())) {
-        leadershipMoved(false, a.revision());
+    for (int i = 0; i < a.outcomes().length; i++) {
+      Outcome outcome = a.outcomes()[i];
+      node.commandsApplied.increment();
+      for (Event e : outcome.events()) {
+        if (e.type() == Event.Type.LEADER_ELECTED) {
+          leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
+        } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
+            && node.nodeId().equals(e.node().id())) {
+          leadershipMoved(false, a.revision());
+        }
       }
-    }
-    applied.addAll(a.outcome().events());
-    if (leaderPublishing) {
-      a.outcome().events().forEach(this::publish);
-    }
-    if (a.requestId() >= 0) {
-      proposals.applied(a.requestId(), a.outcome());
+      applied.addAll(outcome.events());
+      if (leaderPublishing) {
+        outcome.events().forEach(this::publish);
+      }
+      if (a.requestIds()[i] >= 0) {
+        proposals.applied(a.requestIds()[i], outcome);
+      }
     }
   }
 

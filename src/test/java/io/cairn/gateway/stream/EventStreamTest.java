@@ -239,6 +239,9 @@ class EventStreamTest {
   void aBlockingQueryWakesOnARelevantChangeAndNotOnAnIrrelevantOne() throws Exception {
     String name = unique("block");
     register(a, name + "-0");
+    // Written on a, read on b: wait until b has applied it, or that would be the change the query wakes on.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        Http.get(b + "/v1/services?name=" + name).json().getInteger("count") == 1);
     Http.Response first = Http.get(b + "/v1/services?name=" + name);
     String index = first.headers().firstValue("X-Cairn-Revision").orElseThrow();
     CompletableFuture<Http.Response> waiting = CompletableFuture.supplyAsync(() ->
