@@ -1,0 +1,263 @@
+package io.cairn.cluster;
+
+import io.cairn.support.Http;
+import io.cairn.support.JarCluster;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Start-up of a new cluster of three fat-jar processes with {@code --cluster.raft.bootstrapExpect=3} (issue 12,
+ * "Start-up" and the first-leader case of "Failover"): started at the same instant, or one at a time in reverse order
+ * with 10 s gaps, they form one Raft group of three voters and elect one leader, and no process exits on the way; a
+ * leader killed as soon as it is named is followed by another within 5 s.
+ */
+class StartupIT {
+  /** Generous: three JVMs starting at once on a loaded 2-core machine. */
+  private static final Duration FORM = Duration.ofSeconds(120);
+  private JarCluster cluster;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void threeNodesStartedAtTheSameInstantFormOneGroupAndElectOneLeader() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
+    cluster.startAll();
+
+    awaitOneGroup(FORM);
+    assertEveryProcessRunning();
+    cluster.awaitWhole(FORM);
+    assertEveryProcessRunning();
+  }
+
+  @Test
+  void threeNodesStartedInReverseOrderTenSecondsApartFormOneGroupAndElectOneLeader() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
+
+    cluster.start(2);
+    holdFor(Duration.ofSeconds(10));
+    assertEveryStartedProcessRunning();
+    assertNoGroupYet(2);
+
+    cluster.start(1);
+    holdFor(Duration.ofSeconds(10));
+    assertEveryStartedProcessRunning();
+    // Two nodes of an expected three must not form a group of their own.
+    assertNoGroupYet(2);
+    assertNoGroupYet(1);
+
+    cluster.start(0);
+    awaitOneGroup(FORM);
+    assertEveryProcessRunning();
+    cluster.awaitWhole(FORM);
+    assertEveryProcessRunning();
+  }
+
+  @Test
+  void aLeaderKilledAsSoonAsItIsNamedIsFollowedByAnotherWithinFiveSeconds() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
+    cluster.startAll();
+
+    // As soon as any node names a leader (Raft's, or the log's, whichever a node shows first), it dies.
+    JarCluster.Node victim = null;
+    long term = 0;
+    long deadline = System.nanoTime() + FORM.toNanos();
+    while (victim == null) {
+      assertEveryStartedProcessRunning();
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no leader named after " + FORM + ":\n" + cluster.views() + cluster.logs(40));
+      }
+      for (int i = 0; i < cluster.size() && victim == null; i++) {
+        JsonObject s = statusOrNull(cluster.node(i));
+        if (s == null) {
+          continue;
+        }
+        JsonObject raft = s.getJsonObject("raft");
+        String named = raft.getString("leader") != null ? raft.getString("leader") : s.getString("leader");
+        if (named != null) {
+          victim = byId(named);
+          term = Math.max(raft.getLong("term", 0L), s.getLong("term", 0L));
+        }
+      }
+      pause(5);
+    }
+    long killedAt = System.nanoTime();
+    victim.process().destroyForcibly();
+
+    List<JarCluster.Node> others = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      if (cluster.node(i) != victim) {
+        others.add(cluster.node(i));
+      }
+    }
+    String newLeader = null;
+    long seenAfter = 0;
+    long raftSeenAfter = -1; // when Raft's leader (raft.leader) moved, before the log records it: for the figures
+    long giveUp = killedAt + Duration.ofSeconds(60).toNanos();
+    while (newLeader == null && System.nanoTime() < giveUp) {
+      for (JarCluster.Node witness : others) {
+        JsonObject s = statusOrNull(witness);
+        if (s == null) {
+          continue;
+        }
+        JsonObject raft = s.getJsonObject("raft");
+        if (raftSeenAfter < 0 && raft.getString("leader") != null && !raft.getString("leader").equals(victim.id)
+            && raft.getLong("term", 0L) > term) {
+          raftSeenAfter = (System.nanoTime() - killedAt) / 1_000_000;
+        }
+        if (s.getString("leader") != null && !s.getString("leader").equals(victim.id) && s.getLong("term", 0L) > term) {
+          newLeader = s.getString("leader") + " (term " + s.getLong("term") + ", seen on " + witness.id + ")";
+          seenAfter = (System.nanoTime() - killedAt) / 1_000_000;
+          break;
+        }
+      }
+      pause(5);
+    }
+    System.out.printf("startup: leader %s (term %d) killed as soon as named; raft.leader moved after %d ms; new leader "
+        + "%s in /v1/status after %d ms%n", victim.id, term, raftSeenAfter, newLeader, seenAfter);
+    assertThat(newLeader).as("a new leader after the first leader (%s, term %d) was killed:\n%s%s", victim.id, term,
+        cluster.views(), cluster.logs(40)).isNotNull();
+    assertThat(seenAfter).as("ms from killing the first leader to a new leader on another node (%s)", newLeader)
+        .isLessThanOrEqualTo(5000);
+    for (JarCluster.Node n : others) {
+      assertThat(n.running()).as(n.id + " still running").isTrue();
+    }
+
+    // The first leader comes back from its own storage and the group is whole again.
+    victim.process().waitFor();
+    cluster.start(victim.index);
+    cluster.awaitAllHealthy(FORM);
+    cluster.awaitWhole(FORM);
+    assertEveryProcessRunning();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Until every node is ready and all agree: one leader and term (the log's, and Raft's), the same three voters, no
+   * learners. Fails at once, with its log, if any process exits meanwhile.
+   */
+  private void awaitOneGroup(Duration within) {
+    awaitRunning(within, "one group with one leader", () -> {
+      TreeSet<String> views = new TreeSet<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        JsonObject s = statusOrNull(cluster.node(i));
+        if (s == null || !s.getBoolean("ready", false) || s.getString("leader") == null) {
+          return false;
+        }
+        JsonObject raft = s.getJsonObject("raft");
+        if (!s.getString("leader").equals(raft.getString("leader")) || raft.getJsonArray("voters").size() != 3
+            || !raft.getJsonArray("learners").isEmpty() || !raft.getJsonArray("voters").contains(s.getString("leader"))) {
+          return false;
+        }
+        views.add(s.getString("leader") + " " + s.getLong("term") + " " + new TreeSet<>(raft.getJsonArray("voters").getList()));
+      }
+      return views.size() == 1;
+    });
+  }
+
+  /** Polls {@code condition} until true; fails at once when a started process is no longer running. */
+  private void awaitRunning(Duration within, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      assertEveryStartedProcessRunning();
+      boolean met;
+      try {
+        met = condition.getAsBoolean();
+      } catch (RuntimeException notYet) {
+        met = false;
+      }
+      if (met) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what + ": not after " + within + ":\n" + cluster.views() + cluster.logs(40));
+      }
+      pause(200);
+    }
+  }
+
+  /** Waits this long, failing at once if a started process exits meanwhile. */
+  private void holdFor(Duration d) {
+    long end = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() < end) {
+      assertEveryStartedProcessRunning();
+      pause(200);
+    }
+  }
+
+  private void assertEveryProcessRunning() {
+    for (int i = 0; i < cluster.size(); i++) {
+      assertRunning(cluster.node(i));
+    }
+  }
+
+  private void assertEveryStartedProcessRunning() {
+    for (int i = 0; i < cluster.size(); i++) {
+      if (cluster.node(i).process() != null) {
+        assertRunning(cluster.node(i));
+      }
+    }
+  }
+
+  private void assertRunning(JarCluster.Node n) {
+    if (!n.running()) {
+      throw new AssertionError("node " + n.id + (n.process() == null ? " never started"
+          : " exited with status " + n.process().exitValue()) + ":\n" + n.logTail(80));
+    }
+  }
+
+  /**
+   * The node answers (waiting for it if the machine is too slow for it to answer within the gap), is not ready, and
+   * belongs to no Raft group.
+   */
+  private void assertNoGroupYet(int index) {
+    JarCluster.Node n = cluster.node(index);
+    awaitRunning(FORM, n.id + " answering", () -> statusOrNull(n) != null);
+    JsonObject s = n.status();
+    assertThat(s.getJsonObject("raft").getString("role")).as(n.id + " raft.role before enough nodes started: " + s)
+        .isEqualTo("none");
+    assertThat(s.getBoolean("ready")).as(n.id + " ready before enough nodes started").isFalse();
+    assertThat(Http.get(n.base() + "/health").status()).as(n.id + " /health").isNotEqualTo(200);
+  }
+
+  private JarCluster.Node byId(String id) {
+    for (int i = 0; i < cluster.size(); i++) {
+      if (cluster.node(i).id.equals(id)) {
+        return cluster.node(i);
+      }
+    }
+    throw new AssertionError("a leader named " + id + " that is no node of the cluster");
+  }
+
+  private static JsonObject statusOrNull(JarCluster.Node n) {
+    try {
+      Http.Response r = Http.get(n.base() + "/v1/status");
+      return r.status() == 200 ? r.json() : null;
+    } catch (RuntimeException notListening) {
+      return null;
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
