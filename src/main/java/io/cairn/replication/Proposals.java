@@ -44,7 +44,11 @@ final class Proposals {
   private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
   private final java.util.ArrayDeque<Request> queue = new java.util.ArrayDeque<>();
   private int inFlight;
-  private long lastRequestId;
+  /**
+   * This node's number for its commands, in their entries' headers. It starts from the clock, so that an entry this
+   * node proposed before a restart and applied after it is never taken for one of the new process's.
+   */
+  private long lastRequestId = System.currentTimeMillis() * 1000;
   private RaftClient client;
   private boolean clientClosed;
   /** Set while this node is the Raft leader: proposals go straight to its own server, not through its client. */
@@ -204,7 +208,10 @@ final class Proposals {
     if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
     }
-    if (cause instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException) {
+    if (cause instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
+        || cause instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException) {
+      // Ratis closes a client whose request ran out of retries (a node cut off long enough): every later send on
+      // it would fail, so the replication verticle makes a new one.
       clientClosed = true;
     }
     if (!node.quorate()) {
