@@ -44,8 +44,13 @@ final class Proposals {
   private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
   private final java.util.ArrayDeque<Request> queue = new java.util.ArrayDeque<>();
   private int inFlight;
-  private long lastRequestId;
+  /**
+   * This node's number for its commands, in their entries' headers. It starts from the clock, so that an entry this
+   * node proposed before a restart and applied after it is never taken for one of the new process's.
+   */
+  private long lastRequestId = System.currentTimeMillis() * 1000;
   private RaftClient client;
+  private boolean clientClosed;
   /** Set while this node is the Raft leader: proposals go straight to its own server, not through its client. */
   private Function<org.apache.ratis.protocol.Message, CompletableFuture<RaftClientReply>> leader;
 
@@ -62,6 +67,7 @@ final class Proposals {
   void client(RaftClient raftClient) {
     RaftClient previous = client;
     client = raftClient;
+    clientClosed = false;
     if (previous != null) {
       context.owner().setTimer(node.config().writeTimeoutMillis() + 5_000, id -> context.owner().executeBlocking(() -> {
         previous.close();
@@ -85,8 +91,9 @@ final class Proposals {
     }
   }
 
-  boolean hasClient() {
-    return client != null;
+  /** The client said it is closed (Ratis gave up on it): the replication verticle makes a new one. */
+  boolean clientClosed() {
+    return clientClosed;
   }
 
   /** The command proposed under {@code requestId}, or null (any thread). */
@@ -200,6 +207,12 @@ final class Proposals {
     Throwable cause = err != null ? err : reply.getException();
     if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
+    }
+    if (cause instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
+        || cause instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException) {
+      // Ratis closes a client whose request ran out of retries (a node cut off long enough): every later send on
+      // it would fail, so the replication verticle makes a new one.
+      clientClosed = true;
     }
     if (!node.quorate()) {
       request.fail(Append.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "

@@ -83,7 +83,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private long leaderSeenAt;
   private long divisionSince;
   /** The voters the proposals' client was made with. */
-  private List<String> clientVoters = List.of();
+  private java.util.Set<String> clientVoters = java.util.Set.of();
 
   /** What Ratis' thread reports, drained on this loop in order. */
   private final Queue<Object> notices = new ConcurrentLinkedQueue<>();
@@ -256,10 +256,10 @@ public class ReplicationVerticle extends AbstractVerticle {
         quorate(info, role, voters, leaderId), voters, learners);
     node.raft(status);
     proposals.leader(status.isLeader() ? this::submitLocally : null);
-    if (!voters.isEmpty() && !voters.equals(clientVoters)) {
+    if (!voters.isEmpty() && (!clientVoters.equals(java.util.Set.copyOf(voters)) || proposals.clientClosed())) {
       // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
       // change, proposals go through a client that knows the new ones, so a leader among them is always found.
-      clientVoters = voters;
+      clientVoters = java.util.Set.copyOf(voters);
       proposals.client(RaftSetup.client(node.config(), RaftGroup.valueOf(groupId,
           conf.getCurrentPeers(RaftPeerRole.FOLLOWER))));
     }

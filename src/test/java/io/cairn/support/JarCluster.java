@@ -368,6 +368,89 @@ public final class JarCluster implements AutoCloseable {
     n.process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * SIGKILL of every running node at the same instant (one thread per node, released together), as a power cut
+   * would: no node outlives another by more than the time the operating system takes to deliver the signals.
+   */
+  public void killAll() throws InterruptedException {
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> killers = new ArrayList<>();
+    for (Node n : nodes) {
+      if (n.running()) {
+        Thread t = new Thread(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          n.process.destroyForcibly();
+        }, "kill-" + n.id);
+        t.start();
+        killers.add(t);
+      }
+    }
+    go.countDown();
+    for (Thread t : killers) {
+      t.join();
+    }
+    for (Node n : nodes) {
+      if (n.process != null && !n.process.waitFor(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("node " + n.id + " still running 30 s after SIGKILL");
+      }
+    }
+  }
+
+  /** Every instance id in this node's replica, whatever its status (GET /v1/services?status=any). */
+  public java.util.Set<String> ids(Node n) {
+    java.util.Set<String> ids = new java.util.TreeSet<>();
+    Http.Response r = Http.get(n.base() + "/v1/services?status=any");
+    assertThat(r.status()).as("GET /v1/services?status=any on " + n.id + ": " + r.body()).isEqualTo(200);
+    for (Object o : r.json().getJsonArray("services")) {
+      ids.add(((io.vertx.core.json.JsonObject) o).getString("id"));
+    }
+    return ids;
+  }
+
+  /**
+   * Waits until every node answers /health with 200, polling all of them in turn every 100 ms, and returns, per
+   * node, when it was first seen healthy ({@link System#nanoTime}); fails early, with its log, if a process exits.
+   */
+  public long[] awaitAllHealthyAt(Duration within) {
+    long[] at = new long[nodes.length];
+    long deadline = System.nanoTime() + within.toNanos();
+    int healthy = 0;
+    while (healthy < nodes.length) {
+      if (System.nanoTime() > deadline) {
+        StringBuilder sb = new StringBuilder("not every node healthy after " + within + ":\n");
+        for (Node n : nodes) {
+          if (at[n.index] == 0) {
+            sb.append("---- ").append(n.id).append(" ----\n").append(n.logTail(60)).append('\n');
+          }
+        }
+        throw new AssertionError(sb.toString());
+      }
+      for (Node n : nodes) {
+        if (at[n.index] != 0) {
+          continue;
+        }
+        if (!n.running()) {
+          throw new AssertionError("node " + n.id + " exited with status " + n.process.exitValue() + ":\n"
+              + n.logTail(60));
+        }
+        try {
+          if (Http.get(n.base() + "/health").status() == 200) {
+            at[n.index] = System.nanoTime();
+            healthy++;
+          }
+        } catch (Exception notYet) {
+          // not listening yet
+        }
+      }
+      pause(100);
+    }
+    return at;
+  }
+
   /** SIGTERM, as `./run.sh stop` sends; returns the exit status. */
   public int terminate(Node n, Duration within) throws InterruptedException {
     n.process.destroy();
