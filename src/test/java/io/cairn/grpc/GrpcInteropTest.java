@@ -108,8 +108,10 @@ class GrpcInteropTest {
     assertThat(generated.getInstance().getCheck().getInterval()).isEqualTo("5s");
     assertThat(generated.getInstance().getHealth()).isEqualTo("unknown");
 
-    await().atMost(Duration.ofSeconds(5)).until(() ->
-        onB.get(InstanceRef.newBuilder().setId(name + "-1").build()).getVersion().equals("1.3.0"));
+    // Written on a, read on b: wait until b has applied the last of them.
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        onB.get(InstanceRef.newBuilder().setId(name + "-1").build()).getVersion().equals("1.3.0")
+            && onB.get(InstanceRef.newBuilder().setId(generated.getInstance().getId()).build()) != null);
     DiscoverResponse all = onB.discover(DiscoverRequest.newBuilder().setName(name).setStatus("any").build());
     assertThat(all.getInstancesList()).extracting(Instance::getId)
         .containsExactlyInAnyOrder(name + "-1", generated.getInstance().getId());
@@ -206,6 +208,9 @@ class GrpcInteropTest {
     String name = unique("agent");
     String id = name + "-1";
     onA.register(RegisterRequest.newBuilder().setInstance(instance(name, id).setTtl("1500ms")).build());
+    // Registered on a, pinged on b: b must have applied the registration, or it reports the id unknown.
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+        onB.get(InstanceRef.newBuilder().setId(id).build()).getId().equals(id));
     List<HeartbeatReply> replies = new CopyOnWriteArrayList<>();
     AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<HeartbeatMessage> link = RegistryGrpc.newStub(b).heartbeat(Observers.collect(replies, ended));

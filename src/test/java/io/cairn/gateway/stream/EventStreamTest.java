@@ -168,6 +168,8 @@ class EventStreamTest {
     String name = unique("ws");
     String other = unique("wsother");
     register(a, name + "-0");
+    // Written on a, watched on b: the snapshot holds it once b has applied it.
+    await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(b + "/v1/services/" + name + "-0").status() == 200);
     List<JsonObject> frames = new CopyOnWriteArrayList<>();
     WebSocket ws = connect(b, "", frames);
     await().atMost(Duration.ofSeconds(5)).until(() -> !frames.isEmpty());
