@@ -88,10 +88,6 @@ public final class RaftSetup {
     long segment = cfg.logSegmentBytes();
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1L << 20)));
-    // Ratis can append an extra entry each time the commit index moves, so that a restarted node knows how far it
-    // may apply on its own; under load that was 42% of the entries written, forced and replicated. Without them a
-    // restarted node applies its log as soon as it hears from a leader, which it must anyway to serve writes.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     // A joiner or a node far behind gets the leader's snapshot file.
     RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
     // Nodes are added by the leader (learners, then voters) once Hazelcast shows them: no waiting on a restarted

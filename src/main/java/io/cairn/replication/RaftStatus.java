@@ -18,7 +18,7 @@ public record RaftStatus(String role, String leader, long term, long commitIndex
 
   /** Voter or learner, as /v1/status says; "none" outside the group. */
   public String membership() {
-    return role.equals("none") ? "none" : role.equals("learner") ? "learner" : "voter";
+    return role.equals("none") || role.equals("joining") ? "none" : role.equals("learner") ? "learner" : "voter";
   }
 
   public boolean isLeader() {

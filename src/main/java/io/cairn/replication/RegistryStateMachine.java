@@ -109,8 +109,9 @@ final class RegistryStateMachine extends BaseStateMachine {
   /** Ratis pauses the state machine before it installs a snapshot from the leader, then reinitializes it. */
   @Override
   public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
+    // Once per snapshot chunk, and again for a retried install: already paused is fine.
+    getLifeCycle().transitionIfValid(LifeCycle.State.PAUSING);
+    getLifeCycle().transitionIfValid(LifeCycle.State.PAUSED);
   }
 
   @Override
