@@ -66,7 +66,10 @@ public final class RaftSetup {
     RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(cfg)));
     long election = cfg.raftElectionTimeoutMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 3 / 2, TimeUnit.MILLISECONDS));
+    // A follower whose timer sleep overran by more than this skips its check for another whole timeout (Ratis'
+    // default 300 ms): on a busy machine that doubled the time to notice a dead leader (FailoverIT's outliers).
+    RaftServerConfigKeys.setSleepDeviationThreshold(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
     // A leader that has not heard from a majority for this long steps down, so that a leader cut off from the
     // others stops calling itself leader soon after they elected another.
     RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
