@@ -84,7 +84,7 @@ class FailoverIT {
           throw new AssertionError("follower kill " + (k + 1) + ": " + victim.id + " not failed on " + pending.stream()
               .map(n -> n.id).toList() + " " + GIVE_UP + " after SIGKILL:\n" + cluster.views() + cluster.logs(40));
         }
-        pause(2);
+        JarCluster.pause(2);
       }
       long everywhere = (System.nanoTime() - killedAt) / 1_000_000;
       first.add(firstSeen);
@@ -139,7 +139,7 @@ class FailoverIT {
       long raftMillis = -1; // when Raft's leader (raft.leader) moved, before the log recorded it: for the figures
       while (seen == null) {
         for (JarCluster.Node w : witnesses) {
-          JsonObject s = statusOrNull(w);
+          JsonObject s = w.statusOrNull();
           if (s == null) {
             continue;
           }
@@ -158,7 +158,7 @@ class FailoverIT {
           throw new AssertionError("kill " + (k + 1) + ": no new leader " + GIVE_UP + " after killing leader "
               + leader.id + " (term " + term + "):\n" + cluster.views() + cluster.logs(40));
         }
-        pause(2);
+        JarCluster.pause(2);
       }
       long millis = (System.nanoTime() - killedAt) / 1_000_000;
       samples.add(millis);
@@ -187,15 +187,6 @@ class FailoverIT {
     return out;
   }
 
-  private static JsonObject statusOrNull(JarCluster.Node n) {
-    try {
-      Http.Response r = Http.get(n.base() + "/v1/status");
-      return r.status() == 200 ? r.json() : null;
-    } catch (RuntimeException notAnswering) {
-      return null;
-    }
-  }
-
   private static String nodeStatusOrNull(JarCluster.Node n, String id) {
     try {
       return n.nodeStatus(id);
@@ -204,12 +195,4 @@ class FailoverIT {
     }
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -155,14 +155,14 @@ class GrowthIT {
     long removedAfter = -1;
     long deadline = killedAt + WITHIN.toNanos();
     while (removedAfter < 0) {
-      JsonObject s = statusOrNull(leader);
+      JsonObject s = leader.statusOrNull();
       if (s != null && !voters(s).isEmpty() && !voters(s).contains(dead.id)) {
         removedAfter = (System.nanoTime() - killedAt) / 1_000_000;
       } else if (System.nanoTime() > deadline) {
         throw new AssertionError(dead.id + " still a voter " + WITHIN + " after it was killed:\n" + cluster.views()
             + cluster.logs(40));
       }
-      pause(100);
+      JarCluster.pause(100);
     }
     awaitOnEvery(survivors, WITHIN, "five voters without " + dead.id + ", with " + learner.id, s ->
         voters(s).size() == 5 && !voters(s).contains(dead.id) && voters(s).contains(learner.id)
@@ -217,12 +217,12 @@ class GrowthIT {
     java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
     Thread watcher = new Thread(() -> {
       while (watching.get()) {
-        JsonObject f = statusOrNull(first);
+        JsonObject f = first.statusOrNull();
         if (f != null && learners(f).contains(joiner.id) && !voters(f).contains(joiner.id)) {
           shown.add("learner (in " + first.id + "'s raft.learners)");
           return;
         }
-        pause(50);
+        JarCluster.pause(50);
       }
     }, "growth-watch-" + first.id);
     watcher.setDaemon(true);
@@ -239,7 +239,7 @@ class GrowthIT {
           throw new AssertionError(joiner.id + " not a voter after " + WITHIN + " (shown " + shown + "):\n"
               + cluster.views() + cluster.logs(40));
         }
-        JsonObject s = statusOrNull(joiner);
+        JsonObject s = joiner.statusOrNull();
         if (s != null) {
           JsonObject raft = s.getJsonObject("raft");
           String now = raft.getString("role") + " (" + raft.getString("state") + ")";
@@ -252,7 +252,7 @@ class GrowthIT {
             return new ArrayList<>(shown);
           }
         }
-        pause(50);
+        JarCluster.pause(50);
       }
     } finally {
       watching.set(false);
@@ -275,7 +275,7 @@ class GrowthIT {
   private void awaitOnEvery(List<JarCluster.Node> nodes, Duration within, String what, Predicate<JsonObject> test) {
     awaitTrue(within, what, () -> {
       for (JarCluster.Node n : nodes) {
-        JsonObject s = statusOrNull(n);
+        JsonObject s = n.statusOrNull();
         if (s == null || !test.test(s)) {
           return false;
         }
@@ -339,11 +339,11 @@ class GrowthIT {
     if (first.status() == 201) {
       return;
     }
-    String shown = String.valueOf(statusOrNull(through));
+    String shown = String.valueOf(through.statusOrNull());
     long start = System.nanoTime();
     long acceptedAfter = -1;
     while (acceptedAfter < 0 && System.nanoTime() - start < Duration.ofSeconds(60).toNanos()) {
-      pause(250);
+      JarCluster.pause(250);
       if (register(through, id) == 201) {
         acceptedAfter = (System.nanoTime() - start) / 1_000_000;
       }
@@ -357,21 +357,4 @@ class GrowthIT {
     return Http.put(through.base() + "/v1/services/" + id, body(id.substring(0, id.lastIndexOf('-')))).status();
   }
 
-  private static JsonObject statusOrNull(JarCluster.Node n) {
-    try {
-      Http.Response r = Http.get(n.base() + "/v1/status");
-      return r.status() == 200 ? r.json() : null;
-    } catch (RuntimeException notAnswering) {
-      return null;
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

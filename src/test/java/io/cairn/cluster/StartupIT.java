@@ -84,7 +84,7 @@ class StartupIT {
         throw new AssertionError("no leader named after " + FORM + ":\n" + cluster.views() + cluster.logs(40));
       }
       for (int i = 0; i < cluster.size() && victim == null; i++) {
-        JsonObject s = statusOrNull(cluster.node(i));
+        JsonObject s = cluster.node(i).statusOrNull();
         if (s == null) {
           continue;
         }
@@ -95,7 +95,7 @@ class StartupIT {
           term = Math.max(raft.getLong("term", 0L), s.getLong("term", 0L));
         }
       }
-      pause(5);
+      JarCluster.pause(5);
     }
     long killedAt = System.nanoTime();
     victim.process().destroyForcibly();
@@ -112,7 +112,7 @@ class StartupIT {
     long giveUp = killedAt + Duration.ofSeconds(60).toNanos();
     while (newLeader == null && System.nanoTime() < giveUp) {
       for (JarCluster.Node witness : others) {
-        JsonObject s = statusOrNull(witness);
+        JsonObject s = witness.statusOrNull();
         if (s == null) {
           continue;
         }
@@ -127,7 +127,7 @@ class StartupIT {
           break;
         }
       }
-      pause(5);
+      JarCluster.pause(5);
     }
     System.out.printf("startup: leader %s (term %d) killed as soon as named; raft.leader moved after %d ms; new leader "
         + "%s in /v1/status after %d ms%n", victim.id, term, raftSeenAfter, newLeader, seenAfter);
@@ -157,7 +157,7 @@ class StartupIT {
     awaitRunning(within, "one group with one leader", () -> {
       TreeSet<String> views = new TreeSet<>();
       for (int i = 0; i < cluster.size(); i++) {
-        JsonObject s = statusOrNull(cluster.node(i));
+        JsonObject s = cluster.node(i).statusOrNull();
         if (s == null || !s.getBoolean("ready", false) || s.getString("leader") == null) {
           return false;
         }
@@ -189,7 +189,7 @@ class StartupIT {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(what + ": not after " + within + ":\n" + cluster.views() + cluster.logs(40));
       }
-      pause(200);
+      JarCluster.pause(200);
     }
   }
 
@@ -198,7 +198,7 @@ class StartupIT {
     long end = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < end) {
       assertEveryStartedProcessRunning();
-      pause(200);
+      JarCluster.pause(200);
     }
   }
 
@@ -229,7 +229,7 @@ class StartupIT {
    */
   private void assertNoGroupYet(int index) {
     JarCluster.Node n = cluster.node(index);
-    awaitRunning(FORM, n.id + " answering", () -> statusOrNull(n) != null);
+    awaitRunning(FORM, n.id + " answering", () -> n.statusOrNull() != null);
     JsonObject s = n.status();
     assertThat(s.getJsonObject("raft").getString("role")).as(n.id + " raft.role before enough nodes started: " + s)
         .isEqualTo("none");
@@ -246,21 +246,4 @@ class StartupIT {
     throw new AssertionError("a leader named " + id + " that is no node of the cluster");
   }
 
-  private static JsonObject statusOrNull(JarCluster.Node n) {
-    try {
-      Http.Response r = Http.get(n.base() + "/v1/status");
-      return r.status() == 200 ? r.json() : null;
-    } catch (RuntimeException notListening) {
-      return null;
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -53,6 +53,16 @@ public final class JarCluster implements AutoCloseable {
       return Http.get(base() + "/v1/status").json();
     }
 
+    /** GET /v1/status, or null while the node does not answer it (starting, stopped, cut off). */
+    public io.vertx.core.json.JsonObject statusOrNull() {
+      try {
+        Http.Response r = Http.get(base() + "/v1/status");
+        return r.status() == 200 ? r.json() : null;
+      } catch (RuntimeException notAnswering) {
+        return null;
+      }
+    }
+
     /** This node's replica digest (/v1/stats). */
     public String digest() {
       return Http.get(base() + "/v1/stats").json().getJsonObject("replica").getString("digest");
@@ -525,7 +535,8 @@ public final class JarCluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static void pause(long millis) {
+  /** Sleeps between two polls of a loop that measures how long something takes (not a wait for a condition). */
+  public static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

@@ -70,7 +70,7 @@ public final class Writers implements AutoCloseable {
       }
       outcomes.get(index).computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
       if (!outcome.equals("acknowledged")) {
-        pause(outcome.equals("no answer") ? 100 : 20);
+        JarCluster.pause(outcome.equals("no answer") ? 100 : 20);
       }
     }
   }
@@ -138,13 +138,5 @@ public final class Writers implements AutoCloseable {
       sb.append(sb.length() == 0 ? "" : "; ").append(cluster.node(i).id).append(' ').append(outcomes(i));
     }
     return sb.toString();
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
