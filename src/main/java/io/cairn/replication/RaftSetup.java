@@ -49,13 +49,8 @@ public final class RaftSetup {
     return RaftPeer.newBuilder().setId(peerId(nodeId)).setAddress(address).build();
   }
 
-  public static File storageDir(CairnConfig cfg) {
+  static File storageDir(CairnConfig cfg) {
     return cfg.dataDir().resolve("raft").toFile();
-  }
-
-  /** True when this node's storage already holds the cluster's group: it rejoins from its disk. */
-  public static boolean hasGroup(CairnConfig cfg) {
-    return new File(storageDir(cfg), groupId(cfg).getUuid().toString()).isDirectory();
   }
 
   public static RaftProperties serverProperties(CairnConfig cfg) {

@@ -10,8 +10,6 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftGroupMemberId;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -63,8 +61,6 @@ final class RegistryStateMachine extends BaseStateMachine {
 
     /** The replica was replaced by a snapshot at this revision (a node too far behind). */
     void reset(long revision);
-
-    void leaderChanged(RaftPeerId leader);
 
     /** This node leads and has committed an entry of its term: it may act as leader now. */
     void leaderReady();
@@ -256,11 +252,6 @@ final class RegistryStateMachine extends BaseStateMachine {
     }
     log.info("Loaded the snapshot at revision {}: {} instances", snapshot.revision(), replica.size());
     listener.reset(snapshot.revision());
-  }
-
-  @Override
-  public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId leader) {
-    listener.leaderChanged(leader);
   }
 
   @Override

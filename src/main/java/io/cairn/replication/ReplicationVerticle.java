@@ -78,7 +78,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   private boolean joining;
   private boolean recordingElection;
   private long snapshotRequestedAt;
-  private long lastSnapshotAt = System.currentTimeMillis();
+  /** Written by the snapshot writer's thread once a snapshot is on disk, read on this loop. */
+  private volatile long lastSnapshotAt = System.currentTimeMillis();
   /** When this node first saw a leader since it started (0: not yet); readiness waits a moment after it. */
   private long leaderSeenAt;
   private long divisionSince;
@@ -434,11 +435,6 @@ public class ReplicationVerticle extends AbstractVerticle {
     @Override
     public void reset(long revision) {
       offer(new ResetNotice(revision));
-    }
-
-    @Override
-    public void leaderChanged(RaftPeerId leader) {
-      // seen by refreshStatus; nothing to do at once
     }
 
     @Override
