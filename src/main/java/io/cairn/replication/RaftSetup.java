@@ -61,7 +61,10 @@ public final class RaftSetup {
     RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(cfg)));
     long election = cfg.raftElectionTimeoutMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 3 / 2, TimeUnit.MILLISECONDS));
+    // Ratis' follower checks once per (random) timeout whether the leader spoke within it, so a dead leader is
+    // noticed after up to two timeouts: a narrow range keeps that near twice the minimum (a wide one measured a
+    // failover p99 above 4 s), and pre-vote keeps the split votes a narrow range invites from costing terms.
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 5 / 4, TimeUnit.MILLISECONDS));
     // A follower whose timer sleep overran by more than this skips its check for another whole timeout (Ratis'
     // default 300 ms): on a busy machine that doubled the time to notice a dead leader (FailoverIT's outliers).
     RaftServerConfigKeys.setSleepDeviationThreshold(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
@@ -69,7 +72,11 @@ public final class RaftSetup {
     // others stops calling itself leader soon after they elected another.
     RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
         TimeDuration.valueOf(3 * election, TimeUnit.MILLISECONDS));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * election), TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(requestTimeoutMillis(cfg), TimeUnit.MILLISECONDS));
+    // How long the leader waits between attempts to reach a follower that fails: Ratis' default gives up waiting
+    // after 1,030 failures (some minutes of partition) and then retries without any pause, flooding the follower
+    // with heartbeats once it is back, each timing out behind the others, so that it never caught up.
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 200ms,20, 1s," + Integer.MAX_VALUE);
     // Ratis closes its server after a JVM pause this long (60 s by default), leaving a node that serves without a
     // log. A node that was paused (swapped out, stopped in a debugger) should catch up like any follower instead.
     RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(365, TimeUnit.DAYS));
@@ -92,6 +99,11 @@ public final class RaftSetup {
     // voter to catch up before the configuration changes.
     RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(60, TimeUnit.SECONDS));
     return p;
+  }
+
+  /** How long a server waits for a peer's answer (an append, a vote) before it counts the call as failed. */
+  static long requestTimeoutMillis(CairnConfig cfg) {
+    return Math.max(3000, 3 * cfg.raftElectionTimeoutMillis());
   }
 
   /** A client of the group for this node's writes: it follows the leader and retries within the write timeout. */

@@ -73,6 +73,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private RegistryStateMachine stateMachine;
   private Proposals proposals;
   private RaftMembership membership;
+  private SilentFollowers silentFollowers;
   private EventHistory history;
   private boolean stopped;
   private boolean joining;
@@ -141,6 +142,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return null;
     }).onSuccess(v -> {
       membership = new RaftMembership(vertx, context, node, hz, server, groupId, clientId);
+      silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(node.config()));
       findDivision();
       if (division == null) {
         log.info("Node {} has no Raft storage yet: it forms the group once {} nodes without one see each other, or "
@@ -161,6 +163,9 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     vertx.<Void>executeBlocking(() -> {
       proposals.closeClient();
+      if (silentFollowers != null) {
+        silentFollowers.close();
+      }
       if (server != null) {
         server.close();
       }
@@ -252,9 +257,14 @@ public class ReplicationVerticle extends AbstractVerticle {
     String role = info.isLeader() ? "leader" : learners.contains(me) ? "learner"
         : !voters.contains(me) ? "joining" : info.isCandidate() ? "candidate" : "follower";
     long term = info.getCurrentTerm();
+    RoleInfoProto roleInfo = info.getRoleInfoProto();
+    long now = System.currentTimeMillis();
     RaftStatus status = new RaftStatus(role, leaderId == null ? null : leaderId.toString(), term,
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
-        quorate(info, role, voters, leaderId), voters, learners);
+        quorate(roleInfo, role, voters, leaderId), voters, learners);
+    if (status.isLeader()) {
+      silentFollowers.check(roleInfo, now);
+    }
     node.raft(status);
     proposals.leader(status.isLeader() ? this::submitLocally : null);
     if (!voters.isEmpty() && (!clientVoters.equals(java.util.Set.copyOf(voters)) || proposals.clientClosed())) {
@@ -264,7 +274,6 @@ public class ReplicationVerticle extends AbstractVerticle {
       proposals.client(RaftSetup.client(node.config(), RaftGroup.valueOf(groupId,
           conf.getCurrentPeers(RaftPeerRole.FOLLOWER))));
     }
-    long now = System.currentTimeMillis();
     if (leaderId != null && leaderSeenAt == 0) {
       leaderSeenAt = now;
     }
@@ -280,9 +289,8 @@ public class ReplicationVerticle extends AbstractVerticle {
    * election timeouts; a follower, how recently its leader spoke; a learner (which Ratis gives no such clock) trusts
    * a leader that Hazelcast still lists.
    */
-  private boolean quorate(org.apache.ratis.server.DivisionInfo info, String role, List<String> voters, RaftPeerId leaderId) {
+  private boolean quorate(RoleInfoProto roleInfo, String role, List<String> voters, RaftPeerId leaderId) {
     long fresh = 2 * node.config().raftElectionTimeoutMillis();
-    RoleInfoProto roleInfo = info.getRoleInfoProto();
     switch (role) {
       case "leader": {
         long heard = 1;

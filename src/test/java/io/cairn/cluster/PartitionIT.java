@@ -43,10 +43,6 @@ class PartitionIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("Open defect of issue 12 (stays open): after the heal, the former leader, thousands "
-      + "of entries behind, never catches up: Ratis refuses the new leader's appendEntries on it as concurrent "
-      + "('Already running a method'), and the refusal exceeds gRPC's 8 KiB header limit, so the leader retries "
-      + "forever. No acknowledged write is lost meanwhile. See the stop's closing note.")
   void theLeaderCutOffForTwentySecondsLosesNoAcknowledgedWriteAndTheMajorityElectsAnother() throws Exception {
     startCluster();
     JarCluster.Node leader = cluster.leader();
