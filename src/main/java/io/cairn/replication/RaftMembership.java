@@ -40,9 +40,9 @@ import java.util.Map;
  * every node that starts later with empty storage, creates the group empty and waits for the leader to add it.
  *
  * <p>Tending, on the leader: a live node outside the configuration is added as a learner (a Ratis listener); a
- * learner that has caught up is promoted while there are fewer voters than {@code cluster.raft.voters}; a voter
- * gone from Hazelcast for {@code cluster.raft.deadVoterTimeout} is removed (then a learner takes its place), and
- * so is a learner gone that long. One change at a time.
+ * learner that serves (ready, and a learner by its own view) and has caught up is promoted while there are fewer
+ * voters than {@code cluster.raft.voters}; a voter gone from Hazelcast for {@code cluster.raft.deadVoterTimeout} is
+ * removed (then a learner takes its place), and so is a learner gone that long. One change at a time.
  */
 final class RaftMembership {
   private static final Logger log = LoggerFactory.getLogger(RaftMembership.class);
@@ -63,16 +63,21 @@ final class RaftMembership {
   private final Map<String, Long> absentSince = new HashMap<>();
   private boolean changing;
 
-  /** A node's published Raft identity. */
-  record Peer(String id, String address, String memberId, boolean hasGroup, long applied) {
+  /**
+   * A node's published Raft identity.
+   *
+   * @param servingLearner the node is a learner by its own view and ready (it serves its replica): only such a
+   *                       learner is promoted, so that a new node is seen as a learner before it votes
+   */
+  record Peer(String id, String address, String memberId, boolean hasGroup, long applied, boolean servingLearner) {
     JsonObject toJson() {
       return new JsonObject().put("id", id).put("address", address).put("memberId", memberId)
-          .put("hasGroup", hasGroup).put("applied", applied);
+          .put("hasGroup", hasGroup).put("applied", applied).put("servingLearner", servingLearner);
     }
 
     static Peer of(JsonObject j) {
       return new Peer(j.getString("id"), j.getString("address"), j.getString("memberId"),
-          j.getBoolean("hasGroup", false), j.getLong("applied", 0L));
+          j.getBoolean("hasGroup", false), j.getLong("applied", 0L), j.getBoolean("servingLearner", false));
     }
 
     RaftPeer raftPeer() {
@@ -94,7 +99,9 @@ final class RaftMembership {
   }
 
   Future<Void> publish(boolean hasGroup, long applied) {
-    Peer self = new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied);
+    boolean servingLearner = node.ready() && node.raft().role().equals("learner");
+    Peer self = new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied,
+        servingLearner);
     return Future.fromCompletionStage(peers.setAsync(self.id(), self.toJson().encode()), context).mapEmpty();
   }
 
@@ -213,7 +220,7 @@ final class RaftMembership {
     if (voters.size() < node.config().raftVoters()) {
       for (RaftPeer l : learners) {
         Peer p = live.get(l.getId().toString());
-        if (p != null && p.applied() >= commit - CAUGHT_UP_GAP) {
+        if (p != null && p.servingLearner() && p.applied() >= commit - CAUGHT_UP_GAP) {
           List<RaftPeer> moreVoters = new ArrayList<>(voters);
           moreVoters.add(l);
           List<RaftPeer> fewer = new ArrayList<>(learners);
