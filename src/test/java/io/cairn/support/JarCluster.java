@@ -166,14 +166,16 @@ public final class JarCluster implements AutoCloseable {
   /** Starts (or restarts) a node's process; does not wait for it. */
   public Node start(int index, String... extra) throws IOException {
     Node n = nodes[index];
-    String jar = new File(System.getProperty("cairn.jar", "target/cairn.jar")).getAbsolutePath();
+    String jar = NodeJvm.jar();
     assertThat(new File(jar)).as("build the jar first (mvn package)").exists();
     List<String> cmd = new ArrayList<>();
     if (netns != null) {
       cmd.addAll(netns.exec(index));
     }
     String host = hosts.get(index);
-    Collections.addAll(cmd, javaBinary(), "-Xmx" + System.getProperty("cairn.it.heap", "256m"), "-XX:+UseParallelGC", "-jar", jar, "-cluster",
+    cmd.add(javaBinary());
+    cmd.addAll(NodeJvm.flags());
+    Collections.addAll(cmd, "-jar", jar, "-cluster",
         "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
         "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
