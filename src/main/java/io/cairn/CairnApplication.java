@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * {@code --config=PATH}) are taken out before Vert.x parses the rest.
  */
 public class CairnApplication extends VertxApplication implements VertxApplicationHooks {
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
   private final List<String> cairnFlags;
   private CairnConfig config;
 
@@ -30,6 +31,11 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
   }
 
   public static void main(String[] args) {
+    // On two cores the common pool has one thread, and then CompletableFuture's *Async calls without an executor
+    // (Ratis makes one per follower append) start a new thread per task: ~70 threads a second under writes.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
     List<String> vertxArgs = new ArrayList<>();
     List<String> cairnFlags = new ArrayList<>();
     boolean clustered = false;

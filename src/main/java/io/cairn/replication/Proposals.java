@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The write side on one node. Requests queue here; while {@link #IN_FLIGHT} proposals are under way, new ones
+ * The write side on one node. Requests queue here; while {@link #IN_FLIGHT} proposal is under way, new ones
  * wait, and the next proposal carries every waiting request that fits in {@link #BATCH_MAX} commands: one Raft entry
  * holding those commands in order, sent through this node's {@link RaftClient} (which finds the leader, wherever it
  * is, and retries there). A request's commands always travel in one entry. Batching is what lets the log take many
@@ -31,8 +31,13 @@ import java.util.function.Function;
  * applied later (the message says so). Runs on the replication verticle's loop.
  */
 final class Proposals {
-  /** Proposals under way at once: enough to keep the leader's pipeline busy while the next batch gathers. */
-  static final int IN_FLIGHT = 4;
+  /**
+   * Proposals under way at once. One (group commit: what arrives while an entry is under way goes in the next) beat
+   * four: Ratis' cost per entry is high on every node, so fewer, larger entries measured twice the registrations a
+   * second on three nodes (1,457/s against 733/s, 6.9 commands an entry against 2.3) and 18% more on one, with lower
+   * latency (docs/BENCHMARKS.md).
+   */
+  static final int IN_FLIGHT = 1;
   /** Most commands in one entry (a larger request still travels whole). */
   static final int BATCH_MAX = 1000;
 
