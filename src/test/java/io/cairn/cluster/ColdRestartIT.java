@@ -21,8 +21,7 @@ import static org.awaitility.Awaitility.await;
  * ready, every instance back with its data on every node, and writes accepted. (Every node SIGKILLed at once is
  * NoAcknowledgedWriteLostIT's.)
  */
-/* Runs alone, after the other process tests (pom.xml, timed-process-tests): its time bound must not pay for another test's cluster. */
-@org.junit.jupiter.api.Tag("timed")
+@io.cairn.support.TimedProcessTest
 class ColdRestartIT {
   /** The bound: from the last node ready (/health 200) to a leader. */
   private static final long LEADER_WITHIN_MILLIS = 5000;

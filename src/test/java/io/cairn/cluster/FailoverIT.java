@@ -33,8 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-/* Runs alone, after the other process tests (pom.xml, timed-process-tests): its time bound must not pay for another test's cluster. */
-@org.junit.jupiter.api.Tag("timed")
+@io.cairn.support.TimedProcessTest
 class FailoverIT {
   private static final Duration WHOLE = Duration.ofSeconds(120);
   /** Beyond this a kill counts as "never": the test fails at once with the nodes' views and logs. */

@@ -20,8 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with 10 s gaps, they form one Raft group of three voters and elect one leader, and no process exits on the way; a
  * leader killed as soon as it is named is followed by another within 5 s.
  */
-/* Runs alone, after the other process tests (pom.xml, timed-process-tests): its time bound must not pay for another test's cluster. */
-@org.junit.jupiter.api.Tag("timed")
+@io.cairn.support.TimedProcessTest
 class StartupIT {
   /**
    * Generous: three JVMs starting at once on a loaded 2-core machine (one run under a load average of 33 took 80 s

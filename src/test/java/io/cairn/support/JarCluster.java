@@ -28,6 +28,8 @@ public final class JarCluster implements AutoCloseable {
   private final int[] raftPorts;
   private final Netns netns;
   private final List<String> commonArgs = new ArrayList<>();
+  /** The nodes' JVM flags; null for {@link NodeJvm#flags()}. */
+  private List<String> jvmFlags;
   private final Node[] nodes;
 
   /** A node process: its index, its current process (replaced on restart) and its log file. */
@@ -142,6 +144,12 @@ public final class JarCluster implements AutoCloseable {
     Collections.addAll(commonArgs, args);
   }
 
+  /** Starts this cluster's nodes with these JVM flags instead of {@link NodeJvm#flags()}. */
+  public JarCluster withJvmFlags(List<String> flags) {
+    this.jvmFlags = List.copyOf(flags);
+    return this;
+  }
+
   public Node node(int index) {
     return nodes[index];
   }
@@ -174,7 +182,7 @@ public final class JarCluster implements AutoCloseable {
     }
     String host = hosts.get(index);
     cmd.add(javaBinary());
-    cmd.addAll(NodeJvm.flags());
+    cmd.addAll(jvmFlags != null ? jvmFlags : NodeJvm.flags());
     Collections.addAll(cmd, "-jar", jar, "-cluster",
         "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,

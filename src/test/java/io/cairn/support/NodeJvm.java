@@ -1,7 +1,6 @@
 package io.cairn.support;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JVM flags of the nodes the process tests start.
@@ -66,52 +64,29 @@ public final class NodeJvm {
         make(archive);
       }
       return Files.exists(archive) ? archive : null;
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception | AssertionError e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       System.out.println("NodeJvm: nodes start without a class archive (" + e + ")");
       return null;
     }
   }
 
-  private static void make(Path archive) throws IOException {
-    Path work = Files.createTempDirectory("cairn-jsa");
+  /** Starts one node that writes the archive when it exits, waits until it serves, then stops it gracefully. */
+  private static void make(Path archive) throws Exception {
     Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
-    int http = TestNodes.freePort();
-    int hazelcast = TestNodes.freePort();
-    int raft = TestNodes.freePort();
-    List<String> cmd = List.of(JarCluster.javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-XX:ArchiveClassesAtExit=" + tmp, "-jar", jar(), "-cluster", "-cluster-host", "127.0.0.1",
-        "--node.id=jsa", "--node.dataDir=" + work.resolve("data"), "--http.host=127.0.0.1", "--http.port=" + http,
-        "--cluster.name=cairn-jsa-" + http, "--cluster.host=127.0.0.1", "--cluster.port=" + hazelcast,
-        "--cluster.portAutoIncrement=false", "--cluster.join=127.0.0.1:" + hazelcast, "--cluster.raft.port=" + raft);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(work.resolve("node.log").toFile()).start();
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (System.nanoTime() < deadline && p.isAlive()) {
-        try {
-          if (Http.get("http://127.0.0.1:" + http + "/health").status() == 200) {
-            break;
-          }
-        } catch (RuntimeException notYet) {
-          // not listening yet
-        }
-        JarCluster.pause(200);
-      }
-      p.destroy(); // SIGTERM: the JVM exits normally and writes the archive
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        throw new IOException("the archiving node did not stop");
-      }
+    try (JarCluster training = new JarCluster(1, false).withJvmFlags(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-XX:ArchiveClassesAtExit=" + tmp))) {
+      JarCluster.Node node = training.start(0);
+      training.awaitHealthy(node, Duration.ofSeconds(120));
+      training.terminate(node, Duration.ofSeconds(120)); // the JVM writes the archive as it exits
       if (Files.exists(tmp)) {
         Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE);
       } else {
-        System.out.println("NodeJvm: the archiving node wrote no archive; its log: " + work.resolve("node.log"));
+        System.out.println("NodeJvm: the archiving node wrote no archive:\n" + node.logTail(20));
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    } finally {
-      p.destroyForcibly();
     }
   }
 }
