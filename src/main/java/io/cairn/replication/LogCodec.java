@@ -116,7 +116,13 @@ public final class LogCodec {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     // The revision first, uncompressed, so that a reader can pick the newest snapshot without inflating any.
     out.writeBytes(Buffer.buffer(8).appendLong(s.revision()).getBytes());
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+    // The fastest level: a snapshot of a large registry is written every few seconds under heavy writes, on every
+    // node, and the default level measured a twelfth of a busy node's CPU for 10-20% smaller files.
+    try (GZIPOutputStream gzip = new GZIPOutputStream(out) {
+      {
+        def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+      }
+    }) {
       gzip.write(json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
