@@ -120,7 +120,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
     for (var it = owned.values().iterator(); it.hasNext(); ) {
       OwnedCheck c = it.next();
       ServiceEntry e = node.replica().get(c.id);
-      if (!probed(e) || !e.sameDefinition(c.definition) || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
+      if (!probed(e) || !sameRegistration(e, c) || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
         unschedule(c);
         it.remove();
       }
@@ -137,6 +137,15 @@ public class HealthCheckVerticle extends AbstractVerticle {
       }
     }
     stats.owned.set(owned.size());
+  }
+
+  /**
+   * What a check remembers (thresholds, back-off, flap history) belongs to one registration of one definition: an
+   * instance deregistered and registered again under its id between two reconciliations (a deploy loop restarting
+   * a service) is a new registration, told apart by its registration time, and starts afresh.
+   */
+  private static boolean sameRegistration(ServiceEntry e, OwnedCheck c) {
+    return e != null && e.registeredAt() == c.definition.registeredAt() && e.sameDefinition(c.definition);
   }
 
   /** Still registered, with a check this node can run. */
@@ -224,7 +233,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
    */
   private Future<Void> decide(OwnedCheck c, CheckOutcome outcome, long now) {
     ServiceEntry e = node.replica().get(c.id);
-    if (e == null || !e.sameDefinition(c.definition) || owned.get(c.id) != c) {
+    if (!sameRegistration(e, c) || owned.get(c.id) != c) {
       return Future.succeededFuture();
     }
     boolean failed = outcome.status() == Health.UNHEALTHY;
