@@ -37,7 +37,8 @@ import java.util.Map;
  * {@code cluster.raft.bootstrapExpect} nodes with empty storage see each other, then records in {@code cairn.state}
  * (put-if-absent, so one decision wins) the group: up to {@code cluster.raft.voters} of them, oldest first, by
  * incarnation. Each node listed creates the group with those voters; Raft elects among them. Everyone else, and
- * every node that starts later with empty storage, creates the group empty and waits for the leader to add it.
+ * every node that starts later with empty storage, creates the group as its only learner and waits for the leader
+ * to add it.
  *
  * <p>Tending, on the leader: a live node outside the configuration is added as a learner (a Ratis listener); a
  * learner that serves (ready, and a learner by its own view) and has caught up is promoted while there are fewer
@@ -134,7 +135,7 @@ final class RaftMembership {
         return Future.succeededFuture(fromDecision((String) decided));
       }
       if (live.values().stream().anyMatch(Peer::hasGroup)) {
-        return Future.succeededFuture(RaftGroup.valueOf(groupId));
+        return Future.succeededFuture(joiningGroup());
       }
       List<Peer> fresh = live.values().stream().filter(p -> !p.hasGroup()).toList();
       boolean oldest = !live.isEmpty() && live.values().iterator().next().memberId().equals(node.memberId());
@@ -163,7 +164,20 @@ final class RaftMembership {
       voters.add(p.raftPeer());
       listed |= p.memberId().equals(node.memberId());
     }
-    return listed ? RaftGroup.valueOf(groupId, voters) : RaftGroup.valueOf(groupId);
+    return listed ? RaftGroup.valueOf(groupId, voters) : joiningGroup();
+  }
+
+  /**
+   * The group a node that waits to be added starts with: itself as a learner (a Ratis listener) and no voter, so
+   * that its server runs as a listener from the start. A server started outside its configuration instead stays
+   * "starting" until the leader that added it sends it an append it marks as not initializing; Ratis 3.2.2 never
+   * marks one for a listener it added, so such a learner, promoted, kept refusing votes and never stood for
+   * election while that leader led: when it died, a group grown that way had no majority left to elect another.
+   * The leader's log replaces this configuration with the real one; until then the node shows itself joining.
+   */
+  private RaftGroup joiningGroup() {
+    return RaftGroup.valueOf(groupId, RaftPeer.newBuilder().setId(RaftSetup.peerId(node.nodeId()))
+        .setAddress(RaftSetup.address(node.config())).setStartupRole(RaftPeerRole.LISTENER).build());
   }
 
   /** The leader's periodic look at the configuration; at most one change under way. */

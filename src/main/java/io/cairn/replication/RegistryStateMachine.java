@@ -86,20 +86,32 @@ final class RegistryStateMachine extends BaseStateMachine {
       });
   private CompletableFuture<Void> writing;
 
+  /** Where a restarted division's replica already is (null for a first start, which loads the newest snapshot). */
+  private final TermIndex appliedBefore;
+
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
-                       Listener listener) {
+                       Listener listener, TermIndex appliedBefore) {
     this.replica = replica;
     this.history = history;
     this.origin = nodeId.getBytes(StandardCharsets.UTF_8);
     this.ownCommands = ownCommands;
     this.listener = listener;
+    this.appliedBefore = appliedBefore;
   }
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
     storage.init(raftStorage);
-    getLifeCycle().startAndTransition(() -> load(storage.getLatestSnapshot()));
+    getLifeCycle().startAndTransition(() -> {
+      if (appliedBefore != null) {
+        // The replica in memory is at this index, and the log on disk holds every entry up to it: Ratis applies
+        // from the next one.
+        setLastAppliedTermIndex(appliedBefore);
+      } else {
+        load(storage.getLatestSnapshot());
+      }
+    });
   }
 
   /** Ratis pauses the state machine before it installs a snapshot from the leader, then reinitializes it. */

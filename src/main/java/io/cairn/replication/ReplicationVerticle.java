@@ -22,6 +22,7 @@ import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -70,13 +71,15 @@ public class ReplicationVerticle extends AbstractVerticle {
   private RaftPeerId self;
   private RaftServer server;
   private RaftServer.Division division;
-  private RegistryStateMachine stateMachine;
+  /** The state machine of this node's current division (a new one each time Ratis creates the division). */
+  private volatile RegistryStateMachine stateMachine;
   private Proposals proposals;
   private RaftMembership membership;
   private SilentFollowers silentFollowers;
   private EventHistory history;
   private boolean stopped;
   private boolean joining;
+  private boolean restarting;
   private boolean recordingElection;
   private long snapshotRequestedAt;
   /** Written by the snapshot writer's thread once a snapshot is on disk, read on this loop. */
@@ -122,19 +125,22 @@ public class ReplicationVerticle extends AbstractVerticle {
     groupId = RaftSetup.groupId(node.config());
     self = RaftSetup.peerId(node.nodeId());
     proposals = new Proposals(node, context);
-    stateMachine = new RegistryStateMachine(node.replica(), history, node.nodeId(), proposals::proposed, new Notices());
     vertx.deployVerticle(new EventPublisherVerticle());
     vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, proposals::submit);
     // Watchers need a replica state that belongs to one revision: taken between two applies, and shared by every
     // watcher that asks before the next apply (a thousand connecting at once copy the registry once).
-    vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> msg.reply(stateMachine.snapshotForWatchers()));
+    vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> {
+      // Before this node has a division nothing is applied: the replica may be read as it is.
+      RegistryStateMachine current = stateMachine;
+      msg.reply(current != null ? current.snapshotForWatchers() : node.replica().snapshot());
+    });
     vertx.eventBus().<Object>localConsumer(Addresses.READ_INDEX, this::readIndex);
     vertx.eventBus().<Object>localConsumer(Addresses.STEP_DOWN, this::stepDown);
     vertx.<Void>executeBlocking(() -> {
       // Without a group: Ratis recovers every group it finds in its storage; a new node gets one from RaftMembership.
       server = RaftServer.newBuilder()
           .setServerId(self)
-          .setStateMachine(stateMachine)
+          .setStateMachineRegistry(gid -> newStateMachine())
           .setProperties(RaftSetup.serverProperties(node.config()))
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
@@ -178,6 +184,18 @@ public class ReplicationVerticle extends AbstractVerticle {
     });
   }
 
+  /**
+   * Called by Ratis whenever it creates this node's division: at start, on joining, and when a closed one is
+   * restarted. A restarted division carries on from what the replica has applied (its log holds everything up to
+   * there), so the replica never goes back to a snapshot while the node serves it.
+   */
+  private RegistryStateMachine newStateMachine() {
+    RegistryStateMachine previous = stateMachine;
+    stateMachine = new RegistryStateMachine(node.replica(), history, node.nodeId(), proposals::proposed,
+        new Notices(), previous == null ? null : previous.getLastAppliedTermIndex());
+    return stateMachine;
+  }
+
   // ---------------------------------------------------------------- the group
 
   private void findDivision() {
@@ -189,6 +207,40 @@ public class ReplicationVerticle extends AbstractVerticle {
         // this node does not belong to the group yet
       }
     }
+  }
+
+  /**
+   * Ratis closes a division that stood for election outside the configuration: a voter removed while it was down
+   * keeps its old role when it comes back, even after the log made it a learner, and closes at the next election.
+   * The node then serves on with a closed log; instead it restarts the division from its own storage, where the
+   * configuration now names it a learner, so that it starts as one and follows the new leader.
+   */
+  private void restartDivision() {
+    if (restarting || stopped) {
+      return;
+    }
+    restarting = true;
+    log.warn("Node {}: Ratis closed its part of the Raft group ({}); restarting it from its storage", node.nodeId(),
+        division.getInfo().getLifeCycleState());
+    vertx.<Void>executeBlocking(() -> {
+      server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
+          false, false));
+      RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, self,
+          CallId.getAndIncrement(), RaftGroup.valueOf(groupId), false));
+      if (!added.isSuccess()) {
+        throw new IllegalStateException(String.valueOf(added.getException()));
+      }
+      return null;
+    }).onComplete(ar -> {
+      restarting = false;
+      if (ar.failed()) {
+        log.warn("Node {} could not restart its part of the Raft group: {}", node.nodeId(), ar.cause().toString());
+        return;
+      }
+      division = null;
+      findDivision();
+      log.info("Node {} restarted its part of the Raft group", node.nodeId());
+    });
   }
 
   private void membershipTick() {
@@ -217,8 +269,9 @@ public class ReplicationVerticle extends AbstractVerticle {
       if (group == null) {
         return Future.succeededFuture();
       }
-      log.info("Node {} {} the Raft group {}", node.nodeId(),
-          group.getPeers().isEmpty() ? "waits for the leader to add it to" : "forms", group);
+      boolean forms = group.getPeers().stream().anyMatch(p -> p.getStartupRole() == RaftPeerRole.FOLLOWER);
+      log.info("Node {} {} the Raft group {}", node.nodeId(), forms ? "forms" : "waits for the leader to add it to",
+          group);
       GroupManagementRequest add = GroupManagementRequest.newAdd(clientId, self, CallId.getAndIncrement(), group);
       return Future.fromCompletionStage(RaftCalls.call(() -> server.groupManagementAsync(add)), context).map(reply -> {
         if (!reply.isSuccess()) {
@@ -240,6 +293,10 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (stopped || division == null) {
       return;
     }
+    if (!division.getInfo().isAlive()) {
+      restartDivision();
+      return;
+    }
     try {
       measure();
     } catch (IllegalStateException starting) {
@@ -254,8 +311,9 @@ public class ReplicationVerticle extends AbstractVerticle {
     List<String> learners = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream().map(p -> p.getId().toString()).toList();
     String me = node.nodeId();
     RaftPeerId leaderId = info.getLeaderId();
-    String role = info.isLeader() ? "leader" : learners.contains(me) ? "learner"
-        : !voters.contains(me) ? "joining" : info.isCandidate() ? "candidate" : "follower";
+    // No voter: the configuration a joining node starts with, until the leader's log brings the real one.
+    String role = info.isLeader() ? "leader" : voters.isEmpty() || !voters.contains(me) && !learners.contains(me)
+        ? "joining" : learners.contains(me) ? "learner" : info.isCandidate() ? "candidate" : "follower";
     long term = info.getCurrentTerm();
     RoleInfoProto roleInfo = info.getRoleInfoProto();
     long now = System.currentTimeMillis();

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and {@code --cluster.raft.deadVoterTimeout=6s}: three nodes form the group; a 4th and a 5th started later join as
  * learners and are promoted to voters; a 6th stays a learner, reads what others wrote and takes writes; a voter
  * killed for good is removed after the dead-voter timeout and the learner takes its place, the group keeping five
- * voters; the removed node, restarted, comes back as a learner. Each test builds on the one before.
+ * voters; the removed node, restarted, comes back as a learner; the leader killed, the grown group (three of its
+ * voters promoted learners) elects another. Each test builds on the one before.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -201,6 +202,24 @@ class GrowthIT {
     cluster.awaitWhole(WITHIN);
     assertThat(removed.status().getJsonObject("raft").getString("role")).isEqualTo("learner");
     assertThat(Http.get(removed.base() + "/v1/services/after-replacement-2").status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(5)
+  void theGrownGroupElectsANewLeaderWhenItsLeaderDies() throws Exception {
+    // Three of the five voters were learners promoted under this leader: they must vote (and stand) once it is gone.
+    JarCluster.Node leader = cluster.leader();
+    long term = leader.status().getLong("term");
+    cluster.kill(leader);
+    List<JarCluster.Node> survivors = running();
+    long killedAt = System.nanoTime();
+    awaitOnEvery(survivors, WITHIN, "a new leader with a higher term", s -> s.getString("leader") != null
+        && !s.getString("leader").equals(leader.id) && s.getLong("term") > term);
+    System.out.printf("growth: leader %s killed; a new leader everywhere after %d ms%n", leader.id,
+        (System.nanoTime() - killedAt) / 1_000_000);
+    assertThat((System.nanoTime() - killedAt) / 1_000_000).as("ms until the grown group has a new leader")
+        .isLessThan(30_000);
+    assertWrites(survivors.get(0), "after-leader-kill-1");
   }
 
   // ---------------------------------------------------------------- helpers
