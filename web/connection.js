@@ -12,6 +12,8 @@ const POLL_TIMEOUT_MS = 3000;
 const POLL_FAILURES_BEFORE_MOVING = 2;
 /** Nodes send at least a progress frame every 10 s: this much silence means a node that cannot say it is gone. */
 const SILENCE_MS = 30000;
+/** Events of the node's history a newly opened page shows in its timeline. */
+const RECENT_EVENTS = 50;
 
 export class ClusterConnection {
   /**
@@ -38,7 +40,9 @@ export class ClusterConnection {
     this.base = base;
     this.status(this.everLive ? 'reconnecting' : 'connecting');
     const since = this.resumePoint();
-    const url = base.replace(/^http/, 'ws') + '/v1/ws' + (since ? `?since=${encodeURIComponent(since)}` : '');
+    // A page that has seen nothing yet starts from a snapshot, with the events that led to it for its timeline.
+    const query = since ? `?since=${encodeURIComponent(since)}` : `?recent=${RECENT_EVENTS}`;
+    const url = base.replace(/^http/, 'ws') + '/v1/ws' + query;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => {
@@ -51,6 +55,8 @@ export class ClusterConnection {
       this.everLive = true;
       this.heardAt = Date.now();
       this.status('live');
+      // The members' liveness at once, not a poll interval after the picture.
+      this.poll();
     };
     socket.onmessage = (message) => {
       if (socket !== this.socket) {

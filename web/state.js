@@ -53,6 +53,11 @@ function applySnapshot(state, snapshot) {
   state.eventsOfRevision = 0;
   state.changed.all = true;
   state.changed.nodes = true;
+  // The events before the snapshot that the page asked for when it opened (oldest first): timeline only, since
+  // the snapshot already holds what they did.
+  for (const event of snapshot.recent ?? []) {
+    addToTimeline(state, describe(event));
+  }
 }
 
 function applyEvent(state, event) {

@@ -50,6 +50,18 @@ public final class EventHistory {
     return result;
   }
 
+  /** The last {@code count} events at or before revision {@code upTo} that {@code wanted} takes, oldest first. */
+  public synchronized List<Event> latest(long upTo, int count, java.util.function.Predicate<Event> wanted) {
+    java.util.LinkedList<Event> result = new java.util.LinkedList<>();
+    for (var it = events.descendingIterator(); it.hasNext() && result.size() < count; ) {
+      Event e = it.next();
+      if (e.revision() <= upTo && wanted.test(e)) {
+        result.addFirst(e);
+      }
+    }
+    return result;
+  }
+
   /** Every event after this revision is in the history. */
   public synchronized long floor() {
     return floor;

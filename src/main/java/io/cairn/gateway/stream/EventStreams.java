@@ -26,6 +26,8 @@ public final class EventStreams {
   static final long PROGRESS_MILLIS = 1_000;
   /** Bytes a slow WebSocket client may have queued before it counts as behind (and later gets a snapshot). */
   static final int WS_QUEUE_BYTES = 1 << 20;
+  /** Most history events a WebSocket's opening snapshot carries ({@code recent}). */
+  static final int MAX_RECENT = 1000;
 
   private final NodeContext node;
   private final RegistryOperations ops;
@@ -83,13 +85,14 @@ public final class EventStreams {
   }
 
   private void webSocket(RoutingContext rc) {
-    Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag", "recent");
     ops.requireReady();
     EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
+    int recent = recent(rc.queryParams().get("recent"));
     rc.request().toWebSocket().onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
-      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, closed -> {
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, node.eventHistory(), recent, closed -> {
         sockets.remove(closed);
         hub.remove(closed);
       });
@@ -102,6 +105,22 @@ public final class EventStreams {
         hub.watchFrom(watcher, from.after(), from.index());
       }
     });
+  }
+
+  /** How many of the history's events the opening snapshot carries: {@code recent=N}, 0 to 1000. */
+  private static int recent(String text) {
+    if (text == null) {
+      return 0;
+    }
+    try {
+      int n = Integer.parseInt(text.trim());
+      if (n >= 0 && n <= MAX_RECENT) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // refused below
+    }
+    throw new ApiException(400, "invalid_recent", "recent is a number of events from 0 to " + MAX_RECENT, "recent");
   }
 
   /**

@@ -1,8 +1,11 @@
 package io.cairn.gateway.stream;
 
 import io.cairn.model.Event;
+import io.cairn.model.ModelJson;
+import io.cairn.registry.EventHistory;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -11,17 +14,24 @@ import java.util.List;
  * A WebSocket stream: text frames of JSON. {@code {"type":"snapshot", ...}} first (and after a reset, preceded by
  * {@code {"type":"reset"}}), then one frame per event ({@code {"type":"serviceRegistered", "revision", ...}}). The
  * client may send {@code {"subscribe": {"name": "...", "tag": "..."}}} to narrow what it gets; it then receives a
- * snapshot of what it subscribed to.
+ * snapshot of what it subscribed to. A client that asked for {@code recent} events gets, in the snapshot that opens
+ * its stream, the last ones before it (what led to the picture, for a timeline), which the snapshot already holds.
  */
 final class WebSocketWatcher implements Watcher {
   private final ServerWebSocket socket;
   private volatile EventFilter filter;
   private boolean open = true;
+  private final EventHistory history;
+  /** Events of the history to send with the first snapshot; 0 once sent (or never asked). */
+  private int recent;
 
   /** {@code onClose} runs once the client is gone. */
-  WebSocketWatcher(ServerWebSocket socket, EventFilter filter, java.util.function.Consumer<WebSocketWatcher> onClose) {
+  WebSocketWatcher(ServerWebSocket socket, EventFilter filter, EventHistory history, int recent,
+                   java.util.function.Consumer<WebSocketWatcher> onClose) {
     this.socket = socket;
     this.filter = filter;
+    this.history = history;
+    this.recent = recent;
     socket.closeHandler(v -> {
       open = false;
       onClose.accept(this);
@@ -54,7 +64,17 @@ final class WebSocketWatcher implements Watcher {
     if (reset) {
       socket.writeTextMessage(new JsonObject().put("type", "reset").put("revision", snapshot.revision()).encode());
     }
-    socket.writeTextMessage(StreamJson.snapshot(filter.narrow(snapshot)).put("type", "snapshot").encode());
+    JsonObject frame = StreamJson.snapshot(filter.narrow(snapshot)).put("type", "snapshot");
+    if (recent > 0) {
+      EventFilter wanted = filter;
+      JsonArray events = new JsonArray();
+      for (Event e : history.latest(snapshot.revision(), recent, wanted::wants)) {
+        events.add(ModelJson.toJson(e));
+      }
+      frame.put("recent", events);
+      recent = 0;
+    }
+    socket.writeTextMessage(frame.encode());
   }
 
   @Override

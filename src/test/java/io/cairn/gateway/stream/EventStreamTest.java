@@ -190,6 +190,41 @@ class EventStreamTest {
   }
 
   @Test
+  void aWebSocketOpenedWithRecentGetsTheEventsThatLedToItsSnapshotOnceAndNoneTwice() {
+    String name = unique("recent");
+    long last = 0;
+    for (int i = 0; i < 8; i++) {
+      last = register(a, name + "-" + i);
+    }
+    long written = last;
+    await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(b + "/v1/services/" + name + "-7").status() == 200);
+    List<JsonObject> frames = new CopyOnWriteArrayList<>();
+    WebSocket ws = connect(b, "?name=" + name + "&recent=5", frames);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !frames.isEmpty());
+    JsonObject snapshot = frames.get(0);
+    assertThat(snapshot.getString("type")).isEqualTo("snapshot");
+    List<JsonObject> recent = snapshot.getJsonArray("recent").stream().map(o -> (JsonObject) o).toList();
+    assertThat(recent.stream().map(e -> e.getJsonObject("service").getString("id")))
+        .as("the last five of this name, oldest first").containsExactly(name + "-3", name + "-4", name + "-5",
+            name + "-6", name + "-7");
+    assertThat(recent).allMatch(e -> "serviceRegistered".equals(e.getString("type"))
+        && e.getLong("revision") <= snapshot.getLong("revision") && e.getLong("revision") <= written);
+    // Live events follow as usual; a later snapshot (a changed subscription) carries no history again.
+    register(a, name + "-8");
+    await().atMost(Duration.ofSeconds(10)).until(() -> frames.stream().anyMatch(f -> "serviceRegistered".equals(
+        f.getString("type")) && (name + "-8").equals(f.getJsonObject("service").getString("id"))));
+    ws.writeTextMessage(new JsonObject().put("subscribe", new JsonObject().put("name", name)).encode());
+    await().atMost(Duration.ofSeconds(10)).until(() -> frames.stream().filter(f -> "snapshot".equals(f.getString("type"))).count() == 2);
+    assertThat(frames.stream().filter(f -> "snapshot".equals(f.getString("type"))).toList().get(1).containsKey("recent"))
+        .isFalse();
+    ws.close();
+
+    Http.Response refused = Http.get(b + "/v1/ws?recent=many");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().getString("error")).isEqualTo("invalid_recent");
+  }
+
+  @Test
   void aSlowWebSocketConsumerDoesNotDelayAFastOneAndGetsASnapshotWhenItCatchesUp() {
     String name = unique("flood");
     List<JsonObject> fastFrames = new CopyOnWriteArrayList<>();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -231,6 +232,34 @@ class TopologyPageIT {
 
   @Test
   @Order(5)
+  void aPageOpenedOnABusyClusterShowsItsNodesAndRecentEventsWithItsFirstPicture() throws Exception {
+    long revision = cluster.node(0).status().getLong("revision");
+    browser.open(cluster.node(0).base() + "/");
+    // What the page shows the moment its instances appear, read in one go: the nodes and the timeline must come
+    // with them, not after the page's first poll of /v1/nodes or the next event.
+    String drawn = "return [document.querySelectorAll('li[data-instance-id]').length, "
+        + "document.querySelectorAll(\"[data-node-id][data-status='alive']\").length, "
+        + "[...document.querySelectorAll('#timeline li')].map((li) => Number(li.dataset.revision)), "
+        + "document.getElementById('timeline').textContent];";
+    AtomicReference<List<?>> first = new AtomicReference<>();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+      List<?> seen = (List<?>) browser.script(drawn);
+      first.set(seen);
+      return ((Number) seen.get(0)).longValue() > 0;
+    });
+    assertThat(((Number) first.get().get(0)).longValue()).as("instances").isGreaterThanOrEqualTo(1000);
+    assertThat(((Number) first.get().get(1)).longValue()).as("alive nodes with the first picture").isEqualTo(3);
+    List<Long> timeline = ((List<?>) first.get().get(2)).stream().map(r -> ((Number) r).longValue()).toList();
+    assertThat(timeline).as("the last 50 events of the node's history, newest first").hasSizeGreaterThanOrEqualTo(50);
+    assertThat(timeline).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    assertThat(timeline.get(0)).isLessThanOrEqualTo(revision);
+    assertThat((String) first.get().get(3)).as("the burst's last updates, not the first registrations")
+        .contains("fleet-09").contains("1.0.40");
+    browser.screenshot("07-opened-with-history");
+  }
+
+  @Test
+  @Order(6)
   void aKilledNodeIsShownFailedAndThePageReconnectsToTheClusterRevision() throws Exception {
     JarCluster.Node first = cluster.node(0);
     assertThat(browser.attribute("#connection", "data-node")).isEqualTo(first.id);
@@ -249,7 +278,7 @@ class TopologyPageIT {
     assertThat(states).as("the page said it was reconnecting").contains("reconnecting");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(browser.attribute("[data-node-id='" + first.id + "']", "data-status")).isEqualTo("failed"));
-    browser.screenshot("07-node-failed");
+    browser.screenshot("08-node-failed");
 
     // Still live: a registration through a surviving node shows up, and the page ends at the cluster's revision.
     JarCluster.Node survivor = cluster.node(1);
@@ -262,7 +291,7 @@ class TopologyPageIT {
       assertThat(pageRevision()).isEqualTo(one).isEqualTo(two);
     });
     assertThat(count("li[data-instance-id^='fleet-']")).isEqualTo(1000);
-    browser.screenshot("08-reconnected");
+    browser.screenshot("09-reconnected");
   }
 
   private String colour(String css) {
