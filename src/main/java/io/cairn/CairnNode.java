@@ -1,12 +1,12 @@
 package io.cairn;
 
+import io.cairn.api.QueryCache;
 import io.cairn.config.CairnConfig;
-import io.cairn.gateway.EventBusApiVerticle;
-import io.cairn.gateway.GatewayVerticle;
-import io.cairn.gateway.NodeMetrics;
-import io.cairn.gateway.QueryCache;
+import io.cairn.eventbus.EventBusApiVerticle;
 import io.cairn.health.HealthCheckVerticle;
 import io.cairn.health.HousekeepingVerticle;
+import io.cairn.http.GatewayVerticle;
+import io.cairn.http.NodeMetrics;
 import io.cairn.membership.MembershipVerticle;
 import io.cairn.replication.Append;
 import io.cairn.replication.EventPublisherVerticle;

@@ -1,6 +1,6 @@
 package io.cairn.grpc;
 
-import io.cairn.gateway.ApiException;
+import io.cairn.api.ApiException;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
 

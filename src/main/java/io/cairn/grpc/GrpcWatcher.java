@@ -1,8 +1,8 @@
 package io.cairn.grpc;
 
-import io.cairn.gateway.stream.EncodedEvents;
-import io.cairn.gateway.stream.EventFilter;
-import io.cairn.gateway.stream.Watcher;
+import io.cairn.api.EncodedEvents;
+import io.cairn.api.EventFilter;
+import io.cairn.api.Watcher;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.model.Event;

@@ -1,13 +1,12 @@
 package io.cairn.grpc;
 
 import io.cairn.NodeContext;
-import io.cairn.gateway.ApiException;
-import io.cairn.gateway.Queries;
-import io.cairn.gateway.RegistryOperations;
-import io.cairn.gateway.rest.ClusterViews;
-import io.cairn.gateway.stream.EventFilter;
-import io.cairn.gateway.stream.EventStreams;
-import io.cairn.gateway.stream.WatchHub;
+import io.cairn.api.ApiException;
+import io.cairn.api.ClusterViews;
+import io.cairn.api.EventFilter;
+import io.cairn.api.Queries;
+import io.cairn.api.RegistryOperations;
+import io.cairn.api.WatchHub;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
 import io.cairn.grpc.v1.Drained;
@@ -33,10 +32,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
-import io.vertx.grpc.common.ServiceMethod;
-import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
@@ -66,13 +65,13 @@ public final class RegistryGrpcApi implements Service {
       new java.util.HashMap<>();
 
   public RegistryGrpcApi(Vertx vertx, NodeContext node, RegistryOperations ops, ClusterViews views,
-                         EventStreams streams) {
+                         WatchHub hub) {
     this.vertx = vertx;
     this.node = node;
     this.ops = ops;
     this.views = views;
-    this.hub = streams.hub();
-    streams.onLeaving(this::closeForLeaving);
+    this.hub = hub;
+    hub.onLeaving(this::closeForLeaving);
   }
 
   @Override

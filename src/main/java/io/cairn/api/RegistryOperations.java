@@ -1,0 +1,233 @@
+package io.cairn.api;
+
+import io.cairn.Addresses;
+import io.cairn.NodeContext;
+import io.cairn.model.Command;
+import io.cairn.model.Health;
+import io.cairn.model.Registrations;
+import io.cairn.model.ServiceEntry;
+import io.cairn.model.ServiceQuery;
+import io.cairn.model.ValidationException;
+import io.cairn.registry.Outcome;
+import io.cairn.replication.Append;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The registry operations behind both the REST API and the event-bus service: validation, the command each write
+ * becomes, and the mapping of an {@link Outcome} to a status a client understands. Reads come from the local
+ * replica; writes go to the replication verticle and are answered once applied here.
+ */
+public final class RegistryOperations {
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final QueryCache cache;
+  private final DeliveryOptions appendOptions;
+
+  public RegistryOperations(Vertx vertx, NodeContext node, QueryCache cache) {
+    this.vertx = vertx;
+    this.node = node;
+    this.cache = cache;
+    this.appendOptions = Append.options(node.config());
+  }
+
+  /** A write's result: the HTTP status, the instance concerned, and the revision that holds the write. */
+  public record Written(int status, ServiceEntry entry, long revision) {
+  }
+
+  /** A discovery answer: the encoded instances and the replica revision it reflects. */
+  public record Discovery(long revision, QueryCache.Answer answer) {
+    public Buffer toBuffer() {
+      return Buffer.buffer(answer.services().length() + 48)
+          .appendString("{\"revision\":").appendString(Long.toString(revision))
+          .appendString(",\"count\":").appendString(Integer.toString(answer.count()))
+          .appendString(",\"services\":").appendBuffer(answer.services()).appendString("}");
+    }
+  }
+
+  public void requireReady() {
+    if (!node.ready()) {
+      throw new ApiException(503, "not_ready", "this node is still catching up with the cluster log; retry shortly");
+    }
+  }
+
+  /**
+   * Registers an instance.
+   *
+   * @param create true for create-only (POST): an existing id is a conflict
+   * @param cas    {@link Command#NO_CAS}, 0 for "only if absent", or the revision the client last saw
+   */
+  public Future<Written> register(JsonObject body, String pathId, boolean create, long cas) {
+    ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    // What this replica already refuses never enters the log (Apply still decides a race with a write under way).
+    ServiceEntry existing = node.replica().get(definition.id());
+    if (existing != null && create) {
+      // written() throws the 409 a client gets for this outcome
+      return Future.succeededFuture(written(new Outcome(Outcome.Status.EXISTS, existing, List.of(), 0), definition.id()));
+    }
+    if (existing != null && cas == 0) {
+      return Future.succeededFuture(written(new Outcome(Outcome.Status.CAS_FAILED, existing, List.of(), 0), definition.id()));
+    }
+    return append(List.of(Command.register(node.nodeId(), 0, System.currentTimeMillis(), definition, create, cas)))
+        .map(outcomes -> written(outcomes.get(0), definition.id()));
+  }
+
+  public Future<Written> deregister(String id) {
+    return onInstance(Command.Type.DEREGISTER, id);
+  }
+
+  /** enable, disable or drain. */
+  public Future<Written> onInstance(Command.Type type, String id) {
+    Registrations.validId(id, "id");
+    if (node.replica().get(id) == null) {
+      throw notFound(id); // an unknown id costs no revision
+    }
+    return append(List.of(Command.onInstance(type, node.nodeId(), 0, System.currentTimeMillis(), id)))
+        .map(outcomes -> written(outcomes.get(0), id));
+  }
+
+  /**
+   * Renews a TTL. Only a heartbeat that revives an instance is a command; others are passed to the health
+   * verticle, which tells the leader in batches.
+   */
+  public Future<Written> heartbeat(String id) {
+    ServiceEntry e = get(id);
+    if (!e.hasTtl()) {
+      throw new ApiException(400, "not_ttl", "instance '" + id + "' has no ttl; only ttl instances heartbeat", "id");
+    }
+    if (e.health() == Health.HEALTHY) {
+      vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
+      return Future.succeededFuture(new Written(200, e, node.replica().revision()));
+    }
+    return onInstance(Command.Type.HEARTBEAT, id);
+  }
+
+  public ServiceEntry get(String id) {
+    Registrations.validId(id, "id");
+    ServiceEntry e = node.replica().get(id);
+    if (e == null) {
+      throw notFound(id);
+    }
+    return e;
+  }
+
+  /** One result per item, in order: {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}. */
+  public Future<JsonObject> registerAll(JsonArray items) {
+    if (items.size() > node.config().maxBulk()) {
+      throw new ValidationException("too_many_instances", "at most " + node.config().maxBulk() + " instances per bulk request", "services");
+    }
+    JsonObject[] results = new JsonObject[items.size()];
+    List<Command> commands = new ArrayList<>();
+    List<Integer> commandIndex = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < items.size(); i++) {
+      Object item = items.getValue(i);
+      try {
+        if (!(item instanceof JsonObject)) {
+          throw new ValidationException("invalid_type", "each item must be a JSON object", "services[" + i + "]");
+        }
+        ServiceEntry definition = Registrations.parse((JsonObject) item, null, node.checkDefaults());
+        commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
+        commandIndex.add(i);
+      } catch (ValidationException e) {
+        results[i] = new JsonObject().put("index", i).put("status", 400).mergeIn(ApiException.of(e).toJson());
+      }
+    }
+    Future<List<Outcome>> applied = commands.isEmpty() ? Future.succeededFuture(List.of()) : append(commands);
+    return applied.map(outcomes -> {
+      long revision = node.replica().revision();
+      for (int k = 0; k < outcomes.size(); k++) {
+        int i = commandIndex.get(k);
+        try {
+          Written w = written(outcomes.get(k), commands.get(k).id());
+          results[i] = new JsonObject().put("index", i).put("status", w.status()).put("id", w.entry().id())
+              .put("revision", w.revision());
+          revision = Math.max(revision, w.revision());
+        } catch (ApiException e) {
+          results[i] = new JsonObject().put("index", i).put("status", e.status()).mergeIn(e.toJson());
+        }
+      }
+      return new JsonObject().put("revision", revision).put("results", new JsonArray(List.of(results)));
+    });
+  }
+
+  /** Runs a discovery on the replica; the answer is cached under {@code rawQuery} when that is not null. */
+  public Discovery discover(String rawQuery, ServiceQuery query) {
+    long revision = node.replica().revision();
+    return new Discovery(revision, cache.compute(rawQuery, query));
+  }
+
+  /** The cached answer for this exact query string, or null. */
+  public Discovery cachedDiscovery(String rawQuery) {
+    long revision = node.replica().revision();
+    QueryCache.Answer answer = cache.lookup(rawQuery);
+    return answer == null ? null : new Discovery(revision, answer);
+  }
+
+  /**
+   * A linearizable read barrier ({@code ?consistent=true}): completes once the Raft leader has confirmed its
+   * leadership with a majority and this node has applied everything committed before the read; then the local
+   * replica answers. Fails 503 on a node that reaches no such leader.
+   */
+  public Future<Void> readBarrier() {
+    requireReady();
+    return vertx.eventBus().request(Addresses.READ_INDEX, null, new DeliveryOptions().setLocalOnly(true)
+            .setSendTimeout(10_000))
+        .<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(new ApiException(503, "no-quorum", "a consistent read needs a Raft "
+            + "leader that a majority of voters follow, and this node reaches none; read without consistent=true "
+            + "for this node's (possibly stale) view, or ask another node")));
+  }
+
+  /** Writes need a caught-up node that is not shutting down, on a side of the cluster with quorum. */
+  public void requireWritable() {
+    requireReady();
+    if (node.leaving()) {
+      throw leavingError("this node is shutting down; send the request to another node");
+    }
+    if (!node.quorate()) {
+      throw ApiException.noQuorum();
+    }
+  }
+
+  /** 503 {@code leaving}, naming another node to retry at when there is one. */
+  public ApiException leavingError(String message) {
+    ApiException e = new ApiException(503, "leaving", message);
+    String other = node.anotherNodeUrl();
+    return other == null ? e : e.retryAt(other);
+  }
+
+  private Future<List<Outcome>> append(List<Command> commands) {
+    requireWritable();
+    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(commands), appendOptions)
+        .map(reply -> reply.body().outcomes());
+  }
+
+  private Written written(Outcome o, String id) {
+    switch (o.status()) {
+      case CREATED: return new Written(201, o.entry(), o.revision());
+      case UPDATED:
+      case UNCHANGED: return new Written(200, o.entry(), o.revision());
+      case NOT_FOUND: throw notFound(id);
+      case EXISTS: throw new ApiException(409, "already_exists",
+          "instance '" + id + "' is already registered; use PUT /v1/services/" + id + " to replace it", "id");
+      case CAS_FAILED: throw new ApiException(409, "cas_failed",
+          "instance '" + id + "' changed after the given revision" + (o.entry() == null ? " (it no longer exists)" : " (now at revision " + o.entry().revision() + ")"), "cas");
+      case NOT_TTL: throw new ApiException(400, "not_ttl", "instance '" + id + "' has no ttl", "id");
+      default: throw new ApiException(503, "unavailable", "the write was not accepted (" + o.status() + "); retry");
+    }
+  }
+
+  private static ApiException notFound(String id) {
+    return new ApiException(404, "not_found", "no instance with id '" + id + "'", "id");
+  }
+}

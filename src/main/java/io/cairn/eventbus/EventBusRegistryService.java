@@ -1,0 +1,118 @@
+package io.cairn.eventbus;
+
+import io.cairn.NodeContext;
+import io.cairn.api.ApiException;
+import io.cairn.api.Queries;
+import io.cairn.api.RegistryOperations;
+import io.cairn.client.RegistryService;
+import io.cairn.model.Command;
+import io.cairn.model.ModelJson;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@link RegistryService} over the same operations as the REST API. A failure reaches the caller as a
+ * {@link ServiceException} whose code is the HTTP status the REST API would have answered, and whose debug info
+ * is the same {@code {"error","message","field"}} body.
+ */
+final class EventBusRegistryService implements RegistryService {
+  private final RegistryOperations ops;
+  private final NodeContext node;
+
+  EventBusRegistryService(RegistryOperations ops, NodeContext node) {
+    this.ops = ops;
+    this.node = node;
+  }
+
+  @Override
+  public Future<JsonObject> register(JsonObject instance) {
+    return written(() -> ops.register(instance, null, true, Command.NO_CAS));
+  }
+
+  @Override
+  public Future<JsonObject> put(String id, JsonObject instance, Long cas) {
+    return written(() -> ops.register(instance, id, false, cas == null ? Command.NO_CAS : cas));
+  }
+
+  @Override
+  public Future<JsonObject> get(String id) {
+    return guarded(() -> {
+      ops.requireReady();
+      return Future.succeededFuture(ModelJson.toJson(ops.get(id)));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> deregister(String id) {
+    return written(() -> ops.deregister(id));
+  }
+
+  @Override
+  public Future<JsonObject> discover(JsonObject query) {
+    return guarded(() -> {
+      ops.requireReady();
+      RegistryOperations.Discovery d = ops.discover(null, Queries.fromJson(query));
+      return Future.succeededFuture(new JsonObject(d.toBuffer()));
+    });
+  }
+
+  @Override
+  public Future<JsonObject> heartbeat(String id) {
+    return written(() -> {
+      ops.requireReady();
+      return ops.heartbeat(id);
+    });
+  }
+
+  @Override
+  public Future<JsonObject> enable(String id) {
+    return written(() -> ops.onInstance(Command.Type.ENABLE, id));
+  }
+
+  @Override
+  public Future<JsonObject> disable(String id) {
+    return written(() -> ops.onInstance(Command.Type.DISABLE, id));
+  }
+
+  @Override
+  public Future<JsonObject> drain(String id) {
+    return written(() -> ops.onInstance(Command.Type.DRAIN, id));
+  }
+
+  @Override
+  public Future<JsonObject> registerAll(JsonArray instances) {
+    return guarded(() -> ops.registerAll(instances == null ? new JsonArray() : instances));
+  }
+
+  @Override
+  public Future<JsonObject> status() {
+    return Future.succeededFuture(new JsonObject()
+        .put("node", node.nodeId())
+        .put("ready", node.ready())
+        .put("revision", node.replica().revision())
+        .put("leader", node.replica().leader())
+        .put("term", node.replica().term()));
+  }
+
+  private Future<JsonObject> written(Callable<Future<RegistryOperations.Written>> op) {
+    return guarded(() -> op.call().map(w -> ModelJson.toJson(w.entry()).put("status", w.status())));
+  }
+
+  /** Runs an operation, turning every failure, thrown or returned, into a ServiceException. */
+  private static <T> Future<T> guarded(Callable<Future<T>> op) {
+    Future<T> result;
+    try {
+      result = op.call();
+    } catch (Exception e) {
+      result = Future.failedFuture(e);
+    }
+    return result.recover(err -> {
+      ApiException e = ApiException.of(err);
+      return Future.failedFuture(new ServiceException(e.status(), e.getMessage(), e.toJson()));
+    });
+  }
+}

@@ -1,0 +1,123 @@
+package io.cairn.http;
+
+import io.cairn.NodeContext;
+import io.cairn.api.ApiException;
+import io.cairn.api.CheckOperations;
+import io.cairn.api.ClusterViews;
+import io.cairn.api.QueryCache;
+import io.cairn.api.RegistryOperations;
+import io.cairn.api.WatchHub;
+import io.cairn.grpc.RegistryGrpcApi;
+import io.cairn.http.rest.Responses;
+import io.cairn.http.rest.RestApi;
+import io.cairn.http.stream.BlockingQueries;
+import io.cairn.http.stream.EventStreams;
+import io.cairn.http.web.TopologyPage;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.grpc.health.HealthService;
+import io.vertx.grpc.reflection.ReflectionService;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/**
+ * The network face of a node: the REST API, its event streams, {@code /health} (this node's readiness),
+ * {@code /metrics}, the topology page at {@code /}, and gRPC (on the same port unless {@code grpc.port} says). Deployed
+ * once per event loop; the instances share the port.
+ */
+public class GatewayVerticle extends AbstractVerticle {
+  private final NodeContext node;
+  private final QueryCache cache;
+
+  public GatewayVerticle(NodeContext node, QueryCache cache) {
+    this.node = node;
+    this.cache = cache;
+  }
+
+  @Override
+  public void start(Promise<Void> started) {
+    Router router = Router.router(vertx);
+    RegistryOperations ops = new RegistryOperations(vertx, node, cache);
+    router.route().handler(rc -> {
+      // Counted so that a graceful shutdown can wait for requests under way.
+      node.requestsInFlight.incrementAndGet();
+      rc.addEndHandler(v -> node.requestsInFlight.decrementAndGet());
+      if (!node.quorate()) {
+        // Cut off from the majority: what this node serves may be behind what the cluster has accepted since.
+        rc.response().putHeader(Responses.STALE_HEADER, "true");
+      }
+      rc.next();
+    });
+    TopologyPage page = new TopologyPage(node);
+    page.mountOrigins(router);
+    WatchHub hub = new WatchHub(vertx, node);
+    new EventStreams(vertx, node, ops, hub).mount(router);
+    ClusterViews views = new ClusterViews(node, cache);
+    new RestApi(node, ops, views, new CheckOperations(vertx, node, ops),
+        new BlockingQueries(vertx, node, ops)).mount(router);
+    GrpcServer grpc = grpcServer(ops, views, hub);
+    router.get("/health").handler(rc -> {
+      boolean ready = node.ready() && !node.leaving();
+      Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
+          .put("status", node.leaving() ? "leaving" : ready ? "ready" : "catching-up")
+          .put("node", node.nodeId())
+          .put("revision", node.replica().revision()));
+    });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(io.cairn.CairnNode.metricsRegistryName(node.config())));
+    page.mountFiles(router);
+    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, rc -> Responses.error(rc, rc.failure() != null ? rc.failure()
+          : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",
+          "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(node.config().httpHost())
+        .setPort(node.config().httpPort())
+        .setTcpNoDelay(true)
+        // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
+        .setCompressionSupported(true)
+        .setMaxInitialLineLength(16 * 1024);
+    int grpcPort = node.config().grpcPort();
+    boolean grpcApart = grpcPort != node.config().httpPort();
+    // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
+    Future<?> http = vertx.createHttpServer(options)
+        .requestHandler(grpcApart ? router : request -> {
+          if (isGrpc(request)) {
+            grpc.handle(request);
+          } else {
+            router.handle(request);
+          }
+        })
+        .listen();
+    Future<?> apart = grpcApart
+        ? vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort)).requestHandler(grpc).listen()
+        : Future.succeededFuture();
+    Future.all(http, apart).<Void>mapEmpty().onComplete(started);
+  }
+
+  /**
+   * cairn.v1.Registry, the standard health service (SERVING while this node is ready and not leaving, for the
+   * whole server and for cairn.v1.Registry) and server reflection.
+   */
+  private GrpcServer grpcServer(RegistryOperations ops, ClusterViews views, WatchHub hub) {
+    GrpcServer grpc = GrpcServer.server(vertx);
+    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, node, ops, views, hub);
+    java.util.function.Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(node.ready() && !node.leaving());
+    grpc.addService(registry);
+    grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));
+    grpc.addService(ReflectionService.v1());
+    return grpc;
+  }
+
+  private static boolean isGrpc(HttpServerRequest request) {
+    String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    return request.version() == HttpVersion.HTTP_2 && type != null && type.startsWith("application/grpc");
+  }
+}

@@ -1,0 +1,278 @@
+package io.cairn.http.rest;
+
+import io.cairn.NodeContext;
+import io.cairn.api.ApiException;
+import io.cairn.api.CheckOperations;
+import io.cairn.api.ClusterViews;
+import io.cairn.api.Queries;
+import io.cairn.api.RegistryOperations;
+import io.cairn.http.stream.BlockingQueries;
+import io.cairn.model.Command;
+import io.cairn.model.ModelJson;
+import io.cairn.model.ServiceEntry;
+import io.cairn.model.ServiceQuery;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.function.Supplier;
+
+/**
+ * The REST API under {@code /v1}: registration and discovery, and the node, member and topology views. Every
+ * failure, including those of the router itself (unknown path, wrong method, body too large), is answered as
+ * {@code {"error","message","field"}} with a 4xx or 5xx status.
+ */
+public final class RestApi {
+  private final NodeContext node;
+  private final RegistryOperations ops;
+  private final ClusterViews views;
+  private final CheckOperations checks;
+  private final BlockingQueries blocking;
+
+  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views, CheckOperations checks,
+                 BlockingQueries blocking) {
+    this.node = node;
+    this.ops = ops;
+    this.views = views;
+    this.checks = checks;
+    this.blocking = blocking;
+  }
+
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().maxBodyBytes());
+    router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(body);
+
+    router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(jsonObject(rc), null, true, Command.NO_CAS),
+        "/v1/services"));
+    router.postWithRegex("/v1/services:bulk").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      Object parsed = jsonBody(rc);
+      JsonArray items;
+      if (parsed instanceof JsonArray) {
+        items = (JsonArray) parsed;
+      } else if (parsed instanceof JsonObject && ((JsonObject) parsed).getValue("services") instanceof JsonArray) {
+        items = ((JsonObject) parsed).getJsonArray("services");
+      } else {
+        throw new ApiException(400, "invalid_body", "a bulk registration is a JSON array of instances, or {\"services\": [...]}", null);
+      }
+      ops.registerAll(items).onComplete(ar -> {
+        if (ar.succeeded()) {
+          Responses.json(rc, 200, ar.result().getLong("revision"), ar.result());
+        } else {
+          Responses.error(rc, ar.cause());
+        }
+      });
+    });
+    router.get("/v1/services").handler(this::discover);
+    router.get("/v1/services/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams(), Queries.CONSISTENT);
+      ops.requireReady();
+      consistently(rc, () -> {
+        ServiceEntry e = ops.get(rc.pathParam("id"));
+        Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
+      });
+    });
+    router.post("/v1/services/:id/check").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      answer(rc, checks.runOne(rc.pathParam("id")));
+    });
+    router.post("/v1/checks/run").handler(rc -> {
+      Queries.onlyParams(rc.queryParams(), "name");
+      answer(rc, checks.runAll(rc.queryParams().get("name")));
+    });
+    router.put("/v1/services/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams(), "cas");
+      long cas = casParam(rc);
+      write(rc, () -> ops.register(jsonObject(rc), rc.pathParam("id"), false, cas), null);
+    });
+    router.delete("/v1/services/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      write(rc, () -> ops.deregister(rc.pathParam("id")), null);
+    });
+    router.put("/v1/services/:id/heartbeat").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      ops.requireReady();
+      write(rc, () -> ops.heartbeat(rc.pathParam("id")), null);
+    });
+    rotation(router, "enable", Command.Type.ENABLE);
+    rotation(router, "disable", Command.Type.DISABLE);
+    rotation(router, "drain", Command.Type.DRAIN);
+
+    router.get("/v1/status").handler(rc -> view(rc, views::status));
+    router.get("/v1/nodes").handler(rc -> view(rc, views::nodes));
+    router.get("/v1/topology").handler(rc -> view(rc, views::topology));
+    router.get("/v1/stats").handler(rc -> view(rc, views::stats));
+
+    router.route("/v1/*").failureHandler(rc -> Responses.error(rc, failureOf(rc)));
+    router.route("/v1/*").last().handler(rc -> Responses.error(rc,
+        new ApiException(404, "not_found", "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
+  }
+
+  private void rotation(Router router, String action, Command.Type type) {
+    router.post("/v1/services/:id/" + action).handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      write(rc, () -> ops.onInstance(type, rc.pathParam("id")), null);
+    });
+  }
+
+  private void discover(RoutingContext rc) {
+    ops.requireReady();
+    io.vertx.core.MultiMap params = rc.queryParams();
+    if (params.contains("index") || params.contains("wait")) {
+      blockingDiscover(rc, params);
+      return;
+    }
+    consistently(rc, () -> {
+      String raw = rc.request().query();
+      String key = raw == null ? "" : raw;
+      RegistryOperations.Discovery d = ops.cachedDiscovery(key);
+      if (d == null) {
+        d = ops.discover(key, Queries.fromParams(Queries.withoutConsistent(params)));
+      }
+      Responses.json(rc, 200, d.revision(), d.toBuffer());
+    });
+  }
+
+  /** Answers at once from the replica, or, with {@code consistent=true}, after a linearizable read barrier. */
+  private void consistently(RoutingContext rc, Runnable answer) {
+    if (!Queries.consistent(rc.queryParams())) {
+      answer.run();
+      return;
+    }
+    ops.readBarrier().onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      try {
+        answer.run();
+      } catch (RuntimeException e) {
+        Responses.error(rc, e);
+      }
+    });
+  }
+
+  /**
+   * {@code index=R&wait=30s}: answers when the result changes after revision R (a client passes the
+   * {@code X-Cairn-Revision} of its previous answer), or after the wait.
+   */
+  private void blockingDiscover(RoutingContext rc, io.vertx.core.MultiMap params) {
+    long index = Queries.nonNegative(params, "index");
+    long wait = params.contains("wait") ? Queries.duration(params, "wait") : BlockingQueries.MAX_WAIT_MILLIS;
+    io.vertx.core.MultiMap rest = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(params);
+    rest.remove("index");
+    rest.remove("wait");
+    ServiceQuery query = Queries.fromParams(rest);
+    String key = rest.entries().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+        .collect(java.util.stream.Collectors.joining("&"));
+    blocking.await("blocking:" + key, query, index, wait).onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      Responses.json(rc, 200, ar.result().revision(), ar.result().toBuffer());
+    });
+  }
+
+  private void answer(RoutingContext rc, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        Responses.json(rc, 200, node.replica().revision(), ar.result());
+      } else {
+        Responses.error(rc, ar.cause());
+      }
+    });
+  }
+
+  private void view(RoutingContext rc, Supplier<JsonObject> view) {
+    Queries.onlyParams(rc.queryParams());
+    JsonObject json = view.get();
+    Responses.json(rc, 200, json.getLong("revision", -1L), json);
+  }
+
+  /** Runs a write and answers with the instance (and a Location for creations through POST). */
+  private void write(RoutingContext rc, Supplier<Future<RegistryOperations.Written>> op, String locationBase) {
+    op.get().onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      RegistryOperations.Written w = ar.result();
+      if (locationBase != null && w.status() == 201) {
+        rc.response().putHeader("Location", locationBase + "/" + w.entry().id());
+      }
+      Responses.json(rc, w.status(), w.revision(), Buffer.buffer(ModelJson.bytes(w.entry())));
+    });
+  }
+
+  private static long casParam(RoutingContext rc) {
+    String cas = rc.queryParams().get("cas");
+    if (cas == null) {
+      return Command.NO_CAS;
+    }
+    try {
+      long value = Long.parseLong(cas);
+      if (value < 0) {
+        throw new NumberFormatException();
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
+    }
+  }
+
+  private static JsonObject jsonObject(RoutingContext rc) {
+    Object parsed = jsonBody(rc);
+    if (!(parsed instanceof JsonObject)) {
+      throw new ApiException(400, "invalid_body", "the body must be a JSON object describing the instance", null);
+    }
+    return (JsonObject) parsed;
+  }
+
+  /** The body as parsed JSON, after checking that it claims to be JSON. */
+  private static Object jsonBody(RoutingContext rc) {
+    String type = rc.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", null);
+    }
+    Buffer body = rc.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw new ApiException(400, "invalid_json", "the body is empty; send a JSON document", null);
+    }
+    try {
+      return io.vertx.core.json.Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "";
+    }
+    int nl = message.indexOf('\n');
+    String line = nl < 0 ? message : message.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) : line;
+  }
+
+  private static Throwable failureOf(RoutingContext rc) {
+    if (rc.failure() != null) {
+      return rc.failure();
+    }
+    int status = rc.statusCode();
+    switch (status) {
+      case 413: return new ApiException(413, "body_too_large", "the body is larger than the limit (http.maxBodyBytes)", null);
+      case 415: return new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", null);
+      case 405: return new ApiException(405, "method_not_allowed", rc.request().method() + " is not allowed on " + rc.request().path(), null);
+      case 404: return new ApiException(404, "not_found", "no such endpoint: " + rc.request().path(), null);
+      default: return new ApiException(status >= 400 ? status : 500, status >= 500 || status < 400 ? "internal" : "bad_request",
+          "request failed with status " + status, null);
+    }
+  }
+}

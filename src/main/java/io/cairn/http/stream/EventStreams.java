@@ -1,0 +1,174 @@
+package io.cairn.http.stream;
+
+import io.cairn.NodeContext;
+import io.cairn.api.ApiException;
+import io.cairn.api.EventFilter;
+import io.cairn.api.Queries;
+import io.cairn.api.RegistryOperations;
+import io.cairn.api.WatchHub;
+import io.cairn.http.rest.Responses;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * {@code GET /v1/events} (Server-Sent Events) and {@code GET /v1/ws} (WebSocket) on one gateway event loop, both fed
+ * by its {@link WatchHub}. Every {@link #PING_MILLIS} each stream gets a keep-alive; when the node starts leaving,
+ * every stream is closed with the address of another node to reconnect to.
+ */
+public final class EventStreams {
+  static final long PING_MILLIS = 15_000;
+  /** Bytes a slow WebSocket client may have queued before it counts as behind (and later gets a snapshot). */
+  static final int WS_QUEUE_BYTES = 1 << 20;
+  /** Most history events a WebSocket's opening snapshot carries ({@code recent}). */
+  static final int MAX_RECENT = 1000;
+
+  private final NodeContext node;
+  private final RegistryOperations ops;
+  private final WatchHub hub;
+  private final Set<SseWatcher> sse = new HashSet<>();
+  private final Set<WebSocketWatcher> sockets = new HashSet<>();
+
+  public EventStreams(Vertx vertx, NodeContext node, RegistryOperations ops, WatchHub hub) {
+    this.node = node;
+    this.ops = ops;
+    this.hub = hub;
+    vertx.setPeriodic(PING_MILLIS, id -> ping());
+    hub.onLeaving(this::closeForLeaving);
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/events").handler(this::events);
+    router.get("/v1/ws").handler(this::webSocket);
+  }
+
+  private void events(RoutingContext rc) {
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
+    ops.requireReady();
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    String resumeFrom = rc.request().getHeader("Last-Event-ID");
+    if (resumeFrom == null || resumeFrom.isBlank()) {
+      resumeFrom = rc.queryParams().get("since");
+    }
+    ResumePoint from = ResumePoint.parse(resumeFrom);
+    HttpServerResponse response = rc.response().setChunked(true)
+        .putHeader("Content-Type", "text/event-stream")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader(io.vertx.core.http.HttpHeaders.CONTENT_ENCODING, io.vertx.core.http.HttpHeaders.IDENTITY)
+        .putHeader(Responses.REVISION_HEADER, Long.toString(node.replica().revision()));
+    response.write("retry: 2000\n\n");
+    SseWatcher watcher = new SseWatcher(response, filter, closed -> {
+      sse.remove(closed);
+      hub.remove(closed);
+    });
+    sse.add(watcher);
+    if (from == null) {
+      hub.watchFromNow(watcher);
+    } else {
+      hub.watchFrom(watcher, from.after(), from.index());
+    }
+  }
+
+  private void webSocket(RoutingContext rc) {
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag", "recent");
+    ops.requireReady();
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
+    int recent = recent(rc.queryParams().get("recent"));
+    rc.request().toWebSocket().onSuccess(socket -> {
+      socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, node.eventHistory(), recent, closed -> {
+        sockets.remove(closed);
+        hub.remove(closed);
+      });
+      sockets.add(watcher);
+      socket.textMessageHandler(text -> subscribe(watcher, text));
+      if (from == null) {
+        hub.watchWithSnapshot(watcher);
+      } else {
+        // A client that reconnects (the topology page after its node went away) resumes where it was.
+        hub.watchFrom(watcher, from.after(), from.index());
+      }
+    });
+  }
+
+  /** How many of the history's events the opening snapshot carries: {@code recent=N}, 0 to 1000. */
+  private static int recent(String text) {
+    if (text == null) {
+      return 0;
+    }
+    try {
+      int n = Integer.parseInt(text.trim());
+      if (n >= 0 && n <= MAX_RECENT) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // refused below
+    }
+    throw new ApiException(400, "invalid_recent", "recent is a number of events from 0 to " + MAX_RECENT, "recent");
+  }
+
+  /**
+   * Where a client resumes: after revision {@code after}, or after event {@code index} of it ("R:k", the SSE id of
+   * an event that is not its revision's last).
+   */
+  private record ResumePoint(long after, int index) {
+    static ResumePoint parse(String text) {
+      if (text == null || text.isBlank()) {
+        return null;
+      }
+      String[] parts = text.trim().split(":", 2);
+      try {
+        ResumePoint p = new ResumePoint(Long.parseLong(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : -1);
+        if (p.after >= 0 && (parts.length == 1 || p.index >= 0)) {
+          return p;
+        }
+      } catch (NumberFormatException ignored) {
+        // refused below
+      }
+      throw new ApiException(400, "invalid_since", "since (or Last-Event-ID) is a revision, e.g. 1234, or R:k", "since");
+    }
+  }
+
+  /** {@code {"subscribe": {"name": "...", "tag": "..."}}}: narrow the stream, and get a snapshot of the new view. */
+  private void subscribe(WebSocketWatcher watcher, String text) {
+    try {
+      JsonObject message = new JsonObject(text);
+      JsonObject subscribe = message.getJsonObject("subscribe");
+      if (subscribe == null) {
+        return;
+      }
+      watcher.filter(EventFilter.of(subscribe.getString("name"), subscribe.getString("tag")));
+      hub.resend(watcher, false);
+    } catch (DecodeException | ClassCastException | ApiException ignored) {
+      // Not a subscription this stream understands; it keeps what it had.
+    }
+  }
+
+  private void ping() {
+    sse.forEach(SseWatcher::ping);
+    sockets.forEach(w -> {
+      if (w.open()) {
+        w.ping();
+      }
+    });
+  }
+
+  /** A node that is leaving closes its streams, naming another node, so that clients resume there at once. */
+  private void closeForLeaving() {
+    String other = node.anotherNodeUrl();
+    String hint = other == null ? "" : other;
+    for (SseWatcher w : Set.copyOf(sse)) {
+      w.close(hint);
+    }
+    for (WebSocketWatcher w : Set.copyOf(sockets)) {
+      w.close(hint);
+    }
+  }
+}
