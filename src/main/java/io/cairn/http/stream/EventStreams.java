@@ -80,7 +80,7 @@ public final class EventStreams {
     ops.requireReady();
     EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
     ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
-    int recent = recent(rc.queryParams().get("recent"));
+    int recent = recent(rc.queryParams());
     rc.request().toWebSocket().onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
       WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, node.eventHistory(), recent, closed -> {
@@ -98,18 +98,18 @@ public final class EventStreams {
     });
   }
 
-  /** How many of the history's events the opening snapshot carries: {@code recent=N}, 0 to 1000. */
-  private static int recent(String text) {
-    if (text == null) {
+  /** How many of the history's events the opening snapshot carries: {@code recent=N}, 0 to 1000, given once. */
+  private static int recent(io.vertx.core.MultiMap params) {
+    if (!params.contains("recent")) {
       return 0;
     }
     try {
-      int n = Integer.parseInt(text.trim());
-      if (n >= 0 && n <= MAX_RECENT) {
-        return n;
+      long n = Queries.nonNegative(params, "recent");
+      if (n <= MAX_RECENT) {
+        return (int) n;
       }
-    } catch (NumberFormatException ignored) {
-      // refused below
+    } catch (io.cairn.model.ValidationException notANumber) {
+      // refused below, with what the parameter takes
     }
     throw new ApiException(400, "invalid_recent", "recent is a number of events from 0 to " + MAX_RECENT, "recent");
   }

@@ -67,11 +67,12 @@ final class WebSocketWatcher implements Watcher {
     if (reset) {
       socket.writeTextMessage(new JsonObject().put("type", "reset").put("revision", snapshot.revision()).encode());
     }
-    JsonObject frame = StreamJson.snapshot(filter.narrow(snapshot)).put("type", "snapshot");
+    // One filter for the picture and its history, even if the client subscribes anew meanwhile.
+    EventFilter current = filter;
+    JsonObject frame = StreamJson.snapshot(current.narrow(snapshot)).put("type", "snapshot");
     if (recent > 0) {
-      EventFilter wanted = filter;
       JsonArray events = new JsonArray();
-      for (Event e : history.latest(snapshot.revision(), recent, wanted::wants)) {
+      for (Event e : history.latest(snapshot.revision(), recent, current::wants)) {
         events.add(ModelJson.toJson(e));
       }
       frame.put("recent", events);
