@@ -29,6 +29,9 @@ public final class Addresses {
   /** Local: leave the cluster gracefully (append nodeLeft, wait until applied). */
   public static final String LEAVE = "cairn.node.leave";
 
+  /** Local: the TLS certificate files changed on disk; every listener reloads them. */
+  public static final String TLS_CHANGED = "cairn.security.tls-changed";
+
   private Addresses() {
   }
 }

@@ -12,12 +12,17 @@ import io.cairn.replication.Append;
 import io.cairn.replication.EventPublisherVerticle;
 import io.cairn.replication.LocalCodec;
 import io.cairn.replication.ReplicationVerticle;
+import io.cairn.security.AuditLog;
+import io.cairn.security.SecurityVerticle;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import org.slf4j.Logger;
@@ -47,6 +52,14 @@ public class CairnNode extends AbstractVerticle {
         || options.getEventBusOptions().getHost().equals(io.vertx.core.eventbus.EventBusOptions.DEFAULT_CLUSTER_HOST)) {
       options.getEventBusOptions().setHost(cfg.clusterHost());
     }
+    if (cfg.clusterTlsEnabled()) {
+      // Mutual TLS between nodes' event buses: a member without a certificate from the cluster's CA is refused, in
+      // both directions (Vert.x trusts every certificate unless trust options and trustAll(false) say otherwise).
+      options.getEventBusOptions().setSsl(true).setTrustAll(false)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.clusterCertFile()).setKeyPath(cfg.clusterKeyFile()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(cfg.clusterCaFile()))
+          .setClientAuth(ClientAuth.REQUIRED);
+    }
     return options;
   }
 
@@ -71,8 +84,10 @@ public class CairnNode extends AbstractVerticle {
     }
     registerCodecs(vertx.eventBus());
     node = new NodeContext(cfg);
+    AuditLog.configure(cfg);
     QueryCache cache = new QueryCache(node.replica(), cfg.queryCacheSize());
-    deploy(new ReplicationVerticle(node))
+    deploy(new SecurityVerticle(cfg, node.security()))
+        .compose(v -> deploy(new ReplicationVerticle(node)))
         .compose(v -> deploy(new MembershipVerticle(node)))
         .compose(v -> deploy(new HousekeepingVerticle(node)))
         .compose(v -> deploy(new HealthCheckVerticle(node)))

@@ -40,9 +40,14 @@ public final class NodeContext {
   /** gRPC streaming calls (Watch, Heartbeat) open on this node, against grpc.maxClients. */
   public final java.util.concurrent.atomic.AtomicInteger grpcStreams = new java.util.concurrent.atomic.AtomicInteger();
 
+  private final io.cairn.security.Security security;
+  private final io.cairn.api.Access access;
+
   public NodeContext(CairnConfig config) {
     this.config = config;
     this.nodeId = config.nodeId();
+    this.security = new io.cairn.security.Security(config);
+    this.access = new io.cairn.api.Access(config, security);
     this.checkers = io.cairn.health.Checkers.load(nodeId);
     java.util.Set<String> types = new java.util.HashSet<>(checkers.types());
     types.add(io.cairn.model.Check.TTL);
@@ -65,6 +70,16 @@ public final class NodeContext {
 
   public long diskSnapshotAt() {
     return diskSnapshotAt;
+  }
+
+  /** The tokens and ACL policy in force, kept current by the security verticle. */
+  public io.cairn.security.Security security() {
+    return security;
+  }
+
+  /** Who callers are and what they may do: every transport asks it. */
+  public io.cairn.api.Access access() {
+    return access;
   }
 
   /** The events this node applied lately (written by the replication verticle, read by watchers). */

@@ -10,6 +10,8 @@ public class ApiException extends RuntimeException {
   private final String field;
   /** Another node to send the request to, when this one cannot take it (it is shutting down). */
   private String retryAt;
+  /** Seconds after which a refused request (429) may be tried again, or 0. */
+  private long retryAfter;
 
   public ApiException(int status, String code, String message, String field) {
     super(message, null, false, false);
@@ -73,6 +75,15 @@ public class ApiException extends RuntimeException {
 
   public ApiException retryAt(String baseUrl) {
     this.retryAt = baseUrl;
+    return this;
+  }
+
+  public long retryAfter() {
+    return retryAfter;
+  }
+
+  public ApiException retryAfter(long seconds) {
+    this.retryAfter = Math.max(1, seconds);
     return this;
   }
 

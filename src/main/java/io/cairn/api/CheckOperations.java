@@ -37,14 +37,17 @@ public final class CheckOperations {
   }
 
   /** Runs the instance's check now on its owner: {@code {id, result: {at, status, output, durationMillis, node}, health}}. */
-  public Future<JsonObject> runOne(String id) {
+  public Future<JsonObject> runOne(Caller caller, String id) {
     registry.requireReady();
-    ServiceEntry e = registry.get(id);
+    ServiceEntry e = registry.get(Caller.NODE, id);
+    String object = Access.service(e.name());
+    node.access().require(caller, object, Action.OPERATE, "check");
     if (e.check() == null || e.check().isTtl()) {
       throw new ApiException(409, "no_check", "instance " + id + " has no check that Cairn runs (a ttl instance "
           + "reports itself with heartbeats)", null);
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(e.check().timeoutMillis() + 5_000);
+    node.access().record(caller, "check", object, "ok", -1);
     return askOwner(id, options, OWNER_ATTEMPTS);
   }
 
@@ -74,8 +77,18 @@ public final class CheckOperations {
    * Runs every check (of service {@code name}, if given) now, each on its owner:
    * {@code {ran, healthy, degraded, unhealthy, nodes: [{node, ran, healthy, degraded, unhealthy}]}}.
    */
-  public Future<JsonObject> runAll(String name) {
+  public Future<JsonObject> runAll(Caller caller, String name) {
     registry.requireReady();
+    if (name != null) {
+      node.access().require(caller, Access.service(name), Action.OPERATE, "checks-run");
+    } else {
+      for (String each : node.replica().names()) {
+        if (!node.access().allowed(caller, Access.service(each), Action.OPERATE)) {
+          node.access().require(caller, Access.service(each), Action.OPERATE, "checks-run");
+        }
+      }
+    }
+    node.access().record(caller, "checks-run", name == null ? "service:*" : Access.service(name), "ok", -1);
     List<Future<JsonObject>> asked = new ArrayList<>();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000);
     for (String owner : node.checkOwners()) {

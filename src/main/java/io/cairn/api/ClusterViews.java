@@ -25,7 +25,8 @@ public final class ClusterViews {
     this.cache = cache;
   }
 
-  public JsonObject status() {
+  public JsonObject status(Caller caller) {
+    mayRead(caller, "status");
     Replica r = node.replica();
     long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
     return new JsonObject()
@@ -72,7 +73,8 @@ public final class ClusterViews {
   }
 
   /** Every node the log knows, by id. */
-  public java.util.List<NodeView> nodeViews() {
+  public java.util.List<NodeView> nodeViews(Caller caller) {
+    mayRead(caller, "nodes");
     Replica r = node.replica();
     Map<String, Integer> perNode = new TreeMap<>();
     for (ServiceEntry e : r.entries()) {
@@ -90,10 +92,10 @@ public final class ClusterViews {
     return views;
   }
 
-  public JsonObject nodes() {
+  public JsonObject nodes(Caller caller) {
     Replica r = node.replica();
     JsonArray nodes = new JsonArray();
-    for (NodeView v : nodeViews()) {
+    for (NodeView v : nodeViews(caller)) {
       nodes.add(ModelJson.toJson(v.info())
           .put("status", v.status())
           .put("role", v.role())
@@ -126,7 +128,8 @@ public final class ClusterViews {
   }
 
   /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
-  public JsonObject topology() {
+  public JsonObject topology(Caller caller) {
+    mayRead(caller, "topology");
     Replica r = node.replica();
     long revision = r.revision();
     TopologyAt cached = topology;
@@ -177,7 +180,19 @@ public final class ClusterViews {
     return json.copy();
   }
 
-  public JsonObject stats() {
+  /** The cluster views (status, nodes, topology) are for callers that may read {@code cluster}. */
+  private void mayRead(Caller caller, String view) {
+    node.access().require(caller, Access.CLUSTER, Action.READ, view);
+  }
+
+  /** An admin view: refused unless the caller may administer {@code cluster}; audited either way. */
+  public void requireAdmin(Caller caller, String view) {
+    node.access().require(caller, Access.CLUSTER, Action.ADMIN, view);
+    node.access().record(caller, view, Access.CLUSTER, "ok", -1);
+  }
+
+  public JsonObject stats(Caller caller) {
+    requireAdmin(caller, "stats");
     Replica r = node.replica();
     long calls = node.appendCalls.sum();
     long appended = node.commandsAppended.sum();

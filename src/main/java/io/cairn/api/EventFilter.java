@@ -8,19 +8,62 @@ import io.cairn.registry.Snapshot;
 import java.util.List;
 
 /**
- * What a watcher asked to see: instances of one service name and/or with one tag. Without either it sees every
- * event, node and leader events included; with a filter, only the matching instances' events.
+ * What a watcher asked to see, within what its caller may read: instances of one service name and/or with one tag.
+ * Without either it sees every event it may read, node and leader events included (those need the right to read
+ * {@code cluster}); with a filter, only the matching instances' events.
  */
-public record EventFilter(String name, String tag) {
-  public static final EventFilter ALL = new EventFilter(null, null);
+public record EventFilter(String name, String tag, Readable readable) {
 
-  /** From a client's name and tag (either may be null; neither may be blank). */
-  public static EventFilter of(String name, String tag) {
+  /** What a caller may read: which services, and whether the cluster (nodes, leader). */
+  public interface Readable {
+    Readable EVERYTHING = new Readable() {
+      @Override
+      public boolean service(String name) {
+        return true;
+      }
+
+      @Override
+      public boolean cluster() {
+        return true;
+      }
+    };
+
+    boolean service(String name);
+
+    boolean cluster();
+
+    /** What the caller may read, as the ACL policy says: every event is asked once per name (the answers are cached). */
+    static Readable by(Access access, Caller caller) {
+      if (!access.aclEnforced()) {
+        return EVERYTHING;
+      }
+      return new Readable() {
+        @Override
+        public boolean service(String name) {
+          return access.allowed(caller, Access.service(name), Action.READ);
+        }
+
+        @Override
+        public boolean cluster() {
+          return access.allowed(caller, Access.CLUSTER, Action.READ);
+        }
+      };
+    }
+  }
+
+  /**
+   * From a client's name and tag (either may be null; neither may be blank). A name the caller may not read is
+   * refused (403) rather than answered with a silent, empty stream.
+   */
+  public static EventFilter of(String name, String tag, Access access, Caller caller) {
     if (name != null && name.isBlank() || tag != null && tag.isBlank()) {
       throw new io.cairn.api.ApiException(400, "invalid_value", "name and tag, when given, must not be empty",
           name == null ? "tag" : "name");
     }
-    return name == null && tag == null ? ALL : new EventFilter(name, tag);
+    if (name != null) {
+      access.require(caller, Access.service(name), Action.READ, "watch");
+    }
+    return new EventFilter(name, tag, Readable.by(access, caller));
   }
 
   boolean isAll() {
@@ -29,22 +72,23 @@ public record EventFilter(String name, String tag) {
 
   public boolean wants(Event e) {
     if (e.service() == null) {
-      return isAll();
+      return isAll() && readable.cluster();
     }
     return wants(e.service());
   }
 
   boolean wants(ServiceEntry s) {
-    return (name == null || name.equals(s.name())) && (tag == null || s.tags().contains(tag));
+    return (name == null || name.equals(s.name())) && (tag == null || s.tags().contains(tag))
+        && readable.service(s.name());
   }
 
   /** The snapshot as this watcher sees it: only the matching instances (and the nodes only without a filter). */
   public Snapshot narrow(Snapshot s) {
-    if (isAll()) {
+    if (isAll() && readable == Readable.EVERYTHING) {
       return s;
     }
     List<ServiceEntry> services = s.services().stream().filter(this::wants).toList();
-    List<NodeInfo> nodes = List.of();
+    List<NodeInfo> nodes = isAll() && readable.cluster() ? s.nodes() : List.of();
     return new Snapshot(s.revision(), s.term(), s.leader(), s.leaderSince(), services, nodes);
   }
 }

@@ -43,7 +43,7 @@ public final class QueryCache {
     misses.increment();
     long validAt = replica.revisionFor(query);
     List<ServiceEntry> result = replica.query(query);
-    Answer answer = new Answer(Buffer.buffer(ModelJson.bytes(result)), result);
+    Answer answer = new Answer(query, result);
     if (rawQuery != null && maxEntries > 0) {
       if (answers.size() >= maxEntries) {
         // Crude but bounded: a registry with that many distinct live queries rebuilds its cache from scratch.
@@ -75,13 +75,26 @@ public final class QueryCache {
    * answer too, on first use.
    */
   public static final class Answer {
+    private final ServiceQuery query;
     private final Buffer services;
     private final List<ServiceEntry> entries;
     private volatile Object otherForm;
 
-    Answer(Buffer services, List<ServiceEntry> entries) {
-      this.services = services;
+    Answer(ServiceQuery query, List<ServiceEntry> entries) {
+      this.query = query;
+      this.services = Buffer.buffer(ModelJson.bytes(entries));
       this.entries = entries;
+    }
+
+    /** The query this answers. */
+    public ServiceQuery query() {
+      return query;
+    }
+
+    /** The same answer with only the instances {@code keep} accepts (itself when it accepts them all). */
+    Answer narrowed(java.util.function.Predicate<ServiceEntry> keep) {
+      List<ServiceEntry> kept = entries.stream().filter(keep).toList();
+      return kept.size() == entries.size() ? this : new Answer(query, kept);
     }
 
     public Buffer services() {

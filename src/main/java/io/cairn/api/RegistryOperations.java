@@ -21,9 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The registry operations behind both the REST API and the event-bus service: validation, the command each write
- * becomes, and the mapping of an {@link Outcome} to a status a client understands. Reads come from the local
- * replica; writes go to the replication verticle and are answered once applied here.
+ * The registry operations behind every transport: who may (each takes the {@link Caller} and asks {@link Access}),
+ * validation, the command each write becomes, and the mapping of an {@link Outcome} to a status a client
+ * understands. Reads come from the local replica; writes go to the replication verticle and are answered once
+ * applied here. Every write, accepted or refused, is audited.
  */
 public final class RegistryOperations {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
@@ -32,12 +33,18 @@ public final class RegistryOperations {
   private final NodeContext node;
   private final QueryCache cache;
   private final DeliveryOptions appendOptions;
+  private final Access access;
 
   public RegistryOperations(Vertx vertx, NodeContext node, QueryCache cache) {
     this.vertx = vertx;
     this.node = node;
     this.cache = cache;
     this.appendOptions = Append.options(node.config());
+    this.access = node.access();
+  }
+
+  public Access access() {
+    return access;
   }
 
   /** A write's result: the HTTP status, the instance concerned, and the revision that holds the write. */
@@ -66,10 +73,16 @@ public final class RegistryOperations {
    * @param create true for create-only (POST): an existing id is a conflict
    * @param cas    {@link Command#NO_CAS}, 0 for "only if absent", or the revision the client last saw
    */
-  public Future<Written> register(JsonObject body, String pathId, boolean create, long cas) {
+  public Future<Written> register(Caller caller, JsonObject body, String pathId, boolean create, long cas) {
     ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    String object = Access.service(definition.name());
+    access.require(caller, object, Action.REGISTER, "register");
     // What this replica already refuses never enters the log (Apply still decides a race with a write under way).
     ServiceEntry existing = node.replica().get(definition.id());
+    if (existing != null && !existing.name().equals(definition.name())) {
+      // Replacing an instance of another service needs the right to that service too.
+      access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
+    }
     if (existing != null && create) {
       // written() throws the 409 a client gets for this outcome
       return Future.succeededFuture(written(new Outcome(Outcome.Status.EXISTS, existing, List.of(), 0), definition.id()));
@@ -77,30 +90,55 @@ public final class RegistryOperations {
     if (existing != null && cas == 0) {
       return Future.succeededFuture(written(new Outcome(Outcome.Status.CAS_FAILED, existing, List.of(), 0), definition.id()));
     }
-    return append(List.of(Command.register(node.nodeId(), 0, System.currentTimeMillis(), definition, create, cas)))
-        .map(outcomes -> written(outcomes.get(0), definition.id()));
+    access.admitWrite(caller, 1);
+    return audited(caller, "register", object,
+        append(List.of(Command.register(node.nodeId(), 0, System.currentTimeMillis(), definition, create, cas)))
+            .map(outcomes -> written(outcomes.get(0), definition.id())));
   }
 
-  public Future<Written> deregister(String id) {
-    return onInstance(Command.Type.DEREGISTER, id);
+  public Future<Written> deregister(Caller caller, String id) {
+    return onInstance(caller, Command.Type.DEREGISTER, id, Action.REGISTER);
   }
 
-  /** enable, disable or drain. */
-  public Future<Written> onInstance(Command.Type type, String id) {
-    Registrations.validId(id, "id");
-    if (node.replica().get(id) == null) {
-      throw notFound(id); // an unknown id costs no revision
-    }
-    return append(List.of(Command.onInstance(type, node.nodeId(), 0, System.currentTimeMillis(), id)))
-        .map(outcomes -> written(outcomes.get(0), id));
+  /** enable, disable or drain, by an operator. */
+  public Future<Written> operate(Caller caller, Command.Type type, String id) {
+    return onInstance(caller, type, id, Action.OPERATE);
+  }
+
+  /** An agent's shutdown notice: it drains the instances it registered, with the right it registered them by. */
+  public Future<Written> drainOnShutdown(Caller caller, String id) {
+    return onInstance(caller, Command.Type.DRAIN, id, Action.REGISTER);
+  }
+
+  private Future<Written> onInstance(Caller caller, Command.Type type, String id, Action action) {
+    String operation = type.name().toLowerCase(java.util.Locale.ROOT);
+    ServiceEntry existing = get(id); // an unknown id is 404 and costs no revision
+    String object = Access.service(existing.name());
+    access.require(caller, object, action, operation);
+    access.admitWrite(caller, 1);
+    return audited(caller, operation, object,
+        append(List.of(Command.onInstance(type, node.nodeId(), 0, System.currentTimeMillis(), id)))
+            .map(outcomes -> written(outcomes.get(0), id)));
+  }
+
+  /** Writes the write's audit line once it is answered: its revision, or the error a client got. */
+  private Future<Written> audited(Caller caller, String operation, String object, Future<Written> write) {
+    return write.onComplete(ar -> {
+      if (ar.succeeded()) {
+        access.record(caller, operation, object, "ok", ar.result().revision());
+      } else {
+        access.record(caller, operation, object, ApiException.of(ar.cause()).code(), -1);
+      }
+    });
   }
 
   /**
    * Renews a TTL. Only a heartbeat that revives an instance is a command; others are passed to the health
    * verticle, which tells the leader in batches.
    */
-  public Future<Written> heartbeat(String id) {
+  public Future<Written> heartbeat(Caller caller, String id) {
     ServiceEntry e = get(id);
+    access.require(caller, Access.service(e.name()), Action.REGISTER, "heartbeat");
     if (!e.hasTtl()) {
       throw new ApiException(400, "not_ttl", "instance '" + id + "' has no ttl; only ttl instances heartbeat", "id");
     }
@@ -108,10 +146,17 @@ public final class RegistryOperations {
       vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
       return Future.succeededFuture(new Written(200, e, node.replica().revision()));
     }
-    return onInstance(Command.Type.HEARTBEAT, id);
+    return onInstance(caller, Command.Type.HEARTBEAT, id, Action.REGISTER);
   }
 
-  public ServiceEntry get(String id) {
+  /** One instance, for a caller that may read its service. */
+  public ServiceEntry get(Caller caller, String id) {
+    ServiceEntry e = get(id);
+    access.require(caller, Access.service(e.name()), Action.READ, "get");
+    return e;
+  }
+
+  private ServiceEntry get(String id) {
     Registrations.validId(id, "id");
     ServiceEntry e = node.replica().get(id);
     if (e == null) {
@@ -121,7 +166,7 @@ public final class RegistryOperations {
   }
 
   /** One result per item, in order: {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}. */
-  public Future<JsonObject> registerAll(JsonArray items) {
+  public Future<JsonObject> registerAll(Caller caller, JsonArray items) {
     if (items.size() > node.config().maxBulk()) {
       throw new ValidationException("too_many_instances", "at most " + node.config().maxBulk() + " instances per bulk request", "services");
     }
@@ -136,11 +181,20 @@ public final class RegistryOperations {
           throw new ValidationException("invalid_type", "each item must be a JSON object", "services[" + i + "]");
         }
         ServiceEntry definition = Registrations.parse((JsonObject) item, null, node.checkDefaults());
+        access.require(caller, Access.service(definition.name()), Action.REGISTER, "register");
+        ServiceEntry existing = node.replica().get(definition.id());
+        if (existing != null && !existing.name().equals(definition.name())) {
+          access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
+        }
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);
-      } catch (ValidationException e) {
-        results[i] = new JsonObject().put("index", i).put("status", 400).mergeIn(ApiException.of(e).toJson());
+      } catch (ValidationException | ApiException e) {
+        ApiException refused = ApiException.of(e);
+        results[i] = new JsonObject().put("index", i).put("status", refused.status()).mergeIn(refused.toJson());
       }
+    }
+    if (!commands.isEmpty()) {
+      access.admitWrite(caller, commands.size());
     }
     Future<List<Outcome>> applied = commands.isEmpty() ? Future.succeededFuture(List.of()) : append(commands);
     return applied.map(outcomes -> {
@@ -149,6 +203,7 @@ public final class RegistryOperations {
         int i = commandIndex.get(k);
         try {
           Written w = written(outcomes.get(k), commands.get(k).id());
+          access.record(caller, "register", Access.service(w.entry().name()), "ok", w.revision());
           results[i] = new JsonObject().put("index", i).put("status", w.status()).put("id", w.entry().id())
               .put("revision", w.revision());
           revision = Math.max(revision, w.revision());
@@ -160,17 +215,33 @@ public final class RegistryOperations {
     });
   }
 
-  /** Runs a discovery on the replica; the answer is cached under {@code rawQuery} when that is not null. */
-  public Discovery discover(String rawQuery, ServiceQuery query) {
+  /**
+   * Runs a discovery on the replica; the answer is cached under {@code rawQuery} when that is not null. The caller
+   * sees what it may read: a query by name needs the right to read that service (403 otherwise); a query across
+   * names leaves out the services it may not read.
+   */
+  public Discovery discover(Caller caller, String rawQuery, ServiceQuery query) {
     long revision = node.replica().revision();
-    return new Discovery(revision, cache.compute(rawQuery, query));
+    return new Discovery(revision, readable(caller, cache.compute(rawQuery, query)));
   }
 
-  /** The cached answer for this exact query string, or null. */
-  public Discovery cachedDiscovery(String rawQuery) {
+  /** The cached answer for this exact query string, as the caller may see it, or null. */
+  public Discovery cachedDiscovery(Caller caller, String rawQuery) {
     long revision = node.replica().revision();
     QueryCache.Answer answer = cache.lookup(rawQuery);
-    return answer == null ? null : new Discovery(revision, answer);
+    return answer == null ? null : new Discovery(revision, readable(caller, answer));
+  }
+
+  private QueryCache.Answer readable(Caller caller, QueryCache.Answer answer) {
+    if (!access.aclEnforced()) {
+      return answer;
+    }
+    String name = answer.query().name();
+    if (name != null) {
+      access.require(caller, Access.service(name), Action.READ, "discover");
+      return answer;
+    }
+    return answer.narrowed(e -> access.allowed(caller, Access.service(e.name()), Action.READ));
   }
 
   /**

@@ -35,7 +35,10 @@ import java.util.concurrent.TimeUnit;
  * {@code --version}, {@code --zone}, {@code --region}, {@code --tags=a,b}, {@code --check} ({@code http:/path},
  * {@code tcp}, or {@code none}: what the agent probes locally before each ping), {@code --ttl} (default 10s: the
  * instance turns unhealthy when the agent stops pinging), {@code --drain} (default 5s: how long a stopping
- * instance stays registered but out of discovery).
+ * instance stays registered but out of discovery). On a secured cluster: {@code --token} (or the environment
+ * variable {@code CAIRN_TOKEN}, which other users of the machine cannot read from the process list), {@code --ca}
+ * (the PEM CA that signed the nodes' certificates: speak TLS), {@code --cert} and {@code --key} (this agent's
+ * certificate under mutual TLS).
  */
 public final class CairnAgent {
   private static final Logger log = LoggerFactory.getLogger(CairnAgent.class);
@@ -58,8 +61,19 @@ public final class CairnAgent {
     this.ttl = Duration.ofMillis(duration("ttl", "10s"));
     this.drain = Duration.ofMillis(duration("drain", "5s"));
     this.check = options.getOrDefault("check", "none");
-    this.client = CairnClient.builder().vertx(vertx).nodes(required("nodes").split(","))
-        .retryInterval(Duration.ofMillis(500)).continuousRetry().build();
+    CairnClient.Builder builder = CairnClient.builder().vertx(vertx).nodes(required("nodes").split(","))
+        .retryInterval(Duration.ofMillis(500)).continuousRetry()
+        .token(options.getOrDefault("token", System.getenv("CAIRN_TOKEN")));
+    if (options.containsKey("ca")) {
+      builder.tls(options.get("ca"));
+    }
+    if (options.containsKey("cert") != options.containsKey("key")) {
+      throw new IllegalArgumentException("--cert and --key go together");
+    }
+    if (options.containsKey("cert")) {
+      builder.clientCertificate(options.get("cert"), options.get("key"));
+    }
+    this.client = builder.build();
     this.instance = instance();
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
     this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
@@ -68,6 +82,7 @@ public final class CairnAgent {
   public static void main(String[] args) throws Exception {
     String usage = "usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
         + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
+        + " [--token SECRET (or env CAIRN_TOKEN)] [--ca ca.pem] [--cert client.pem --key client-key.pem]"
         + " (each also as --key=value)";
     Map<String, String> options = parse(args);
     if (options == null) {

@@ -75,13 +75,17 @@ public final class CairnClient implements AutoCloseable {
   private final Map<String, AtomicInteger> leases = new ConcurrentHashMap<>();
   private final long refreshTimer;
   private volatile boolean closed;
+  /** The authorization metadata every call carries, or null on a cluster without tokens. */
+  private final String authorization;
 
   private CairnClient(Builder b) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
     this.context = vertx.getOrCreateContext();
     // A Watch snapshot is one message carrying a whole service: far above gRPC's usual 256 KiB for large ones.
-    this.grpc = GrpcClient.client(vertx, new io.vertx.grpc.client.GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+    this.grpc = GrpcClient.client(vertx, new io.vertx.grpc.client.GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES),
+        b.httpOptions());
+    this.authorization = b.token == null ? null : "Bearer " + b.token;
     this.nodes = new CopyOnWriteArrayList<>(b.nodes);
     this.retryMillis = b.retryInterval.toMillis();
     this.maxRetries = b.maxRetries;
@@ -286,7 +290,7 @@ public final class CairnClient implements AutoCloseable {
       moveOn(at, trailers);
       vertx.setTimer(retryMillis, id -> context.runOnContext(v -> openWatch(cache, breaks[0] + 1)));
     };
-    grpc.request(at, RegistryGrpcClient.Watch).compose(request -> {
+    request(at, RegistryGrpcClient.Watch).compose(request -> {
       watchCalls.put(cache.name, request);
       return request.send(cache.resumeRequest());
     }).onComplete(ar -> {
@@ -384,8 +388,14 @@ public final class CairnClient implements AutoCloseable {
     return context;
   }
 
-  GrpcClient grpc() {
-    return grpc;
+  /** A call to the node at {@code at}, carrying this client's token. */
+  <Req, Resp> Future<GrpcClientRequest<Req, Resp>> request(SocketAddress at, ServiceMethod<Resp, Req> method) {
+    return grpc.request(at, method).map(request -> {
+      if (authorization != null) {
+        request.headers().set("authorization", authorization);
+      }
+      return request;
+    });
   }
 
   boolean closed() {
@@ -423,7 +433,7 @@ public final class CairnClient implements AutoCloseable {
   private <Req, Resp> void attempt(ServiceMethod<Resp, Req> method, Req request, boolean repeatable, int failures,
                                    Promise<Resp> result) {
     SocketAddress at = node();
-    grpc.request(at, method)
+    request(at, method)
         .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(request))
         .onComplete(sent -> {
           if (sent.failed()) {
@@ -509,7 +519,7 @@ public final class CairnClient implements AutoCloseable {
       return;
     }
     SocketAddress at = node();
-    grpc.request(at, RegistryGrpcClient.ListNodes)
+    request(at, RegistryGrpcClient.ListNodes)
         .compose(req -> req.timeout(timeoutMillis, TimeUnit.MILLISECONDS).send(ListNodesRequest.getDefaultInstance()))
         .compose(GrpcClientResponse::last)
         .onSuccess(answer -> answer.getNodesList().stream()
@@ -558,6 +568,10 @@ public final class CairnClient implements AutoCloseable {
     private Duration requestTimeout = Duration.ofSeconds(10);
     private PickStrategy strategy = PickStrategy.ROUND_ROBIN;
     private String zone = "";
+    private String token;
+    private String caFile;
+    private String certFile;
+    private String keyFile;
 
     /** Nodes' gRPC addresses, host:port (the HTTP port unless the nodes set grpc.port). */
     public Builder nodes(String... hostPorts) {
@@ -611,7 +625,42 @@ public final class CairnClient implements AutoCloseable {
       return this;
     }
 
+    /** The secret of a Cairn token (security.tokensFile), sent with every call. */
+    public Builder token(String token) {
+      this.token = token == null || token.isBlank() ? null : token.trim();
+      return this;
+    }
+
+    /** Speak TLS to the nodes, trusting the CA certificates of this PEM file (nodes whose certificate it signed). */
+    public Builder tls(String caPemFile) {
+      this.caFile = caPemFile;
+      return this;
+    }
+
+    /** Under mutual TLS: this client's PEM certificate and key (its subject CN is its name in the ACL policy). */
+    public Builder clientCertificate(String certPemFile, String keyPemFile) {
+      this.certFile = certPemFile;
+      this.keyFile = keyPemFile;
+      return this;
+    }
+
+    io.vertx.core.http.HttpClientOptions httpOptions() {
+      io.vertx.core.http.HttpClientOptions options = new io.vertx.core.http.HttpClientOptions()
+          .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
+      if (caFile != null) {
+        options.setSsl(true).setUseAlpn(true)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(caFile));
+        if (certFile != null) {
+          options.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile));
+        }
+      }
+      return options;
+    }
+
     public CairnClient build() {
+      if (certFile != null && caFile == null) {
+        throw new IllegalArgumentException("a client certificate needs TLS: name the nodes' CA with tls(caFile)");
+      }
       if (nodes.isEmpty()) {
         throw new IllegalArgumentException("name at least one Cairn node (host:port)");
       }

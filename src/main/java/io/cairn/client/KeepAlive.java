@@ -66,7 +66,7 @@ public final class KeepAlive implements AutoCloseable {
       client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect()));
     };
     onBroken = broken;
-    client.grpc().request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
+    client.request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
       if (ar.failed()) {
         broken.run();
         return;

@@ -96,6 +96,41 @@ public final class CairnConfig {
     if (clusterJoin().isEmpty()) {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }
+    validateSecurity();
+  }
+
+  private void validateSecurity() {
+    maxHeaderBytes();
+    if (idleTimeoutMillis() < 1000 || requestHeaderTimeoutMillis() < 100 || securityReloadIntervalMillis() < 100) {
+      throw new IllegalArgumentException("http.idleTimeout at least 1s, http.requestHeaderTimeout at least 100ms, "
+          + "security.reloadInterval at least 100ms");
+    }
+    if (writesPerSecond() < 0 || writeBurst() < writesPerSecond() || streamsPerCaller() < 1) {
+      throw new IllegalArgumentException("security.limits: writesPerSecond at least 0 (0: no limit), writeBurst at "
+          + "least writesPerSecond, streamsPerCaller at least 1");
+    }
+    clientAuth();
+    if (tlsCertFile().isBlank() != tlsKeyFile().isBlank()) {
+      throw new IllegalArgumentException("security.tls.certFile and security.tls.keyFile go together: set both or neither");
+    }
+    if (!clientAuth().equals("none") && (!tlsEnabled() || tlsClientCaFile().isBlank())) {
+      throw new IllegalArgumentException("security.tls.clientAuth " + clientAuth() + " needs security.tls.certFile, "
+          + "keyFile and clientCaFile");
+    }
+    int clusterTls = (clusterCertFile().isBlank() ? 0 : 1) + (clusterKeyFile().isBlank() ? 0 : 1)
+        + (clusterCaFile().isBlank() ? 0 : 1);
+    if (clusterTls != 0 && clusterTls != 3) {
+      throw new IllegalArgumentException("security.cluster.certFile, keyFile and caFile go together: set all three or none");
+    }
+    if (!isLoopback(httpHost()) && tokensFile().isBlank() && !clientAuth().equals("required") && !allowInsecure()) {
+      throw new IllegalArgumentException("http.host is " + httpHost() + ", reachable from other machines, and nothing "
+          + "authenticates callers: set security.tokensFile (or security.tls.clientAuth: required), bind "
+          + "http.host: 127.0.0.1, or accept the risk with security.allowInsecure: true");
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
   }
 
   /** The defaults with {@code overrides} (any subset of sections and keys) laid over them. */
@@ -223,6 +258,102 @@ public final class CairnConfig {
 
   public int maxBodyBytes() {
     return integer("http", "maxBodyBytes");
+  }
+
+  public int maxHeaderBytes() {
+    return integer("http", "maxHeaderBytes");
+  }
+
+  public long idleTimeoutMillis() {
+    return duration("http", "idleTimeout");
+  }
+
+  public long requestHeaderTimeoutMillis() {
+    return duration("http", "requestHeaderTimeout");
+  }
+
+  // ---- security ----
+
+  /** The tokens file, or blank for none. */
+  public String tokensFile() {
+    return string("security", "tokensFile");
+  }
+
+  public long securityReloadIntervalMillis() {
+    return duration("security", "reloadInterval");
+  }
+
+  public boolean allowInsecure() {
+    return bool("security", "allowInsecure");
+  }
+
+  /** The jcasbin model file, or blank for the shipped model. */
+  public String aclModel() {
+    return string("security.acl", "model");
+  }
+
+  /** The jcasbin policy file, or blank for none (every authenticated caller may do everything). */
+  public String aclPolicy() {
+    return string("security.acl", "policy");
+  }
+
+  public String tlsCertFile() {
+    return string("security.tls", "certFile");
+  }
+
+  public String tlsKeyFile() {
+    return string("security.tls", "keyFile");
+  }
+
+  public boolean tlsEnabled() {
+    return !tlsCertFile().isBlank();
+  }
+
+  public String tlsClientCaFile() {
+    return string("security.tls", "clientCaFile");
+  }
+
+  /** none, optional or required. */
+  public String clientAuth() {
+    String v = string("security.tls", "clientAuth").trim().toLowerCase(Locale.ROOT);
+    if (!v.equals("none") && !v.equals("optional") && !v.equals("required")) {
+      throw new IllegalArgumentException("security.tls.clientAuth is none, optional or required, not '" + v + "'");
+    }
+    return v;
+  }
+
+  public String clusterCertFile() {
+    return string("security.cluster", "certFile");
+  }
+
+  public String clusterKeyFile() {
+    return string("security.cluster", "keyFile");
+  }
+
+  public String clusterCaFile() {
+    return string("security.cluster", "caFile");
+  }
+
+  public boolean clusterTlsEnabled() {
+    return !clusterCertFile().isBlank();
+  }
+
+  /** Where audit lines go: a file, or "-" for the node's own log. */
+  public String auditFile() {
+    String f = string("security.audit", "file");
+    return f.isBlank() ? dataDir().resolve("audit.log").toString() : f;
+  }
+
+  public int writesPerSecond() {
+    return integer("security.limits", "writesPerSecond");
+  }
+
+  public int writeBurst() {
+    return integer("security.limits", "writeBurst");
+  }
+
+  public int streamsPerCaller() {
+    return integer("security.limits", "streamsPerCaller");
   }
 
   /** The gRPC port: http.port unless grpc.port names another. */

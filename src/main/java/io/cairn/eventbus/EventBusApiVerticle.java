@@ -2,16 +2,27 @@ package io.cairn.eventbus;
 
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
+import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
-import io.cairn.client.RegistryService;
+import io.cairn.client.RegistryServiceVertxProxyHandler;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.serviceproxy.ServiceBinder;
+import io.vertx.serviceproxy.ServiceException;
 
-/** Serves {@link RegistryService} on {@link Addresses#REGISTRY} for callers anywhere in the cluster. */
+/**
+ * Serves {@link io.cairn.client.RegistryService} on {@link Addresses#REGISTRY} for callers anywhere in the cluster.
+ * A caller names itself with the service proxies' token header ({@code auth-token}, which
+ * {@code ServiceProxyBuilder.setToken} sets); the generated handler dispatches each message to the service within
+ * the same call, so the caller authenticated for a message is the one its operation sees.
+ */
 public class EventBusApiVerticle extends AbstractVerticle {
+  /** The header Vert.x service proxies carry a token in. */
+  public static final String TOKEN_HEADER = "auth-token";
+
   private final NodeContext node;
   private final QueryCache cache;
   private MessageConsumer<JsonObject> consumer;
@@ -23,14 +34,24 @@ public class EventBusApiVerticle extends AbstractVerticle {
 
   @Override
   public void start() {
-    RegistryService service = new EventBusRegistryService(new RegistryOperations(vertx, node, cache), node);
-    consumer = new ServiceBinder(vertx).setAddress(Addresses.REGISTRY).register(RegistryService.class, service);
+    EventBusRegistryService service = new EventBusRegistryService(new RegistryOperations(vertx, node, cache), node);
+    RegistryServiceVertxProxyHandler dispatch = new RegistryServiceVertxProxyHandler(vertx, service);
+    consumer = vertx.eventBus().consumer(Addresses.REGISTRY, (Message<JsonObject> msg) -> {
+      Caller caller;
+      try {
+        caller = node.access().authenticate(msg.headers().get(TOKEN_HEADER), null, "eventbus");
+      } catch (ApiException e) {
+        msg.reply(new ServiceException(e.status(), e.getMessage(), e.toJson()));
+        return;
+      }
+      service.callAs(caller, () -> dispatch.handle(msg));
+    });
   }
 
   @Override
   public void stop() {
     if (consumer != null) {
-      new ServiceBinder(vertx).unregister(consumer);
+      consumer.unregister();
     }
   }
 }

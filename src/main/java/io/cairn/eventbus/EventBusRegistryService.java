@@ -2,6 +2,7 @@ package io.cairn.eventbus;
 
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.client.RegistryService;
@@ -22,75 +23,112 @@ import java.util.concurrent.Callable;
 final class EventBusRegistryService implements RegistryService {
   private final RegistryOperations ops;
   private final NodeContext node;
+  /** The caller of the message being dispatched; each operation reads it before anything asynchronous. */
+  private Caller current;
 
   EventBusRegistryService(RegistryOperations ops, NodeContext node) {
     this.ops = ops;
     this.node = node;
   }
 
+  /** Runs {@code dispatch} (which calls one operation of this service) as {@code caller}. */
+  void callAs(Caller caller, Runnable dispatch) {
+    current = caller;
+    try {
+      dispatch.run();
+    } finally {
+      current = null;
+    }
+  }
+
+  private Caller caller() {
+    if (current == null) {
+      throw new IllegalStateException("an operation was called outside callAs");
+    }
+    return current;
+  }
+
   @Override
   public Future<JsonObject> register(JsonObject instance) {
-    return written(() -> ops.register(instance, null, true, Command.NO_CAS));
+    Caller caller = caller();
+    return written(() -> ops.register(caller, instance, null, true, Command.NO_CAS));
   }
 
   @Override
   public Future<JsonObject> put(String id, JsonObject instance, Long cas) {
-    return written(() -> ops.register(instance, id, false, cas == null ? Command.NO_CAS : cas));
+    Caller caller = caller();
+    return written(() -> ops.register(caller, instance, id, false, cas == null ? Command.NO_CAS : cas));
   }
 
   @Override
   public Future<JsonObject> get(String id) {
+    Caller caller = caller();
     return guarded(() -> {
       ops.requireReady();
-      return Future.succeededFuture(ModelJson.toJson(ops.get(id)));
+      return Future.succeededFuture(ModelJson.toJson(ops.get(caller, id)));
     });
   }
 
   @Override
   public Future<JsonObject> deregister(String id) {
-    return written(() -> ops.deregister(id));
+    Caller caller = caller();
+    return written(() -> ops.deregister(caller, id));
   }
 
   @Override
   public Future<JsonObject> discover(JsonObject query) {
+    Caller caller = caller();
     return guarded(() -> {
       ops.requireReady();
-      RegistryOperations.Discovery d = ops.discover(null, Queries.fromJson(query));
+      RegistryOperations.Discovery d = ops.discover(caller, null, Queries.fromJson(query));
       return Future.succeededFuture(new JsonObject(d.toBuffer()));
     });
   }
 
   @Override
   public Future<JsonObject> heartbeat(String id) {
+    Caller caller = caller();
     return written(() -> {
       ops.requireReady();
-      return ops.heartbeat(id);
+      return ops.heartbeat(caller, id);
     });
   }
 
   @Override
   public Future<JsonObject> enable(String id) {
-    return written(() -> ops.onInstance(Command.Type.ENABLE, id));
+    Caller caller = caller();
+    return written(() -> ops.operate(caller, Command.Type.ENABLE, id));
   }
 
   @Override
   public Future<JsonObject> disable(String id) {
-    return written(() -> ops.onInstance(Command.Type.DISABLE, id));
+    Caller caller = caller();
+    return written(() -> ops.operate(caller, Command.Type.DISABLE, id));
   }
 
   @Override
   public Future<JsonObject> drain(String id) {
-    return written(() -> ops.onInstance(Command.Type.DRAIN, id));
+    Caller caller = caller();
+    return written(() -> ops.operate(caller, Command.Type.DRAIN, id));
   }
 
   @Override
   public Future<JsonObject> registerAll(JsonArray instances) {
-    return guarded(() -> ops.registerAll(instances == null ? new JsonArray() : instances));
+    Caller caller = caller();
+    return guarded(() -> ops.registerAll(caller, instances == null ? new JsonArray() : instances));
   }
 
   @Override
   public Future<JsonObject> status() {
-    return Future.succeededFuture(new JsonObject()
+    Caller caller = caller();
+    return guarded(() -> {
+      node.access().require(caller, io.cairn.api.Access.CLUSTER, io.cairn.api.Action.READ, "status");
+      return Future.succeededFuture(statusOf());
+    });
+  }
+
+  private JsonObject statusOf() {
+    return (new JsonObject()
         .put("node", node.nodeId())
         .put("ready", node.ready())
         .put("revision", node.replica().revision())

@@ -24,11 +24,16 @@ public final class GrpcErrors {
       case 413:
       case 415:
         return GrpcStatus.INVALID_ARGUMENT;
+      case 401:
+        return GrpcStatus.UNAUTHENTICATED;
+      case 403:
+        return GrpcStatus.PERMISSION_DENIED;
       case 404:
         return GrpcStatus.NOT_FOUND;
       case 409:
         return "already_exists".equals(e.code()) ? GrpcStatus.ALREADY_EXISTS : GrpcStatus.FAILED_PRECONDITION;
       case 429:
+      case 431:
         return GrpcStatus.RESOURCE_EXHAUSTED;
       case 503:
         return GrpcStatus.UNAVAILABLE;

@@ -2,6 +2,9 @@ package io.cairn.grpc;
 
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
+import io.cairn.security.PeerCertificates;
+import io.vertx.core.net.SocketAddress;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
@@ -45,7 +48,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * {@code cairn.v1.Registry} on one gateway event loop: the same operations as the REST API, through the same
@@ -87,15 +90,16 @@ public final class RegistryGrpcApi implements Service {
   @Override
   public void bind(GrpcServer server) {
     server.callHandler(RegistryGrpcService.Register, call -> unary(call, this::register));
-    server.callHandler(RegistryGrpcService.Deregister, call -> unary(call, ref -> instance(ops.deregister(ref.getId()))));
-    server.callHandler(RegistryGrpcService.Get, call -> unary(call, ref -> {
+    server.callHandler(RegistryGrpcService.Deregister, call -> unary(call,
+        (caller, ref) -> instance(ops.deregister(caller, ref.getId()))));
+    server.callHandler(RegistryGrpcService.Get, call -> unary(call, (caller, ref) -> {
       ops.requireReady();
-      return Future.succeededFuture(ProtoMapping.instance(ops.get(ref.getId())));
+      return Future.succeededFuture(ProtoMapping.instance(ops.get(caller, ref.getId())));
     }));
     server.callHandler(DISCOVER, call -> unary(call, this::discover));
-    server.callHandler(RegistryGrpcService.Enable, call -> unary(call, ref -> rotation(Command.Type.ENABLE, ref)));
-    server.callHandler(RegistryGrpcService.Disable, call -> unary(call, ref -> rotation(Command.Type.DISABLE, ref)));
-    server.callHandler(RegistryGrpcService.Drain, call -> unary(call, ref -> rotation(Command.Type.DRAIN, ref)));
+    server.callHandler(RegistryGrpcService.Enable, call -> unary(call, (c, ref) -> rotation(c, Command.Type.ENABLE, ref)));
+    server.callHandler(RegistryGrpcService.Disable, call -> unary(call, (c, ref) -> rotation(c, Command.Type.DISABLE, ref)));
+    server.callHandler(RegistryGrpcService.Drain, call -> unary(call, (c, ref) -> rotation(c, Command.Type.DRAIN, ref)));
     server.callHandler(RegistryGrpcService.ListNodes, call -> unary(call, this::listNodes));
     server.callHandler(RegistryGrpcService.Watch, this::watch);
     server.callHandler(RegistryGrpcService.Heartbeat, this::heartbeat);
@@ -103,12 +107,27 @@ public final class RegistryGrpcApi implements Service {
 
   // ---------------------------------------------------------------- unary calls
 
+  /** Who makes the call: its {@code authorization: Bearer …} metadata, or its client certificate (401 otherwise). */
+  private Caller caller(GrpcServerRequest<?, ?> call) {
+    String header = call.headers().get("authorization");
+    String token = null;
+    if (header != null) {
+      if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        throw new ApiException(401, "unauthenticated", "the authorization metadata must be 'Bearer <token>'");
+      }
+      token = header.substring(7).trim();
+    }
+    SocketAddress remote = call.connection().remoteAddress();
+    return node.access().authenticate(token, PeerCertificates.subjectCn(call.connection()),
+        remote == null ? "-" : remote.hostAddress());
+  }
+
   /** One request, one answer; any failure (thrown or failed) ends the call with its gRPC status. */
-  private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, Function<Req, Future<Resp>> operation) {
+  private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, BiFunction<Caller, Req, Future<Resp>> operation) {
     call.handler(request -> {
       Future<Resp> answer;
       try {
-        answer = operation.apply(request);
+        answer = operation.apply(caller(call), request);
       } catch (RuntimeException e) {
         answer = Future.failedFuture(e);
       }
@@ -122,7 +141,7 @@ public final class RegistryGrpcApi implements Service {
     });
   }
 
-  private Future<RegisterResponse> register(RegisterRequest request) {
+  private Future<RegisterResponse> register(Caller caller, RegisterRequest request) {
     Instance instance = request.getInstance();
     JsonObject body = ProtoMapping.registration(instance);
     String id = instance.getId();
@@ -131,13 +150,13 @@ public final class RegistryGrpcApi implements Service {
       throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
     }
     // With an id: register or replace (REST's PUT). Without: create under a generated id (REST's POST).
-    return ops.register(body, id.isEmpty() ? null : id, id.isEmpty(), cas)
+    return ops.register(caller, body, id.isEmpty() ? null : id, id.isEmpty(), cas)
         .map(w -> RegisterResponse.newBuilder().setInstance(ProtoMapping.instance(w.entry()))
             .setCreated(w.status() == 201).build());
   }
 
-  private Future<Instance> rotation(Command.Type type, InstanceRef ref) {
-    return instance(ops.onInstance(type, ref.getId()));
+  private Future<Instance> rotation(Caller caller, Command.Type type, InstanceRef ref) {
+    return instance(ops.operate(caller, type, ref.getId()));
   }
 
   private static Future<Instance> instance(Future<RegistryOperations.Written> written) {
@@ -167,7 +186,7 @@ public final class RegistryGrpcApi implements Service {
 
   private final java.util.Map<DiscoverRequest, QueryKey> queryKeys = new java.util.HashMap<>();
 
-  private Future<Buffer> discover(DiscoverRequest request) {
+  private Future<Buffer> discover(Caller caller, DiscoverRequest request) {
     ops.requireReady();
     QueryKey q = queryKeys.get(request);
     if (q == null) {
@@ -179,9 +198,9 @@ public final class RegistryGrpcApi implements Service {
       q = new QueryKey("grpc:" + criteria.encode(), criteria);
       queryKeys.put(request, q);
     }
-    RegistryOperations.Discovery d = ops.cachedDiscovery(q.key());
+    RegistryOperations.Discovery d = ops.cachedDiscovery(caller, q.key());
     if (d == null) {
-      d = ops.discover(q.key(), Queries.fromJson(q.criteria()));
+      d = ops.discover(caller, q.key(), Queries.fromJson(q.criteria()));
     }
     byte[] instances = d.answer().encoded(entries -> DiscoverResponse.newBuilder()
         .addAllInstances(entries.stream().map(ProtoMapping::instance).toList()).build().toByteArray());
@@ -190,13 +209,14 @@ public final class RegistryGrpcApi implements Service {
         .appendBytes(instances));
   }
 
-  private Future<ListNodesResponse> listNodes(ListNodesRequest request) {
+  private Future<ListNodesResponse> listNodes(Caller caller, ListNodesRequest request) {
+    List<ClusterViews.NodeView> nodes = views.nodeViews(caller);
     Replica r = node.replica();
     ListNodesResponse.Builder b = ListNodesResponse.newBuilder().setRevision(r.revision()).setTerm(r.term());
     if (r.leader() != null) {
       b.setLeader(r.leader());
     }
-    for (ClusterViews.NodeView v : views.nodeViews()) {
+    for (ClusterViews.NodeView v : nodes) {
       b.addNodes(ProtoMapping.node(v.info(), v.status(), v.role(), v.services()));
     }
     return Future.succeededFuture(b.build());
@@ -204,9 +224,19 @@ public final class RegistryGrpcApi implements Service {
 
   // ---------------------------------------------------------------- streams
 
-  /** A place among grpc.maxClients, or the call is refused; the place is given back by {@link #release}. */
-  private boolean admit(GrpcServerResponse<?, ?> response) {
+  /**
+   * A place among grpc.maxClients and among the caller's streams, or the call is refused; the places are given back
+   * by {@link #release}.
+   */
+  private boolean admit(Caller caller, GrpcServerResponse<?, ?> response) {
+    try {
+      node.access().openStream(caller);
+    } catch (ApiException e) {
+      fail(response, e);
+      return false;
+    }
     if (node.grpcStreams.incrementAndGet() > node.config().grpcMaxClients()) {
+      node.access().closeStream(caller);
       node.grpcStreams.decrementAndGet();
       GrpcErrors.end(response, GrpcStatus.RESOURCE_EXHAUSTED, "too_many_clients: this node holds "
           + node.config().grpcMaxClients() + " streams (grpc.maxClients); use another node or retry later");
@@ -215,8 +245,9 @@ public final class RegistryGrpcApi implements Service {
     return true;
   }
 
-  private void release() {
+  private void release(Caller caller) {
     node.grpcStreams.decrementAndGet();
+    node.access().closeStream(caller);
   }
 
   private void watch(GrpcServerRequest<WatchRequest, WatchEvent> call) {
@@ -226,18 +257,20 @@ public final class RegistryGrpcApi implements Service {
         if (node.leaving()) {
           throw leaving();
         }
-        EventFilter filter = EventFilter.of(blankToNull(request.getName()), blankToNull(request.getTag()));
+        Caller caller = caller(call);
+        EventFilter filter = EventFilter.of(blankToNull(request.getName()), blankToNull(request.getTag()),
+            node.access(), caller);
         if (request.hasFromRevision() && (request.getFromRevision() < 0 || request.getFromEvent() < 0)) {
           throw new ApiException(400, "invalid_since", "from_revision and from_event are revisions and counts, at least 0",
               "from_revision");
         }
-        if (!admit(call.response())) {
+        if (!admit(caller, call.response())) {
           return;
         }
         GrpcWatcher watcher = new GrpcWatcher(call, filter, closed -> {
           hub.remove(closed);
           watchers.remove(closed);
-          release();
+          release(caller);
         });
         watchers.add(watcher);
         if (request.hasFromRevision()) {
@@ -259,7 +292,14 @@ public final class RegistryGrpcApi implements Service {
    */
   private void heartbeat(GrpcServerRequest<HeartbeatMessage, HeartbeatReply> call) {
     GrpcServerResponse<HeartbeatMessage, HeartbeatReply> response = call.response();
-    if (!admit(response)) {
+    Caller caller;
+    try {
+      caller = caller(call);
+    } catch (ApiException e) {
+      fail(response, e);
+      return;
+    }
+    if (!admit(caller, response)) {
       return;
     }
     long timeout = node.config().grpcClientTimeoutMillis();
@@ -271,7 +311,7 @@ public final class RegistryGrpcApi implements Service {
         ended[0] = true;
         vertx.cancelTimer(timer[0]);
         heartbeats.remove(response);
-        release();
+        release(caller);
       }
     };
     heartbeats.put(response, end);
@@ -292,8 +332,8 @@ public final class RegistryGrpcApi implements Service {
       lastHeard[0] = System.currentTimeMillis();
       Future<HeartbeatReply> reply;
       try {
-        reply = message.hasShutdown() ? drain(message.getShutdown().getInstanceIdsList())
-            : ping(message.getPing().getInstanceIdsList(), message.getPing().getSequence());
+        reply = message.hasShutdown() ? drain(caller, message.getShutdown().getInstanceIdsList())
+            : ping(caller, message.getPing().getInstanceIdsList(), message.getPing().getSequence());
       } catch (RuntimeException e) {
         reply = Future.failedFuture(e);
       }
@@ -311,7 +351,7 @@ public final class RegistryGrpcApi implements Service {
     });
   }
 
-  private Future<HeartbeatReply> ping(List<String> ids, long sequence) {
+  private Future<HeartbeatReply> ping(Caller caller, List<String> ids, long sequence) {
     ops.requireReady();
     List<Future<?>> renewals = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
@@ -322,7 +362,7 @@ public final class RegistryGrpcApi implements Service {
       } else if (entry.hasTtl()) {
         Future<RegistryOperations.Written> renewed;
         try {
-          renewed = ops.heartbeat(id);
+          renewed = ops.heartbeat(caller, id);
         } catch (RuntimeException e) {
           renewed = Future.failedFuture(e); // deregistered since it was read above
         }
@@ -339,10 +379,10 @@ public final class RegistryGrpcApi implements Service {
         .setSequence(sequence).setRevision(node.replica().revision()).addAllUnknownIds(unknown)).build());
   }
 
-  private Future<HeartbeatReply> drain(List<String> ids) {
+  private Future<HeartbeatReply> drain(Caller caller, List<String> ids) {
     List<Future<RegistryOperations.Written>> drains = new ArrayList<>();
     for (String id : ids) {
-      drains.add(ops.onInstance(Command.Type.DRAIN, id));
+      drains.add(ops.drainOnShutdown(caller, id));
     }
     return Future.all(drains).map(v -> {
       long revision = drains.stream().mapToLong(f -> f.result().revision()).max().orElse(node.replica().revision());

@@ -13,7 +13,17 @@ import io.cairn.http.rest.RestApi;
 import io.cairn.http.stream.BlockingQueries;
 import io.cairn.http.stream.EventStreams;
 import io.cairn.http.web.TopologyPage;
+import io.cairn.Addresses;
+import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpHeaders;
@@ -33,8 +43,13 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
  * once per event loop; the instances share the port.
  */
 public class GatewayVerticle extends AbstractVerticle {
+  private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
   private final NodeContext node;
   private final QueryCache cache;
+  /** This loop's listeners: the HTTP port, and gRPC's when it has its own. */
+  private final List<HttpServer> servers = new ArrayList<>();
+  /** Connections whose first request head has not arrived yet, with the timer that closes them. */
+  private final Map<HttpConnection, Long> waitingForHeaders = new HashMap<>();
 
   public GatewayVerticle(NodeContext node, QueryCache cache) {
     this.node = node;
@@ -57,6 +72,7 @@ public class GatewayVerticle extends AbstractVerticle {
     });
     TopologyPage page = new TopologyPage(node);
     page.mountOrigins(router);
+    Authentication.mount(router, node.access());
     WatchHub hub = new WatchHub(vertx, node);
     new EventStreams(vertx, node, ops, hub).mount(router);
     ClusterViews views = new ClusterViews(node, cache);
@@ -70,6 +86,14 @@ public class GatewayVerticle extends AbstractVerticle {
           .put("node", node.nodeId())
           .put("revision", node.replica().revision()));
     });
+    router.get("/metrics").handler(rc -> {
+      try {
+        views.requireAdmin(Authentication.caller(rc), "metrics");
+        rc.next();
+      } catch (ApiException e) {
+        Responses.error(rc, e);
+      }
+    });
     router.get("/metrics").handler(PrometheusScrapingHandler.create(io.cairn.CairnNode.metricsRegistryName(node.config())));
     page.mountFiles(router);
     for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
@@ -77,29 +101,84 @@ public class GatewayVerticle extends AbstractVerticle {
           : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",
           "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
     }
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = TlsOptions.apply(new HttpServerOptions()
         .setHost(node.config().httpHost())
         .setPort(node.config().httpPort())
         .setTcpNoDelay(true)
         // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
         .setCompressionSupported(true)
-        .setMaxInitialLineLength(16 * 1024);
+        .setMaxInitialLineLength(Math.min(16 * 1024, node.config().maxHeaderBytes()))
+        .setMaxHeaderSize(node.config().maxHeaderBytes())
+        .setIdleTimeout((int) node.config().idleTimeoutMillis())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS), node.config());
     int grpcPort = node.config().grpcPort();
     boolean grpcApart = grpcPort != node.config().httpPort();
     // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
-    Future<?> http = vertx.createHttpServer(options)
-        .requestHandler(grpcApart ? router : request -> {
-          if (isGrpc(request)) {
+    HttpServer server = vertx.createHttpServer(options).connectionHandler(this::limitHeaderTime);
+    servers.add(server);
+    Future<?> http = server
+        .requestHandler(request -> {
+          headersArrived(request);
+          if (!grpcApart && isGrpc(request)) {
             grpc.handle(request);
           } else {
             router.handle(request);
           }
         })
         .listen();
-    Future<?> apart = grpcApart
-        ? vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort)).requestHandler(grpc).listen()
-        : Future.succeededFuture();
+    Future<?> apart = Future.succeededFuture();
+    if (grpcApart) {
+      HttpServer grpcServer = vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort))
+          .connectionHandler(this::limitHeaderTime);
+      servers.add(grpcServer);
+      apart = grpcServer.requestHandler(request -> {
+        headersArrived(request);
+        grpc.handle(request);
+      }).listen();
+    }
+    if (node.config().tlsEnabled()) {
+      vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> reloadCertificates());
+    }
     Future.all(http, apart).<Void>mapEmpty().onComplete(started);
+  }
+
+  /**
+   * A connection must finish its first request's headers within http.requestHeaderTimeout: a client that opens
+   * connections and trickles bytes (slowloris) loses them instead of holding the server's. Later requests on a kept
+   * connection are bounded by http.idleTimeout.
+   */
+  private void limitHeaderTime(HttpConnection connection) {
+    long timer = vertx.setTimer(node.config().requestHeaderTimeoutMillis(), t -> {
+      if (waitingForHeaders.remove(connection) != null) {
+        connection.close();
+      }
+    });
+    waitingForHeaders.put(connection, timer);
+    connection.closeHandler(v -> {
+      Long pending = waitingForHeaders.remove(connection);
+      if (pending != null) {
+        vertx.cancelTimer(pending);
+      }
+    });
+  }
+
+  /** Called for every request: its connection got a whole request head in time. */
+  private void headersArrived(HttpServerRequest request) {
+    Long timer = waitingForHeaders.remove(request.connection());
+    if (timer != null) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /** New certificate files on disk: every listener of this loop serves them from its next handshake. */
+  private void reloadCertificates() {
+    for (HttpServer server : servers) {
+      server.updateSSLOptions(TlsOptions.serverSsl(node.config()), true).onComplete(ar -> {
+        if (ar.failed()) {
+          log.error("TLS certificates not reloaded; the previous ones stay in use: {}", ar.cause().getMessage());
+        }
+      });
+    }
   }
 
   /**

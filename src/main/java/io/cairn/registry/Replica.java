@@ -95,6 +95,11 @@ public final class Replica {
     return byName.size();
   }
 
+  /** The service names with at least one instance. */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(byName.keys());
+  }
+
   public Collection<ServiceEntry> entries() {
     return Collections.unmodifiableCollection(byId.values());
   }

@@ -5,7 +5,9 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -101,6 +103,19 @@ public final class RaftSetup {
     return p;
   }
 
+  /**
+   * With security.cluster.*: mutual TLS on the Raft transport, server and client side (every node's certificate
+   * chains to the cluster's CA, and each side checks the other's). Without: plain, as Hazelcast's protocol is.
+   */
+  public static Parameters parameters(CairnConfig cfg) {
+    Parameters parameters = new Parameters();
+    if (cfg.clusterTlsEnabled()) {
+      GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(new File(cfg.clusterKeyFile()),
+          new File(cfg.clusterCertFile()), new File(cfg.clusterCaFile()), true));
+    }
+    return parameters;
+  }
+
   /** How long a server waits for a peer's answer (an append, a vote) before it counts the call as failed. */
   static long requestTimeoutMillis(CairnConfig cfg) {
     return Math.max(3000, 3 * cfg.raftElectionTimeoutMillis());
@@ -118,6 +133,7 @@ public final class RaftSetup {
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setProperties(p)
+        .setParameters(parameters(cfg))
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
             TimeDuration.valueOf(sleep, TimeUnit.MILLISECONDS)))
         .build();

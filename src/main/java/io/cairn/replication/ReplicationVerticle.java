@@ -142,6 +142,7 @@ public class ReplicationVerticle extends AbstractVerticle {
           .setServerId(self)
           .setStateMachineRegistry(gid -> newStateMachine())
           .setProperties(RaftSetup.serverProperties(node.config()))
+          .setParameters(RaftSetup.parameters(node.config()))
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
       server.start();

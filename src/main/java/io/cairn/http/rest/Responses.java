@@ -40,6 +40,12 @@ public final class Responses {
     if (e.status() >= 500 && e.status() != 503) {
       log.error("{} {} failed", rc.request().method(), rc.request().path(), failure);
     }
+    if (e.retryAfter() > 0) {
+      rc.response().putHeader("Retry-After", Long.toString(e.retryAfter()));
+    }
+    if (e.status() == 401) {
+      rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"cairn\"");
+    }
     json(rc, e.status(), -1, e.toJson());
   }
 }

@@ -2,10 +2,12 @@ package io.cairn.http.rest;
 
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
+import io.cairn.http.Authentication;
 import io.cairn.http.stream.BlockingQueries;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
@@ -48,7 +50,7 @@ public final class RestApi {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().maxBodyBytes());
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(body);
 
-    router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(jsonObject(rc), null, true, Command.NO_CAS),
+    router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(caller(rc), jsonObject(rc), null, true, Command.NO_CAS),
         "/v1/services"));
     router.postWithRegex("/v1/services:bulk").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
@@ -61,7 +63,7 @@ public final class RestApi {
       } else {
         throw new ApiException(400, "invalid_body", "a bulk registration is a JSON array of instances, or {\"services\": [...]}", null);
       }
-      ops.registerAll(items).onComplete(ar -> {
+      ops.registerAll(caller(rc), items).onComplete(ar -> {
         if (ar.succeeded()) {
           Responses.json(rc, 200, ar.result().getLong("revision"), ar.result());
         } else {
@@ -74,31 +76,31 @@ public final class RestApi {
       Queries.onlyParams(rc.queryParams(), Queries.CONSISTENT);
       ops.requireReady();
       consistently(rc, () -> {
-        ServiceEntry e = ops.get(rc.pathParam("id"));
+        ServiceEntry e = ops.get(caller(rc), rc.pathParam("id"));
         Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
       });
     });
     router.post("/v1/services/:id/check").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      answer(rc, checks.runOne(rc.pathParam("id")));
+      answer(rc, checks.runOne(caller(rc), rc.pathParam("id")));
     });
     router.post("/v1/checks/run").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "name");
-      answer(rc, checks.runAll(rc.queryParams().get("name")));
+      answer(rc, checks.runAll(caller(rc), rc.queryParams().get("name")));
     });
     router.put("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "cas");
       long cas = casParam(rc);
-      write(rc, () -> ops.register(jsonObject(rc), rc.pathParam("id"), false, cas), null);
+      write(rc, () -> ops.register(caller(rc), jsonObject(rc), rc.pathParam("id"), false, cas), null);
     });
     router.delete("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      write(rc, () -> ops.deregister(rc.pathParam("id")), null);
+      write(rc, () -> ops.deregister(caller(rc), rc.pathParam("id")), null);
     });
     router.put("/v1/services/:id/heartbeat").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
       ops.requireReady();
-      write(rc, () -> ops.heartbeat(rc.pathParam("id")), null);
+      write(rc, () -> ops.heartbeat(caller(rc), rc.pathParam("id")), null);
     });
     rotation(router, "enable", Command.Type.ENABLE);
     rotation(router, "disable", Command.Type.DISABLE);
@@ -117,7 +119,7 @@ public final class RestApi {
   private void rotation(Router router, String action, Command.Type type) {
     router.post("/v1/services/:id/" + action).handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      write(rc, () -> ops.onInstance(type, rc.pathParam("id")), null);
+      write(rc, () -> ops.operate(caller(rc), type, rc.pathParam("id")), null);
     });
   }
 
@@ -131,9 +133,9 @@ public final class RestApi {
     consistently(rc, () -> {
       String raw = rc.request().query();
       String key = raw == null ? "" : raw;
-      RegistryOperations.Discovery d = ops.cachedDiscovery(key);
+      RegistryOperations.Discovery d = ops.cachedDiscovery(caller(rc), key);
       if (d == null) {
-        d = ops.discover(key, Queries.fromParams(Queries.withoutConsistent(params)));
+        d = ops.discover(caller(rc), key, Queries.fromParams(Queries.withoutConsistent(params)));
       }
       Responses.json(rc, 200, d.revision(), d.toBuffer());
     });
@@ -171,7 +173,7 @@ public final class RestApi {
     ServiceQuery query = Queries.fromParams(rest);
     String key = rest.entries().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
         .collect(java.util.stream.Collectors.joining("&"));
-    blocking.await("blocking:" + key, query, index, wait).onComplete(ar -> {
+    blocking.await(caller(rc), "blocking:" + key, query, index, wait).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
         return;
@@ -190,9 +192,9 @@ public final class RestApi {
     });
   }
 
-  private void view(RoutingContext rc, Supplier<JsonObject> view) {
+  private void view(RoutingContext rc, java.util.function.Function<Caller, JsonObject> view) {
     Queries.onlyParams(rc.queryParams());
-    JsonObject json = view.get();
+    JsonObject json = view.apply(caller(rc));
     Responses.json(rc, 200, json.getLong("revision", -1L), json);
   }
 
@@ -209,6 +211,10 @@ public final class RestApi {
       }
       Responses.json(rc, w.status(), w.revision(), Buffer.buffer(ModelJson.bytes(w.entry())));
     });
+  }
+
+  private static Caller caller(RoutingContext rc) {
+    return Authentication.caller(rc);
   }
 
   private static long casParam(RoutingContext rc) {

@@ -2,6 +2,7 @@ package io.cairn.http.stream;
 
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
+import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
 import io.cairn.model.ServiceQuery;
 import io.cairn.replication.Applied;
@@ -34,10 +35,12 @@ public final class BlockingQueries {
     final ServiceQuery query;
     final Buffer baseline;
     final Promise<RegistryOperations.Discovery> answer = Promise.promise();
+    final Caller caller;
     long seen;
     long timer;
 
-    Pending(String key, ServiceQuery query, Buffer baseline, long seen) {
+    Pending(Caller caller, String key, ServiceQuery query, Buffer baseline, long seen) {
+      this.caller = caller;
       this.key = key;
       this.query = query;
       this.baseline = baseline;
@@ -58,18 +61,23 @@ public final class BlockingQueries {
   }
 
   /** Answers at once if the query changed after {@code index}; otherwise when it changes, or after the wait. */
-  public Future<RegistryOperations.Discovery> await(String key, ServiceQuery query, long index, long waitMillis) {
+  public Future<RegistryOperations.Discovery> await(Caller caller, String key, ServiceQuery query, long index,
+                                                    long waitMillis) {
     long current = indexOf(query);
-    RegistryOperations.Discovery now = ops.discover(key, query);
+    RegistryOperations.Discovery now = ops.discover(caller, key, query);
     if (current > index) {
       return Future.succeededFuture(now);
     }
-    Pending p = new Pending(key, query, now.answer().services(), current);
+    Pending p = new Pending(caller, key, query, now.answer().services(), current);
     long wait = Math.min(waitMillis, MAX_WAIT_MILLIS);
     long jitter = ThreadLocalRandom.current().nextLong(wait / 16 + 1);
     p.timer = vertx.setTimer(Math.max(1, wait + jitter), t -> {
       pending.remove(p);
-      p.answer.tryComplete(ops.discover(p.key, p.query));
+      try {
+        p.answer.tryComplete(ops.discover(p.caller, p.key, p.query));
+      } catch (RuntimeException refused) {
+        p.answer.tryFail(refused);
+      }
     });
     pending.add(p);
     return p.answer.future();
@@ -86,7 +94,16 @@ public final class BlockingQueries {
         continue;
       }
       p.seen = index;
-      RegistryOperations.Discovery d = ops.discover(p.key, p.query);
+      RegistryOperations.Discovery d;
+      try {
+        d = ops.discover(p.caller, p.key, p.query);
+      } catch (RuntimeException refused) {
+        // The caller lost the right to read it meanwhile (a policy change).
+        it.remove();
+        vertx.cancelTimer(p.timer);
+        p.answer.tryFail(refused);
+        continue;
+      }
       if (applied.isReset() || !d.answer().services().equals(p.baseline)) {
         it.remove();
         vertx.cancelTimer(p.timer);

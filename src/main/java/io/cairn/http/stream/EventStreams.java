@@ -2,10 +2,12 @@ package io.cairn.http.stream;
 
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
+import io.cairn.http.Authentication;
 import io.cairn.http.rest.Responses;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -49,14 +51,16 @@ public final class EventStreams {
   }
 
   private void events(RoutingContext rc) {
-    Queries.onlyParams(rc.queryParams(), "since", "name", "tag");
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag", "token");
     ops.requireReady();
-    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    Caller caller = Authentication.caller(rc);
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"), ops.access(), caller);
     String resumeFrom = rc.request().getHeader("Last-Event-ID");
     if (resumeFrom == null || resumeFrom.isBlank()) {
       resumeFrom = rc.queryParams().get("since");
     }
     ResumePoint from = ResumePoint.parse(resumeFrom);
+    ops.access().openStream(caller);
     HttpServerResponse response = rc.response().setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache")
@@ -66,6 +70,7 @@ public final class EventStreams {
     SseWatcher watcher = new SseWatcher(response, filter, closed -> {
       sse.remove(closed);
       hub.remove(closed);
+      ops.access().closeStream(caller);
     });
     sse.add(watcher);
     if (from == null) {
@@ -76,16 +81,19 @@ public final class EventStreams {
   }
 
   private void webSocket(RoutingContext rc) {
-    Queries.onlyParams(rc.queryParams(), "since", "name", "tag", "recent");
+    Queries.onlyParams(rc.queryParams(), "since", "name", "tag", "recent", "token");
     ops.requireReady();
-    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"));
+    Caller caller = Authentication.caller(rc);
+    EventFilter filter = EventFilter.of(rc.queryParams().get("name"), rc.queryParams().get("tag"), ops.access(), caller);
     ResumePoint from = ResumePoint.parse(rc.queryParams().get("since"));
     int recent = recent(rc.queryParams());
-    rc.request().toWebSocket().onSuccess(socket -> {
+    ops.access().openStream(caller);
+    rc.request().toWebSocket().onFailure(err -> ops.access().closeStream(caller)).onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
-      WebSocketWatcher watcher = new WebSocketWatcher(socket, filter, node.eventHistory(), recent, closed -> {
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, caller, filter, node.eventHistory(), recent, closed -> {
         sockets.remove(closed);
         hub.remove(closed);
+        ops.access().closeStream(caller);
       });
       sockets.add(watcher);
       socket.textMessageHandler(text -> subscribe(watcher, text));
@@ -144,9 +152,12 @@ public final class EventStreams {
       if (subscribe == null) {
         return;
       }
-      watcher.filter(EventFilter.of(subscribe.getString("name"), subscribe.getString("tag")));
+      watcher.filter(EventFilter.of(subscribe.getString("name"), subscribe.getString("tag"), ops.access(),
+          watcher.caller()));
       hub.resend(watcher, false);
-    } catch (DecodeException | ClassCastException | ApiException ignored) {
+    } catch (ApiException e) {
+      watcher.refuse(e);
+    } catch (DecodeException | ClassCastException ignored) {
       // Not a subscription this stream understands; it keeps what it had.
     }
   }

@@ -27,11 +27,13 @@ final class WebSocketWatcher implements Watcher {
   private final EventHistory history;
   /** Events of the history to send with the first snapshot; 0 once sent (or never asked). */
   private int recent;
+  private final io.cairn.api.Caller caller;
 
   /** {@code onClose} runs once the client is gone. */
-  WebSocketWatcher(ServerWebSocket socket, EventFilter filter, EventHistory history, int recent,
-                   java.util.function.Consumer<WebSocketWatcher> onClose) {
+  WebSocketWatcher(ServerWebSocket socket, io.cairn.api.Caller caller, EventFilter filter, EventHistory history,
+                   int recent, java.util.function.Consumer<WebSocketWatcher> onClose) {
     this.socket = socket;
+    this.caller = caller;
     this.filter = filter;
     this.history = history;
     this.recent = recent;
@@ -39,6 +41,17 @@ final class WebSocketWatcher implements Watcher {
       open = false;
       onClose.accept(this);
     });
+  }
+
+  io.cairn.api.Caller caller() {
+    return caller;
+  }
+
+  /** Tells the client why its last message was not followed (a subscription it may not have). */
+  void refuse(io.cairn.api.ApiException e) {
+    if (open) {
+      socket.writeTextMessage(new JsonObject().put("type", "error").mergeIn(e.toJson()).encode());
+    }
   }
 
   void filter(EventFilter newFilter) {

@@ -1,0 +1,173 @@
+package io.cairn.api;
+
+import io.cairn.config.CairnConfig;
+import io.cairn.security.Security;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one place that decides who a caller is and what it may do, for every transport: a token or a client
+ * certificate becomes a {@link Caller}, and each operation asks {@link #require} before it acts. Denials are 401
+ * (nobody we know) or 403 (somebody not allowed this), and land in the audit log with every accepted write and
+ * every operate or admin action. Also the per-caller limits: writes per second and open streams.
+ */
+public final class Access {
+  /** The audit log's logger: one JSON line per audited action (time, subject, action, object, result, remote, revision). */
+  public static final String AUDIT_LOGGER = "audit";
+  public static final String CLUSTER = "cluster";
+  private static final Logger audit = LoggerFactory.getLogger(AUDIT_LOGGER);
+
+  private final Security security;
+  private final int writesPerSecond;
+  private final int writeBurst;
+  private final int streamsPerCaller;
+  private final Map<String, WriteBucket> buckets = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
+
+  public Access(CairnConfig cfg, Security security) {
+    this.security = security;
+    this.writesPerSecond = cfg.writesPerSecond();
+    this.writeBurst = cfg.writeBurst();
+    this.streamsPerCaller = cfg.streamsPerCaller();
+  }
+
+  public static String service(String name) {
+    return "service:" + name;
+  }
+
+  public boolean enabled() {
+    return security.enabled();
+  }
+
+  /**
+   * Who this is: the token's name when a token is given (an unknown one is refused, even when a certificate would
+   * do), else the client certificate's CN under mutual TLS, else nobody (401) on a node with security, or
+   * {@link Caller#ANONYMOUS} on one without.
+   *
+   * @param token   the bearer secret, or null
+   * @param certCn  the verified client certificate's subject CN, or null
+   * @param remote  the caller's address, for the audit log
+   */
+  public Caller authenticate(String token, String certCn, String remote) {
+    if (!security.enabled()) {
+      return Caller.anonymous(remote);
+    }
+    if (token != null && !token.isEmpty()) {
+      String name = security.tokenName(token);
+      if (name == null) {
+        throw unauthenticated(remote, security.tokensEnabled() ? "the token is not known to this node (unknown, "
+            + "revoked, or mistyped)" : "this node takes no tokens; authenticate with a client certificate");
+      }
+      return new Caller(name, remote);
+    }
+    if (certCn != null && security.certificatesIdentify()) {
+      return new Caller(certCn, remote);
+    }
+    throw unauthenticated(remote, security.tokensEnabled()
+        ? "send a token: Authorization: Bearer <token>" : "present a client certificate (mutual TLS)");
+  }
+
+  private ApiException unauthenticated(String remote, String message) {
+    record(new Caller("-", remote), "authenticate", "-", "unauthenticated", -1);
+    return new ApiException(401, "unauthenticated", message);
+  }
+
+  /** Whether the caller may; no audit line (filters of reads and watches ask this per item). */
+  public boolean allowed(Caller caller, String object, Action action) {
+    return caller == Caller.NODE || security.acl().allowed(caller.name(), object, action.policyName());
+  }
+
+  /** Refuses (403, audited) unless the caller may do {@code action} on {@code object}. */
+  public void require(Caller caller, String object, Action action, String operation) {
+    if (!allowed(caller, object, action)) {
+      record(caller, operation, object, "forbidden", -1);
+      throw new ApiException(403, "forbidden", "'" + caller.name() + "' may not " + action.policyName() + " "
+          + object + " (" + operation + ")");
+    }
+  }
+
+  /** Whether ACLs are in force (a policy file); without, every authenticated caller may do everything. */
+  public boolean aclEnforced() {
+    return security.acl().enforced();
+  }
+
+  /** One audit line: who did what to which object, with what result, at which revision (-1: none). */
+  public void record(Caller caller, String operation, String object, String result, long revision) {
+    if (!audit.isInfoEnabled()) {
+      return;
+    }
+    JsonObject line = new JsonObject()
+        .put("time", java.time.Instant.now().toString())
+        .put("subject", caller.name())
+        .put("action", operation)
+        .put("object", object)
+        .put("result", result)
+        .put("remote", caller.remote());
+    if (revision >= 0) {
+      line.put("revision", revision);
+    }
+    audit.info(line.encode());
+  }
+
+  /** Counts a write against the caller's rate (429 with a Retry-After beyond it). */
+  public void admitWrite(Caller caller, int writes) {
+    if (writesPerSecond <= 0 || caller == Caller.NODE) {
+      return;
+    }
+    WriteBucket bucket = buckets.computeIfAbsent(caller.name(), k -> new WriteBucket(writesPerSecond, writeBurst));
+    long waitMillis = bucket.take(writes);
+    if (waitMillis > 0) {
+      record(caller, "write", "-", "rate_limited", -1);
+      throw new ApiException(429, "rate_limited", "'" + caller.name() + "' writes faster than "
+          + writesPerSecond + "/s (security.limits.writesPerSecond); retry later").retryAfter((waitMillis + 999) / 1000);
+    }
+  }
+
+  /** Takes one of the caller's stream places (429 beyond security.limits.streamsPerCaller); give it back with {@link #closeStream}. */
+  public void openStream(Caller caller) {
+    AtomicInteger open = streams.computeIfAbsent(caller.name(), k -> new AtomicInteger());
+    if (open.incrementAndGet() > streamsPerCaller) {
+      open.decrementAndGet();
+      throw new ApiException(429, "too_many_streams", "'" + caller.name() + "' holds " + streamsPerCaller
+          + " streams on this node (security.limits.streamsPerCaller); close some first").retryAfter(1);
+    }
+  }
+
+  public void closeStream(Caller caller) {
+    AtomicInteger open = streams.get(caller.name());
+    if (open != null) {
+      open.decrementAndGet();
+    }
+  }
+
+  /** A token bucket: {@code rate} a second, holding at most {@code burst}. */
+  private static final class WriteBucket {
+    private final double rate;
+    private final double burst;
+    private double available;
+    private long refilledAt = System.nanoTime();
+
+    WriteBucket(int rate, int burst) {
+      this.rate = rate;
+      this.burst = burst;
+      this.available = burst;
+    }
+
+    /** Takes {@code n}, or answers how long to wait (ms) for them and takes nothing. */
+    synchronized long take(int n) {
+      long now = System.nanoTime();
+      available = Math.min(burst, available + (now - refilledAt) / 1e9 * rate);
+      refilledAt = now;
+      if (available >= n) {
+        available -= n;
+        return 0;
+      }
+      return (long) Math.ceil((Math.min(n, burst) - available) / rate * 1000);
+    }
+  }
+}

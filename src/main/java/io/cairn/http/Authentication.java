@@ -1,0 +1,90 @@
+package io.cairn.http;
+
+import io.cairn.api.Access;
+import io.cairn.api.ApiException;
+import io.cairn.api.Caller;
+import io.cairn.http.rest.Responses;
+import io.cairn.security.PeerCertificates;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Finds who calls the HTTP API (REST, SSE, WebSocket, metrics) before any route runs, and keeps it on the routing
+ * context for the route to pass to {@code api/}, which decides what the caller may do. A token comes as
+ * {@code Authorization: Bearer …}; a browser's SSE or WebSocket, which cannot set that header, may send it as the
+ * {@code token} query parameter or the {@code cairn-token} cookie instead (the cookie only from the page's own
+ * origin, so that another site cannot open a stream with it). Under mutual TLS the client certificate's CN names the
+ * caller.
+ */
+public final class Authentication {
+  public static final String TOKEN_COOKIE = "cairn-token";
+  private static final String CALLER = "cairn.caller";
+
+  private Authentication() {
+  }
+
+  public static void mount(Router router, Access access) {
+    router.route("/v1/*").handler(rc -> authenticate(rc, access));
+    router.route("/metrics").handler(rc -> authenticate(rc, access));
+  }
+
+  /** The caller the request was authenticated as. */
+  public static Caller caller(RoutingContext rc) {
+    Caller caller = rc.get(CALLER);
+    if (caller == null) {
+      throw new IllegalStateException("route " + rc.request().path() + " is not behind Authentication");
+    }
+    return caller;
+  }
+
+  private static void authenticate(RoutingContext rc, Access access) {
+    HttpServerRequest request = rc.request();
+    String remote = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
+    try {
+      String token = access.enabled() ? token(rc) : null;
+      String cn = access.enabled() ? PeerCertificates.subjectCn(request.connection()) : null;
+      rc.put(CALLER, access.authenticate(token, cn, remote));
+      rc.next();
+    } catch (ApiException e) {
+      Responses.error(rc, e);
+    }
+  }
+
+  private static String token(RoutingContext rc) {
+    String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header != null) {
+      if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return header.substring(7).trim();
+      }
+      throw new ApiException(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
+    }
+    if (!isStream(rc)) {
+      return null;
+    }
+    String query = rc.queryParams().get("token");
+    if (query != null) {
+      return query;
+    }
+    Cookie cookie = rc.request().getCookie(TOKEN_COOKIE);
+    return cookie != null && sameOrigin(rc.request()) ? cookie.getValue() : null;
+  }
+
+  /** The change streams, which browsers open without a way to set headers. */
+  private static boolean isStream(RoutingContext rc) {
+    String path = rc.request().path();
+    return path.equals("/v1/events") || path.equals("/v1/ws");
+  }
+
+  /** No Origin (not a browser's cross-site request), or the origin this request is addressed to. */
+  private static boolean sameOrigin(HttpServerRequest request) {
+    String origin = request.getHeader(HttpHeaders.ORIGIN);
+    if (origin == null) {
+      return true;
+    }
+    String host = request.getHeader(HttpHeaders.HOST);
+    return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
+  }
+}

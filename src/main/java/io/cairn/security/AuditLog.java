@@ -1,0 +1,45 @@
+package io.cairn.security;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.FileAppender;
+import io.cairn.api.Access;
+import io.cairn.config.CairnConfig;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the audit logger's lines to their own file (security.audit.file), one JSON object a line, appended, so that
+ * they can be shipped and kept apart from the node's operational log. "-" leaves them in the node's log.
+ */
+public final class AuditLog {
+  private AuditLog() {
+  }
+
+  public static void configure(CairnConfig cfg) {
+    String file = cfg.auditFile();
+    if (file.equals("-") || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    Logger audit = context.getLogger(Access.AUDIT_LOGGER);
+    String name = "audit:" + file;
+    if (audit.getAppender(name) != null) {
+      return; // a second node of the same JVM (tests) writing to the same file
+    }
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(context);
+    encoder.setPattern("%msg%n");
+    encoder.start();
+    FileAppender<ILoggingEvent> appender = new FileAppender<>();
+    appender.setContext(context);
+    appender.setName(name);
+    appender.setFile(file);
+    appender.setAppend(true);
+    appender.setEncoder(encoder);
+    appender.start();
+    audit.addAppender(appender);
+    audit.setAdditive(false);
+    audit.setLevel(ch.qos.logback.classic.Level.INFO);
+  }
+}

@@ -1,0 +1,46 @@
+package io.cairn.security;
+
+import io.cairn.config.CairnConfig;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.ServerSSLOptions;
+
+/**
+ * The TLS settings of a node's listeners, from PEM files: the HTTP and gRPC servers (security.tls.*), with ALPN so
+ * that gRPC works over TLS, and client certificates checked against a CA under mutual TLS.
+ */
+public final class TlsOptions {
+  private TlsOptions() {
+  }
+
+  /** Turns TLS on in {@code options} when security.tls.certFile is set; otherwise leaves them plain. */
+  public static HttpServerOptions apply(HttpServerOptions options, CairnConfig cfg) {
+    if (!cfg.tlsEnabled()) {
+      return options;
+    }
+    ServerSSLOptions ssl = serverSsl(cfg);
+    options.setSsl(true).setUseAlpn(true).setKeyCertOptions(ssl.getKeyCertOptions()).setClientAuth(ssl.getClientAuth());
+    if (ssl.getTrustOptions() != null) {
+      options.setTrustOptions(ssl.getTrustOptions());
+    }
+    return options;
+  }
+
+  /** What a running server reloads when the files change ({@code HttpServer.updateSSLOptions(.., true)}). */
+  public static ServerSSLOptions serverSsl(CairnConfig cfg) {
+    ServerSSLOptions ssl = new ServerSSLOptions()
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.tlsCertFile()).setKeyPath(cfg.tlsKeyFile()))
+        .setUseAlpn(true);
+    if (!cfg.tlsClientCaFile().isBlank()) {
+      ssl.setTrustOptions(new PemTrustOptions().addCertPath(cfg.tlsClientCaFile()));
+    }
+    ssl.setClientAuth(switch (cfg.clientAuth()) {
+      case "required" -> ClientAuth.REQUIRED;
+      case "optional" -> ClientAuth.REQUEST;
+      default -> ClientAuth.NONE;
+    });
+    return ssl;
+  }
+}
