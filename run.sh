@@ -6,6 +6,8 @@
 #   ./run.sh stop            stop the nodes started by './run.sh cluster'
 #   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
 #   ./run.sh agent ...       run the sidecar agent for a local service (see docs/OPERATIONS.md)
+#   ./run.sh certs DIR [CN..] make a CA, a node certificate for 127.0.0.1/localhost and client certificates (openssl)
+#   ./run.sh cluster N --secure   the same cluster with TLS, mutual TLS between nodes, tokens and a generated admin token
 # Extra arguments after 'run.sh' (or 'run.sh node') are passed to the node, e.g. ./run.sh --http.port=9090
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,10 +30,13 @@ build() {
   fi
 }
 
+SCHEME=http
+CURL_OPTS=()
+
 wait_ready() { # port, pid, log
   local port=$1 pid=$2 log=$3
   for _ in $(seq 1 240); do
-    if curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1; then return 0; fi
+    if curl -fs "${CURL_OPTS[@]}" "$SCHEME://127.0.0.1:$port/health" >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then echo "node on port $port exited; see $log" >&2; tail -20 "$log" >&2; return 1; fi
     sleep 0.25
   done
@@ -58,6 +63,34 @@ ensure_test_tools() {
   fi
 }
 
+# A private CA in DIR (ca.pem, ca-key.pem), a certificate for the nodes (node.pem, node-key.pem: 127.0.0.1, localhost
+# and this host's name, usable as server and as client, so the same pair serves HTTPS, gRPC, the event bus and Raft)
+# and one client certificate per CN given (CN.pem, CN-key.pem). Keys are PKCS#8 PEM, readable by the owner only.
+make_certs() {
+  local dir=$1; shift
+  command -v openssl >/dev/null || { echo "make_certs needs openssl (apt-get install openssl)" >&2; return 1; }
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    umask 077
+    if [ ! -f ca.pem ]; then
+      openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=Cairn test CA" \
+        -keyout ca-key.pem -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    fi
+    issue() { # name cn extensions
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1-key.pem" -out "$1.csr" 2>/dev/null
+      printf '%s\n' "$3" > "$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 825 \
+        -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+      rm -f "$1.csr" "$1.ext"
+    }
+    issue node cairn-node "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:$(hostname)
+extendedKeyUsage=serverAuth,clientAuth"
+    for cn in "$@"; do issue "$cn" "$cn" "extendedKeyUsage=clientAuth"; done
+  )
+}
+
 cmd=${1:-node}
 case "$cmd" in
   test)
@@ -65,10 +98,38 @@ case "$cmd" in
     ensure_test_tools
     exec mvn -B verify "$@"
     ;;
+  certs)
+    [ $# -ge 2 ] || { echo "usage: ./run.sh certs DIR [CLIENT-CN ...]" >&2; exit 2; }
+    shift
+    make_certs "$@"
+    echo "certificates in $1: ca.pem, node.pem/node-key.pem${2:+, and one pair per client CN}"
+    ;;
   cluster)
     n=${2:-3}
+    case "${2:-}" in --secure) n=3 ;; esac
+    secure=""
+    for a in "$@"; do [ "$a" = "--secure" ] && secure=1; done
     build
     mkdir -p "$RUN_DIR"
+    security=()
+    if [ -n "$secure" ]; then
+      tls="$RUN_DIR/tls"
+      make_certs "$tls"
+      if [ ! -f "$RUN_DIR/tokens" ]; then
+        # One admin token for the whole cluster, made here so that the nodes starting together share it.
+        token=$(openssl rand -hex 24)
+        printf '# NAME:SHA256HEX of the secret\nadmin:%s\n' "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" \
+          > "$RUN_DIR/tokens"
+        chmod 600 "$RUN_DIR/tokens"
+        printf '%s\n' "$token" > "$RUN_DIR/admin-token"
+        chmod 600 "$RUN_DIR/admin-token"
+      fi
+      SCHEME=https
+      CURL_OPTS=(--cacert "$tls/ca.pem" -H "Authorization: Bearer $(cat "$RUN_DIR/admin-token")")
+      security=(--security.tokensFile="$RUN_DIR/tokens" --security.tls.certFile="$tls/node.pem"
+        --security.tls.keyFile="$tls/node-key.pem" --security.cluster.certFile="$tls/node.pem"
+        --security.cluster.keyFile="$tls/node-key.pem" --security.cluster.caFile="$tls/ca.pem")
+    fi
     join=""
     for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((5700 + i))"; done
     # All nodes start at once; the Raft group forms when all N see each other (cluster.raft.bootstrapExpect).
@@ -81,17 +142,23 @@ case "$cmd" in
       java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
         --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" \
         --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
-        --cluster.raft.bootstrapExpect="$n" \
+        --cluster.raft.bootstrapExpect="$n" "${security[@]}" \
         >"$log" 2>&1 &
       echo $! >"$RUN_DIR/node-$i.pid"
       echo "node-$i: pid $!, http://127.0.0.1:$http, raft 127.0.0.1:$((http + 1000)), hazelcast 127.0.0.1:$hz, log $log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
     for _ in $(seq 1 120); do
-      curl -fs http://127.0.0.1:8080/v1/status | grep -q '"leader":"' && break
+      curl -fs "${CURL_OPTS[@]}" "$SCHEME://127.0.0.1:8080/v1/status" | grep -q '"leader":"' && break
       sleep 0.25
     done
-    echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"
+    if [ -n "$secure" ]; then
+      echo "secure cluster of $n ready (TLS, mutual TLS between nodes, tokens). The admin token is in $RUN_DIR/admin-token:"
+      echo "  curl --cacert $tls/ca.pem -H \"Authorization: Bearer \$(cat $RUN_DIR/admin-token)\" https://127.0.0.1:8080/v1/nodes"
+      echo "  page: https://127.0.0.1:8080/ (trust $tls/ca.pem, paste the token); stop with ./run.sh stop"
+    else
+      echo "cluster of $n ready; try: curl http://127.0.0.1:8080/v1/nodes ; stop with ./run.sh stop"
+    fi
     ;;
   stop)
     # One node at a time, as a rolling restart would: each hands Raft leadership over while the others still form a

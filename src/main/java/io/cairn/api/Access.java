@@ -45,8 +45,8 @@ public final class Access {
   }
 
   /**
-   * Who this is: the token's name when a token is given (an unknown one is refused, even when a certificate would
-   * do), else the client certificate's CN under mutual TLS, else nobody (401) on a node with security, or
+   * Who this is: the token's name when a token is given to a node that takes tokens (an unknown one is refused, even
+   * when a certificate would do), else the client certificate's CN under mutual TLS, else nobody (401) on a node with security, or
    * {@link Caller#ANONYMOUS} on one without.
    *
    * @param token   the bearer secret, or null
@@ -57,11 +57,10 @@ public final class Access {
     if (!security.enabled()) {
       return Caller.anonymous(remote);
     }
-    if (token != null && !token.isEmpty()) {
+    if (token != null && !token.isEmpty() && security.tokensEnabled()) {
       String name = security.tokenName(token);
       if (name == null) {
-        throw unauthenticated(remote, security.tokensEnabled() ? "the token is not known to this node (unknown, "
-            + "revoked, or mistyped)" : "this node takes no tokens; authenticate with a client certificate");
+        throw unauthenticated(remote, "the token is not known to this node (unknown, revoked, or mistyped)");
       }
       return new Caller(name, remote);
     }

@@ -15,19 +15,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * gives a new instance, and with it an empty cache. Without a policy every authenticated caller may do everything.
  */
 public final class AclPolicy {
-  /** The model shipped in conf/acl/model.conf, used when security.acl.model names none. */
-  public static final String SHIPPED_MODEL = """
-      [request_definition]
-      r = sub, obj, act
-      [policy_definition]
-      p = sub, obj, act, eft
-      [role_definition]
-      g = _, _
-      [policy_effect]
-      e = some(where (p.eft == allow)) && !some(where (p.eft == deny))
-      [matchers]
-      m = g(r.sub, p.sub) && keyMatch(r.obj, p.obj) && (r.act == p.act || p.act == "*")
-      """;
+  /** The model shipped in conf/acl/model.conf (built into the jar), used when security.acl.model names none. */
+  public static String shippedModel() {
+    try (java.io.InputStream in = AclPolicy.class.getClassLoader().getResourceAsStream("acl/model.conf")) {
+      if (in == null) {
+        throw new IllegalStateException("acl/model.conf is missing from the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static final int MAX_CACHED = 100_000;
 
   public static final AclPolicy ALLOW_ALL = new AclPolicy(null, 0);

@@ -82,7 +82,7 @@ public class SecurityVerticle extends AbstractVerticle {
     if (cfg.aclPolicy().isBlank()) {
       return AclPolicy.ALLOW_ALL;
     }
-    String model = cfg.aclModel().isBlank() ? AclPolicy.SHIPPED_MODEL : Files.readString(Path.of(cfg.aclModel()));
+    String model = cfg.aclModel().isBlank() ? AclPolicy.shippedModel() : Files.readString(Path.of(cfg.aclModel()));
     AclPolicy acl = AclPolicy.of(model, Files.readString(Path.of(cfg.aclPolicy())));
     log.info("ACL policy {}: {} rules, deny by default", cfg.aclPolicy(), acl.rules());
     return acl;

@@ -84,6 +84,17 @@ public final class Http {
     return send(b);
   }
 
+  /** Any request, with these headers and, when {@code json} is not null, that JSON body. */
+  public static Response send(String method, String url, java.util.Map<String, String> headers, String json) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      b.header("Content-Type", "application/json");
+    }
+    headers.forEach(b::header);
+    return send(b);
+  }
+
   private static Response send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

@@ -30,6 +30,22 @@ public final class TestNodes implements AutoCloseable {
   private final List<Vertx> others = new ArrayList<>();
   private final Path dataRoot;
 
+  /** The secret the readiness probe of {@link #start} sends, for nodes that take tokens. */
+  private String token;
+
+  public TestNodes withToken(String secret) {
+    this.token = secret;
+    return this;
+  }
+
+  /** The readiness probe of TLS nodes: trusts this CA, and shows the client certificate {@code clientName}. */
+  private java.net.http.HttpClient tlsProbe;
+
+  public TestNodes withTls(Path caPem, String clientName) {
+    this.tlsProbe = java.net.http.HttpClient.newBuilder().sslContext(Certificates.sslContext(caPem, clientName)).build();
+    return this;
+  }
+
   public TestNodes(int expectedMembers) {
     for (int i = 0; i < expectedMembers; i++) {
       hazelcastPorts.add(freePort());
@@ -43,7 +59,7 @@ public final class TestNodes implements AutoCloseable {
 
   public record Node(String id, int httpPort, Vertx vertx, CairnConfig config) {
     public String base() {
-      return "http://127.0.0.1:" + httpPort;
+      return (config.tlsEnabled() ? "https" : "http") + "://127.0.0.1:" + httpPort;
     }
   }
 
@@ -70,9 +86,11 @@ public final class TestNodes implements AutoCloseable {
     Node node = new Node(cfg.nodeId(), cfg.httpPort(), vertx, cfg);
     nodes.add(node);
     // Settled: the log knows this node and names a leader (elections run after start).
+    java.util.Map<String, String> auth = token == null ? java.util.Map.of() : java.util.Map.of("Authorization", "Bearer " + token);
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
-      io.vertx.core.json.JsonObject status = Http.get(node.base() + "/v1/status").json();
-      return status.getString("leader") != null && Http.get(node.base() + "/v1/nodes").json().getJsonArray("nodes")
+      io.vertx.core.json.JsonObject status = probe(node.base() + "/v1/status", auth);
+      return status.getString("leader") != null && probe(node.base() + "/v1/nodes", auth)
+          .getJsonArray("nodes")
           .stream().map(n -> (JsonObject) n)
           .anyMatch(n -> n.getString("id").equals(node.id()) && n.getString("status").equals("alive"));
     });
@@ -103,6 +121,15 @@ public final class TestNodes implements AutoCloseable {
     HazelcastClusterManager mgr = ClusterSetup.clusterManager(cfg);
     return await(Vertx.builder().with(CairnNode.vertxOptions(new VertxOptions(), cfg)).withClusterManager(mgr)
         .buildClustered().toCompletionStage().toCompletableFuture(), 60);
+  }
+
+  private JsonObject probe(String url, java.util.Map<String, String> auth) throws Exception {
+    if (tlsProbe == null || !url.startsWith("https")) {
+      return Http.send("GET", url, auth, null).json();
+    }
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url));
+    auth.forEach(b::header);
+    return new JsonObject(tlsProbe.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
   }
 
   public List<Node> nodes() {
