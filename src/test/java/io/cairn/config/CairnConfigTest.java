@@ -68,4 +68,35 @@ class CairnConfigTest {
     assertThat(CairnConfig.envName("replication.logCapacity")).isEqualTo("CAIRN_REPLICATION_LOG_CAPACITY");
     assertThat(CairnConfig.envName("http.port")).isEqualTo("CAIRN_HTTP_PORT");
   }
+
+  @Test
+  void theApiListensOnLoopbackUnlessToldOtherwise() {
+    assertThat(CairnConfig.of(null).httpHost()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void aNodeReachableFromOtherMachinesWithoutAuthenticationRefusesToStartAndNamesTheSettings() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--http.host=0.0.0.0"), Map.of(), null))
+        .hasMessageContaining("http.host is 0.0.0.0").hasMessageContaining("security.tokensFile")
+        .hasMessageContaining("security.allowInsecure");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--http.host=10.1.2.3"), Map.of(), null))
+        .hasMessageNotContaining("\n");
+    assertThat(CairnConfig.load(List.of("--http.host=0.0.0.0", "--security.allowInsecure=true"), Map.of(), null)
+        .httpHost()).isEqualTo("0.0.0.0");
+    assertThat(CairnConfig.load(List.of("--http.host=0.0.0.0", "--security.tokensFile=/etc/cairn/tokens"), Map.of(),
+        null).tokensFile()).isEqualTo("/etc/cairn/tokens");
+    assertThat(CairnConfig.load(List.of("--http.host=localhost"), Map.of(), null).httpHost()).isEqualTo("localhost");
+  }
+
+  @Test
+  void tlsSettingsThatCannotWorkTogetherAreRefused() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--security.tls.certFile=a.pem"), Map.of(), null))
+        .hasMessageContaining("security.tls.certFile and security.tls.keyFile");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--security.tls.clientAuth=required"), Map.of(), null))
+        .hasMessageContaining("clientAuth required needs");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--security.tls.clientAuth=maybe"), Map.of(), null))
+        .hasMessageContaining("none, optional or required");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--security.cluster.caFile=ca.pem"), Map.of(), null))
+        .hasMessageContaining("security.cluster.certFile, keyFile and caFile");
+  }
 }

@@ -188,6 +188,10 @@ public final class JarCluster implements AutoCloseable {
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
         "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
         "--cluster.join=" + joinList(), "--cluster.raft.port=" + raftPorts[index]);
+    if (netns != null) {
+      // Bound to the namespace's own address, which nothing outside the test's private namespaces can reach.
+      cmd.add("--security.allowInsecure=true");
+    }
     cmd.addAll(commonArgs);
     Collections.addAll(cmd, extra);
     n.starts++;
