@@ -39,8 +39,11 @@ public final class WatchHub {
     boolean lagged;
   }
 
-  /** A watcher told nothing for this long hears its revision again: a client can tell a quiet node from a dead one. */
-  static final long IDLE_PROGRESS_MILLIS = 10_000;
+  /**
+   * A watcher told nothing for this long hears its revision again: a client can tell a quiet node from a dead one,
+   * and the connection never sits idle long enough for http.idleTimeout (10 s, or half the idle timeout).
+   */
+  private final long idleProgressMillis;
 
   /** How often a watcher hears how far it is when the revisions since brought it no event. */
   static final long PROGRESS_MILLIS = 1_000;
@@ -54,6 +57,7 @@ public final class WatchHub {
   public WatchHub(Vertx vertx, NodeContext node) {
     this.vertx = vertx;
     this.node = node;
+    this.idleProgressMillis = node.config().keepAliveMillis();
     vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, this::onApplied);
     vertx.setPeriodic(PROGRESS_MILLIS, id -> sendProgress());
     vertx.setPeriodic(LEAVING_CHECK_MILLIS, id -> closeIfLeaving());
@@ -181,7 +185,7 @@ public final class WatchHub {
   /**
    * Tells each watcher that is up to date how far it is, when the revisions since it was last told brought it
    * nothing (other names, or commands without events): etcd's progress notification; and, after
-   * {@link #IDLE_PROGRESS_MILLIS} of silence, tells it again, as a keep-alive its client can count on. Every
+   * {@link #idleProgressMillis} of silence, tells it again, as a keep-alive its client can count on. Every
    * {@link #PROGRESS_MILLIS}.
    */
   private void sendProgress() {
@@ -190,7 +194,7 @@ public final class WatchHub {
       Watcher w = entry.getKey();
       Position p = entry.getValue();
       boolean moved = p.last > p.told;
-      boolean quiet = now - p.toldAt >= IDLE_PROGRESS_MILLIS;
+      boolean quiet = now - p.toldAt >= idleProgressMillis;
       if (w.open() && !p.lagged && p.last >= 0 && (moved || quiet) && !w.behind()) {
         w.sendProgress(p.last);
         p.told = p.last;

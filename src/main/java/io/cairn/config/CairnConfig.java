@@ -101,9 +101,8 @@ public final class CairnConfig {
 
   private void validateSecurity() {
     maxHeaderBytes();
-    if (idleTimeoutMillis() < 1000 || requestHeaderTimeoutMillis() < 100 || securityReloadIntervalMillis() < 100) {
-      throw new IllegalArgumentException("http.idleTimeout at least 1s, http.requestHeaderTimeout at least 100ms, "
-          + "security.reloadInterval at least 100ms");
+    if (idleTimeoutMillis() < 5000 || securityReloadIntervalMillis() < 100) {
+      throw new IllegalArgumentException("http.idleTimeout at least 5s, security.reloadInterval at least 100ms");
     }
     if (writesPerSecond() < 0 || writeBurst() < writesPerSecond() || streamsPerCaller() < 1) {
       throw new IllegalArgumentException("security.limits: writesPerSecond at least 0 (0: no limit), writeBurst at "
@@ -268,8 +267,9 @@ public final class CairnConfig {
     return duration("http", "idleTimeout");
   }
 
-  public long requestHeaderTimeoutMillis() {
-    return duration("http", "requestHeaderTimeout");
+  /** How often a stream that has nothing to say still says something, so that http.idleTimeout never closes it. */
+  public long keepAliveMillis() {
+    return Math.min(10_000, idleTimeoutMillis() / 2);
   }
 
   // ---- security ----

@@ -16,14 +16,11 @@ import io.cairn.http.web.TopologyPage;
 import io.cairn.Addresses;
 import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpHeaders;
@@ -48,8 +45,6 @@ public class GatewayVerticle extends AbstractVerticle {
   private final QueryCache cache;
   /** This loop's listeners: the HTTP port, and gRPC's when it has its own. */
   private final List<HttpServer> servers = new ArrayList<>();
-  /** Connections whose first request head has not arrived yet, with the timer that closes them. */
-  private final Map<HttpConnection, Long> waitingForHeaders = new HashMap<>();
 
   public GatewayVerticle(NodeContext node, QueryCache cache) {
     this.node = node;
@@ -114,11 +109,10 @@ public class GatewayVerticle extends AbstractVerticle {
     int grpcPort = node.config().grpcPort();
     boolean grpcApart = grpcPort != node.config().httpPort();
     // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
-    HttpServer server = vertx.createHttpServer(options).connectionHandler(this::limitHeaderTime);
+    HttpServer server = vertx.createHttpServer(options);
     servers.add(server);
     Future<?> http = server
         .requestHandler(request -> {
-          headersArrived(request);
           if (!grpcApart && isGrpc(request)) {
             grpc.handle(request);
           } else {
@@ -128,46 +122,14 @@ public class GatewayVerticle extends AbstractVerticle {
         .listen();
     Future<?> apart = Future.succeededFuture();
     if (grpcApart) {
-      HttpServer grpcServer = vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort))
-          .connectionHandler(this::limitHeaderTime);
+      HttpServer grpcServer = vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort));
       servers.add(grpcServer);
-      apart = grpcServer.requestHandler(request -> {
-        headersArrived(request);
-        grpc.handle(request);
-      }).listen();
+      apart = grpcServer.requestHandler(grpc).listen();
     }
     if (node.config().tlsEnabled()) {
       vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> reloadCertificates());
     }
     Future.all(http, apart).<Void>mapEmpty().onComplete(started);
-  }
-
-  /**
-   * A connection must finish its first request's headers within http.requestHeaderTimeout: a client that opens
-   * connections and trickles bytes (slowloris) loses them instead of holding the server's. Later requests on a kept
-   * connection are bounded by http.idleTimeout.
-   */
-  private void limitHeaderTime(HttpConnection connection) {
-    long timer = vertx.setTimer(node.config().requestHeaderTimeoutMillis(), t -> {
-      if (waitingForHeaders.remove(connection) != null) {
-        connection.close();
-      }
-    });
-    waitingForHeaders.put(connection, timer);
-    connection.closeHandler(v -> {
-      Long pending = waitingForHeaders.remove(connection);
-      if (pending != null) {
-        vertx.cancelTimer(pending);
-      }
-    });
-  }
-
-  /** Called for every request: its connection got a whole request head in time. */
-  private void headersArrived(HttpServerRequest request) {
-    Long timer = waitingForHeaders.remove(request.connection());
-    if (timer != null) {
-      vertx.cancelTimer(timer);
-    }
   }
 
   /** New certificate files on disk: every listener of this loop serves them from its next handshake. */

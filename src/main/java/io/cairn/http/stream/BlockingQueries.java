@@ -69,7 +69,8 @@ public final class BlockingQueries {
       return Future.succeededFuture(now);
     }
     Pending p = new Pending(caller, key, query, now.answer().services(), current);
-    long wait = Math.min(waitMillis, MAX_WAIT_MILLIS);
+    // Answered before http.idleTimeout would close the silent connection (with the jitter below, at most 96% of it).
+    long wait = Math.min(Math.min(waitMillis, MAX_WAIT_MILLIS), node.config().idleTimeoutMillis() * 9 / 10);
     long jitter = ThreadLocalRandom.current().nextLong(wait / 16 + 1);
     p.timer = vertx.setTimer(Math.max(1, wait + jitter), t -> {
       pending.remove(p);

@@ -21,11 +21,11 @@ import java.util.Set;
 
 /**
  * {@code GET /v1/events} (Server-Sent Events) and {@code GET /v1/ws} (WebSocket) on one gateway event loop, both fed
- * by its {@link WatchHub}. Every {@link #PING_MILLIS} each stream gets a keep-alive; when the node starts leaving,
+ * by its {@link WatchHub}. Every {@code keepAliveMillis} (at most 10 s, and half of http.idleTimeout) each stream
+ * gets a keep-alive, so that neither the idle timeout nor a proxy closes a quiet stream; when the node starts leaving,
  * every stream is closed with the address of another node to reconnect to.
  */
 public final class EventStreams {
-  static final long PING_MILLIS = 15_000;
   /** Bytes a slow WebSocket client may have queued before it counts as behind (and later gets a snapshot). */
   static final int WS_QUEUE_BYTES = 1 << 20;
   /** Most history events a WebSocket's opening snapshot carries ({@code recent}). */
@@ -41,7 +41,7 @@ public final class EventStreams {
     this.node = node;
     this.ops = ops;
     this.hub = hub;
-    vertx.setPeriodic(PING_MILLIS, id -> ping());
+    vertx.setPeriodic(node.config().keepAliveMillis(), id -> ping());
     hub.onLeaving(this::closeForLeaving);
   }
 
