@@ -1,9 +1,23 @@
-// Requests to a node's REST API. Access control is not there yet; when it arrives, the page sends the token kept
-// under 'cairn.token' in this browser's storage, and every request already goes through here.
+// Requests to a node's REST API, with the token kept under 'cairn.token' in this browser's storage (entered in the
+// page's token field) when the cluster takes tokens.
+
+const TOKEN_KEY = 'cairn.token';
+
+export function token() {
+  return localStorage.getItem(TOKEN_KEY) || '';
+}
+
+/** Keeps (or, given an empty one, forgets) the token this browser sends. */
+export function setToken(value) {
+  if (value) {
+    localStorage.setItem(TOKEN_KEY, value);
+  } else {
+    localStorage.removeItem(TOKEN_KEY);
+  }
+}
 
 export function authHeaders() {
-  const token = localStorage.getItem('cairn.token');
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  return token() ? { Authorization: `Bearer ${token()}` } : {};
 }
 
 /** Resolves to { status, body, stale }; rejects on a network failure or after timeoutMs. */

@@ -1,6 +1,6 @@
 // The topology page: state from the cluster's WebSocket stream, drawn once per animation frame.
 
-import { request, setRotation } from './api.js';
+import { request, setRotation, setToken, token } from './api.js';
 import { ClusterConnection } from './connection.js';
 import { Renderer, nodeBaseUrl } from './render.js';
 import { applyFrame, createState, nodeState, resumePoint, takeChanges } from './state.js';
@@ -67,6 +67,15 @@ const connection = new ClusterConnection({
 });
 
 document.getElementById('filter').addEventListener('input', (e) => renderer.setFilter(e.target.value));
+
+// A new token (or none) starts the page over with it: the stream, the polls and the actions all send it.
+const tokenField = document.getElementById('token');
+tokenField.value = token();
+document.getElementById('token-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  setToken(tokenField.value.trim());
+  location.reload();
+});
 
 document.getElementById('services').addEventListener('click', (e) => {
   const li = e.target.closest('[data-instance-id]');

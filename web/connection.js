@@ -2,7 +2,7 @@
 // closes, it says goodbye, or it stops answering), the page moves to another node of the cluster and resumes from
 // the last revision it saw, so nothing is missed and nothing repeated. Meanwhile it says "reconnecting".
 
-import { parseJson, request } from './api.js';
+import { parseJson, request, token } from './api.js';
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
@@ -41,11 +41,17 @@ export class ClusterConnection {
     this.status(this.everLive ? 'reconnecting' : 'connecting');
     const since = this.resumePoint();
     // A page that has seen nothing yet starts from a snapshot, with the events that led to it for its timeline.
-    const query = since ? `?since=${encodeURIComponent(since)}` : `?recent=${RECENT_EVENTS}`;
+    let query = since ? `?since=${encodeURIComponent(since)}` : `?recent=${RECENT_EVENTS}`;
+    // A browser's WebSocket cannot send an Authorization header: the token travels as a query parameter.
+    if (token()) {
+      query += `&token=${encodeURIComponent(token())}`;
+    }
     const url = base.replace(/^http/, 'ws') + '/v1/ws' + query;
     const socket = new WebSocket(url);
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
+      opened = true;
       if (socket !== this.socket) {
         return;
       }
@@ -72,9 +78,26 @@ export class ClusterConnection {
       this.onFrame(frame);
     };
     socket.onclose = () => {
-      if (socket === this.socket) {
-        this.moveOn();
+      if (socket !== this.socket) {
+        return;
       }
+      if (opened) {
+        this.moveOn();
+        return;
+      }
+      // Refused before it opened: a browser does not say why, so ask the node whether it wants a (better) token.
+      request(base, 'GET', '/v1/status', POLL_TIMEOUT_MS).then((answer) => {
+        if (socket !== this.socket) {
+          return;
+        }
+        if (answer.status === 401 || answer.status === 403) {
+          this.socket = null;
+          this.status(answer.status === 401 ? 'unauthenticated' : 'forbidden');
+          setTimeout(() => this.connect(base), RETRY_MAX_MS);
+        } else {
+          this.moveOn();
+        }
+      }, () => socket === this.socket && this.moveOn());
     };
   }
 

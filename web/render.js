@@ -6,7 +6,9 @@ import { counts, isPassing, nodeState, TIMELINE_LIMIT } from './state.js';
 const $ = (id) => document.getElementById(id);
 
 export function nodeBaseUrl(node) {
-  return `http://${node.host.includes(':') ? '[' + node.host + ']' : node.host}:${node.httpPort}`;
+  // The nodes of a cluster all serve TLS or none: the page's own scheme is theirs.
+  const scheme = typeof location !== 'undefined' && location.protocol === 'https:' ? 'https' : 'http';
+  return `${scheme}://${node.host.includes(':') ? '[' + node.host + ']' : node.host}:${node.httpPort}`;
 }
 
 export class Renderer {
@@ -280,9 +282,17 @@ export class Renderer {
       live: `live · ${name}`,
       reconnecting: `reconnecting… trying ${name}`,
       stale: `stale · ${name} is cut off from the cluster's majority`,
+      unauthenticated: `${name} needs a token`,
+      forbidden: `the token may not read this cluster`,
     }[state];
     $('connection-text').textContent = text;
-    if (state === 'reconnecting' || state === 'stale') {
+    if (state === 'unauthenticated' || state === 'forbidden') {
+      banner.hidden = false;
+      banner.dataset.kind = state;
+      banner.textContent = state === 'unauthenticated'
+        ? 'This cluster takes tokens: enter yours in the token field above (it stays in this browser).'
+        : 'This token may not read the cluster (it needs the read right on cluster and services): enter another.';
+    } else if (state === 'reconnecting' || state === 'stale') {
       banner.hidden = false;
       banner.dataset.kind = state;
       banner.textContent = state === 'reconnecting'

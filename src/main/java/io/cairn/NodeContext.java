@@ -90,7 +90,7 @@ public final class NodeContext {
   /** The base URL of another live node, for a client this node turns away or sends elsewhere; null if none. */
   public String anotherNodeUrl() {
     io.cairn.model.NodeInfo other = anotherNode();
-    return other == null ? null : other.baseUrl();
+    return other == null ? null : other.baseUrl(config.tlsEnabled());
   }
 
   /** An alive node other than this one (where a client should go when this one leaves), or null. */

@@ -51,7 +51,8 @@ public record NodeInfo(String id, String name, String memberId, String host, int
   }
 
   /** The base URL of this node's REST API. */
-  public String baseUrl() {
-    return "http://" + host + ":" + httpPort;
+  /** The node's HTTP API: https when the cluster's nodes serve TLS (they all do, or none). */
+  public String baseUrl(boolean tls) {
+    return (tls ? "https://" : "http://") + host + ":" + httpPort;
   }
 }

@@ -49,7 +49,7 @@ public final class TopologyPage {
         .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, Responses.REVISION_HEADER + ", " + Responses.STALE_HEADER);
     if (rc.request().method() == HttpMethod.OPTIONS
         && rc.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null) {
-      // Authorization is allowed already, for the token the page will send once access control exists.
+      // The page sends its token in Authorization.
       response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, DELETE")
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type")
           .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "600")
@@ -73,8 +73,9 @@ public final class TopologyPage {
     }
     boolean loopbackOrigin = isLoopback(uri.getHost());
     for (NodeInfo n : node.replica().nodes().values()) {
-      if (origin.equals(n.baseUrl())
-          || loopbackOrigin && isLoopback(n.host()) && uri.getPort() == n.httpPort() && "http".equals(uri.getScheme())) {
+      String scheme = node.config().tlsEnabled() ? "https" : "http";
+      if (origin.equals(n.baseUrl(node.config().tlsEnabled()))
+          || loopbackOrigin && isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
         return true;
       }
     }
