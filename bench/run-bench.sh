@@ -23,7 +23,10 @@
 #      distinct instances (PUT /v1/services/{id}) vs etcd put of the same ~300-byte document under distinct keys;
 #      discovery of one name among 10,000 instances vs etcd range on its prefix. Prints p50/p99, throughput,
 #      server CPU per request and the ratios Cairn/etcd against the targets of issue 12. Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers] [--kills 20]
+#  12. security (bench/security.sh, --only security): one node plain, then with TLS + a token + an ACL policy of 100
+#      lines, the same wrk runs: registrations/s and discovery/s, p50/p99, and the ratio secure/plain (target >= 70 %).
+#      Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security] [--kills 20]
 #                       [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +58,10 @@ done
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package) ..."
   (apt-get install -y -qq wrk >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+fi
+
+if [ "$ONLY" = security ]; then
+  exec bench/security.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
 fi
 
 # Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).

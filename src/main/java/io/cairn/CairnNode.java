@@ -58,7 +58,8 @@ public class CairnNode extends AbstractVerticle {
       options.getEventBusOptions().setSsl(true).setTrustAll(false)
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.clusterCertFile()).setKeyPath(cfg.clusterKeyFile()))
           .setTrustOptions(new PemTrustOptions().addCertPath(cfg.clusterCaFile()))
-          .setClientAuth(ClientAuth.REQUIRED);
+          .setClientAuth(ClientAuth.REQUIRED)
+          .setSslEngineOptions(io.cairn.security.TlsOptions.engine());
     }
     return options;
   }

@@ -44,6 +44,11 @@ public final class Access {
     return security.enabled();
   }
 
+  /** Whether client certificates name callers (mutual TLS): only then is a connection's certificate worth reading. */
+  public boolean certificatesIdentify() {
+    return security.certificatesIdentify();
+  }
+
   /**
    * Who this is: the token's name when a token is given to a node that takes tokens (an unknown one is refused, even
    * when a certificate would do), else the client certificate's CN under mutual TLS, else nobody (401) on a node with security, or
@@ -113,9 +118,13 @@ public final class Access {
     audit.info(line.encode());
   }
 
-  /** Counts a write against the caller's rate (429 with a Retry-After beyond it). */
+  /**
+   * Counts a write against the caller's rate (429 with a Retry-After beyond it). Only callers that authenticated
+   * have a rate of their own: on a node without security every caller is the same anonymous one, and a limit would
+   * cap the whole node.
+   */
   public void admitWrite(Caller caller, int writes) {
-    if (writesPerSecond <= 0 || caller == Caller.NODE) {
+    if (writesPerSecond <= 0 || !limited(caller)) {
       return;
     }
     WriteBucket bucket = buckets.computeIfAbsent(caller.name(), k -> new WriteBucket(writesPerSecond, writeBurst));
@@ -129,6 +138,9 @@ public final class Access {
 
   /** Takes one of the caller's stream places (429 beyond security.limits.streamsPerCaller); give it back with {@link #closeStream}. */
   public void openStream(Caller caller) {
+    if (!limited(caller)) {
+      return;
+    }
     AtomicInteger open = streams.computeIfAbsent(caller.name(), k -> new AtomicInteger());
     if (open.incrementAndGet() > streamsPerCaller) {
       open.decrementAndGet();
@@ -138,10 +150,17 @@ public final class Access {
   }
 
   public void closeStream(Caller caller) {
+    if (!limited(caller)) {
+      return;
+    }
     AtomicInteger open = streams.get(caller.name());
     if (open != null) {
       open.decrementAndGet();
     }
+  }
+
+  private boolean limited(Caller caller) {
+    return security.enabled() && caller != Caller.NODE;
   }
 
   /** A token bucket: {@code rate} a second, holding at most {@code burst}. */

@@ -118,8 +118,8 @@ public final class RegistryGrpcApi implements Service {
       token = header.substring(7).trim();
     }
     SocketAddress remote = call.connection().remoteAddress();
-    return node.access().authenticate(token, PeerCertificates.subjectCn(call.connection()),
-        remote == null ? "-" : remote.hostAddress());
+    String cn = node.access().certificatesIdentify() ? PeerCertificates.subjectCn(call.connection()) : null;
+    return node.access().authenticate(token, cn, remote == null ? "-" : remote.hostAddress());
   }
 
   /** One request, one answer; any failure (thrown or failed) ends the call with its gRPC status. */

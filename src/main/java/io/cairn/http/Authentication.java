@@ -45,7 +45,7 @@ public final class Authentication {
     String remote = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
     try {
       String token = access.enabled() ? token(rc) : null;
-      String cn = access.enabled() ? PeerCertificates.subjectCn(request.connection()) : null;
+      String cn = access.certificatesIdentify() ? PeerCertificates.subjectCn(request.connection()) : null;
       rc.put(CALLER, access.authenticate(token, cn, remote));
       rc.next();
     } catch (ApiException e) {

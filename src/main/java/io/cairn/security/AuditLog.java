@@ -1,5 +1,6 @@
 package io.cairn.security;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -33,12 +34,24 @@ public final class AuditLog {
     encoder.start();
     FileAppender<ILoggingEvent> appender = new FileAppender<>();
     appender.setContext(context);
-    appender.setName(name);
+    appender.setName(name + ":file");
     appender.setFile(file);
     appender.setAppend(true);
     appender.setEncoder(encoder);
     appender.start();
-    audit.addAppender(appender);
+    // Written by a thread of its own, so that an event loop never waits on the disk; nothing is dropped (no
+    // discarding threshold) and a full queue makes writers wait rather than lose lines.
+    AsyncAppender async = new AsyncAppender();
+    async.setContext(context);
+    async.setName(name);
+    async.setQueueSize(8192);
+    async.setDiscardingThreshold(0);
+    async.setNeverBlock(false);
+    async.addAppender(appender);
+    async.start();
+    audit.addAppender(async);
+    // Lines still queued when the node exits are written first.
+    Runtime.getRuntime().addShutdownHook(new Thread(async::stop, "cairn-audit-flush"));
     audit.setAdditive(false);
     audit.setLevel(ch.qos.logback.classic.Level.INFO);
   }

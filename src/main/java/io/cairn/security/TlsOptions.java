@@ -3,7 +3,10 @@ package io.cairn.security;
 import io.cairn.config.CairnConfig;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
 
@@ -21,11 +24,20 @@ public final class TlsOptions {
       return options;
     }
     ServerSSLOptions ssl = serverSsl(cfg);
-    options.setSsl(true).setUseAlpn(true).setKeyCertOptions(ssl.getKeyCertOptions()).setClientAuth(ssl.getClientAuth());
+    options.setSsl(true).setUseAlpn(true).setKeyCertOptions(ssl.getKeyCertOptions()).setClientAuth(ssl.getClientAuth())
+        .setSslEngineOptions(engine());
     if (ssl.getTrustOptions() != null) {
       options.setTrustOptions(ssl.getTrustOptions());
     }
     return options;
+  }
+
+  /**
+   * BoringSSL (netty-tcnative) where its native library loads, else the JDK's engine. The JDK's engine cost half of
+   * a TLS listener's throughput on this project's benchmark machine; BoringSSL far less (docs/BENCHMARKS.md).
+   */
+  public static SSLEngineOptions engine() {
+    return OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
   }
 
   /** What a running server reloads when the files change ({@code HttpServer.updateSSLOptions(.., true)}). */
