@@ -11,6 +11,8 @@
 # stopped (by PID); its data and logs go with the temporary directory unless SECURITY_BENCH_KEEP=1.
 # wrk runs two threads: with one, its own TLS work (decrypting every answer, on the same two cores) capped the secure
 # runs before the node did (docs/BENCHMARKS.md).
+# wrk runs two threads: with one, its own TLS work (decrypting every answer, on the same two cores) capped the secure
+# runs before the node did (docs/BENCHMARKS.md).
 # Usage: bench/security.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--cases "plain secure"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
