@@ -83,12 +83,10 @@ public final class RegistryOperations {
       // Replacing an instance of another service needs the right to that service too.
       access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
     }
-    if (existing != null && create) {
-      // written() throws the 409 a client gets for this outcome
-      return Future.succeededFuture(written(new Outcome(Outcome.Status.EXISTS, existing, List.of(), 0), definition.id()));
-    }
-    if (existing != null && cas == 0) {
-      return Future.succeededFuture(written(new Outcome(Outcome.Status.CAS_FAILED, existing, List.of(), 0), definition.id()));
+    if (existing != null && (create || cas == 0)) {
+      Outcome refused = new Outcome(create ? Outcome.Status.EXISTS : Outcome.Status.CAS_FAILED, existing, List.of(), 0);
+      // written() throws the 409 a client gets for this outcome: the future fails with it
+      return audited(caller, "register", object, Future.future(p -> p.complete(written(refused, definition.id()))));
     }
     access.admitWrite(caller, 1);
     return audited(caller, "register", object,
