@@ -74,12 +74,17 @@ public final class TokenFile {
     return entries.size();
   }
 
-  public static byte[] sha256(String secret) {
+  /** One digest per thread: looking SHA-256 up among the security providers cost as much as hashing a token. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
+  });
+
+  public static byte[] sha256(String secret) {
+    return SHA256.get().digest(secret.getBytes(StandardCharsets.UTF_8));
   }
 
   public static String sha256Hex(String secret) {
