@@ -84,7 +84,12 @@ public final class Authentication {
     if (origin == null) {
       return true;
     }
-    String host = request.getHeader(HttpHeaders.HOST);
-    return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));
+    // The Host header over HTTP/1.1, :authority over HTTP/2.
+    io.vertx.core.net.HostAndPort authority = request.authority();
+    if (authority == null) {
+      return false;
+    }
+    String host = authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+    return origin.equals((request.isSSL() ? "https://" : "http://") + host);
   }
 }

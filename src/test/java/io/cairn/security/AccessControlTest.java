@@ -1,6 +1,7 @@
 package io.cairn.security;
 
 import io.cairn.client.RegistryService;
+import io.cairn.http.Authentication;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.HeartbeatMessage;
 import io.cairn.grpc.v1.HeartbeatReply;
@@ -74,6 +75,7 @@ class AccessControlTest {
   private Path dir;
   private Path tokensFile;
   private Path auditFile;
+  private Path policy;
   private ManagedChannel channel;
   private Vertx member;
 
@@ -84,7 +86,7 @@ class AccessControlTest {
     auditFile = dir.resolve("audit.log");
     Files.writeString(tokensFile, tokens(ADMIN, "admin", DEPLOYER, "payments-deployer", VIEWER, "wall-screen",
         OPERATOR, "alice", NOBODY, "nobody"));
-    Path policy = dir.resolve("policy.csv");
+    policy = dir.resolve("policy.csv");
     Files.writeString(policy, String.join("\n",
         "p, admin, *, *, allow",
         "p, payments-deployer, service:payments-*, register, allow",
@@ -234,12 +236,48 @@ class AccessControlTest {
     stream.body().close();
   }
 
+  @Test
+  void aStreamTakesThePagesCookieFromItsOwnOriginButNotFromAnotherSite() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String cookie = Authentication.TOKEN_COOKIE + "=" + VIEWER;
+    String own = "http://127.0.0.1:" + node.httpPort();
+    assertThat(sseStatus(http, "/v1/events", Map.of("Cookie", cookie))).isEqualTo(200);
+    assertThat(sseStatus(http, "/v1/events", Map.of("Cookie", cookie, "Origin", own))).isEqualTo(200);
+    // A page of another site opening a stream in the user's browser does not get the user's rights.
+    assertThat(sseStatus(http, "/v1/events", Map.of("Cookie", cookie, "Origin", "http://evil.example")))
+        .isEqualTo(401);
+    // The cookie is for streams only; the REST API takes the Authorization header.
+    assertThat(Http.send("GET", node.base() + "/v1/status", Map.of("Cookie", cookie), null).status()).isEqualTo(401);
+  }
+
+  @Test
+  void aChangedPolicyFileTakesEffectWithoutARestart() throws IOException {
+    assertThat(rest("GET", "/v1/services/payments-1", NOBODY, null).status()).isEqualTo(403);
+    String before = Files.readString(policy);
+    Files.writeString(policy, before + "p, nobody, service:payments-*, read, allow\n");
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> rest("GET", "/v1/services/payments-1", NOBODY, null)
+          .status() == 200);
+      assertThat(rest("GET", "/v1/services/vault-1", NOBODY, null).status()).isEqualTo(403);
+    } finally {
+      Files.writeString(policy, before);
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> rest("GET", "/v1/services/payments-1", NOBODY, null)
+        .status() == 403);
+  }
+
   private int sseStatus(HttpClient http, String path) throws Exception {
-    HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(node.base() + path)).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    return sseStatus(http, path, Map.of());
+  }
+
+  private int sseStatus(HttpClient http, String path, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.base() + path));
+    headers.forEach(request::header);
+    HttpResponse<java.io.InputStream> r = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     r.body().close();
     return r.statusCode();
   }
+
 
   @Test
   void aWebSocketIsRefusedAtTheHandshakeWithoutTheRightAndItsSnapshotLeavesOutWhatItMayNotRead() throws Exception {
