@@ -45,12 +45,14 @@ wait_ready() { # port, pid, log
 }
 
 # What the tests need beyond Java and Maven: curl (this script), ip (the partition test's network namespaces),
-# Debian's chromium and chromium-driver (the topology page tests). Installed with apt-get when missing and
+# openssl (certificates for the TLS tests, and s_client), Debian's chromium and chromium-driver (the topology page
+# tests). Installed with apt-get when missing and
 # possible (root on Debian); otherwise named, so that the person running the tests can install them.
 ensure_test_tools() {
   local missing=""
   command -v curl >/dev/null 2>&1 || missing="$missing curl"
   command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
+  command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
   [ -z "$missing" ] && return 0
