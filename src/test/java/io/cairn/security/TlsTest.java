@@ -142,6 +142,20 @@ class TlsTest {
   }
 
   @Test
+  void theCairnClientWithACertificateIsNamedByItsCnUnderMutualTls() throws Exception {
+    try (CairnClient alice = CairnClient.builder().nodes("127.0.0.1:" + mutual.httpPort())
+        .tls(certs.resolve("ca.pem").toString())
+        .clientCertificate(certs.resolve("alice.pem").toString(), certs.resolve("alice-key.pem").toString())
+        .maxRetries(0).build()) {
+      assertThat(alice.listNodes().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS)
+          .getNodesCount()).isEqualTo(2);
+      Throwable refused = catchThrowable(() -> alice.register(Instance.newBuilder().setId("alice-1").setName("x")
+          .setAddress("127.0.0.1").setPort(1).build()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+      assertThat(refused.getCause()).hasMessageContaining("'alice' may not register");
+    }
+  }
+
+  @Test
   void opensslSeesTls13AndTheNodeCertificateVerifiedByTheCa() throws Exception {
     String out = sClient(tls.httpPort(), null);
     assertThat(out).contains("Protocol version: TLSv1.3").contains("Verification: OK")
