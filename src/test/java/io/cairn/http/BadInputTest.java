@@ -112,6 +112,8 @@ class BadInputTest {
         arguments("unknown field", "POST", "/v1/services", JSON, with("tag", "typo"), 400, "unknown_field", "tag"),
         arguments("body over 1 MiB", "POST", "/v1/services", JSON, big, 413, "body_too_large", null),
         arguments("text/plain body", "POST", "/v1/services", "text/plain", valid().encode(), 415, "unsupported_media_type", null),
+        arguments("form body with a bad escape", "POST", "/v1/services", "application/x-www-form-urlencoded", "a=%", 415, "unsupported_media_type", null),
+        arguments("multipart body", "POST", "/v1/services", "multipart/form-data; boundary=x", "--x--\r\n", 415, "unsupported_media_type", null),
         arguments("no content type", "PUT", "/v1/services/x1", null, valid().encode(), 415, "unsupported_media_type", null),
         arguments("id with an encoded slash", "PUT", "/v1/services/a%2Fb", JSON, valid().encode(), 400, "invalid_id", "id"),
         arguments("id with a control character", "PUT", "/v1/services/a%01b", JSON, valid().encode(), 400, "invalid_id", "id"),
@@ -150,6 +152,18 @@ class BadInputTest {
     assertThat(r.status()).as(r.body()).isEqualTo(400);
     assertThat(r.json().getString("error")).isEqualTo("bad_request");
     assertThat(r.json().getString("message")).isNotBlank();
+  }
+
+  @org.junit.jupiter.api.Test
+  void aMultipartRequestWithAQueryThatDoesNotDecodeIsAnsweredNotLeftHanging() throws Exception {
+    java.net.URI uri = java.net.URI.create(base);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(("POST /v1/services?% HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+          + "Content-Type: multipart/form-data\r\nContent-Length: 3\r\n\r\nabc").getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 415 ").contains("unsupported_media_type");
+    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -48,6 +48,14 @@ public final class RestApi {
 
   public void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().maxBodyBytes());
+    // Bodies are JSON. A form is refused before the body handler sees it: it decodes form bodies on its own, and a
+    // malformed one (a bad %-escape in the body or the query) ended in a 500 or in no answer at all.
+    router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(rc -> {
+      if (isForm(rc.request().getHeader("Content-Type"))) {
+        throw new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", null);
+      }
+      rc.next();
+    });
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(body);
 
     router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(caller(rc), jsonObject(rc), null, true, Command.NO_CAS),
@@ -211,6 +219,14 @@ public final class RestApi {
       }
       Responses.json(rc, w.status(), w.revision(), Buffer.buffer(ModelJson.bytes(w.entry())));
     });
+  }
+
+  private static boolean isForm(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.trim().toLowerCase(java.util.Locale.ROOT);
+    return type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded");
   }
 
   private static Caller caller(RoutingContext rc) {
