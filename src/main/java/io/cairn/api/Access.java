@@ -1,7 +1,10 @@
 package io.cairn.api;
 
 import io.cairn.config.CairnConfig;
+import io.cairn.security.PeerCertificates;
 import io.cairn.security.Security;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The one place that decides who a caller is and what it may do, for every transport: a token or a client
@@ -40,13 +44,28 @@ public final class Access {
     return "service:" + name;
   }
 
-  public boolean enabled() {
-    return security.enabled();
-  }
-
-  /** Whether client certificates name callers (mutual TLS): only then is a connection's certificate worth reading. */
-  public boolean certificatesIdentify() {
-    return security.certificatesIdentify();
+  /**
+   * Who calls over HTTP (REST, streams, gRPC): the {@code Authorization: Bearer …} header or gRPC metadata, else a
+   * token the transport takes another way ({@code otherToken}: a browser's stream sends it as a query parameter or
+   * cookie), and under mutual TLS the connection's client certificate. On a node without security, anonymous
+   * whatever the request carries.
+   */
+  public Caller authenticate(String authorization, Supplier<String> otherToken, HttpConnection connection) {
+    SocketAddress address = connection.remoteAddress();
+    String remote = address == null ? "-" : address.hostAddress();
+    if (!security.enabled()) {
+      return Caller.anonymous(remote);
+    }
+    String token;
+    if (authorization == null) {
+      token = otherToken.get();
+    } else if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = authorization.substring(7).trim();
+    } else {
+      throw new ApiException(401, "unauthenticated", "authorization must be 'Bearer <token>'");
+    }
+    String cn = security.certificatesIdentify() ? PeerCertificates.subjectCn(connection) : null;
+    return authenticate(token, cn, remote);
   }
 
   /**

@@ -76,13 +76,8 @@ public final class RegistryOperations {
   public Future<Written> register(Caller caller, JsonObject body, String pathId, boolean create, long cas) {
     ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
     String object = Access.service(definition.name());
-    access.require(caller, object, Action.REGISTER, "register");
     // What this replica already refuses never enters the log (Apply still decides a race with a write under way).
-    ServiceEntry existing = node.replica().get(definition.id());
-    if (existing != null && !existing.name().equals(definition.name())) {
-      // Replacing an instance of another service needs the right to that service too.
-      access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
-    }
+    ServiceEntry existing = mayRegister(caller, definition);
     if (existing != null && (create || cas == 0)) {
       Outcome refused = new Outcome(create ? Outcome.Status.EXISTS : Outcome.Status.CAS_FAILED, existing, List.of(), 0);
       // written() throws the 409 a client gets for this outcome: the future fails with it
@@ -117,6 +112,19 @@ public final class RegistryOperations {
     return audited(caller, operation, object,
         append(List.of(Command.onInstance(type, node.nodeId(), 0, System.currentTimeMillis(), id)))
             .map(outcomes -> written(outcomes.get(0), id)));
+  }
+
+  /**
+   * Refuses (403) unless the caller may register the definition's service, and, when its id now belongs to another
+   * service's instance, that service too (a replacement writes both). Answers the instance the id holds now, or null.
+   */
+  private ServiceEntry mayRegister(Caller caller, ServiceEntry definition) {
+    access.require(caller, Access.service(definition.name()), Action.REGISTER, "register");
+    ServiceEntry existing = node.replica().get(definition.id());
+    if (existing != null && !existing.name().equals(definition.name())) {
+      access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
+    }
+    return existing;
   }
 
   /** Writes the write's audit line once it is answered: its revision, or the error a client got. */
@@ -179,11 +187,7 @@ public final class RegistryOperations {
           throw new ValidationException("invalid_type", "each item must be a JSON object", "services[" + i + "]");
         }
         ServiceEntry definition = Registrations.parse((JsonObject) item, null, node.checkDefaults());
-        access.require(caller, Access.service(definition.name()), Action.REGISTER, "register");
-        ServiceEntry existing = node.replica().get(definition.id());
-        if (existing != null && !existing.name().equals(definition.name())) {
-          access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
-        }
+        mayRegister(caller, definition);
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);
       } catch (ValidationException | ApiException e) {

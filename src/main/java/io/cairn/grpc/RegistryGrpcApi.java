@@ -3,8 +3,6 @@ package io.cairn.grpc;
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
-import io.cairn.security.PeerCertificates;
-import io.vertx.core.net.SocketAddress;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
@@ -109,17 +107,7 @@ public final class RegistryGrpcApi implements Service {
 
   /** Who makes the call: its {@code authorization: Bearer …} metadata, or its client certificate (401 otherwise). */
   private Caller caller(GrpcServerRequest<?, ?> call) {
-    String header = call.headers().get("authorization");
-    String token = null;
-    if (header != null) {
-      if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        throw new ApiException(401, "unauthenticated", "the authorization metadata must be 'Bearer <token>'");
-      }
-      token = header.substring(7).trim();
-    }
-    SocketAddress remote = call.connection().remoteAddress();
-    String cn = node.access().certificatesIdentify() ? PeerCertificates.subjectCn(call.connection()) : null;
-    return node.access().authenticate(token, cn, remote == null ? "-" : remote.hostAddress());
+    return node.access().authenticate(call.headers().get("authorization"), () -> null, call.connection());
   }
 
   /** One request, one answer; any failure (thrown or failed) ends the call with its gRPC status. */

@@ -4,7 +4,6 @@ import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.http.rest.Responses;
-import io.cairn.security.PeerCertificates;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -42,25 +41,17 @@ public final class Authentication {
 
   private static void authenticate(RoutingContext rc, Access access) {
     HttpServerRequest request = rc.request();
-    String remote = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
     try {
-      String token = access.enabled() ? token(rc) : null;
-      String cn = access.certificatesIdentify() ? PeerCertificates.subjectCn(request.connection()) : null;
-      rc.put(CALLER, access.authenticate(token, cn, remote));
+      rc.put(CALLER, access.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), () -> streamToken(rc),
+          request.connection()));
       rc.next();
     } catch (ApiException e) {
       Responses.error(rc, e);
     }
   }
 
-  private static String token(RoutingContext rc) {
-    String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header != null) {
-      if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        return header.substring(7).trim();
-      }
-      throw new ApiException(401, "unauthenticated", "the Authorization header must be 'Bearer <token>'");
-    }
+  /** A browser's stream's token: the {@code token} query parameter, or the cookie from the page's own origin. */
+  private static String streamToken(RoutingContext rc) {
     if (!isStream(rc)) {
       return null;
     }

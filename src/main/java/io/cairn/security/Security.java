@@ -9,14 +9,12 @@ import io.cairn.config.CairnConfig;
 public final class Security {
   private final boolean tokensEnabled;
   private final boolean certificatesIdentify;
-  private final boolean certificateRequired;
   private volatile TokenFile tokens = TokenFile.parse("", "none");
   private volatile AclPolicy acl = AclPolicy.ALLOW_ALL;
 
   public Security(CairnConfig cfg) {
     this.tokensEnabled = !cfg.tokensFile().isBlank();
     this.certificatesIdentify = !cfg.clientAuth().equals("none");
-    this.certificateRequired = cfg.clientAuth().equals("required");
   }
 
   /** Whether callers must say who they are (a token, or a client certificate). Off: everyone is anonymous. */
@@ -31,10 +29,6 @@ public final class Security {
   /** Whether a client certificate's subject CN names the caller (mutual TLS, required or optional). */
   public boolean certificatesIdentify() {
     return certificatesIdentify;
-  }
-
-  public boolean certificateRequired() {
-    return certificateRequired;
   }
 
   /** The name of the token with this secret, or null (also when tokens are off). */

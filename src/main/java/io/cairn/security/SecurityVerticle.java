@@ -46,9 +46,8 @@ public class SecurityVerticle extends AbstractVerticle {
     vertx.<Void>executeBlocking(() -> {
       if (security.tokensEnabled()) {
         createFirstTokensFile(Path.of(cfg.tokensFile()));
-        security.tokens(readTokens());
       }
-      security.acl(readAcl());
+      loadAccess();
       return null;
     }, false).compose(v -> fingerprints()).onSuccess(prints -> {
       seen.putAll(prints);
@@ -74,8 +73,19 @@ public class SecurityVerticle extends AbstractVerticle {
     System.out.println("cairn: created " + file + " with a token named 'admin'; its secret, shown only now: " + secret);
   }
 
-  private TokenFile readTokens() throws IOException {
-    return TokenFile.parse(Files.readString(Path.of(cfg.tokensFile())), cfg.tokensFile());
+  /**
+   * Reads the tokens file and the ACL files and puts them in force together, or, when one does not read, neither
+   * (an exception, with the previous ones left as they were).
+   */
+  private void loadAccess() throws IOException {
+    TokenFile tokens = security.tokensEnabled()
+        ? TokenFile.parse(Files.readString(Path.of(cfg.tokensFile())), cfg.tokensFile()) : null;
+    AclPolicy acl = readAcl();
+    if (tokens != null) {
+      security.tokens(tokens);
+      log.info("tokens file {} read: {} tokens", cfg.tokensFile(), tokens.size());
+    }
+    security.acl(acl);
   }
 
   private AclPolicy readAcl() throws IOException {
@@ -138,12 +148,7 @@ public class SecurityVerticle extends AbstractVerticle {
   private Future<Void> reloadAccess() {
     return vertx.<Void>executeBlocking(() -> {
       try {
-        if (security.tokensEnabled()) {
-          TokenFile tokens = readTokens();
-          security.tokens(tokens);
-          log.info("tokens file {} re-read: {} tokens", cfg.tokensFile(), tokens.size());
-        }
-        security.acl(readAcl());
+        loadAccess();
       } catch (IOException | RuntimeException e) {
         log.error("security files not reloaded, the previous ones stay in force: {}", e.getMessage());
       }

@@ -466,8 +466,19 @@ class AccessControlTest {
         .status() == 401);
     assertThat(rest("GET", "/v1/services?name=payments-api", rotated, null).status()).isEqualTo(200);
     // A file that no longer parses leaves the tokens in force as they were (the node logs why it kept them).
-    Files.writeString(tokensFile, "this is not a tokens file\n");
-    await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    ch.qos.logback.classic.Logger reloads = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger(SecurityVerticle.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logged.start();
+    reloads.addAppender(logged);
+    try {
+      Files.writeString(tokensFile, "this is not a tokens file\n");
+      await().atMost(Duration.ofSeconds(20)).until(() -> logged.list.stream()
+          .anyMatch(e -> e.getFormattedMessage().contains("previous ones stay in force")));
+    } finally {
+      reloads.detachAppender(logged);
+    }
     assertThat(rest("GET", "/v1/services?name=payments-api", rotated, null).status()).isEqualTo(200);
     Files.writeString(tokensFile, base);
     await().atMost(Duration.ofSeconds(20)).until(() -> rest("GET", "/v1/services?name=payments-api", DEPLOYER, null)
