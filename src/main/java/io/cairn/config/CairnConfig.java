@@ -128,8 +128,10 @@ public final class CairnConfig {
     }
   }
 
-  private static boolean isLoopback(String host) {
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+  /** Whether a host name or address is this machine's loopback (localhost, 127.x, ::1); false for null. */
+  public static boolean isLoopback(String host) {
+    return host != null
+        && (host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]"));
   }
 
   /** The defaults with {@code overrides} (any subset of sections and keys) laid over them. */

@@ -84,7 +84,7 @@ class AccessControlTest {
     dir = Files.createTempDirectory("cairn-acl");
     tokensFile = dir.resolve("tokens");
     auditFile = dir.resolve("audit.log");
-    Files.writeString(tokensFile, tokens(ADMIN, "admin", DEPLOYER, "payments-deployer", VIEWER, "wall-screen",
+    Files.writeString(tokensFile, SecurityFiles.tokenLines(ADMIN, "admin", DEPLOYER, "payments-deployer", VIEWER, "wall-screen",
         OPERATOR, "alice", NOBODY, "nobody"));
     policy = dir.resolve("policy.csv");
     Files.writeString(policy, String.join("\n",
@@ -114,14 +114,6 @@ class AccessControlTest {
   void stop() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     cluster.close();
-  }
-
-  private static String tokens(String... secretAndName) {
-    StringBuilder b = new StringBuilder("# test tokens\n");
-    for (int i = 0; i < secretAndName.length; i += 2) {
-      b.append(secretAndName[i + 1]).append(':').append(TokenFile.sha256Hex(secretAndName[i])).append('\n');
-    }
-    return b.toString();
   }
 
   private static JsonObject instance(String name, int port) {

@@ -15,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +37,7 @@ class LimitsTest {
 
   @BeforeAll
   void start() throws Exception {
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "busy:" + TokenFile.sha256Hex(BUSY) + "\n"
-        + "calm:" + TokenFile.sha256Hex(CALM) + "\n");
+    Path tokens = SecurityFiles.tokens(BUSY, "busy", CALM, "calm");
     cluster = new TestNodes(1).withToken(CALM);
     node = cluster.start(0, new JsonObject()
         .put("http", new JsonObject().put("maxHeaderBytes", 4096).put("idleTimeout", "5s"))

@@ -51,10 +51,8 @@ class SecureAgentIT {
   @Test
   void anAgentWithTheCaAndARightfulTokenRegistersAndDeregistersAndOneWithoutTheRightIsRefused() throws Exception {
     Path certs = Certificates.make();
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
-        + "web-deployer:" + TokenFile.sha256Hex(DEPLOYER) + "\nother:" + TokenFile.sha256Hex(OTHER) + "\n");
-    Path policy = Files.writeString(Files.createTempFile("policy", ".csv"),
-        "p, admin, *, *, allow\np, web-deployer, service:web*, register, allow\n");
+    Path tokens = SecurityFiles.tokens(ADMIN, "admin", DEPLOYER, "web-deployer", OTHER, "other");
+    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, web-deployer, service:web*, register, allow");
     cluster = new TestNodes(1).withToken(ADMIN).withTls(certs.resolve("ca.pem"), null);
     TestNodes.Node node = cluster.start(0, new JsonObject().put("security", new JsonObject()
         .put("tokensFile", tokens.toString()).put("acl", new JsonObject().put("policy", policy.toString()))

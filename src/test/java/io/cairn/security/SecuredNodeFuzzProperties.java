@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +36,9 @@ class SecuredNodeFuzzProperties {
   private static TestNodes.Node node;
 
   @BeforeContainer
-  static void start() throws IOException {
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
-        + "reader:" + TokenFile.sha256Hex(READER) + "\n");
-    Path policy = Files.writeString(Files.createTempFile("policy", ".csv"),
-        "p, admin, *, *, allow\np, reader, *, read, allow\n");
+  static void start() {
+    Path tokens = SecurityFiles.tokens(ADMIN, "admin", READER, "reader");
+    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, reader, *, read, allow");
     cluster = new TestNodes(1).withToken(ADMIN);
     node = cluster.start(0, new JsonObject().put("security", new JsonObject().put("tokensFile", tokens.toString())
         .put("acl", new JsonObject().put("policy", policy.toString()))

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -32,11 +31,9 @@ class SecuredPageIT {
 
   @BeforeAll
   void start() throws Exception {
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
-        + "wall-screen:" + TokenFile.sha256Hex(VIEWER) + "\n");
-    Path policy = Files.writeString(Files.createTempFile("policy", ".csv"), String.join("\n",
-        "p, admin, *, *, allow", "p, viewer, *, read, allow", "p, viewer, service:vault*, read, deny",
-        "g, wall-screen, viewer", ""));
+    Path tokens = SecurityFiles.tokens(ADMIN, "admin", VIEWER, "wall-screen");
+    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, viewer, *, read, allow",
+        "p, viewer, service:vault*, read, deny", "g, wall-screen, viewer");
     cluster = new TestNodes(1).withToken(ADMIN);
     node = cluster.start(0, new JsonObject().put("security", new JsonObject().put("tokensFile", tokens.toString())
         .put("acl", new JsonObject().put("policy", policy.toString()))));

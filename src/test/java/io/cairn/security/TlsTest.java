@@ -60,9 +60,8 @@ class TlsTest {
     served = Files.createTempDirectory("cairn-served");
     Files.copy(certs.resolve("node.pem"), served.resolve("node.pem"));
     Files.copy(certs.resolve("node-key.pem"), served.resolve("node-key.pem"));
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "admin:" + TokenFile.sha256Hex(ADMIN) + "\n");
-    Path policy = Files.writeString(Files.createTempFile("policy", ".csv"),
-        "p, admin, *, *, allow\np, alice, *, read, allow\n");
+    Path tokens = SecurityFiles.tokens(ADMIN, "admin");
+    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, alice, *, read, allow");
     cluster = new TestNodes(2).withToken(ADMIN).withTls(certs.resolve("ca.pem"), "alice");
     tls = cluster.start(0, new JsonObject().put("security", new JsonObject()
         .put("tokensFile", tokens.toString()).put("reloadInterval", "200ms")

@@ -1,6 +1,7 @@
 package io.cairn.http.web;
 
 import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.http.rest.Responses;
 import io.cairn.model.NodeInfo;
 import io.vertx.core.http.HttpHeaders;
@@ -71,18 +72,14 @@ public final class TopologyPage {
     } catch (IllegalArgumentException notAnOrigin) {
       return false;
     }
-    boolean loopbackOrigin = isLoopback(uri.getHost());
+    boolean loopbackOrigin = CairnConfig.isLoopback(uri.getHost());
     for (NodeInfo n : node.replica().nodes().values()) {
       String scheme = node.config().tlsEnabled() ? "https" : "http";
       if (origin.equals(n.baseUrl(node.config().tlsEnabled()))
-          || loopbackOrigin && isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
+          || loopbackOrigin && CairnConfig.isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
         return true;
       }
     }
     return false;
-  }
-
-  private static boolean isLoopback(String host) {
-    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
   }
 }
