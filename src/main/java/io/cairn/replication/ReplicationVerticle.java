@@ -60,6 +60,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private static final String PUBLISHED_CURSOR = "eventsPublished";
   private static final long STATUS_EVERY_MILLIS = 250;
   private static final long MEMBERSHIP_EVERY_MILLIS = 1000;
+  private static final long UNREADY_WARNING_MILLIS = 30_000;
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final NodeContext node;
@@ -87,6 +88,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** When this node first saw a leader since it started (0: not yet); readiness waits a moment after it. */
   private long leaderSeenAt;
   private long divisionSince;
+  /** When this node last said why it is not ready yet (a node that stays unready must tell its operator why). */
+  private long unreadyToldAt;
   /** The voters the proposals' client was made with. */
   private java.util.Set<String> clientVoters = java.util.Set.of();
 
@@ -302,6 +305,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       measure();
     } catch (IllegalStateException starting) {
       // The division was just created and is still initializing its log (or is closing): measure next time.
+      tellWhyUnready(System.currentTimeMillis(), "its Raft division is not measurable (" + starting + ")");
     }
   }
 
@@ -379,19 +383,34 @@ public class ReplicationVerticle extends AbstractVerticle {
    * cluster is down) gets ready after a few election timeouts anyway, and serves its replica marked stale.
    */
   private void checkReady(RaftStatus status, long now) {
-    if (node.ready() || status.role().equals("joining")) {
+    if (node.ready()) {
       return;
     }
     boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= STATUS_EVERY_MILLIS;
     boolean waitedForLeader = now - divisionSince >= 5 * node.config().raftElectionTimeoutMillis();
-    if (status.appliedIndex() >= status.commitIndex() && (heardLeader || waitedForLeader)) {
-      node.ready(true);
-      log.info("Node {} is ready: {} {} at revision {} (leader {}, term {})", node.nodeId(), status.role(),
-          status.membership(), node.replica().revision(), status.leader(), status.term());
-      if (node.isLeader()) {
-        startPublishing(node.replica().revision() + 1);
-      }
+    if (status.role().equals("joining") || status.appliedIndex() < status.commitIndex()
+        || !(heardLeader || waitedForLeader)) {
+      tellWhyUnready(now, status.role() + " (Ratis " + division.getInfo().getLifeCycleState() + ", voters "
+          + status.voters() + ", learners " + status.learners() + "), leader " + status.leader() + ", term "
+          + status.term() + ", applied " + status.appliedIndex() + " of " + status.commitIndex() + " committed");
+      return;
     }
+    node.ready(true);
+    log.info("Node {} is ready: {} {} at revision {} (leader {}, term {})", node.nodeId(), status.role(),
+        status.membership(), node.replica().revision(), status.leader(), status.term());
+    if (node.isLeader()) {
+      startPublishing(node.replica().revision() + 1);
+    }
+  }
+
+  /** Every half minute a node spends in its group without getting ready, it logs where it stands. */
+  private void tellWhyUnready(long now, String where) {
+    if (node.ready() || now - divisionSince < UNREADY_WARNING_MILLIS || now - unreadyToldAt < UNREADY_WARNING_MILLIS) {
+      return;
+    }
+    unreadyToldAt = now;
+    log.warn("Node {} is not ready after {} s in the Raft group: {}", node.nodeId(), (now - divisionSince) / 1000,
+        where);
   }
 
   private void recordLeadership(long term) {

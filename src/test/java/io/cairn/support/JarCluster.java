@@ -247,7 +247,8 @@ public final class JarCluster implements AutoCloseable {
       }
       pause(200);
     }
-    throw new AssertionError("node " + n.id + " not healthy after " + within + ":\n" + n.logTail(60));
+    // The other nodes' views and logs too: a node stays unready because of what the group does.
+    throw new AssertionError("node " + n.id + " not healthy after " + within + ":\n" + views() + logs(60));
   }
 
   public void awaitAllHealthy(Duration within) {
