@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
  * replication verticle, read by everyone), whether the node is caught up, and a few counters for /v1/stats.
  */
 public final class NodeContext {
+  private volatile long lastQuorateAt;
   private final CairnConfig config;
   private final String nodeId;
   private final Replica replica = new Replica();
@@ -191,6 +192,14 @@ public final class NodeContext {
 
   public void raft(io.cairn.replication.RaftStatus status) {
     raft = status;
+    if (status.quorate()) {
+      lastQuorateAt = System.currentTimeMillis();
+    }
+  }
+
+  /** Milliseconds since this node last knew itself in touch with a leader that a majority follows; 0 while it is. */
+  public long lastContactMillis() {
+    return raft.quorate() ? 0 : System.currentTimeMillis() - (lastQuorateAt > 0 ? lastQuorateAt : startedAt());
   }
 
   /**

@@ -155,6 +155,32 @@ public final class RegistryOperations {
     return onInstance(caller, Command.Type.HEARTBEAT, id, Action.REGISTER);
   }
 
+  /**
+   * A TTL instance's own report that it is degraded or failing (Consul's {@code warn} and {@code fail}), with a note.
+   * It counts as a heartbeat too: the instance is alive to say so; the next plain heartbeat makes it healthy again.
+   */
+  public Future<Written> reportTtl(Caller caller, String id, Health health, String note) {
+    ServiceEntry e = get(id);
+    String object = Access.service(e.name());
+    access.require(caller, object, Action.REGISTER, "heartbeat");
+    if (!e.hasTtl()) {
+      throw new ApiException(400, "not_ttl", "instance '" + id + "' has no ttl; only ttl instances report their health", "id");
+    }
+    vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
+    String reason = "reported " + health.json() + (note == null || note.isEmpty() ? "" : ": " + abbreviate(note));
+    if (e.health() == health && reason.equals(e.healthReason())) {
+      return Future.succeededFuture(new Written(200, e, node.replica().revision()));
+    }
+    access.admitWrite(caller, 1);
+    return audited(caller, "report", object,
+        append(List.of(Command.setHealth(node.nodeId(), 0, System.currentTimeMillis(), 0, id, health, reason)))
+            .map(outcomes -> written(outcomes.get(0), id)));
+  }
+
+  private static String abbreviate(String note) {
+    return note.length() > 200 ? note.substring(0, 200) + "…" : note;
+  }
+
   /** One instance, for a caller that may read its service. */
   public ServiceEntry get(Caller caller, String id) {
     ServiceEntry e = get(id);

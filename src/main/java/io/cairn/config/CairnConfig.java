@@ -50,6 +50,7 @@ public final class CairnConfig {
     heartbeatBatchMillis();
     maxBulk();
     queryCacheSize();
+    consulDatacenter();
     if (maxBulk() < 1 || maxBulk() > 10_000) {
       throw new IllegalArgumentException("registry.maxBulk must be between 1 and 10000");
     }
@@ -370,6 +371,15 @@ public final class CairnConfig {
 
   public long grpcClientTimeoutMillis() {
     return duration("grpc", "clientTimeout");
+  }
+
+  /** The datacenter name the Consul-compatible API gives and accepts. */
+  public String consulDatacenter() {
+    String dc = string("consul", "datacenter");
+    if (dc.isEmpty()) {
+      throw new IllegalArgumentException("consul.datacenter must not be empty");
+    }
+    return dc;
   }
 
   public String clusterName() {

@@ -3,6 +3,7 @@ package io.cairn.http;
 import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
+import io.cairn.consul.ConsulApi;
 import io.cairn.http.rest.Responses;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
@@ -15,7 +16,7 @@ import io.vertx.ext.web.RoutingContext;
  * context for the route to pass to {@code api/}, which decides what the caller may do. A token comes as
  * {@code Authorization: Bearer …}; a browser's SSE or WebSocket, which cannot set that header, may send it as the
  * {@code token} query parameter or the {@code cairn-token} cookie instead (the cookie only from the page's own
- * origin, so that another site cannot open a stream with it). Under mutual TLS the client certificate's CN names the
+ * origin, so that another site cannot open a stream with it); a Consul client, as {@code X-Consul-Token}. Under mutual TLS the client certificate's CN names the
  * caller.
  */
 public final class Authentication {
@@ -42,7 +43,7 @@ public final class Authentication {
   private static void authenticate(RoutingContext rc, Access access) {
     HttpServerRequest request = rc.request();
     try {
-      rc.put(CALLER, access.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), () -> streamToken(rc),
+      rc.put(CALLER, access.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), () -> otherToken(rc),
           request.connection()));
       rc.next();
     } catch (ApiException e) {
@@ -50,8 +51,15 @@ public final class Authentication {
     }
   }
 
-  /** A browser's stream's token: the {@code token} query parameter, or the cookie from the page's own origin. */
-  private static String streamToken(RoutingContext rc) {
+  /**
+   * A token sent otherwise than as a bearer header: Consul's clients send {@code X-Consul-Token} (or {@code ?token=})
+   * on Consul's paths; a browser's stream sends the {@code token} query parameter, or the cookie from the page's own
+   * origin.
+   */
+  private static String otherToken(RoutingContext rc) {
+    if (ConsulApi.isConsulPath(rc.request().path())) {
+      return ConsulApi.token(rc);
+    }
     if (!isStream(rc)) {
       return null;
     }

@@ -10,7 +10,8 @@ import io.cairn.api.WatchHub;
 import io.cairn.grpc.RegistryGrpcApi;
 import io.cairn.http.rest.Responses;
 import io.cairn.http.rest.RestApi;
-import io.cairn.http.stream.BlockingQueries;
+import io.cairn.api.BlockingQueries;
+import io.cairn.consul.ConsulApi;
 import io.cairn.http.stream.EventStreams;
 import io.cairn.http.web.TopologyPage;
 import io.cairn.Addresses;
@@ -68,11 +69,13 @@ public class GatewayVerticle extends AbstractVerticle {
     TopologyPage page = new TopologyPage(node);
     page.mountOrigins(router);
     Authentication.mount(router, node.access());
+    BlockingQueries blocking = new BlockingQueries(vertx, node);
+    // Before Cairn's REST routes: Consul's clients send their JSON bodies with any content type.
+    new ConsulApi(node, ops, blocking).mount(router);
     WatchHub hub = new WatchHub(vertx, node);
     new EventStreams(vertx, node, ops, hub).mount(router);
     ClusterViews views = new ClusterViews(node, cache);
-    new RestApi(node, ops, views, new CheckOperations(vertx, node, ops),
-        new BlockingQueries(vertx, node, ops)).mount(router);
+    new RestApi(node, ops, views, new CheckOperations(vertx, node, ops), blocking).mount(router);
     GrpcServer grpc = grpcServer(ops, views, hub);
     router.get("/health").handler(rc -> {
       boolean ready = node.ready() && !node.leaving();

@@ -40,6 +40,45 @@ public final class Durations {
     return Math.round(millis);
   }
 
+  private static final Pattern GO_PART = Pattern.compile("(\\d{1,12}(?:\\.\\d{0,9})?|\\.\\d{1,9})(ns|us|\u00b5s|ms|s|m|h)");
+
+  /**
+   * Go's duration syntax, as Consul's clients write it: one or more amounts with units ({@code 120000ms},
+   * {@code 2s}, {@code 1m30s}, {@code 1.5h}; ns, us, µs, ms, s, m, h), or {@code 0}. Milliseconds, rounded down.
+   */
+  public static long parseGo(String text) {
+    if (text == null || text.isEmpty()) {
+      throw new IllegalArgumentException("a duration is required");
+    }
+    if (text.equals("0")) {
+      return 0;
+    }
+    Matcher m = GO_PART.matcher(text);
+    double nanos = 0;
+    int at = 0;
+    while (at < text.length() && m.find(at) && m.start() == at) {
+      double amount = Double.parseDouble(m.group(1));
+      switch (m.group(2)) {
+        case "ns": nanos += amount; break;
+        case "us":
+        case "\u00b5s": nanos += amount * 1e3; break;
+        case "ms": nanos += amount * 1e6; break;
+        case "s": nanos += amount * 1e9; break;
+        case "m": nanos += amount * 60e9; break;
+        default: nanos += amount * 3600e9; break;
+      }
+      at = m.end();
+    }
+    if (at != text.length()) {
+      throw new IllegalArgumentException("'" + abbreviate(text) + "' is not a duration; write it like 500ms, 10s, "
+          + "1m30s or 1h");
+    }
+    if (nanos / 1e6 > MAX_MILLIS) {
+      throw new IllegalArgumentException("'" + abbreviate(text) + "' is longer than a year");
+    }
+    return (long) (nanos / 1e6);
+  }
+
   /** The shortest exact spelling: 1500 → "1500ms", 10000 → "10s", 300000 → "5m". */
   public static String format(long millis) {
     if (millis == 0) {

@@ -303,8 +303,9 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     try {
       measure();
-    } catch (IllegalStateException starting) {
-      // The division was just created and is still initializing its log (or is closing): measure next time.
+    } catch (IllegalStateException | NullPointerException starting) {
+      // The division was just created and is still initializing its log (or is closing): measure next time. Until
+      // its start has set its first role, Ratis' role info even fails with a NullPointerException.
       tellWhyUnready(System.currentTimeMillis(), "its Raft division is not measurable (" + starting + ")");
     }
   }

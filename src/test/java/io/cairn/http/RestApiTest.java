@@ -1,41 +1,19 @@
 package io.cairn.http;
 
 import io.cairn.support.Http;
-import io.cairn.support.TestNodes;
+import io.cairn.support.OneNodeTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Every REST endpoint of a real node, as a client uses it. Bad input is covered by {@link BadInputTest}. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RestApiTest {
-  private TestNodes cluster;
-  private String base;
-
-  @BeforeAll
-  void startNode() {
-    cluster = new TestNodes(1);
-    base = cluster.start(0).base();
-  }
-
-  @AfterAll
-  void stopNode() {
-    cluster.close();
-  }
-
-  private static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
+class RestApiTest extends OneNodeTest {
 
   private static String instance(String name, int port) {
     return new JsonObject().put("name", name).put("address", "127.0.0.1").put("port", port).encode();

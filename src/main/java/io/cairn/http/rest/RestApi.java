@@ -2,13 +2,13 @@ package io.cairn.http.rest;
 
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.BlockingQueries;
 import io.cairn.api.Caller;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.http.Authentication;
-import io.cairn.http.stream.BlockingQueries;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
@@ -31,6 +31,8 @@ import java.util.function.Supplier;
  * {@code {"error","message","field"}} with a 4xx or 5xx status.
  */
 public final class RestApi {
+  /** The longest a blocking discovery waits. */
+  private static final long MAX_WAIT_MILLIS = 5 * 60_000;
   private final NodeContext node;
   private final RegistryOperations ops;
   private final ClusterViews views;
@@ -174,14 +176,18 @@ public final class RestApi {
    */
   private void blockingDiscover(RoutingContext rc, io.vertx.core.MultiMap params) {
     long index = Queries.nonNegative(params, "index");
-    long wait = params.contains("wait") ? Queries.duration(params, "wait") : BlockingQueries.MAX_WAIT_MILLIS;
+    long wait = params.contains("wait") ? Queries.duration(params, "wait") : MAX_WAIT_MILLIS;
     io.vertx.core.MultiMap rest = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(params);
     rest.remove("index");
     rest.remove("wait");
     ServiceQuery query = Queries.fromParams(rest);
     String key = rest.entries().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
         .collect(java.util.stream.Collectors.joining("&"));
-    blocking.await(caller(rc), "blocking:" + key, query, index, wait).onComplete(ar -> {
+    Caller caller = caller(rc);
+    // The index a client passes is the X-Cairn-Revision it saw (the replica's revision, at least the name's own
+    // index): it waits until the name's index passes it.
+    blocking.await(current -> current > index, wait, MAX_WAIT_MILLIS, () -> node.replica().revisionFor(query),
+        () -> ops.discover(caller, "blocking:" + key, query), d -> d.answer().services()).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
         return;

@@ -1,0 +1,126 @@
+package io.cairn.api;
+
+import io.cairn.Addresses;
+import io.cairn.NodeContext;
+import io.cairn.replication.Applied;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Reads that wait for a change, as Consul's blocking queries do (Cairn's {@code GET /v1/services?index=R&wait=30s}
+ * and the Consul API's reads): a read answers as soon as its result differs from what it was at index R, or after
+ * the wait (plus a random sixteenth of it, so that many clients do not come back at the same instant) with the same
+ * result. A read's index is the revision of the last change that can touch it (for discovery by name,
+ * {@code Replica.revisionFor}: changes to other services never wake it); a change that leaves the result as it was
+ * does not wake it either. One per HTTP verticle instance: it runs on that instance's event loop.
+ */
+public final class BlockingQueries {
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final List<Pending<?>> pending = new ArrayList<>();
+
+  /** One waiting read. */
+  private final class Pending<T> {
+    final LongSupplier index;
+    final Supplier<T> read;
+    final Function<T, Buffer> content;
+    final Buffer baseline;
+    final Promise<T> answer = Promise.promise();
+    long seen;
+    long timer;
+
+    Pending(LongSupplier index, Supplier<T> read, Function<T, Buffer> content, Buffer baseline, long seen) {
+      this.index = index;
+      this.read = read;
+      this.content = content;
+      this.baseline = baseline;
+      this.seen = seen;
+    }
+
+    /** Re-reads after a change; true once answered (changed, or refused). */
+    boolean recheck(boolean reset) {
+      long now = index.getAsLong();
+      if (now <= seen && !reset) {
+        return false;
+      }
+      seen = now;
+      T result;
+      try {
+        result = read.get();
+      } catch (RuntimeException refused) {
+        // The caller lost the right to read it meanwhile (a policy change).
+        answer.tryFail(refused);
+        return true;
+      }
+      if (reset || !content.apply(result).equals(baseline)) {
+        answer.tryComplete(result);
+        return true;
+      }
+      return false;
+    }
+
+    void expire() {
+      try {
+        answer.tryComplete(read.get());
+      } catch (RuntimeException refused) {
+        answer.tryFail(refused);
+      }
+    }
+  }
+
+  public BlockingQueries(Vertx vertx, NodeContext node) {
+    this.vertx = vertx;
+    this.node = node;
+    vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, msg -> onApplied(msg.body()));
+  }
+
+  /**
+   * Answers at once when {@code changed} says the client's index is behind (each API has its rule); otherwise when
+   * the result changes, or after the wait.
+   *
+   * @param index     the read's index now, and after each change
+   * @param read      the read (may throw an {@link ApiException}, e.g. a refusal)
+   * @param content   what of a result counts as a change
+   * @param maxMillis the longest wait this API allows
+   */
+  public <T> Future<T> await(java.util.function.LongPredicate changed, long waitMillis, long maxMillis,
+                             LongSupplier index, Supplier<T> read, Function<T, Buffer> content) {
+    long current = index.getAsLong();
+    T now = read.get();
+    if (changed.test(current)) {
+      return Future.succeededFuture(now);
+    }
+    Pending<T> p = new Pending<>(index, read, content, content.apply(now), current);
+    // Answered before http.idleTimeout would close the silent connection (with the jitter below, at most 96% of it).
+    long wait = Math.min(Math.min(waitMillis, maxMillis), node.config().idleTimeoutMillis() * 9 / 10);
+    long jitter = ThreadLocalRandom.current().nextLong(wait / 16 + 1);
+    p.timer = vertx.setTimer(Math.max(1, wait + jitter), t -> {
+      pending.remove(p);
+      p.expire();
+    });
+    pending.add(p);
+    return p.answer.future();
+  }
+
+  private void onApplied(Applied applied) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    for (var it = pending.iterator(); it.hasNext(); ) {
+      Pending<?> p = it.next();
+      if (p.recheck(applied.isReset())) {
+        it.remove();
+        vertx.cancelTimer(p.timer);
+      }
+    }
+  }
+}
