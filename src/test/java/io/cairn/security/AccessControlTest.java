@@ -178,6 +178,29 @@ class AccessControlTest {
   }
 
   @Test
+  void theConsulApiTakesConsulsTokenHeaderAndAppliesTheSameAcl() {
+    Map<String, String> viewer = Map.of("X-Consul-Token", VIEWER);
+    Map<String, String> deployer = Map.of("X-Consul-Token", DEPLOYER);
+    assertThat(Http.get(node.base() + "/v1/catalog/services").status()).isEqualTo(401);
+    assertThat(Http.withHeaders("GET", node.base() + "/v1/catalog/services", Map.of("X-Consul-Token", UNKNOWN))
+        .status()).isEqualTo(401);
+    // A reader sees the names it may read; a name it may not read is refused.
+    JsonObject catalog = new JsonObject(Http.withHeaders("GET", node.base() + "/v1/catalog/services", viewer).body());
+    assertThat(catalog.fieldNames()).contains("payments-api").doesNotContain("vault");
+    assertThat(Http.withHeaders("GET", node.base() + "/v1/health/service/vault", viewer).status()).isEqualTo(403);
+    assertThat(Http.get(node.base() + "/v1/health/service/payments-api?token=" + VIEWER).status()).isEqualTo(200);
+    // Registering needs the right to register that service, whichever API it comes through.
+    String payments = new JsonObject().put("ID", "payments-consul").put("Name", "payments-api")
+        .put("Address", "127.0.0.1").put("Port", 9400).encode();
+    assertThat(Http.send("PUT", node.base() + "/v1/agent/service/register", viewer, payments).status()).isEqualTo(403);
+    assertThat(Http.send("PUT", node.base() + "/v1/agent/service/register", deployer, payments).status()).isEqualTo(200);
+    String vault = new JsonObject().put("Name", "vault").put("Address", "127.0.0.1").put("Port", 9401).encode();
+    assertThat(Http.send("PUT", node.base() + "/v1/agent/service/register", deployer, vault).status()).isEqualTo(403);
+    assertThat(Http.send("PUT", node.base() + "/v1/agent/service/deregister/payments-consul", deployer, null)
+        .status()).isEqualTo(200);
+  }
+
+  @Test
   void aBulkRegistrationRefusesTheItemsTheCallerMayNotWriteAndTakesTheOthers() {
     JsonArray items = new JsonArray().add(instance("payments-bulk", 9301).put("id", "payments-bulk-1"))
         .add(instance("orders", 9302).put("id", "orders-bulk-1"));
