@@ -2,7 +2,7 @@
 # Cairn: build, run, test and benchmark.
 #   ./run.sh                 build the jar when needed and run one node in the foreground (HTTP 8080)
 #   ./run.sh test            run the whole test suite (unit, API, cluster, and the fat jar as processes)
-#   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701..
+#   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701.., DNS 8600..
 #   ./run.sh stop            stop the nodes started by './run.sh cluster'
 #   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
 #   ./run.sh agent ...       run the sidecar agent for a local service (see docs/OPERATIONS.md)
@@ -53,6 +53,7 @@ ensure_test_tools() {
   command -v curl >/dev/null 2>&1 || missing="$missing curl"
   command -v ip >/dev/null 2>&1 || missing="$missing iproute2"
   command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+  command -v dig >/dev/null 2>&1 || missing="$missing bind9-dnsutils"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
   [ -z "$missing" ] && return 0
@@ -142,12 +143,13 @@ case "$cmd" in
         echo "node-$i already running (pid $(cat "$RUN_DIR/node-$i.pid"))"; continue
       fi
       java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
-        --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" \
+        --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" --dns.port=$((8599 + i)) \
         --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
         --cluster.raft.bootstrapExpect="$n" "${security[@]}" \
         >"$log" 2>&1 &
       echo $! >"$RUN_DIR/node-$i.pid"
-      echo "node-$i: pid $!, http://127.0.0.1:$http, raft 127.0.0.1:$((http + 1000)), hazelcast 127.0.0.1:$hz, log $log"
+      echo "node-$i: pid $!, http://127.0.0.1:$http, raft 127.0.0.1:$((http + 1000)), hazelcast 127.0.0.1:$hz," \
+        "dns 127.0.0.1:$((8599 + i)), log $log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
     for _ in $(seq 1 120); do

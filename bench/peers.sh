@@ -176,7 +176,7 @@ start_cairn() { # nodes
     java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
       --node.id="b$i" --node.dataDir="$WORK/cairn-$n-$i" --http.host=127.0.0.1 --http.port=$((BASE + 80 + i)) \
       --cluster.name="cairn-peers-$n-$$" --cluster.port=$((BASE + 170 + i)) --cluster.portAutoIncrement=false \
-      --cluster.join="$join" --cluster.raft.port=$((BASE + 280 + i)) --cluster.raft.bootstrapExpect="$n" \
+      --cluster.join="$join" --cluster.raft.port=$((BASE + 280 + i)) --cluster.raft.bootstrapExpect="$n" --dns.port=0 \
       >"$WORK/cairn-$n-$i.log" 2>&1 &
     CAIRN_PIDS+=($!); PIDS+=($!)
     CAIRN_URLS+=("http://127.0.0.1:$((BASE + 80 + i))")

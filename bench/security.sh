@@ -71,7 +71,7 @@ start_node() { # case
   java ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC} -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
     --node.id=bench --node.dataDir="$WORK/data-$1" --http.host=127.0.0.1 --http.port="$HTTP_PORT" \
     --cluster.name="cairn-security-bench-$1-$$" --cluster.port="$HZ_PORT" --cluster.portAutoIncrement=false \
-    --cluster.join="127.0.0.1:$HZ_PORT" "${extra[@]}" >"$WORK/node-$1.log" 2>&1 &
+    --cluster.join="127.0.0.1:$HZ_PORT" --dns.port=0 "${extra[@]}" >"$WORK/node-$1.log" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 240); do
     curl -fsk "$2/health" >/dev/null 2>&1 && return 0

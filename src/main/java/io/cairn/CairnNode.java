@@ -2,6 +2,7 @@ package io.cairn;
 
 import io.cairn.api.QueryCache;
 import io.cairn.config.CairnConfig;
+import io.cairn.dns.DnsVerticle;
 import io.cairn.eventbus.EventBusApiVerticle;
 import io.cairn.health.HealthCheckVerticle;
 import io.cairn.health.HousekeepingVerticle;
@@ -34,8 +35,9 @@ import java.nio.file.Files;
 /**
  * One Cairn node: reads its configuration (the deployment config laid over {@code conf/cairn.yaml}) and deploys
  * one verticle per responsibility, in dependency order: replication first (the node serves nothing until its
- * replica caught up with the log), then membership, health and the gateways. Needs a clustered Vert.x whose
- * cluster manager is Hazelcast; {@link CairnApplication} builds one from the same configuration.
+ * replica caught up with the log), then membership, health, the gateways and DNS (unless dns.port is 0). Needs a
+ * clustered Vert.x whose cluster manager is Hazelcast; {@link CairnApplication} builds one from the same
+ * configuration.
  */
 public class CairnNode extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
@@ -95,6 +97,7 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> deploy(new EventBusApiVerticle(node, cache)))
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(node, cache),
             new DeploymentOptions().setInstances(cfg.httpInstances())))
+        .compose(v -> cfg.dnsPort() == 0 ? Future.succeededFuture() : deploy(new DnsVerticle(node, cache)))
         .onSuccess(v -> {
           NodeMetrics.bind(node, cache);
           log.info("Cairn node {} ready: http://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),

@@ -100,9 +100,29 @@ public final class Access {
     return new ApiException(401, "unauthenticated", message);
   }
 
-  /** Whether the caller may; no audit line (filters of reads and watches ask this per item). */
+  /**
+   * Whether the caller may; no audit line (filters of reads and watches ask this per item). On a node with security,
+   * {@code anonymous} is the caller of a transport that carries no credentials (DNS): it may only what the ACL policy
+   * grants the subject {@code anonymous}, and nothing without a policy (where an HTTP caller without credentials
+   * gets 401).
+   */
   public boolean allowed(Caller caller, String object, Action action) {
-    return caller == Caller.NODE || security.acl().allowed(caller.name(), object, action.policyName());
+    if (caller == Caller.NODE) {
+      return true;
+    }
+    if (unauthenticated(caller) && !security.acl().enforced()) {
+      return false;
+    }
+    return security.acl().allowed(caller.name(), object, action.policyName());
+  }
+
+  /** Whether every read is open to this caller, so that answers need no filtering: no policy, and a caller who counts. */
+  public boolean readsEverything(Caller caller) {
+    return caller == Caller.NODE || !security.acl().enforced() && !unauthenticated(caller);
+  }
+
+  private boolean unauthenticated(Caller caller) {
+    return security.enabled() && Caller.ANONYMOUS.equals(caller.name());
   }
 
   /** Refuses (403, audited) unless the caller may do {@code action} on {@code object}. */
@@ -112,11 +132,6 @@ public final class Access {
       throw new ApiException(403, "forbidden", "'" + caller.name() + "' may not " + action.policyName() + " "
           + object + " (" + operation + ")");
     }
-  }
-
-  /** Whether ACLs are in force (a policy file); without, every authenticated caller may do everything. */
-  public boolean aclEnforced() {
-    return security.acl().enforced();
   }
 
   /** One audit line: who did what to which object, with what result, at which revision (-1: none). */

@@ -253,6 +253,14 @@ public final class RegistryOperations {
     return new Discovery(revision, readable(caller, cache.compute(rawQuery, query)));
   }
 
+  /**
+   * Whether the caller may discover this service name, asked without an audit line by a transport that answers
+   * refusals itself (DNS: one UDP packet must not cost a line in the audit log).
+   */
+  public boolean mayDiscover(Caller caller, String name) {
+    return access.allowed(caller, Access.service(name), Action.READ);
+  }
+
   /** The cached answer for this exact query string, as the caller may see it, or null. */
   public Discovery cachedDiscovery(Caller caller, String rawQuery) {
     long revision = node.replica().revision();
@@ -261,7 +269,7 @@ public final class RegistryOperations {
   }
 
   private QueryCache.Answer readable(Caller caller, QueryCache.Answer answer) {
-    if (!access.aclEnforced()) {
+    if (access.readsEverything(caller)) {
       return answer;
     }
     String name = answer.query().name();

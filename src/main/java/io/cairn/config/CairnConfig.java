@@ -98,6 +98,23 @@ public final class CairnConfig {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }
     validateSecurity();
+    validateDns();
+  }
+
+  private void validateDns() {
+    if (dnsPort() < 0 || dnsPort() > 65535) {
+      throw new IllegalArgumentException("dns.port must be 0 (off) or a port");
+    }
+    String domain = dnsDomain();
+    if (domain.isEmpty() || domain.length() > 200 || !domain.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+        + "(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+      throw new IllegalArgumentException("dns.domain must be a DNS name (labels of letters, digits and -, at most "
+          + "200 characters), not '" + string("dns", "domain") + "'");
+    }
+    long ttl = duration("dns", "ttl");
+    if (ttl % 1000 != 0 || ttl / 1000 > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("dns.ttl is whole seconds (0s, 5s, 1m)");
+    }
   }
 
   private void validateSecurity() {
@@ -546,6 +563,28 @@ public final class CairnConfig {
 
   public int queryCacheSize() {
     return integer("registry", "queryCacheSize");
+  }
+
+  /** The DNS interface's port (UDP and TCP) on http.host; 0: off. */
+  public int dnsPort() {
+    return integer("dns", "port");
+  }
+
+  /** The zone the DNS interface answers for, in lower case, without leading or trailing dots. */
+  public String dnsDomain() {
+    String domain = string("dns", "domain").trim().toLowerCase(Locale.ROOT);
+    while (domain.endsWith(".")) {
+      domain = domain.substring(0, domain.length() - 1);
+    }
+    while (domain.startsWith(".")) {
+      domain = domain.substring(1);
+    }
+    return domain;
+  }
+
+  /** The TTL of DNS answers, and of negative answers (the SOA minimum), in seconds. */
+  public int dnsTtlSeconds() {
+    return (int) (duration("dns", "ttl") / 1000);
   }
 
   /** A section by its dotted path: {@code "cluster"}, {@code "cluster.raft"}. */

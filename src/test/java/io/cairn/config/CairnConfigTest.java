@@ -99,4 +99,22 @@ class CairnConfigTest {
     assertThatThrownBy(() -> CairnConfig.load(List.of("--security.cluster.caFile=ca.pem"), Map.of(), null))
         .hasMessageContaining("security.cluster.certFile, keyFile and caFile");
   }
+  @Test
+  void dnsListensOn8600ForCairnUnlessToldOtherwiseAndRefusesWhatCannotWork() {
+    CairnConfig defaults = CairnConfig.load(List.of(), Map.of(), null);
+    assertThat(defaults.dnsPort()).isEqualTo(8600);
+    assertThat(defaults.dnsDomain()).isEqualTo("cairn");
+    assertThat(defaults.dnsTtlSeconds()).isZero();
+    CairnConfig set = CairnConfig.load(List.of("--dns.domain=Consul.Example.", "--dns.ttl=1m", "--dns.port=0"),
+        Map.of(), null);
+    assertThat(set.dnsDomain()).isEqualTo("consul.example");
+    assertThat(set.dnsTtlSeconds()).isEqualTo(60);
+    assertThat(set.dnsPort()).isZero();
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.domain=not a domain"), Map.of(), null))
+        .hasMessageContaining("dns.domain");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.ttl=1500ms"), Map.of(), null))
+        .hasMessageContaining("dns.ttl");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.port=70000"), Map.of(), null))
+        .hasMessageContaining("dns.port");
+  }
 }

@@ -187,7 +187,7 @@ public final class JarCluster implements AutoCloseable {
         "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
         "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
         "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
-        "--cluster.join=" + joinList(), "--cluster.raft.port=" + raftPorts[index]);
+        "--cluster.join=" + joinList(), "--cluster.raft.port=" + raftPorts[index], "--dns.port=0");
     if (netns != null) {
       // Bound to the namespace's own address, which nothing outside the test's private namespaces can reach.
       cmd.add("--security.allowInsecure=true");

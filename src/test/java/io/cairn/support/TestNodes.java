@@ -73,7 +73,9 @@ public final class TestNodes implements AutoCloseable {
         .put("cluster", new JsonObject().put("name", clusterName).put("host", "127.0.0.1")
             .put("port", hazelcastPorts.get(index)).put("portAutoIncrement", false).put("join", join)
             .put("raft", new JsonObject().put("port", freePort())))
-        .put("health", new JsonObject().put("ttlScanInterval", "100ms").put("heartbeatBatch", "50ms"));
+        .put("health", new JsonObject().put("ttlScanInterval", "100ms").put("heartbeatBatch", "50ms"))
+        // No DNS unless a test asks for it (with a free port): parallel tests must not meet on 8600.
+        .put("dns", new JsonObject().put("port", 0));
     return deepMerge(cfg, extra == null ? new JsonObject() : extra);
   }
 
