@@ -189,4 +189,14 @@ class MetricsTest {
         .put("address", "127.0.0.1").put("port", port).put("region", "eu").put("zone", zone)
         .put("tags", new JsonArray(java.util.List.of(tags))).encode()).status()).isEqualTo(201);
   }
+
+  @Test
+  void aRequestIdIsAnsweredBackAndMadeUpWhenTheClientSentNone() {
+    assertThat(Http.withHeaders("GET", base + "/v1/status", java.util.Map.of("X-Request-Id", "abc-123"))
+        .header("X-Request-Id")).isEqualTo("abc-123");
+    String made = Http.get(base + "/v1/status").header("X-Request-Id");
+    assertThat(made).isNotBlank().isNotEqualTo(Http.get(base + "/v1/status").header("X-Request-Id"));
+    assertThat(Http.withHeaders("GET", base + "/v1/status", java.util.Map.of("X-Request-Id", "long".repeat(20)))
+        .header("X-Request-Id")).doesNotContain("long");
+  }
 }
