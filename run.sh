@@ -46,7 +46,7 @@ wait_ready() { # port, pid, log
 
 # What the tests need beyond Java and Maven: curl (this script), ip (the partition test's network namespaces),
 # openssl (certificates for the TLS tests, and s_client), Debian's chromium and chromium-driver (the topology page
-# tests). Installed with apt-get when missing and
+# tests), Debian's prometheus (prometheus and promtool: the metrics, service discovery and dashboard tests). Installed with apt-get when missing and
 # possible (root on Debian); otherwise named, so that the person running the tests can install them.
 ensure_test_tools() {
   local missing=""
@@ -56,6 +56,7 @@ ensure_test_tools() {
   command -v dig >/dev/null 2>&1 || missing="$missing bind9-dnsutils"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$missing prometheus"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"

@@ -66,6 +66,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
       System.err.println("cairn: configuration error: " + e.getMessage());
       throw e;
     }
+    io.cairn.config.Logging.apply(config);
     return config.toJson();
   }
 

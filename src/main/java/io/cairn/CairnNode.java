@@ -48,6 +48,8 @@ public class CairnNode extends AbstractVerticle {
     options.setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
+        // Latency by route template (vertx-web sets it; a path no route matched has none), never by raw path.
+        .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
         .setRegistryName(metricsRegistryName(cfg))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     if (options.getEventBusOptions().getHost() == null
@@ -87,6 +89,7 @@ public class CairnNode extends AbstractVerticle {
     }
     registerCodecs(vertx.eventBus());
     node = new NodeContext(cfg);
+    NodeMetrics.configure(node.meters());
     AuditLog.configure(cfg);
     QueryCache cache = new QueryCache(node.replica(), cfg.queryCacheSize());
     deploy(new SecurityVerticle(cfg, node.security()))

@@ -24,6 +24,17 @@ public final class NodeContext {
   public final LongAdder snapshotsLoaded = new LongAdder();
   public final LongAdder snapshotsWritten = new LongAdder();
   public final LongAdder eventsPublished = new LongAdder();
+  /** What this node's replica applied: serviceRegistered, serviceDeregistered and leaderElected events. */
+  public final LongAdder registrationsApplied = new LongAdder();
+  public final LongAdder deregistrationsApplied = new LongAdder();
+  public final LongAdder leaderElectionsApplied = new LongAdder();
+  /** Open watches by kind (sse, websocket, grpc), over every gateway loop of this node. */
+  public final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> watchers = java.util.Map.of(
+      "sse", new java.util.concurrent.atomic.AtomicInteger(),
+      "websocket", new java.util.concurrent.atomic.AtomicInteger(),
+      "grpc", new java.util.concurrent.atomic.AtomicInteger());
+  /** Connected agents: open gRPC Heartbeat streams (an agent's KeepAlive) on this node. */
+  public final java.util.concurrent.atomic.AtomicInteger agents = new java.util.concurrent.atomic.AtomicInteger();
   private volatile String memberId = "";
   private volatile io.cairn.replication.RaftStatus raft = io.cairn.replication.RaftStatus.NONE;
   /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
@@ -125,6 +136,16 @@ public final class NodeContext {
       }
     }
     return owners;
+  }
+
+  private static final io.micrometer.core.instrument.MeterRegistry NO_METRICS =
+      new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+
+  /** This node's metrics registry (Prometheus, on /metrics), or one that keeps nothing when metrics are off. */
+  public io.micrometer.core.instrument.MeterRegistry meters() {
+    io.micrometer.core.instrument.MeterRegistry registry =
+        io.vertx.micrometer.backends.BackendRegistries.getNow(CairnNode.metricsRegistryName(config));
+    return registry == null ? NO_METRICS : registry;
   }
 
   public CairnConfig config() {

@@ -83,7 +83,7 @@ public final class WatchHub {
   public void watchFromNow(Watcher w) {
     Position p = new Position();
     p.last = node.replica().revision();
-    watchers.put(w, p);
+    track(w, p);
   }
 
   /**
@@ -92,7 +92,7 @@ public final class WatchHub {
    */
   public void watchFrom(Watcher w, long after, int index) {
     Position p = new Position();
-    watchers.put(w, p);
+    track(w, p);
     long complete = after - (index >= 0 ? 1 : 0);
     if (complete >= node.eventHistory().floor()) {
       List<Event> backlog = node.eventHistory().between(complete, Long.MAX_VALUE);
@@ -123,7 +123,7 @@ public final class WatchHub {
   /** A snapshot, then events after it. */
   public void watchWithSnapshot(Watcher w) {
     Position p = new Position();
-    watchers.put(w, p);
+    track(w, p);
     startOver(w, p, false);
   }
 
@@ -136,7 +136,16 @@ public final class WatchHub {
   }
 
   public void remove(Watcher w) {
-    watchers.remove(w);
+    if (watchers.remove(w) != null) {
+      node.watchers.get(w.kind()).decrementAndGet();
+    }
+  }
+
+  /** Follows {@code w} from {@code p}; counted in the node's cairn_watchers until removed. */
+  private void track(Watcher w, Position p) {
+    if (watchers.put(w, p) == null) {
+      node.watchers.get(w.kind()).incrementAndGet();
+    }
   }
 
   private void startOver(Watcher w, Position p, boolean reset) {

@@ -11,6 +11,9 @@ import java.util.List;
  */
 public interface Watcher {
 
+  /** The kind of stream, a label of cairn_watchers: sse, websocket or grpc. */
+  String kind();
+
   /** Whether this watcher wants the event (its name and tag filter). */
   boolean wants(Event event);
 

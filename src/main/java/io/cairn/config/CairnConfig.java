@@ -28,6 +28,8 @@ import java.util.Map;
  */
 public final class CairnConfig {
   public static final String DEFAULTS_RESOURCE = "cairn.yaml";
+  private static final String LOGGERS = "logging.loggers";
+  private static final java.util.Set<String> LEVELS = java.util.Set.of("trace", "debug", "info", "warn", "error", "off");
 
   private final JsonObject json;
 
@@ -98,6 +100,9 @@ public final class CairnConfig {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }
     validateSecurity();
+    logFormat();
+    logLevel();
+    loggerLevels();
     validateDns();
   }
 
@@ -200,6 +205,10 @@ public final class CairnConfig {
       overlay(merged, conf, "");
     }
     JsonObject envValues = new JsonObject();
+    if (env.get("LOG_LEVEL") != null) {
+      // The common convention; CAIRN_LOGGING_LEVEL, collected next, wins over it.
+      putDotted(envValues, "logging.level", env.get("LOG_LEVEL"));
+    }
     collectEnv(merged, "", env, envValues);
     overlay(merged, envValues, "");
     overlay(merged, flagValues, "");
@@ -219,7 +228,7 @@ public final class CairnConfig {
     for (String key : defaults.fieldNames()) {
       String dotted = path.isEmpty() ? key : path + "." + key;
       Object v = defaults.getValue(key);
-      if (v instanceof JsonObject) {
+      if (v instanceof JsonObject && !dotted.equals(LOGGERS)) {
         collectEnv((JsonObject) v, dotted, env, into);
       } else if (!path.isEmpty()) {
         String value = env.get(envName(dotted));
@@ -587,6 +596,61 @@ public final class CairnConfig {
     return (int) (duration("dns", "ttl") / 1000);
   }
 
+  // ---- logging ----
+
+  /** text or json. */
+  public String logFormat() {
+    String v = string("logging", "format").trim().toLowerCase(Locale.ROOT);
+    if (!v.equals("text") && !v.equals("json")) {
+      throw new IllegalArgumentException("logging.format is text or json, not '" + v + "'");
+    }
+    return v;
+  }
+
+  /** The root logger's level: trace, debug, info, warn, error or off. */
+  public String logLevel() {
+    return level("logging.level", string("logging", "level"));
+  }
+
+  /** Logger name → level, the defaults with every layer's additions. */
+  public Map<String, String> loggerLevels() {
+    Map<String, String> levels = new java.util.TreeMap<>();
+    section(LOGGERS).forEach(e -> levels.put(e.getKey(), level(LOGGERS + "." + e.getKey(), String.valueOf(e.getValue()))));
+    return levels;
+  }
+
+  private static String level(String key, String value) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (!LEVELS.contains(v)) {
+      throw new IllegalArgumentException(key + " is one of trace, debug, info, warn, error, off, not '" + value + "'");
+    }
+    return v;
+  }
+
+  /** {@code logging.loggers} as given: a map, or {@code name=level,name=level}. */
+  @SuppressWarnings("unchecked")
+  private static JsonObject loggerLevels(Object value) {
+    if (value instanceof JsonObject) {
+      return (JsonObject) value;
+    }
+    if (value instanceof Map) {
+      return new JsonObject(new java.util.LinkedHashMap<>((Map<String, Object>) value));
+    }
+    JsonObject levels = new JsonObject();
+    for (String pair : String.valueOf(value).split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("logging.loggers takes name=level pairs separated by commas, not '"
+            + pair.trim() + "'");
+      }
+      levels.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return levels;
+  }
+
   /** A section by its dotted path: {@code "cluster"}, {@code "cluster.raft"}. */
   private JsonObject section(String path) {
     JsonObject s = json;
@@ -684,6 +748,13 @@ public final class CairnConfig {
       }
       Object value = top.getValue(key);
       Object current = base.getValue(key);
+      if (where.equals(LOGGERS)) {
+        // Logger names are free: a map (file, -conf) or name=level pairs (environment, flag), added to the defaults.
+        JsonObject levels = ((JsonObject) current).copy();
+        levels.mergeIn(loggerLevels(value));
+        base.put(key, levels);
+        continue;
+      }
       if (current instanceof JsonObject) {
         if (!(value instanceof JsonObject)) {
           throw new IllegalArgumentException("configuration key '" + where + "' is a section, not a value");

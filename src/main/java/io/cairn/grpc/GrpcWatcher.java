@@ -88,6 +88,11 @@ final class GrpcWatcher implements Watcher {
   }
 
   @Override
+  public String kind() {
+    return "grpc";
+  }
+
+  @Override
   public boolean open() {
     return open;
   }

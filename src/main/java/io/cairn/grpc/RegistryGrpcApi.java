@@ -299,10 +299,12 @@ public final class RegistryGrpcApi implements Service {
         ended[0] = true;
         vertx.cancelTimer(timer[0]);
         heartbeats.remove(response);
+        node.agents.decrementAndGet();
         release(caller);
       }
     };
     heartbeats.put(response, end);
+    node.agents.incrementAndGet();
     timer[0] = vertx.setPeriodic(Math.max(100, timeout / 4), id -> {
       if (System.currentTimeMillis() - lastHeard[0] > timeout) {
         GrpcErrors.end(response, GrpcStatus.DEADLINE_EXCEEDED, "client_timeout: nothing received for "

@@ -45,6 +45,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   /** Instance id → its latest run since the last publication (only the latest is worth sending). */
   private final Map<String, CheckOutcome> unpublished = new LinkedHashMap<>();
   private final CheckStats stats;
+  private CheckMetrics metrics;
 
   public HealthCheckVerticle(NodeContext node) {
     this.node = node;
@@ -78,6 +79,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   @Override
   public void start() {
     node.checkers().init(vertx);
+    metrics = new CheckMetrics(node.meters(), node.nodeId());
     vertx.setPeriodic(RECONCILE_EVERY_MILLIS, id -> reconcile());
     vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publishResults());
     vertx.eventBus().<JsonArray>consumer(Addresses.CHECK_RESULTS, msg -> {
@@ -213,6 +215,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
       c.running = false;
       long now = System.currentTimeMillis();
       CheckOutcome outcome = new CheckOutcome(start, result.status(), result.output(), now - start, node.nodeId());
+      metrics.record(c.check.type(), result.status(), now - start);
       node.checkResults.put(c.id, outcome);
       unpublished.put(c.id, outcome);
       return decide(c, outcome, now).map(outcome);

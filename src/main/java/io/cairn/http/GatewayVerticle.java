@@ -20,6 +20,7 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.core.Future;
@@ -46,6 +47,10 @@ public class GatewayVerticle extends AbstractVerticle {
   private final QueryCache cache;
   /** This loop's listeners: the HTTP port, and gRPC's when it has its own. */
   private final List<HttpServer> servers = new ArrayList<>();
+  /** Request ids made here: a random prefix per loop and a count. */
+  private final String requestIdPrefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current()
+      .nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36 * 36), 36) + "-";
+  private long requestCount;
 
   public GatewayVerticle(NodeContext node, QueryCache cache) {
     this.node = node;
@@ -64,7 +69,17 @@ public class GatewayVerticle extends AbstractVerticle {
         // Cut off from the majority: what this node serves may be behind what the cluster has accepted since.
         rc.response().putHeader(Responses.STALE_HEADER, "true");
       }
-      rc.next();
+      // The request id: the client's X-Request-Id, or one made here; answered back, and in the MDC (logging.format
+      // json shows it) for the lines logged while the handlers run on this loop.
+      String requestId = requestId(rc.request().getHeader(Responses.REQUEST_ID_HEADER));
+      rc.put(Responses.REQUEST_ID, requestId);
+      rc.response().putHeader(Responses.REQUEST_ID_HEADER, requestId);
+      MDC.put(Responses.REQUEST_ID, requestId);
+      try {
+        rc.next();
+      } finally {
+        MDC.remove(Responses.REQUEST_ID);
+      }
     });
     TopologyPage page = new TopologyPage(node);
     page.mountOrigins(router);
@@ -133,6 +148,14 @@ public class GatewayVerticle extends AbstractVerticle {
       vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> reloadCertificates());
     }
     Future.all(http, apart).<Void>mapEmpty().onComplete(started);
+  }
+
+  /** A client's id when it is short and plain (letters, digits, . _ : -), otherwise one of this loop's own. */
+  private String requestId(String given) {
+    if (given != null && given.length() <= 64 && !given.isEmpty() && given.matches("[A-Za-z0-9._:-]+")) {
+      return given;
+    }
+    return requestIdPrefix + Long.toString(++requestCount, 36);
   }
 
   /** New certificate files on disk: every listener of this loop serves them from its next handshake. */

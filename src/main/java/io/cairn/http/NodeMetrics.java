@@ -2,45 +2,132 @@ package io.cairn.http;
 
 import io.cairn.NodeContext;
 import io.cairn.api.QueryCache;
+import io.cairn.model.Health;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.micrometer.backends.BackendRegistries;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 
-/** Cairn's own figures on {@code /metrics}, next to what Vert.x reports about HTTP and the event bus. */
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Cairn's own figures on {@code /metrics}, next to what Vert.x reports about the JVM, HTTP (by route) and the event
+ * bus. Every label is bounded: node (this node's id), health, check type and result, watcher kind, and the HTTP
+ * route template; never an instance id or a raw path. Counters count what happened on this node (what its replica
+ * applied, the checks it ran), so a cluster-wide rate is a {@code max} or {@code avg} over nodes for replicated
+ * figures and a {@code sum} for checks.
+ */
 public final class NodeMetrics {
+  /** Vert.x's HTTP server timer: {@code vertx_http_server_response_time_seconds{route,method,code}}. */
+  private static final String HTTP_SERVER_TIME = "vertx.http.server.response.time";
+  private static final double[] HTTP_BUCKETS_SECONDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+      0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+  private static final String[] LINT_REFUSED = {"jvm.compilation.time", "process.cpu.time", "system.cpu.count"};
+
   private NodeMetrics() {
   }
 
-  public static void bind(NodeContext node, QueryCache cache) {
-    MeterRegistry registry = BackendRegistries.getNow(io.cairn.CairnNode.metricsRegistryName(node.config()));
-    if (registry == null) {
-      return;
+  /**
+   * Settings of the registry itself, before any request is served: the HTTP server's response time becomes a
+   * histogram with a few fixed buckets (latency by route), so that a quantile can be computed across nodes.
+   */
+  public static void configure(MeterRegistry registry) {
+    // Three JVM figures Micrometer names in a way promtool's lint refuses (jvm_compilation_time_ms_total,
+    // process_cpu_time_ns_total: abbreviated units; system_cpu_count: a gauge ending in _count). Vert.x bound them
+    // when it started; they go, and stay out. process_cpu_usage and system_cpu_usage remain.
+    for (String name : LINT_REFUSED) {
+      registry.find(name).meters().forEach(registry::remove);
+      registry.config().meterFilter(MeterFilter.denyNameStartsWith(name));
     }
+    registry.config().meterFilter(MeterFilter.replaceTagValues("route", NodeMetrics::route));
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        if (!id.getName().equals(HTTP_SERVER_TIME)) {
+          return config;
+        }
+        double[] nanos = new double[HTTP_BUCKETS_SECONDS.length];
+        for (int i = 0; i < nanos.length; i++) {
+          nanos[i] = HTTP_BUCKETS_SECONDS[i] * 1e9;
+        }
+        return DistributionStatisticConfig.builder().serviceLevelObjectives(nanos).build().merge(config);
+      }
+    });
+  }
+
+  /**
+   * vertx-web's route label names every route with a path that a request passed through, joined by {@code >}:
+   * {@code /v1/>/v1/services/:id>/v1/} (the {@code /v1/*} routes that check bodies and answer errors, the
+   * endpoint, the failure handler). Kept: the endpoint's template; {@code page} for the topology page's files (one
+   * regular expression); {@code unmatched} for a path no endpoint took (a 404), so that no path becomes a label.
+   */
+  static String route(String chain) {
+    String route = "unmatched";
+    for (String part : chain.split(">")) {
+      if (!part.isEmpty() && !part.equals("/v1/")) {
+        route = part.startsWith("^") ? "page" : part;
+      }
+    }
+    return route;
+  }
+
+  public static void bind(NodeContext node, QueryCache cache) {
+    MeterRegistry registry = node.meters();
     String id = node.nodeId();
-    Gauge.builder("cairn_registry_instances", node.replica(), r -> r.size()).tag("node", id)
-        .description("Service instances in this node's replica").register(registry);
-    Gauge.builder("cairn_replica_revision", node.replica(), r -> r.revision()).tag("node", id)
-        .description("Last log revision applied by this node").register(registry);
-    Gauge.builder("cairn_node_ready", node, n -> n.ready() ? 1 : 0).tag("node", id)
-        .description("1 when this node has caught up with the log").register(registry);
-    Gauge.builder("cairn_node_leader", node, n -> n.isLeader() ? 1 : 0).tag("node", id)
-        .description("1 on the leader").register(registry);
-    FunctionCounter.builder("cairn_log_commands_applied_total", node, n -> n.commandsApplied.sum()).tag("node", id)
-        .description("Commands applied to this node's replica").register(registry);
-    FunctionCounter.builder("cairn_log_append_calls_total", node, n -> n.appendCalls.sum()).tag("node", id)
-        .description("Batched append calls to the cluster log").register(registry);
-    FunctionCounter.builder("cairn_log_commands_appended_total", node, n -> n.commandsAppended.sum()).tag("node", id)
-        .description("Commands this node appended to the cluster log").register(registry);
-    FunctionCounter.builder("cairn_events_published_total", node, n -> n.eventsPublished.sum()).tag("node", id)
-        .description("Events this node published on cairn.events").register(registry);
-    Gauge.builder("cairn_checks_owned", node.checkStats, s -> s.owned()).tag("node", id)
-        .description("Health checks this node runs (it owns them by rendezvous hashing)").register(registry);
-    FunctionCounter.builder("cairn_check_runs_total", node.checkStats, s -> s.runs()).tag("node", id)
-        .description("Health check runs on this node, scheduled and on demand").register(registry);
-    FunctionCounter.builder("cairn_query_cache_hits_total", cache, QueryCache::hits).tag("node", id)
-        .description("Discovery answers served from the cache").register(registry);
-    FunctionCounter.builder("cairn_query_cache_misses_total", cache, QueryCache::misses).tag("node", id)
-        .description("Discovery answers computed from the replica").register(registry);
+    for (Health health : Health.values()) {
+      String label = health.name().toLowerCase(Locale.ROOT);
+      Gauge.builder("cairn_services", node.replica(), r -> r.idsWithHealth(health).size()).tags("node", id, "health", label)
+          .description("Service instances in this node's replica, by health").register(registry);
+    }
+    counter(registry, id, "cairn_service_registrations_total", node, n -> n.registrationsApplied.sum(),
+        "Instances registered (serviceRegistered events) applied by this node's replica");
+    counter(registry, id, "cairn_service_deregistrations_total", node, n -> n.deregistrationsApplied.sum(),
+        "Instances deregistered or expired (serviceDeregistered events) applied by this node's replica");
+    counter(registry, id, "cairn_leader_elections_total", node, n -> n.leaderElectionsApplied.sum(),
+        "leaderElected events applied by this node's replica: a new Raft leader took office");
+    gauge(registry, id, "cairn_is_leader", node, n -> n.isLeader() ? 1 : 0, "1 on the Raft leader");
+    gauge(registry, id, "cairn_node_ready", node, n -> n.ready() ? 1 : 0, "1 when this node has caught up with the log");
+    gauge(registry, id, "cairn_raft_term", node, n -> n.raft().term(), "The Raft term this node is in");
+    gauge(registry, id, "cairn_raft_commit_index", node, n -> n.raft().commitIndex(),
+        "The last Raft log index this node knows committed");
+    gauge(registry, id, "cairn_raft_applied_index", node, n -> n.raft().appliedIndex(),
+        "The last Raft log index applied to this node's replica");
+    gauge(registry, id, "cairn_raft_voters", node, n -> n.raft().voters().size(), "Voters of the Raft group");
+    gauge(registry, id, "cairn_cluster_size", node, n -> n.liveMembers().size(),
+        "Cairn nodes this node sees alive (Hazelcast members)");
+    for (String kind : node.watchers.keySet()) {
+      Gauge.builder("cairn_watchers", node.watchers.get(kind), Number::doubleValue).tags("node", id, "kind", kind)
+          .description("Open watches on this node (SSE, WebSocket, gRPC Watch)").register(registry);
+    }
+    gauge(registry, id, "cairn_connected_agents", node, n -> n.agents.get(),
+        "Agents connected to this node: open gRPC Heartbeat streams");
+    counter(registry, id, "cairn_log_commands_applied_total", node, n -> n.commandsApplied.sum(),
+        "Commands applied to this node's replica");
+    counter(registry, id, "cairn_log_append_calls_total", node, n -> n.appendCalls.sum(),
+        "Batched append calls to the cluster log");
+    counter(registry, id, "cairn_log_commands_appended_total", node, n -> n.commandsAppended.sum(),
+        "Commands this node appended to the cluster log");
+    counter(registry, id, "cairn_events_published_total", node, n -> n.eventsPublished.sum(),
+        "Events this node published on cairn.events");
+    gauge(registry, id, "cairn_checks_owned", node.checkStats, s -> s.owned(),
+        "Health checks this node runs (it owns them by rendezvous hashing)");
+    counter(registry, id, "cairn_query_cache_hits_total", cache, QueryCache::hits,
+        "Discovery answers served from the cache");
+    counter(registry, id, "cairn_query_cache_misses_total", cache, QueryCache::misses,
+        "Discovery answers computed from the replica");
+  }
+
+  private static <T> void gauge(MeterRegistry registry, String node, String name, T obj, ToDoubleFunction<T> f,
+                                String description) {
+    Gauge.builder(name, obj, f).tag("node", node).description(description).register(registry);
+  }
+
+  private static <T> void counter(MeterRegistry registry, String node, String name, T obj, ToDoubleFunction<T> f,
+                                  String description) {
+    FunctionCounter.builder(name, obj, f).tag("node", node).description(description).register(registry);
   }
 }

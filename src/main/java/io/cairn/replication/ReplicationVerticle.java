@@ -571,7 +571,13 @@ public class ReplicationVerticle extends AbstractVerticle {
       Outcome outcome = a.outcomes()[i];
       node.commandsApplied.increment();
       for (Event e : outcome.events()) {
+        if (e.type() == Event.Type.SERVICE_REGISTERED) {
+          node.registrationsApplied.increment();
+        } else if (e.type() == Event.Type.SERVICE_DEREGISTERED) {
+          node.deregistrationsApplied.increment();
+        }
         if (e.type() == Event.Type.LEADER_ELECTED) {
+          node.leaderElectionsApplied.increment();
           leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
         } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
             && node.nodeId().equals(e.node().id())) {

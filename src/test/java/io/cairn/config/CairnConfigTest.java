@@ -117,4 +117,46 @@ class CairnConfigTest {
     assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.port=70000"), Map.of(), null))
         .hasMessageContaining("dns.port");
   }
+
+  @Test
+  void loggingDefaultsToTextAtInfoWithHazelcastRatisAndVertxAtWarn() {
+    CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), null);
+    assertThat(cfg.logFormat()).isEqualTo("text");
+    assertThat(cfg.logLevel()).isEqualTo("info");
+    assertThat(cfg.loggerLevels()).containsEntry("com.hazelcast", "warn").containsEntry("org.apache.ratis", "warn")
+        .containsEntry("io.vertx", "warn");
+  }
+
+  @Test
+  void logLevelComesFromLogLevelUnlessCairnLoggingLevelSaysOtherwise() {
+    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug"), null).logLevel()).isEqualTo("debug");
+    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug", "CAIRN_LOGGING_LEVEL", "WARN"), null).logLevel())
+        .isEqualTo("warn");
+    assertThat(CairnConfig.load(List.of("--logging.level=error"), Map.of("LOG_LEVEL", "debug"), null).logLevel())
+        .isEqualTo("error");
+  }
+
+  @Test
+  void loggerLevelsFromFileEnvironmentAndFlagsAddToTheDefaults(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("cairn.yaml");
+    Files.writeString(file, "logging:\n  format: json\n  loggers:\n    io.cairn.health: debug\n    com.hazelcast: info\n");
+    CairnConfig cfg = CairnConfig.load(List.of("--config=" + file, "--logging.loggers=io.cairn.api=trace"),
+        Map.of("CAIRN_LOGGING_LOGGERS", "org.apache.ratis=error, io.netty=info"), null);
+    assertThat(cfg.logFormat()).isEqualTo("json");
+    assertThat(cfg.loggerLevels()).containsEntry("io.cairn.health", "debug").containsEntry("com.hazelcast", "info")
+        .containsEntry("org.apache.ratis", "error").containsEntry("io.netty", "info").containsEntry("io.cairn.api", "trace")
+        .containsEntry("io.vertx", "warn");
+  }
+
+  @Test
+  void aBadLogFormatOrLevelStopsTheStartWithTheKeysName() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--logging.format=xml"), Map.of(), null))
+        .hasMessageContaining("logging.format");
+    assertThatThrownBy(() -> CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "loud"), null))
+        .hasMessageContaining("logging.level");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--logging.loggers=io.cairn=chatty"), Map.of(), null))
+        .hasMessageContaining("logging.loggers.io.cairn");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--logging.loggers=io.cairn"), Map.of(), null))
+        .hasMessageContaining("name=level");
+  }
 }

@@ -284,7 +284,7 @@ class RestApiTest extends OneNodeTest {
     assertThat(health.json().getString("status")).isEqualTo("ready");
     Http.Response metrics = Http.get(base + "/metrics");
     assertThat(metrics.status()).isEqualTo(200);
-    assertThat(metrics.body()).contains("cairn_registry_instances{node=\"n1\"}").contains("cairn_log_commands_applied_total");
+    assertThat(metrics.body()).contains("cairn_services{health=\"healthy\",node=\"n1\"}").contains("cairn_log_commands_applied_total");
   }
 
   private static void pause(long millis) {

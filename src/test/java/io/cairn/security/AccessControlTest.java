@@ -230,6 +230,16 @@ class AccessControlTest {
   }
 
   @Test
+  void prometheusDiscoveryIsNarrowedToWhatTheCallerMayReadLikeDiscovery() {
+    java.util.function.Function<String, List<String>> services = token -> new JsonArray(rest("GET", "/v1/sd/prometheus", token, null)
+        .body()).stream().map(g -> ((JsonObject) g).getJsonObject("labels").getString("name")).toList();
+    assertThat(services.apply(VIEWER)).contains("payments-api").doesNotContain("vault");
+    assertThat(services.apply(ADMIN)).contains("payments-api", "vault");
+    assertThat(rest("GET", "/v1/sd/prometheus?name=vault", VIEWER, null).status()).isEqualTo(403);
+    assertThat(Http.get(node.base() + "/v1/sd/prometheus").status()).isEqualTo(401);
+  }
+
+  @Test
   void serverSentEventsTakeTheTokenAsAQueryParameterAndCarryOnlyWhatTheCallerMayRead() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     assertThat(sseStatus(http, "/v1/events")).isEqualTo(401);

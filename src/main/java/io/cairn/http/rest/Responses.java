@@ -7,12 +7,16 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** How every REST answer is written: JSON, with the revision it reflects in {@code X-Cairn-Revision}. */
 public final class Responses {
   public static final String REVISION_HEADER = "X-Cairn-Revision";
   /** Set on every answer of a node on a side of a split without quorum. */
   public static final String STALE_HEADER = "X-Cairn-Stale";
+  public static final String REQUEST_ID_HEADER = "X-Request-Id";
+  /** The request id's key in the MDC and in the routing context. */
+  public static final String REQUEST_ID = io.cairn.config.JsonLineEncoder.REQUEST_ID;
   private static final Logger log = LoggerFactory.getLogger(Responses.class);
   private static final String JSON = "application/json";
 
@@ -38,7 +42,16 @@ public final class Responses {
   public static void error(RoutingContext rc, Throwable failure) {
     ApiException e = ApiException.of(failure);
     if (e.status() >= 500 && e.status() != 503) {
-      log.error("{} {} failed", rc.request().method(), rc.request().path(), failure);
+      // Often answered from a callback, after the request's own handlers left: its id goes back in the MDC.
+      String requestId = rc.get(REQUEST_ID);
+      if (requestId != null) {
+        MDC.put(REQUEST_ID, requestId);
+      }
+      try {
+        log.error("{} {} failed", rc.request().method(), rc.request().path(), failure);
+      } finally {
+        MDC.remove(REQUEST_ID);
+      }
     }
     if (e.retryAfter() > 0) {
       rc.response().putHeader("Retry-After", Long.toString(e.retryAfter()));

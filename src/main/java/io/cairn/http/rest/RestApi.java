@@ -120,6 +120,7 @@ public final class RestApi {
     router.get("/v1/nodes").handler(rc -> view(rc, views::nodes));
     router.get("/v1/topology").handler(rc -> view(rc, views::topology));
     router.get("/v1/stats").handler(rc -> view(rc, views::stats));
+    router.get("/v1/sd/prometheus").handler(this::prometheusTargets);
 
     router.route("/v1/*").failureHandler(rc -> Responses.error(rc, failureOf(rc)));
     router.route("/v1/*").last().handler(rc -> Responses.error(rc,
@@ -149,6 +150,24 @@ public final class RestApi {
       }
       Responses.json(rc, 200, d.revision(), d.toBuffer());
     });
+  }
+
+  /**
+   * Prometheus' HTTP service discovery: the instances {@code GET /v1/services} would list for the same
+   * {@code name} and {@code tag} (healthy or degraded, enabled, not draining; narrowed to what the caller may read),
+   * as target groups. Cached beside discovery's answers under a key of its own.
+   */
+  private void prometheusTargets(RoutingContext rc) {
+    ops.requireReady();
+    io.vertx.core.MultiMap params = rc.queryParams();
+    Queries.onlyParams(params, "name", "tag");
+    String raw = rc.request().query();
+    String key = "sd:" + (raw == null ? "" : raw);
+    RegistryOperations.Discovery d = ops.cachedDiscovery(caller(rc), key);
+    if (d == null) {
+      d = ops.discover(caller(rc), key, Queries.fromParams(params));
+    }
+    Responses.json(rc, 200, d.revision(), d.answer().encoded(PrometheusTargets::encode));
   }
 
   /** Answers at once from the replica, or, with {@code consistent=true}, after a linearizable read barrier. */

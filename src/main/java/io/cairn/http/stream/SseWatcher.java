@@ -85,6 +85,11 @@ final class SseWatcher implements Watcher {
   }
 
   @Override
+  public String kind() {
+    return "sse";
+  }
+
+  @Override
   public boolean open() {
     return open;
   }

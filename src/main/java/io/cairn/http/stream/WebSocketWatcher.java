@@ -114,6 +114,11 @@ final class WebSocketWatcher implements Watcher {
   }
 
   @Override
+  public String kind() {
+    return "websocket";
+  }
+
+  @Override
   public boolean open() {
     return open;
   }
