@@ -46,8 +46,10 @@ wait_ready() { # port, pid, log
 
 # What the tests need beyond Java and Maven: curl (this script), ip (the partition test's network namespaces),
 # openssl (certificates for the TLS tests, and s_client), Debian's chromium and chromium-driver (the topology page
-# tests), Debian's prometheus (prometheus and promtool: the metrics, service discovery and dashboard tests). Installed with apt-get when missing and
-# possible (root on Debian); otherwise named, so that the person running the tests can install them.
+# tests), Debian's prometheus (prometheus and promtool: the metrics, service discovery and dashboard tests), dig
+# (bind9-dnsutils: the DNS tests) and python3-consul2 (a Consul client, run against the Consul API). Installed with
+# apt-get when missing and possible (root on Debian); otherwise named, so that the person running the tests can
+# install them.
 ensure_test_tools() {
   local missing=""
   command -v curl >/dev/null 2>&1 || missing="$missing curl"
@@ -57,6 +59,7 @@ ensure_test_tools() {
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$missing prometheus"
+  /usr/bin/python3 -c 'import consul' >/dev/null 2>&1 || missing="$missing python3-consul2"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"

@@ -428,6 +428,11 @@ public final class ConsulApi {
     return rc -> {
       HttpServerRequest request = rc.request();
       Buffer body = Buffer.buffer();
+      if (request.isEnded()) {
+        rc.put(BODY, body); // no body, and it has been read already
+        rc.next();
+        return;
+      }
       boolean[] tooLarge = {false};
       request.handler(chunk -> {
         if (tooLarge[0]) {
