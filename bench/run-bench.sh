@@ -113,7 +113,7 @@ cluster_bench() { # mode amount
   if [ ! -f "$WORK/cp.txt" ]; then
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
-  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.ClusterBench "$1" "$2" \
+  java -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.ClusterBench "$1" "$2" \
     | grep --line-buffered -E "^(kill|failure|leader|stability)"
 }
 
@@ -122,7 +122,7 @@ stream_bench() {
   if [ ! -f "$WORK/cp.txt" ]; then
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
-  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.StreamBench $STREAM_PHASES \
+  java -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.StreamBench $STREAM_PHASES \
     | grep --line-buffered -E "^(propagation|watchers|join)"
 }
 
@@ -131,7 +131,7 @@ check_bench() {
   if [ ! -f "$WORK/cp.txt" ]; then
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
-  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.CheckBench \
+  java -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.CheckBench \
     "$CHECKS" 10 "$CHECK_SECONDS" | grep --line-buffered -E "^(checks|  p[0-9])"
 }
 
@@ -140,7 +140,7 @@ grpc_bench() {
   if [ ! -f "$WORK/cp.txt" ]; then
     mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
   fi
-  java -cp "target/test-classes:target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.GrpcBench \
+  java -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" io.cairn.bench.GrpcBench \
     "${DURATION%s}" "$CONNECTIONS" | grep --line-buffered -E "^(REST|gRPC|grpc/rest)"
 }
 

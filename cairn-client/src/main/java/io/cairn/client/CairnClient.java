@@ -1,6 +1,6 @@
 package io.cairn.client;
 
-import io.cairn.grpc.GrpcErrors;
+import io.cairn.wire.GrpcTrailers;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
 import io.cairn.grpc.v1.Instance;
@@ -279,7 +279,7 @@ public final class CairnClient implements AutoCloseable {
       over[0] = true;
       watchCalls.remove(cache.name);
       if (status != null && !isNodeProblem(status)) {
-        giveUp(cache, new CairnException(status, trailers == null ? null : trailers.get(GrpcErrors.ERROR_TRAILER),
+        giveUp(cache, new CairnException(status, trailers == null ? null : trailers.get(GrpcTrailers.ERROR),
             "the watch of " + cache.name + " was refused (" + status + ")", null));
         return;
       }
@@ -458,8 +458,8 @@ public final class CairnClient implements AutoCloseable {
               retry(method, request, repeatable, failures, result, at, response.trailers());
             } else {
               MultiMap trailers = response.trailers();
-              result.fail(new CairnException(status, trailers.get(GrpcErrors.ERROR_TRAILER), response.statusMessage(),
-                  trailers.get(GrpcErrors.FIELD_TRAILER)));
+              result.fail(new CairnException(status, trailers.get(GrpcTrailers.ERROR), response.statusMessage(),
+                  trailers.get(GrpcTrailers.FIELD)));
             }
           });
         });
@@ -481,7 +481,7 @@ public final class CairnClient implements AutoCloseable {
 
   /** Leaves a node that failed: for the one it named (cairn-retry-at), else the next in the list. */
   void moveOn(SocketAddress failed, MultiMap trailers) {
-    String hint = trailers == null ? null : trailers.get(GrpcErrors.RETRY_AT_TRAILER);
+    String hint = trailers == null ? null : trailers.get(GrpcTrailers.RETRY_AT);
     if (hint != null && !hint.isBlank()) {
       SocketAddress named = parse(hint);
       int index = nodes.indexOf(named);

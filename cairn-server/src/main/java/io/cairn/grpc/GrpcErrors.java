@@ -1,5 +1,6 @@
 package io.cairn.grpc;
 
+import io.cairn.wire.GrpcTrailers;
 import io.cairn.api.ApiException;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
@@ -11,10 +12,6 @@ import io.vertx.grpc.server.GrpcServerResponse;
  * {@code cairn-field}, {@code cairn-retry-at}) for programs to switch on.
  */
 public final class GrpcErrors {
-  public static final String ERROR_TRAILER = "cairn-error";
-  public static final String FIELD_TRAILER = "cairn-field";
-  public static final String RETRY_AT_TRAILER = "cairn-retry-at";
-
   private GrpcErrors() {
   }
 
@@ -52,14 +49,14 @@ public final class GrpcErrors {
     StringBuilder message = new StringBuilder(e.code()).append(": ").append(e.getMessage());
     if (e.field() != null) {
       message.append(" (field: ").append(e.field()).append(')');
-      response.trailers().set(FIELD_TRAILER, e.field());
+      response.trailers().set(GrpcTrailers.FIELD, e.field());
     }
     String other = e.retryAt() == null ? null : otherNode.get();
     if (other != null) {
       message.append(" (retry at ").append(other).append(')');
-      response.trailers().set(RETRY_AT_TRAILER, other);
+      response.trailers().set(GrpcTrailers.RETRY_AT, other);
     }
-    response.trailers().set(ERROR_TRAILER, e.code());
+    response.trailers().set(GrpcTrailers.ERROR, e.code());
     end(response, status(e), message.toString());
   }
 

@@ -1,5 +1,6 @@
 package io.cairn.grpc;
 
+import io.cairn.wire.GrpcTrailers;
 import io.cairn.api.EncodedEvents;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Watcher;
@@ -114,7 +115,7 @@ final class GrpcWatcher implements Watcher {
     }
     response.write(WatchEvent.newBuilder().setType("goodbye").setReconnect(reconnect).build());
     if (!reconnect.isEmpty()) {
-      response.trailers().set(GrpcErrors.RETRY_AT_TRAILER, reconnect);
+      response.trailers().set(GrpcTrailers.RETRY_AT, reconnect);
     }
     GrpcErrors.end(response, GrpcStatus.UNAVAILABLE, "leaving: this node is shutting down"
         + (reconnect.isEmpty() ? "" : "; resume the watch at " + reconnect));

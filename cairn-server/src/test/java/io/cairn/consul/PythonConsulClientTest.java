@@ -22,7 +22,7 @@ class PythonConsulClientTest extends OneNodeTest {
 
   @Test
   void pythonConsulRegistersDiscoversReportsAndWaitsOnCairn() throws Exception {
-    Path script = Path.of("src/test/resources/consul/python_consul_client.py").toAbsolutePath();
+    Path script = Path.of(PythonConsulClientTest.class.getResource("/consul/python_consul_client.py").toURI());
     String name = unique("pyconsul");
     Path log = Files.createTempFile("python-consul", ".log");
     Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "127.0.0.1",
