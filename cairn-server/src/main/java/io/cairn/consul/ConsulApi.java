@@ -482,6 +482,10 @@ public final class ConsulApi {
     if (rc.response().ended()) {
       return;
     }
+    if (!rc.response().headers().contains("X-Consul-Index")) {
+      // Answers that are not blocking queries carry an index too: Consul's clients parse it from every answer.
+      rc.response().putHeader("X-Consul-Index", Long.toString(Math.max(1, node.replica().revision())));
+    }
     rc.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Consul-KnownLeader", Boolean.toString(node.quorate() && node.replica().leader() != null))

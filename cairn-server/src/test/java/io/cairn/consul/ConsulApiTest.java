@@ -205,6 +205,9 @@ class ConsulApiTest extends OneNodeTest {
     assertThat(leader.status()).isEqualTo(200);
     assertThat((String) io.vertx.core.json.Json.decodeValue(leader.body())).isNotEmpty();
     assertThat(new JsonArray(Http.get(base + "/v1/catalog/datacenters").body()).getList()).containsExactly("dc1");
+    for (String path : List.of("/v1/agent/self", "/v1/status/leader", "/v1/catalog/datacenters", "/v1/catalog/nodes")) {
+      assertThat(Long.parseLong(Http.get(base + path).header("X-Consul-Index"))).as(path).isPositive();
+    }
   }
 
   private static List<String> statuses(JsonArray entries) {
