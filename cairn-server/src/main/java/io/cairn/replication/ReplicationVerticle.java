@@ -88,6 +88,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** When this node first saw a leader since it started (0: not yet); readiness waits a moment after it. */
   private long leaderSeenAt;
   private long divisionSince;
+  /** Since when this node's division has applied entries but holds no configuration (0: it holds one). */
+  private long configurationLostSince;
   /** When this node last said why it is not ready yet (a node that stays unready must tell its operator why). */
   private long unreadyToldAt;
   /** The voters the proposals' client was made with. */
@@ -214,18 +216,15 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   /**
-   * Ratis closes a division that stood for election outside the configuration: a voter removed while it was down
-   * keeps its old role when it comes back, even after the log made it a learner, and closes at the next election.
-   * The node then serves on with a closed log; instead it restarts the division from its own storage, where the
-   * configuration now names it a learner, so that it starts as one and follows the new leader.
+   * Restarts this node's division from its own storage, when Ratis has left it in a state it does not leave by
+   * itself (see the callers); the log on disk holds the group's configuration, which a fresh division reads.
    */
-  private void restartDivision() {
+  private void restartDivision(String why) {
     if (restarting || stopped) {
       return;
     }
     restarting = true;
-    log.warn("Node {}: Ratis closed its part of the Raft group ({}); restarting it from its storage", node.nodeId(),
-        division.getInfo().getLifeCycleState());
+    log.warn("Node {}: {}; restarting its part of the Raft group from its storage", node.nodeId(), why);
     vertx.<Void>executeBlocking(() -> {
       server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
           false, false));
@@ -298,7 +297,10 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     if (!division.getInfo().isAlive()) {
-      restartDivision();
+      // Ratis closes a division that stood for election outside the configuration: a voter removed while it was
+      // down keeps its old role when it comes back, even after the log made it a learner, and closes at the next
+      // election. Restarted, it reads the configuration that names it a learner, and follows the new leader.
+      restartDivision("Ratis closed its part of the Raft group (" + division.getInfo().getLifeCycleState() + ")");
       return;
     }
     try {
@@ -323,6 +325,9 @@ public class ReplicationVerticle extends AbstractVerticle {
     long term = info.getCurrentTerm();
     RoleInfoProto roleInfo = info.getRoleInfoProto();
     long now = System.currentTimeMillis();
+    if (lostConfiguration(voters, learners, info, now)) {
+      return;
+    }
     RaftStatus status = new RaftStatus(role, leaderId == null ? null : leaderId.toString(), term,
         division.getRaftLog().getLastCommittedIndex(), info.getLastAppliedIndex(),
         quorate(roleInfo, role, voters, leaderId), voters, learners);
@@ -346,6 +351,34 @@ public class ReplicationVerticle extends AbstractVerticle {
         && (!me.equals(node.replica().leader()) || node.replica().term() < term)) {
       recordLeadership(term);
     }
+  }
+
+  /**
+   * A division that has applied entries always has a configuration: the log starts with the first leader's. Ratis
+   * 3.2.2 loses it when a follower's log conflicts with its new leader's at a configuration entry (a leader killed
+   * before its first entry reached anyone, back as a follower): the follower takes the leader's configuration, then
+   * truncates its own conflicting entry at the same index, and the truncation removes the configuration just taken.
+   * The follower then serves as "joining" for good (it does not vote, and never gets ready). Its log on disk is
+   * right, so a restarted division reads the configuration from it. Checked for a moment first, as an append
+   * replaces configurations in two steps.
+   */
+  private boolean lostConfiguration(List<String> voters, List<String> learners,
+                                    org.apache.ratis.server.DivisionInfo info, long now) {
+    boolean lost = voters.isEmpty() && learners.isEmpty() && info.getLastAppliedIndex() >= 0
+        && info.getLifeCycleState() == org.apache.ratis.util.LifeCycle.State.RUNNING;
+    if (!lost) {
+      configurationLostSince = 0;
+      return false;
+    }
+    if (configurationLostSince == 0) {
+      configurationLostSince = now;
+    } else if (now - configurationLostSince >= 2 * node.config().raftElectionTimeoutMillis()) {
+      configurationLostSince = 0;
+      restartDivision("Ratis lost the group's configuration after truncating a conflicting entry (applied up to "
+          + info.getLastAppliedIndex() + ", no voter or learner left)");
+      return true;
+    }
+    return false;
   }
 
   /**
