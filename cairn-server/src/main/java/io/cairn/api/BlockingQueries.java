@@ -9,8 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -30,6 +33,8 @@ public final class BlockingQueries {
 
   /** One waiting read. */
   private final class Pending<T> {
+    /** Reads with the same key read the same (the same question by the same caller): one read serves them all. */
+    final String key;
     final LongSupplier index;
     final Supplier<T> read;
     final Function<T, Buffer> content;
@@ -38,7 +43,8 @@ public final class BlockingQueries {
     long seen;
     long timer;
 
-    Pending(LongSupplier index, Supplier<T> read, Function<T, Buffer> content, Buffer baseline, long seen) {
+    Pending(String key, LongSupplier index, Supplier<T> read, Function<T, Buffer> content, Buffer baseline, long seen) {
+      this.key = key;
       this.index = index;
       this.read = read;
       this.content = content;
@@ -46,21 +52,27 @@ public final class BlockingQueries {
       this.seen = seen;
     }
 
-    /** Re-reads after a change; true once answered (changed, or refused). */
-    boolean recheck(boolean reset) {
+    /** Re-reads after a change (or takes what a read with the same key read in this round); true once answered. */
+    @SuppressWarnings("unchecked")
+    boolean recheck(boolean reset, Map<String, Object> readThisRound) {
       long now = index.getAsLong();
       if (now <= seen && !reset) {
         return false;
       }
       seen = now;
-      T result;
-      try {
-        result = read.get();
-      } catch (RuntimeException refused) {
+      Object read = readThisRound.computeIfAbsent(key, k -> {
+        try {
+          return this.read.get();
+        } catch (RuntimeException refused) {
+          return refused;
+        }
+      });
+      if (read instanceof RuntimeException) {
         // The caller lost the right to read it meanwhile (a policy change).
-        answer.tryFail(refused);
+        answer.tryFail((RuntimeException) read);
         return true;
       }
+      T result = (T) read;
       if (reset || !content.apply(result).equals(baseline)) {
         answer.tryComplete(result);
         return true;
@@ -87,19 +99,29 @@ public final class BlockingQueries {
    * Answers at once when {@code changed} says the client's index is behind (each API has its rule); otherwise when
    * the result changes, or after the wait.
    *
+   * @param key       what the read asks and who asks it: waiting reads with the same key share each re-read
    * @param index     the read's index now, and after each change
    * @param read      the read (may throw an {@link ApiException}, e.g. a refusal)
    * @param content   what of a result counts as a change
    * @param maxMillis the longest wait this API allows
+   * @param onClientGone takes what to do when the client goes away before the answer
    */
-  public <T> Future<T> await(java.util.function.LongPredicate changed, long waitMillis, long maxMillis,
-                             LongSupplier index, Supplier<T> read, Function<T, Buffer> content) {
+  public <T> Future<T> await(String key, java.util.function.LongPredicate changed, long waitMillis, long maxMillis,
+                             LongSupplier index, Supplier<T> read, Function<T, Buffer> content,
+                             Consumer<Runnable> onClientGone) {
     long current = index.getAsLong();
     T now = read.get();
     if (changed.test(current)) {
       return Future.succeededFuture(now);
     }
-    Pending<T> p = new Pending<>(index, read, content, content.apply(now), current);
+    Pending<T> p = new Pending<>(key, index, read, content, content.apply(now), current);
+    // A client that went away is forgotten at once, not re-read at every change until its wait is over.
+    onClientGone.accept(() -> {
+      if (pending.remove(p)) {
+        vertx.cancelTimer(p.timer);
+        p.answer.tryFail(new ApiException(503, "gone", "the client went away"));
+      }
+    });
     // Answered before http.idleTimeout would close the silent connection (with the jitter below, at most 96% of it).
     long wait = Math.min(Math.min(waitMillis, maxMillis), node.config().idleTimeoutMillis() * 9 / 10);
     long jitter = ThreadLocalRandom.current().nextLong(wait / 16 + 1);
@@ -115,9 +137,10 @@ public final class BlockingQueries {
     if (pending.isEmpty()) {
       return;
     }
+    Map<String, Object> readThisRound = new HashMap<>();
     for (var it = pending.iterator(); it.hasNext(); ) {
       Pending<?> p = it.next();
-      if (p.recheck(applied.isReset())) {
+      if (p.recheck(applied.isReset(), readThisRound)) {
         it.remove();
         vertx.cancelTimer(p.timer);
       }

@@ -166,12 +166,14 @@ public final class RegistryOperations {
     if (!e.hasTtl()) {
       throw new ApiException(400, "not_ttl", "instance '" + id + "' has no ttl; only ttl instances report their health", "id");
     }
-    vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
     String reason = "reported " + health.json() + (note == null || note.isEmpty() ? "" : ": " + abbreviate(note));
     if (e.health() == health && reason.equals(e.healthReason())) {
+      vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
       return Future.succeededFuture(new Written(200, e, node.replica().revision()));
     }
     access.admitWrite(caller, 1);
+    requireWritable();
+    vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
     return audited(caller, "report", object,
         append(List.of(Command.setHealth(node.nodeId(), 0, System.currentTimeMillis(), 0, id, health, reason)))
             .map(outcomes -> written(outcomes.get(0), id)));

@@ -114,7 +114,12 @@ public final class ConsulApi {
     router.get("/v1/agent/self").handler(rc -> answer(rc, 200, self()));
     router.get("/v1/agent/services").handler(rc -> answer(rc, 200, agentServices(Authentication.caller(rc))));
     router.get("/v1/status/leader").handler(rc -> answer(rc, 200, leaderAddress()));
-    router.get("/v1/status/peers").handler(rc -> answer(rc, 200, peers()));
+    // Consul's clients ask for the leader to know the cluster is up (Spring's health indicator does): any caller
+    // may. The voters' addresses, like REST's /v1/status, need read on the cluster.
+    router.get("/v1/status/peers").handler(rc -> {
+      access.require(Authentication.caller(rc), Access.CLUSTER, Action.READ, "peers");
+      answer(rc, 200, peers());
+    });
 
     Handler<RoutingContext> body = bodyReader(node.config().maxBodyBytes());
     router.put("/v1/agent/service/register").handler(body).handler(this::register);
@@ -165,11 +170,24 @@ public final class ConsulApi {
     });
   }
 
-  /** Instances of {@code name} with every tag, for a caller allowed to read the name (403 otherwise). */
+  /**
+   * Instances of {@code name} with every tag (compared without regard to case, as Consul does), for a caller
+   * allowed to read the name (403 otherwise).
+   */
   private List<ServiceEntry> instances(Caller caller, String name, List<String> tags) {
     access.require(caller, Access.service(name), Action.READ, "discover");
-    return node.replica().query(new ServiceQuery(name, null, List.copyOf(tags), StatusFilter.ANY, null, null, null,
-        new TreeMap<>()));
+    List<ServiceEntry> all = node.replica().query(new ServiceQuery(name, null, List.of(), StatusFilter.ANY, null,
+        null, null, new TreeMap<>()));
+    if (tags.isEmpty()) {
+      return all;
+    }
+    List<ServiceEntry> tagged = new ArrayList<>();
+    for (ServiceEntry e : all) {
+      if (tags.stream().allMatch(t -> e.tags().stream().anyMatch(t::equalsIgnoreCase))) {
+        tagged.add(e);
+      }
+    }
+    return tagged;
   }
 
   private JsonObject catalogServices(Caller caller) {
@@ -282,14 +300,22 @@ public final class ConsulApi {
     checkQuery(params);
     ops.requireReady();
     long since = uint(params, "index");
-    long wait = params.contains("wait") ? goDuration(params.get("wait"), "wait") : DEFAULT_WAIT_MILLIS;
+    long wait = params.contains("wait") ? goDuration(params.get("wait"), "wait") : 0;
+    if (wait <= 0) {
+      wait = DEFAULT_WAIT_MILLIS; // as Consul: no wait, or 0, is the default
+    }
+    // The same question by the same caller reads the same: waiting reads share their re-reads.
+    String key = caller.name() + " " + rc.request().path() + "?" + params.entries().stream()
+        .filter(e -> !e.getKey().equals("index") && !e.getKey().equals("wait") && !e.getKey().equals("token"))
+        .map(e -> e.getKey() + "=" + e.getValue()).sorted().collect(java.util.stream.Collectors.joining("&"));
     Supplier<Read> answer = () -> {
       long at = Math.max(1, index.getAsLong());
       return new Read(at, Json.encodeToBuffer(read.apply(caller)));
     };
     Future<Void> barrier = params.contains("consistent") ? ops.readBarrier() : Future.succeededFuture();
-    barrier.compose(v -> blocking.await(current -> since == 0 || Math.max(1, current) != since, wait,
-            MAX_WAIT_MILLIS, index, answer, Read::body))
+    long waitMillis = wait;
+    barrier.compose(v -> blocking.await(key, current -> since == 0 || Math.max(1, current) != since, waitMillis,
+            MAX_WAIT_MILLIS, index, answer, Read::body, cancel -> rc.response().closeHandler(x -> cancel.run())))
         .onComplete(ar -> {
           if (ar.failed()) {
             error(rc, ar.cause());
@@ -300,10 +326,13 @@ public final class ConsulApi {
         });
   }
 
-  /** A service's index: its last change, or (for a name with no instance) the last time a name went away. */
+  /**
+   * A service's index: its last change, or (for a name with no instance) the last time a name went away; and at
+   * least the last change to the nodes, whose liveness its answers show (serfHealth, and so passing).
+   */
   private long nameIndex(String name) {
     long r = node.replica().revisionFor(ServiceQuery.byName(name));
-    return r >= 0 ? r : -r - 1;
+    return Math.max(r >= 0 ? r : -r - 1, node.replica().nodesRevision());
   }
 
   /** What spans every service changes with the registry's revision. */
@@ -414,7 +443,8 @@ public final class ConsulApi {
     done.onComplete(ar -> {
       if (ar.failed()) {
         error(rc, ar.cause());
-      } else {
+      } else if (!rc.response().ended()) {
+        consulHeaders(rc);
         rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end();
       }
     });
@@ -482,15 +512,21 @@ public final class ConsulApi {
     if (rc.response().ended()) {
       return;
     }
+    consulHeaders(rc);
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+  }
+
+  /**
+   * Consul's headers, on every answer: answers that are not blocking queries carry an index too (the registry's
+   * revision), since Consul's clients parse it from any answer.
+   */
+  private void consulHeaders(RoutingContext rc) {
     if (!rc.response().headers().contains("X-Consul-Index")) {
-      // Answers that are not blocking queries carry an index too: Consul's clients parse it from every answer.
       rc.response().putHeader("X-Consul-Index", Long.toString(Math.max(1, node.replica().revision())));
     }
-    rc.response().setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
+    rc.response()
         .putHeader("X-Consul-KnownLeader", Boolean.toString(node.quorate() && node.replica().leader() != null))
-        .putHeader("X-Consul-LastContact", Long.toString(node.lastContactMillis()))
-        .end(body);
+        .putHeader("X-Consul-LastContact", Long.toString(node.lastContactMillis()));
   }
 
   /** Consul's errors are plain text with the status. */

@@ -119,7 +119,13 @@ final class ConsulRegistration {
         JsonObject single = new JsonObject();
         for (Map.Entry<String, Object> h : headers) {
           Object v = h.getValue();
-          single.put(h.getKey(), v instanceof JsonArray ? String.join(", ", ((JsonArray) v).getList()) : v);
+          if (v instanceof JsonArray && ((JsonArray) v).stream().allMatch(String.class::isInstance)) {
+            v = String.join(", ", ((JsonArray) v).getList());
+          }
+          if (!(v instanceof String)) {
+            throw bad("Header." + h.getKey() + " must be a list of strings");
+          }
+          single.put(h.getKey(), v);
         }
         c.put("headers", single);
       }

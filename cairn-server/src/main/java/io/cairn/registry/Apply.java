@@ -169,7 +169,7 @@ public final class Apply {
   private static Outcome nodeJoined(Replica state, Command cmd, long revision) {
     long at = cmd.timestamp();
     NodeInfo joined = cmd.node().joined(at);
-    state.putNode(joined);
+    state.putNode(joined, revision);
     List<Event> events = new ArrayList<>();
     events.add(Event.node(Event.Type.NODE_JOINED, revision, at, joined));
     // Back after a failure: what was unhealthy only because the node failed starts over as on registration.
@@ -192,7 +192,7 @@ public final class Apply {
     }
     boolean failed = cmd.type() == Command.Type.NODE_FAILED;
     NodeInfo gone = known.withStatus(failed ? NodeInfo.Status.FAILED : NodeInfo.Status.LEFT, cmd.timestamp());
-    state.putNode(gone);
+    state.putNode(gone, revision);
     if (gone.id().equals(state.leader())) {
       state.setLeader(null, state.term(), 0);
     }

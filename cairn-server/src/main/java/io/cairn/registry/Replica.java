@@ -43,6 +43,7 @@ public final class Replica {
   private final Map<String, Long> nameRevisions = new ConcurrentHashMap<>();
   /** Revision at which a name was last dropped; answers for absent names are valid only until the next drop. */
   private volatile long lastNameDrop;
+  private volatile long nodesRevision;
   /** True while reset() refills the maps: names then read as absent until the reset stamps them all at once. */
   private boolean resetting;
   private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
@@ -338,8 +339,18 @@ public final class Replica {
     revision = entryRevision;
   }
 
-  void putNode(NodeInfo node) {
+  /** A node joined, left or failed, at {@code atRevision}. */
+  void putNode(NodeInfo node, long atRevision) {
     nodes.put(node.id(), node);
+    nodesRevision = atRevision;
+  }
+
+  /**
+   * The revision of the last change to the nodes (one joined, left or failed): what answers that show a node's
+   * liveness next to its instances (Consul's serfHealth check) depend on besides the instances.
+   */
+  public long nodesRevision() {
+    return nodesRevision;
   }
 
   void setRevision(long newRevision) {
@@ -383,7 +394,7 @@ public final class Replica {
       resetting = false;
     }
     for (NodeInfo n : newNodes) {
-      putNode(n);
+      putNode(n, newRevision);
     }
     this.term = newTerm;
     this.leader = newLeader;

@@ -76,6 +76,8 @@ class ConsulApiTest extends OneNodeTest {
     assertThat(new JsonArray(Http.get(base + "/v1/health/service/" + name.toUpperCase() + "?tag=v1&tag=http").body()))
         .hasSize(1);
     assertThat(new JsonArray(Http.get(base + "/v1/health/service/" + name + "?tag=v1&tag=v2").body())).isEmpty();
+    // Tags too, as Consul compares them.
+    assertThat(new JsonArray(Http.get(base + "/v1/health/service/" + name + "?tag=V2").body())).hasSize(1);
   }
 
   @Test
@@ -189,6 +191,9 @@ class ConsulApiTest extends OneNodeTest {
     assertThat(twoChecks.status()).isEqualTo(400);
     assertThat(twoChecks.body()).contains("one check per instance");
     assertThat(Http.put(base + "/v1/agent/service/register", "{not json").status()).isEqualTo(400);
+    assertThat(Http.put(base + "/v1/agent/service/register", new JsonObject().put("Name", unique("hdr"))
+        .put("Address", "127.0.0.1").put("Port", 80).put("Check", new JsonObject().put("HTTP", "http://127.0.0.1/")
+            .put("Header", new JsonObject().put("X-Count", new JsonArray().add(1)))).encode()).status()).isEqualTo(400);
     assertThat(Http.put(base + "/v1/agent/service/register", new JsonObject().put("Name", unique("noport")).encode())
         .status()).isEqualTo(400);
     assertThat(Http.get(base + "/v1/health/state/sideways").status()).isEqualTo(400);

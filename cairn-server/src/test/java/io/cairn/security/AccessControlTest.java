@@ -198,6 +198,10 @@ class AccessControlTest {
     assertThat(Http.send("PUT", node.base() + "/v1/agent/service/register", deployer, vault).status()).isEqualTo(403);
     assertThat(Http.send("PUT", node.base() + "/v1/agent/service/deregister/payments-consul", deployer, null)
         .status()).isEqualTo(200);
+    // The leader is anyone's to ask (clients check the cluster is up); the voters' addresses need read on cluster.
+    assertThat(Http.withHeaders("GET", node.base() + "/v1/status/leader", deployer).status()).isEqualTo(200);
+    assertThat(Http.withHeaders("GET", node.base() + "/v1/status/peers", deployer).status()).isEqualTo(403);
+    assertThat(Http.withHeaders("GET", node.base() + "/v1/status/peers", viewer).status()).isEqualTo(200);
   }
 
   @Test

@@ -45,10 +45,15 @@ public final class CairnServiceExporter implements ServiceExporter {
   private io.vertx.core.Context context;
   private String ttl;
   private long ttlMillis;
-  /** Registration id of the record → the Cairn instance id and its keep-alive, one change after the other. */
-  private final Map<String, Future<Exported>> exported = new HashMap<>();
+  /** Registration id of a record → what was exported of it. */
+  private final Map<String, Exported> exported = new HashMap<>();
 
-  private record Exported(String instanceId, KeepAlive keepAlive) {
+  /** A record in Cairn: its instance (once registered) and keep-alive; changes to it run one after the other. */
+  private static final class Exported {
+    Record record;
+    String instanceId;
+    KeepAlive keepAlive;
+    Future<Void> last = Future.succeededFuture();
   }
 
   @Override
@@ -78,10 +83,11 @@ public final class CairnServiceExporter implements ServiceExporter {
   @Override
   public void onUnpublish(String registration) {
     context.runOnContext(v -> {
-      Future<Exported> e = exported.remove(registration);
+      Exported e = exported.remove(registration);
       if (e != null) {
-        e.compose(this::remove).onFailure(err -> log.warn("Could not deregister the record {} from Cairn: {}",
-            registration, err.toString()));
+        // After whatever was under way for it, failed or not.
+        e.last.transform(done -> remove(e)).onFailure(err -> log.warn(
+            "Could not deregister the record {} from Cairn: {}", registration, err.toString()));
       }
     });
   }
@@ -92,27 +98,28 @@ public final class CairnServiceExporter implements ServiceExporter {
         || location == null || location.getString("host") == null || location.getInteger("port") == null) {
       return; // imported from Cairn, or nothing Cairn can reach at an address and a port
     }
-    String registration = record.getRegistration();
-    Future<Exported> previous = exported.get(registration);
-    // After the record's previous change (if it failed, as if there had been none).
-    Future<Exported> before = previous == null ? Future.succeededFuture() : previous.otherwiseEmpty();
-    Future<Exported> registered = before.compose(e -> e != null
-        ? client.register(instance(record, e.instanceId())).map(i -> e)
-        : client.register(instance(record, null)).map(i -> new Exported(i.getId(),
-            client.keepAlive(List.of(i.getId()), Duration.ofMillis(Math.max(250, ttlMillis / 3)), () -> true,
-                unknown -> context.runOnContext(v -> reRegister(registration, record))))));
-    Future<Exported> done = registered.compose(e -> rotation(record.getStatus(), e.instanceId()).map(e));
-    exported.put(registration, done.onFailure(err -> log.warn("Could not publish the record {} ({}) into Cairn: {}",
-        record.getName(), registration, err.toString())));
+    Exported e = exported.computeIfAbsent(record.getRegistration(), k -> new Exported());
+    e.record = record;
+    step(e);
   }
 
-  /** A cluster restored without the instance (a cold restart without its data): the record comes back. */
-  private void reRegister(String registration, Record record) {
-    Future<Exported> e = exported.remove(registration);
-    if (e != null) {
-      e.onSuccess(x -> x.keepAlive().close());
-      export(record);
-    }
+  /** Brings Cairn in line with the record as it is now, after the step before (which may have failed). */
+  private void step(Exported e) {
+    Record record = e.record;
+    e.last = e.last.transform(before -> client.register(instance(record, e.instanceId)).compose(i -> {
+      if (e.instanceId == null) {
+        e.instanceId = i.getId();
+        e.keepAlive = client.keepAlive(List.of(i.getId()), Duration.ofMillis(Math.max(250, ttlMillis / 3)),
+            () -> true, unknown -> context.runOnContext(v -> {
+              // A cluster restored without the instance (a cold restart without its data): the record comes back.
+              if (exported.get(record.getRegistration()) == e) {
+                step(e);
+              }
+            }));
+      }
+      return rotation(record.getStatus(), i.getId());
+    })).<Void>mapEmpty().onFailure(err -> log.warn("Could not publish the record {} ({}) into Cairn: {}",
+        record.getName(), record.getRegistration(), err.toString()));
   }
 
   private Future<?> rotation(Status status, String id) {
@@ -146,16 +153,18 @@ public final class CairnServiceExporter implements ServiceExporter {
   }
 
   private Future<Void> remove(Exported e) {
-    e.keepAlive().close();
-    return client.deregister(e.instanceId()).mapEmpty();
+    if (e.keepAlive != null) {
+      e.keepAlive.close();
+    }
+    return e.instanceId == null ? Future.succeededFuture() : client.deregister(e.instanceId).mapEmpty();
   }
 
   @Override
   public void close(Handler<Void> closed) {
     context.runOnContext(v -> {
       List<Future<Void>> removed = new ArrayList<>();
-      for (Future<Exported> e : exported.values()) {
-        removed.add(e.compose(this::remove));
+      for (Exported e : exported.values()) {
+        removed.add(e.last.transform(done -> remove(e)));
       }
       exported.clear();
       Future.join(removed).onComplete(ar -> {

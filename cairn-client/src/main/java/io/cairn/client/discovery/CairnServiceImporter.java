@@ -75,7 +75,12 @@ public final class CairnServiceImporter implements ServiceImporter {
         }
       })));
     }
-    Future.all(loads).<Void>mapEmpty().onComplete(started);
+    Future.all(loads).<Void>mapEmpty().onComplete(ar -> {
+      if (ar.failed()) {
+        client.close();
+      }
+      started.handle(ar);
+    });
   }
 
   /** Publishes, updates or unpublishes the instance's record; changes to one instance run in order. */
@@ -98,10 +103,12 @@ public final class CairnServiceImporter implements ServiceImporter {
   }
 
   static Record record(Instance i) {
-    JsonObject metadata = new JsonObject().put(INSTANCE_ID, i.getId()).put("version", i.getVersion())
-        .put("region", i.getRegion()).put("zone", i.getZone()).put("health", i.getHealth())
-        .put("tags", new JsonArray(new ArrayList<>(i.getTagsList())));
+    JsonObject metadata = new JsonObject();
     i.getMetadataMap().forEach(metadata::put);
+    // Cairn's own fields last: an instance's metadata cannot pass for them.
+    metadata.put(INSTANCE_ID, i.getId()).put("version", i.getVersion()).put("region", i.getRegion())
+        .put("zone", i.getZone()).put("health", i.getHealth())
+        .put("tags", new JsonArray(new ArrayList<>(i.getTagsList())));
     Record record = HttpEndpoint.createRecord(i.getName(), i.getAddress(), i.getPort(), "/", metadata);
     return record.setStatus(status(i));
   }

@@ -205,8 +205,9 @@ public final class RestApi {
     Caller caller = caller(rc);
     // The index a client passes is the X-Cairn-Revision it saw (the replica's revision, at least the name's own
     // index): it waits until the name's index passes it.
-    blocking.await(current -> current > index, wait, MAX_WAIT_MILLIS, () -> node.replica().revisionFor(query),
-        () -> ops.discover(caller, "blocking:" + key, query), d -> d.answer().services()).onComplete(ar -> {
+    blocking.await(caller.name() + " " + key, current -> current > index, wait, MAX_WAIT_MILLIS,
+        () -> node.replica().revisionFor(query), () -> ops.discover(caller, "blocking:" + key, query),
+        d -> d.answer().services(), cancel -> rc.response().closeHandler(v -> cancel.run())).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
         return;
