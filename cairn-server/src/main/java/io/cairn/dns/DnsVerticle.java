@@ -90,6 +90,11 @@ public final class DnsVerticle extends AbstractVerticle {
         }
       }
       pending[0] = at == 0 ? buf : buf.getBuffer(at, buf.length());
+      if (socket.writeQueueFull()) {
+        // A client that sends queries and does not read the answers: read no more of it until it has.
+        socket.pause();
+        socket.drainHandler(v -> socket.resume());
+      }
     });
   }
 
