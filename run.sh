@@ -59,7 +59,7 @@ ensure_test_tools() {
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$missing prometheus"
-  /usr/bin/python3 -c 'import consul' >/dev/null 2>&1 || missing="$missing python3-consul2"
+  dpkg -s python3-consul2 >/dev/null 2>&1 || missing="$missing python3-consul2"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"
