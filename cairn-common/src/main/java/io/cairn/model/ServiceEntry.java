@@ -42,6 +42,16 @@ public record ServiceEntry(
     return Health.UNKNOWN;
   }
 
+  /** Carries {@code tag}, compared without regard to case (as DNS and Consul's clients compare tags). */
+  public boolean hasTagIgnoringCase(String tag) {
+    for (String t : tags) {
+      if (t.equalsIgnoreCase(tag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean hasTtl() {
     return ttlMillis > 0;
   }

@@ -14,6 +14,11 @@ public record ServiceQuery(String name, VersionFilter version, List<String> tags
     return new ServiceQuery(name, null, List.of(), StatusFilter.PASSING, null, null, null, new java.util.TreeMap<>());
   }
 
+  /** Every instance of {@code name}, whatever its health and rotation. */
+  public static ServiceQuery allOf(String name) {
+    return new ServiceQuery(name, null, List.of(), StatusFilter.ANY, null, null, null, new java.util.TreeMap<>());
+  }
+
   public boolean matches(ServiceEntry e) {
     if (name != null && !name.equals(e.name())) {
       return false;

@@ -28,6 +28,15 @@ public final class QueryCache {
     this.maxEntries = maxEntries;
   }
 
+  /**
+   * The cache key of a question another API than REST asks (DNS, Consul, REST's blocking reads): {@code api}, a
+   * space, and the question. REST's keys are raw query strings, which never hold a space (it ends the request
+   * line), so no REST query can be served another API's answer.
+   */
+  public static String key(String api, String question) {
+    return api + " " + question;
+  }
+
   /** The cached answer for this raw query string, if still valid. */
   public Answer lookup(String rawQuery) {
     Cached c = answers.get(rawQuery);

@@ -263,6 +263,19 @@ public final class RegistryOperations {
     return access.allowed(caller, Access.service(name), Action.READ);
   }
 
+  /**
+   * Every instance of {@code name}, whatever its state, for a caller that may read the name (403 otherwise), through
+   * the discovery cache under a key of the asking API's own: DNS and the Consul API answer from it.
+   */
+  public List<ServiceEntry> instancesOf(Caller caller, String api, String name) {
+    String key = QueryCache.key(api, name);
+    Discovery d = cachedDiscovery(caller, key);
+    if (d == null) {
+      d = discover(caller, key, ServiceQuery.allOf(name));
+    }
+    return d.answer().entries();
+  }
+
   /** The cached answer for this exact query string, as the caller may see it, or null. */
   public Discovery cachedDiscovery(Caller caller, String rawQuery) {
     long revision = node.replica().revision();

@@ -14,7 +14,6 @@ import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
-import io.cairn.model.StatusFilter;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -174,19 +173,8 @@ public final class ConsulApi {
    * allowed to read the name (403 otherwise).
    */
   private List<ServiceEntry> instances(Caller caller, String name, List<String> tags) {
-    access.require(caller, Access.service(name), Action.READ, "discover");
-    List<ServiceEntry> all = node.replica().query(new ServiceQuery(name, null, List.of(), StatusFilter.ANY, null,
-        null, null, new TreeMap<>()));
-    if (tags.isEmpty()) {
-      return all;
-    }
-    List<ServiceEntry> tagged = new ArrayList<>();
-    for (ServiceEntry e : all) {
-      if (tags.stream().allMatch(t -> e.tags().stream().anyMatch(t::equalsIgnoreCase))) {
-        tagged.add(e);
-      }
-    }
-    return tagged;
+    List<ServiceEntry> all = ops.instancesOf(caller, "consul", name);
+    return tags.isEmpty() ? all : all.stream().filter(e -> tags.stream().allMatch(e::hasTagIgnoringCase)).toList();
   }
 
   private JsonObject catalogServices(Caller caller) {
@@ -208,10 +196,8 @@ public final class ConsulApi {
 
   private JsonArray checksInState(Caller caller, String state) {
     List<JsonObject> checks = new ArrayList<>();
-    for (JsonObject c : views.nodeChecks()) {
-      if (access.allowed(caller, Access.CLUSTER, Action.READ)) {
-        checks.add(c);
-      }
+    if (access.allowed(caller, Access.CLUSTER, Action.READ)) {
+      checks.addAll(views.nodeChecks());
     }
     for (ServiceEntry e : node.replica().entries()) {
       if (access.allowed(caller, Access.service(e.name()), Action.READ)) {
@@ -358,19 +344,16 @@ public final class ConsulApi {
     if (!params.contains("passing")) {
       return false;
     }
-    String v = params.get("passing").toLowerCase(Locale.ROOT);
-    switch (v) {
-      case "":
-      case "1":
-      case "t":
-      case "true":
-        return true;
-      case "0":
-      case "f":
-      case "false":
-        return false;
-      default:
-        throw new ApiException(400, "invalid_value", "passing must be true or false, not " + v);
+    String v = params.get("passing");
+    return v.isEmpty() || flag("passing", v);
+  }
+
+  /** A boolean as Consul parses one (Go's ParseBool): 1, t, true or 0, f, false, in any case. */
+  private static boolean flag(String key, String value) {
+    switch (value.toLowerCase(Locale.ROOT)) {
+      case "1": case "t": case "true": return true;
+      case "0": case "f": case "false": return false;
+      default: throw new ApiException(400, "invalid_value", "Invalid value for " + key + ": " + value);
     }
   }
 
@@ -414,14 +397,8 @@ public final class ConsulApi {
     if (enable == null || enable.isEmpty()) {
       throw new ApiException(400, "missing_value", "Missing value for enable");
     }
-    boolean on;
-    switch (enable.toLowerCase(Locale.ROOT)) {
-      case "true": case "1": case "t": on = true; break;
-      case "false": case "0": case "f": on = false; break;
-      default: throw new ApiException(400, "invalid_value", "Invalid value for enable: " + enable);
-    }
-    write(rc, ops.operate(Authentication.caller(rc), on ? Command.Type.DISABLE : Command.Type.ENABLE,
-        rc.pathParam("id")));
+    Command.Type type = flag("enable", enable) ? Command.Type.DISABLE : Command.Type.ENABLE;
+    write(rc, ops.operate(Authentication.caller(rc), type, rc.pathParam("id")));
   }
 
   /** A TTL check's report: {@code service:{id}} passes (a heartbeat), warns (degraded) or fails (unhealthy). */

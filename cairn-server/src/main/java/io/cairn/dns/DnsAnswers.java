@@ -9,7 +9,6 @@ import io.cairn.api.RegistryOperations;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.Registrations;
 import io.cairn.model.ServiceEntry;
-import io.cairn.model.ServiceQuery;
 import io.cairn.model.StatusFilter;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
@@ -20,7 +19,6 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -145,29 +143,18 @@ final class DnsAnswers {
       }
       List<ServiceEntry> all;
       try {
-        all = instances(caller, c.name());
+        all = ops.instancesOf(caller, "dns", c.name());
       } catch (ApiException e) { // the policy changed between the two questions
         refused = true;
         continue;
       }
       List<ServiceEntry> tagged = c.tag() == null ? all
-          : all.stream().filter(e -> e.tags().stream().anyMatch(t -> t.equalsIgnoreCase(c.tag()))).toList();
+          : all.stream().filter(e -> e.hasTagIgnoringCase(c.tag())).toList();
       if (!tagged.isEmpty()) {
         return instances(asked, type, tagged.stream().filter(StatusFilter.PASSING::matches).toList());
       }
     }
     return refused ? DnsWire.Reply.error(REFUSED, true) : nxDomain();
-  }
-
-  /** Every instance of the name, whatever its state, through the discovery cache REST uses (under keys of its own). */
-  private List<ServiceEntry> instances(Caller caller, String name) {
-    String key = "dns:" + name;
-    RegistryOperations.Discovery d = ops.cachedDiscovery(caller, key);
-    if (d == null) {
-      d = ops.discover(caller, key, new ServiceQuery(name, null, List.of(), StatusFilter.ANY, null, null, null,
-          new TreeMap<>()));
-    }
-    return d.answer().entries();
   }
 
   private DnsWire.Reply instances(String asked, DnsRecordType type, List<ServiceEntry> passing) {

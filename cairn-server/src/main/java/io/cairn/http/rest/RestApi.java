@@ -7,6 +7,7 @@ import io.cairn.api.Caller;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.Queries;
+import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
 import io.cairn.http.Authentication;
 import io.cairn.model.Command;
@@ -206,7 +207,7 @@ public final class RestApi {
     // The index a client passes is the X-Cairn-Revision it saw (the replica's revision, at least the name's own
     // index): it waits until the name's index passes it.
     blocking.await(caller.name() + " " + key, current -> current > index, wait, MAX_WAIT_MILLIS,
-        () -> node.replica().revisionFor(query), () -> ops.discover(caller, "blocking:" + key, query),
+        () -> node.replica().revisionFor(query), () -> ops.discover(caller, QueryCache.key("blocking", key), query),
         d -> d.answer().services(), cancel -> rc.response().closeHandler(v -> cancel.run())).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
