@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -39,7 +38,7 @@ final class CheckMetrics {
         .tags("node", node, "type", t)
         .serviceLevelObjectives(BUCKETS)
         .register(registry)).record(millis, TimeUnit.MILLISECONDS);
-    String label = result.name().toLowerCase(Locale.ROOT);
+    String label = result.json();
     results.computeIfAbsent(type + "\n" + label, k -> Counter.builder("cairn_health_checks")
         .description("Health check runs by check type and result")
         .tags("node", node, "type", type, "result", label)

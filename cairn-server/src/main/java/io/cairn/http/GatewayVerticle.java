@@ -1,31 +1,26 @@
 package io.cairn.http;
 
+import io.cairn.Addresses;
 import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
+import io.cairn.api.BlockingQueries;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
+import io.cairn.consul.ConsulApi;
 import io.cairn.grpc.RegistryGrpcApi;
 import io.cairn.http.rest.Responses;
 import io.cairn.http.rest.RestApi;
-import io.cairn.api.BlockingQueries;
-import io.cairn.consul.ConsulApi;
 import io.cairn.http.stream.EventStreams;
 import io.cairn.http.web.TopologyPage;
-import io.cairn.Addresses;
 import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.http.HttpServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
-import java.util.ArrayList;
-import java.util.List;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -35,6 +30,12 @@ import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The network face of a node: the REST API, its event streams, {@code /health} (this node's readiness),

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 
-import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -79,7 +78,7 @@ public final class NodeMetrics {
     MeterRegistry registry = node.meters();
     String id = node.nodeId();
     for (Health health : Health.values()) {
-      String label = health.name().toLowerCase(Locale.ROOT);
+      String label = health.json();
       Gauge.builder("cairn_services", node.replica(), r -> r.idsWithHealth(health).size()).tags("node", id, "health", label)
           .description("Service instances in this node's replica, by health").register(registry);
     }
