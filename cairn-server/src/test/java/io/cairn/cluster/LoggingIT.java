@@ -4,7 +4,6 @@ import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,18 +15,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The logging section on a real node process: JSON lines with the node's id, and per-logger levels in force. */
 class LoggingIT {
-  private JarCluster cluster;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void withJsonFormatEveryLineIsAnObjectWithTheFieldsAndALoggerSetToWarnSaysNoInfo() throws Exception {
-    cluster = new JarCluster(1, false, "--logging.format=json", "--logging.loggers=io.cairn.CairnNode=warn");
+    try (JarCluster cluster = new JarCluster(1, false, "--logging.format=json",
+        "--logging.loggers=io.cairn.CairnNode=warn")) {
+      assertJsonLogOfANodeStartedAndStopped(cluster);
+    }
+  }
+
+  private static void assertJsonLogOfANodeStartedAndStopped(JarCluster cluster) throws Exception {
     JarCluster.Node node = cluster.start(0);
     cluster.awaitHealthy(node, Duration.ofSeconds(180));
     Http.Response r = Http.withHeaders("GET", node.base() + "/v1/status", Map.of("X-Request-Id", "it-request-7"));

@@ -3,13 +3,10 @@ package io.cairn.http;
 import io.cairn.support.Http;
 import io.cairn.support.Prometheus;
 import io.cairn.support.SseStream;
-import io.cairn.support.TestNodes;
+import io.cairn.support.OneNodeTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -21,23 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** {@code /metrics} of a real node: the figures an operator graphs, in text promtool accepts, with bounded labels. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MetricsTest {
-  private TestNodes cluster;
-  private TestNodes.Node node;
-  private String base;
-
-  @BeforeAll
-  void startNode() {
-    cluster = new TestNodes(1);
-    node = cluster.start(0);
-    base = node.base();
-  }
-
-  @AfterAll
-  void stopNode() {
-    cluster.close();
-  }
+class MetricsTest extends OneNodeTest {
 
   private String metrics() {
     Http.Response r = Http.get(base + "/metrics");
