@@ -13,6 +13,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -121,21 +123,28 @@ public final class RaftSetup {
     return Math.max(3000, 3 * cfg.raftElectionTimeoutMillis());
   }
 
-  /** A client of the group for this node's writes: it follows the leader and retries within the write timeout. */
+  /**
+   * A client of the group for this node's writes: it follows the leader and retries until the write timeout, and
+   * not a moment longer. A count of attempts does not bound the time (each attempt may wait out the request timeout
+   * first: 100 attempts were five minutes), and {@link Proposals} sends its next entry only once this one is done,
+   * so an unbounded retry held up every write through the node long after their callers had been told 503.
+   */
   public static RaftClient client(CairnConfig cfg, RaftGroup group) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 1000);
-    long sleep = 100;
-    int attempts = (int) Math.max(1, cfg.writeTimeoutMillis() / sleep);
+    TimeDuration writeTimeout = TimeDuration.valueOf(cfg.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
     return RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setProperties(p)
         .setParameters(parameters(cfg))
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
-            TimeDuration.valueOf(sleep, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
+            .setRetryPolicy(RaftClientRequestProto.TypeCase.WRITE,
+                RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+            .setTimeout(RaftClientRequestProto.TypeCase.WRITE, writeTimeout)
+            .build())
         .build();
   }
 }

@@ -43,6 +43,13 @@ class ReplicationClusterTest {
   private static final JsonObject SMALL_LOG = new JsonObject()
       .put("snapshot", new JsonObject().put("everyRevisions", 40).put("logSegmentSize", "16KB"));
 
+  /**
+   * How long a call may take and a change may take to reach every node: well beyond replication.writeTimeout
+   * (10 s), so that a loaded machine fails a call with the node's own 503 rather than the test's impatience.
+   */
+  private static final int CALL_SECONDS = 30;
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+
   private TestNodes cluster;
   private List<TestNodes.Node> nodes;
   private Vertx plain;
@@ -73,7 +80,7 @@ class ReplicationClusterTest {
     long revision = written.json().getLong("revision");
     JsonObject onFirst = Http.get(nodes.get(0).base() + "/v1/services/orders-1").json();
     for (TestNodes.Node other : nodes.subList(1, 3)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(other.base() + "/v1/services/orders-1").status() == 200);
+      await().atMost(SETTLE).until(() -> Http.get(other.base() + "/v1/services/orders-1").status() == 200);
       Http.Response read = Http.get(other.base() + "/v1/services/orders-1");
       assertThat(read.json()).isEqualTo(onFirst);
       assertThat(read.json().getLong("revision")).isEqualTo(revision);
@@ -89,41 +96,41 @@ class ReplicationClusterTest {
     List<JsonObject> seenByPlain = Collections.synchronizedList(new ArrayList<>());
     List<JsonObject> seenByNode2 = Collections.synchronizedList(new ArrayList<>());
     await(plain.eventBus().<JsonObject>consumer(RegistryService.EVENTS, m -> seenByPlain.add(m.body()))
-        .completion().toCompletionStage().toCompletableFuture(), 10);
+        .completion().toCompletionStage().toCompletableFuture(), CALL_SECONDS);
     await(nodes.get(1).vertx().eventBus().<JsonObject>consumer(RegistryService.EVENTS, m -> seenByNode2.add(m.body()))
-        .completion().toCompletionStage().toCompletableFuture(), 10);
+        .completion().toCompletionStage().toCompletableFuture(), CALL_SECONDS);
     // Consumers register asynchronously across the cluster: wait until a probe event reaches both.
     RegistryService proxy = RegistryService.createProxy(plain);
-    await().atMost(Duration.ofSeconds(20)).until(() -> {
-      await(proxy.put("probe-1", instance("probe", 1), null).toCompletionStage().toCompletableFuture(), 10);
-      await(proxy.deregister("probe-1").toCompletionStage().toCompletableFuture(), 10);
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      await(proxy.put("probe-1", instance("probe", 1), null).toCompletionStage().toCompletableFuture(), CALL_SECONDS);
+      await(proxy.deregister("probe-1").toCompletionStage().toCompletableFuture(), CALL_SECONDS);
       return !seenByPlain.isEmpty() && !seenByNode2.isEmpty();
     });
-    long start = await(proxy.status().toCompletionStage().toCompletableFuture(), 10).getLong("revision");
+    long start = await(proxy.status().toCompletionStage().toCompletableFuture(), CALL_SECONDS).getLong("revision");
 
     for (int i = 0; i < 20; i++) {
       JsonObject created = await(proxy.register(instance("billing", 7000 + i).put("id", "billing-" + i))
-          .toCompletionStage().toCompletableFuture(), 10);
+          .toCompletionStage().toCompletableFuture(), CALL_SECONDS);
       assertThat(created.getInteger("status")).isEqualTo(201);
     }
     // Calls are spread over the nodes, and each answers from its own replica: a node may be a moment behind.
-    await().atMost(Duration.ofSeconds(10)).until(() ->
-        await(proxy.discover(new JsonObject().put("name", "billing")).toCompletionStage().toCompletableFuture(), 10)
+    await().atMost(SETTLE).until(() ->
+        await(proxy.discover(new JsonObject().put("name", "billing")).toCompletionStage().toCompletableFuture(), CALL_SECONDS)
             .getJsonArray("services").size() == 20);
-    assertThat(await(proxy.drain("billing-3").toCompletionStage().toCompletableFuture(), 10).getBoolean("draining")).isTrue();
-    await().atMost(Duration.ofSeconds(10)).until(() ->
+    assertThat(await(proxy.drain("billing-3").toCompletionStage().toCompletableFuture(), CALL_SECONDS).getBoolean("draining")).isTrue();
+    await().atMost(SETTLE).until(() ->
         Http.get(nodes.get(2).base() + "/v1/services?name=billing").json().getJsonArray("services").size() == 19);
 
     Throwable refused = catchThrowable(() -> await(proxy.register(instance("billing", 70000))
-        .toCompletionStage().toCompletableFuture(), 10));
+        .toCompletionStage().toCompletableFuture(), CALL_SECONDS));
     ServiceException failure = (ServiceException) refused.getCause().getCause();
     assertThat(failure.failureCode()).isEqualTo(400);
     assertThat(failure.getDebugInfo().getString("error")).isEqualTo("invalid_port");
     assertThat(failure.getDebugInfo().getString("field")).isEqualTo("port");
 
-    long end = await(proxy.status().toCompletionStage().toCompletableFuture(), 10).getLong("revision");
+    long end = await(proxy.status().toCompletionStage().toCompletableFuture(), CALL_SECONDS).getLong("revision");
     for (List<JsonObject> seen : List.of(seenByPlain, seenByNode2)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> maxRevision(seen) >= end);
+      await().atMost(SETTLE).until(() -> maxRevision(seen) >= end);
       List<Long> revisions = seen.stream().map(e -> e.getLong("revision")).filter(r -> r > start).toList();
       assertThat(revisions).as("each event once, in revision order").isSorted().doesNotHaveDuplicates();
       Set<String> registered = seen.stream().filter(e -> e.getLong("revision") > start)
@@ -152,12 +159,12 @@ class ReplicationClusterTest {
 
     List<TestNodes.Node> all = new ArrayList<>(nodes);
     all.add(fourth);
-    await().atMost(Duration.ofSeconds(20)).until(() -> all.stream()
+    await().atMost(SETTLE).until(() -> all.stream()
         .map(n -> Http.get(n.base() + "/v1/stats").json().getJsonObject("replica").getString("digest"))
         .distinct().count() == 1);
     assertThat(Http.get(fourth.base() + "/v1/services?name=late").json().getJsonArray("services")).hasSize(100);
     assertThat(Http.get(fourth.base() + "/v1/services/orders-1").status()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(20)).until(() ->
+    await().atMost(SETTLE).until(() ->
         Http.get(fourth.base() + "/v1/nodes").json().getJsonArray("nodes").size() == 4);
   }
 
@@ -167,7 +174,7 @@ class ReplicationClusterTest {
     String body = instance("beating", 80).put("ttl", "2s").encode();
     assertThat(Http.put(nodes.get(1).base() + "/v1/services/beating-1", body).status()).isEqualTo(201);
     // Read-your-writes holds on the node written to; the others apply the registration a moment later.
-    await().atMost(Duration.ofSeconds(10)).until(() -> nodes.stream()
+    await().atMost(SETTLE).until(() -> nodes.stream()
         .allMatch(n -> Http.get(n.base() + "/v1/services/beating-1").status() == 200));
     long until = System.currentTimeMillis() + 3000;
     int i = 0;
@@ -177,7 +184,7 @@ class ReplicationClusterTest {
       Thread.sleep(250);
     }
     assertThat(Http.get(nodes.get(0).base() + "/v1/services/beating-1").json().getString("health")).isEqualTo("healthy");
-    await().atMost(Duration.ofSeconds(10)).until(() ->
+    await().atMost(SETTLE).until(() ->
         "unhealthy".equals(Http.get(nodes.get(2).base() + "/v1/services/beating-1").json().getString("health")));
   }
 
@@ -199,7 +206,7 @@ class ReplicationClusterTest {
         .anyMatch(n -> n.getString("id").equals("n1") && n.getString("status").equals("failed")));
     assertThat(Http.put(nodes.get(2).base() + "/v1/services/orphan-1", instance("orphan", 80).put("ttl", "1s").encode())
         .status()).isEqualTo(201);
-    await().atMost(Duration.ofSeconds(10)).until(() ->
+    await().atMost(SETTLE).until(() ->
         "unhealthy".equals(Http.get(survivor.base() + "/v1/services/orphan-1").json().getString("health")));
   }
 

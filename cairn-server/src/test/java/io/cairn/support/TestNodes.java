@@ -88,8 +88,8 @@ public final class TestNodes implements AutoCloseable {
     Node node = new Node(cfg.nodeId(), cfg.httpPort(), vertx, cfg);
     nodes.add(node);
     // Settled: the log knows this node and names a leader (elections run after start).
-    java.util.Map<String, String> auth = token == null ? java.util.Map.of() : java.util.Map.of("Authorization", "Bearer " + token);
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+    java.util.Map<String, String> auth = auth();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
       io.vertx.core.json.JsonObject status = probe(node.base() + "/v1/status", auth);
       return status.getString("leader") != null && probe(node.base() + "/v1/nodes", auth)
           .getJsonArray("nodes")
@@ -123,6 +123,33 @@ public final class TestNodes implements AutoCloseable {
     HazelcastClusterManager mgr = ClusterSetup.clusterManager(cfg);
     return await(Vertx.builder().with(CairnNode.vertxOptions(new VertxOptions(), cfg)).withClusterManager(mgr)
         .buildClustered().toCompletionStage().toCompletableFuture(), 60);
+  }
+
+  private java.util.Map<String, String> auth() {
+    return token == null ? java.util.Map.of() : java.util.Map.of("Authorization", "Bearer " + token);
+  }
+
+  /** Where each node stands, on one line (for a failed test's message: {@link ClusterStateOnFailure}). */
+  public String describe() {
+    StringBuilder line = new StringBuilder();
+    for (Node n : new ArrayList<>(nodes)) {
+      line.append(" [").append(n.id()).append(' ');
+      try {
+        JsonObject s = probe(n.base() + "/v1/status", auth());
+        JsonObject raft = s.getJsonObject("raft", new JsonObject());
+        line.append("ready=").append(s.getValue("ready")).append(" role=").append(s.getValue("role"))
+            .append(" raft=").append(raft.getValue("state")).append('/').append(raft.getValue("role"))
+            .append(" leader=").append(raft.getValue("leader")).append(" term=").append(raft.getValue("term"))
+            .append(" quorate=").append(s.getValue("quorate"))
+            .append(" applied=").append(raft.getValue("appliedIndex")).append('/').append(raft.getValue("commitIndex"))
+            .append(" revision=").append(s.getValue("revision")).append(" voters=").append(raft.getValue("voters"))
+            .append(" learners=").append(raft.getValue("learners"));
+      } catch (Exception | AssertionError e) {
+        line.append("no status: ").append(e);
+      }
+      line.append(']');
+    }
+    return line.toString();
   }
 
   private JsonObject probe(String url, java.util.Map<String, String> auth) throws Exception {
