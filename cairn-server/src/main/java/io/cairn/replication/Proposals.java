@@ -31,6 +31,7 @@ import java.util.function.Function;
  * applied later (the message says so). Runs on the replication verticle's loop.
  */
 final class Proposals {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Proposals.class);
   /**
    * Proposals under way at once. One (group commit: what arrives while an entry is under way goes in the next) beat
    * four: Ratis' cost per entry is high on every node, so fewer, larger entries measured twice the registrations a
@@ -48,7 +49,9 @@ final class Proposals {
   /** Commands proposed and not yet applied, read by the state machine on Ratis' thread to skip parsing them. */
   private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
   private final java.util.ArrayDeque<Request> queue = new java.util.ArrayDeque<>();
-  private int inFlight;
+  /** Proposals under way, by number, with when each was sent. */
+  private final Map<Long, Long> underWay = new HashMap<>();
+  private long lastProposal;
   /**
    * This node's number for its commands, in their entries' headers. It starts from the clock, so that an entry this
    * node proposed before a restart and applied after it is never taken for one of the new process's.
@@ -161,7 +164,7 @@ final class Proposals {
   }
 
   private void flush() {
-    while (inFlight < IN_FLIGHT && !queue.isEmpty()) {
+    while (underWay.size() < IN_FLIGHT && !queue.isEmpty()) {
       List<Request> batch = new ArrayList<>();
       List<byte[]> items = new ArrayList<>();
       while (!queue.isEmpty()) {
@@ -185,7 +188,8 @@ final class Proposals {
   }
 
   private void propose(List<Request> batch, List<byte[]> items) {
-    inFlight++;
+    long proposal = ++lastProposal;
+    underWay.put(proposal, System.currentTimeMillis());
     node.appendCalls.increment();
     org.apache.ratis.protocol.Message message =
         org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(LogCodec.entry(items)));
@@ -198,7 +202,7 @@ final class Proposals {
             || reply.getException() instanceof LeaderNotReadyException
             ? through.async().send(message) : CompletableFuture.completedFuture(reply));
     sent.whenComplete((reply, err) -> context.runOnContext(v -> {
-      inFlight--;
+      underWay.remove(proposal);
       if (err != null || !reply.isSuccess()) {
         for (Request r : batch) {
           refused(r, reply, err);
@@ -242,7 +246,11 @@ final class Proposals {
     }
   }
 
-  /** Fails requests past their deadline. */
+  /**
+   * Fails requests past their deadline. A proposal Ratis has not answered well past the write timeout (its client
+   * gives up at the timeout) no longer holds back the ones waiting behind it: whatever went wrong with it, this
+   * node's writes must not wait on it for good. Its callers have had their 503 already.
+   */
   void expire() {
     long now = System.currentTimeMillis();
     List<Request> late = new ArrayList<>();
@@ -256,6 +264,12 @@ final class Proposals {
           + "ms; it may still be: read before retrying a create");
     }
     queue.removeIf(r -> r.answered);
+    long abandonAfter = node.config().writeTimeoutMillis() + 5_000;
+    if (underWay.values().removeIf(sentAt -> now - sentAt > abandonAfter)) {
+      log.warn("Raft gave no answer to a proposal of node {} for {} ms; proposing the next writes without it",
+          node.nodeId(), abandonAfter);
+      flush();
+    }
   }
 
   /** The replica jumped to a snapshot: what this node proposed up to it will not come back to be applied here. */
