@@ -110,8 +110,6 @@ public final class Browser implements AutoCloseable {
   @Override
   public void close() throws IOException {
     driver.quit();
-    try (var files = Files.walk(profile)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    TempDirs.delete(profile);
   }
 }

@@ -523,12 +523,7 @@ public final class JarCluster implements AutoCloseable {
   /** Deletes a stopped node's data directory: it starts again with nothing on disk. */
   public void wipe(Node n) throws IOException {
     assertThat(n.running()).as(n.id + " must be stopped before its data is wiped").isFalse();
-    Path dir = work.resolve(n.id);
-    if (Files.exists(dir)) {
-      try (var files = Files.walk(dir)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+    TempDirs.delete(work.resolve(n.id));
   }
 
   /** A directory of this cluster's work area for the test's own files (logs of other processes). */

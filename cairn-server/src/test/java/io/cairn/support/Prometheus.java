@@ -92,7 +92,7 @@ public final class Prometheus implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    deleteTree(dir);
+    TempDirs.delete(dir);
   }
 
   /** What {@code promtool check metrics} says of this exposition text; empty when it passes. */
@@ -103,13 +103,5 @@ public final class Prometheus implements AutoCloseable {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     return p.exitValue() == 0 ? "" : "exit " + p.exitValue() + ": " + out;
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException ignored) {
-      // A temporary directory: at worst it stays.
-    }
   }
 }

@@ -186,6 +186,7 @@ public final class TestNodes implements AutoCloseable {
         // closing the rest matters more
       }
     }
+    TempDirs.delete(dataRoot);
   }
 
   /** Next candidate port; starts at a random point so that test JVMs running one after another rarely meet. */
