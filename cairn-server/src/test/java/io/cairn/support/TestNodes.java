@@ -189,19 +189,25 @@ public final class TestNodes implements AutoCloseable {
     TempDirs.delete(dataRoot);
   }
 
-  /** Next candidate port; starts at a random point so that test JVMs running one after another rarely meet. */
-  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT =
-      new java.util.concurrent.atomic.AtomicInteger(20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000));
-
   /**
-   * A free port on 127.0.0.1, below Linux's ephemeral range (32768 and up): a port the kernel hands out for
-   * outgoing connections could be taken by one (Hazelcast connects to its peers) before the node binds it.
+   * The ports this test JVM hands out: a slice of 20000-31999 of its own per fork (Maven runs two test JVMs at once
+   * and passes each its number as cairn.test.fork), so that one JVM never takes a port another JVM has handed to
+   * a node it has not started yet (a cluster's later members' ports are chosen when the cluster is made). Below
+   * Linux's ephemeral range (32768 and up): a port the kernel hands out for outgoing connections could be taken by
+   * one (Hazelcast connects to its peers) before the node binds it.
    */
-  public static int freePort() {
+  private static final int FORKS = 2;
+  private static final int SLICE = 12_000 / FORKS;
+  private static final int SLICE_START = 20_000 + SLICE * (Math.floorMod(Integer.getInteger("cairn.test.fork", 1) - 1, FORKS));
+  /** Next candidate port; starts at a random point of the slice so that JVMs run one after another rarely meet. */
+  private static int nextPort = SLICE_START + java.util.concurrent.ThreadLocalRandom.current().nextInt(SLICE);
+
+  /** A free port on 127.0.0.1 from this JVM's slice. */
+  public static synchronized int freePort() {
     while (true) {
-      int port = NEXT_PORT.getAndIncrement();
-      if (port >= 32_000) {
-        NEXT_PORT.set(20_000);
+      int port = nextPort++;
+      if (port >= SLICE_START + SLICE) {
+        nextPort = SLICE_START;
         continue;
       }
       try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
