@@ -9,6 +9,8 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +33,7 @@ import java.util.function.Function;
  * applied later (the message says so). Runs on the replication verticle's loop.
  */
 final class Proposals {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Proposals.class);
+  private static final Logger log = LoggerFactory.getLogger(Proposals.class);
   /**
    * Proposals under way at once. One (group commit: what arrives while an entry is under way goes in the next) beat
    * four: Ratis' cost per entry is high on every node, so fewer, larger entries measured twice the registrations a

@@ -521,7 +521,7 @@ public final class JarCluster implements AutoCloseable {
   }
 
   /** Deletes a stopped node's data directory: it starts again with nothing on disk. */
-  public void wipe(Node n) throws IOException {
+  public void wipe(Node n) {
     assertThat(n.running()).as(n.id + " must be stopped before its data is wiped").isFalse();
     TempDirs.delete(work.resolve(n.id));
   }
