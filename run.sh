@@ -3,7 +3,7 @@
 #   ./run.sh                 build the jar when needed and run one node in the foreground (HTTP 8080)
 #   ./run.sh test            run the whole test suite (unit, API, cluster, and the fat jar as processes)
 #   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701.., DNS 8600..
-#   ./run.sh stop            stop the nodes started by './run.sh cluster'
+#   ./run.sh stop            stop the nodes started by './run.sh cluster' or './run.sh'
 #   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
 #   ./run.sh agent ...       run the sidecar agent for a local service (see docs/OPERATIONS.md)
 #   ./run.sh certs DIR [CN..] make a CA, a node certificate for 127.0.0.1/localhost and client certificates (openssl)
@@ -171,11 +171,13 @@ case "$cmd" in
   stop)
     # One node at a time, as a rolling restart would: each hands Raft leadership over while the others still form a
     # majority, and stays in the Raft group (a start from the same data directories rejoins it). A node takes at
-    # most its grace period to drain plus as much to leave Hazelcast.
+    # most its grace period to drain plus as much to leave Hazelcast. node.pid is the node that './run.sh' runs.
     shopt -s nullglob
-    for f in "$RUN_DIR"/node-*.pid; do
+    for f in "$RUN_DIR"/node.pid "$RUN_DIR"/node-*.pid; do
+      [ -f "$f" ] || continue
       pid=$(cat "$f")
-      if kill -0 "$pid" 2>/dev/null; then
+      # Only a process that still runs Cairn's jar: a pid left from an earlier run may belong to another by now.
+      if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$JAR"; then
         echo "stopping $(basename "$f" .pid) (pid $pid)"
         kill "$pid"
         for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
@@ -195,13 +197,12 @@ case "$cmd" in
     build
     exec bench/run-bench.sh "$@"
     ;;
-  node)
-    [ $# -gt 0 ] && shift
+  node|-*)
+    [ "$cmd" = node ] && [ $# -gt 0 ] && shift
     build
-    exec java $JAVA_OPTS -jar "$JAR" -cluster "$@"
-    ;;
-  -*)
-    build
+    # exec keeps this shell's pid: './run.sh stop' finds the node there, also when it was started with '&'.
+    mkdir -p "$RUN_DIR"
+    echo $$ >"$RUN_DIR/node.pid"
     exec java $JAVA_OPTS -jar "$JAR" -cluster "$@"
     ;;
   *)

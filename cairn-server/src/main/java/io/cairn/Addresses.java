@@ -29,6 +29,11 @@ public final class Addresses {
   /** Local: leave the cluster gracefully (append nodeLeft, wait until applied). */
   public static final String LEAVE = "cairn.node.leave";
 
+  /** Prefix of a node's own address (+ its member id): answers with its Raft identity, which admits it. */
+  public static final String PEER = "cairn.replication.peer.";
+  /** The revision up to which the leader published events, told to every node so that the next leader goes on. */
+  public static final String EVENTS_PUBLISHED = "cairn.replication.events-published";
+
   /** Local: the TLS certificate files changed on disk; every listener reloads them. */
   public static final String TLS_CHANGED = "cairn.security.tls-changed";
 

@@ -37,8 +37,10 @@ public final class NodeContext {
   public final java.util.concurrent.atomic.AtomicInteger agents = new java.util.concurrent.atomic.AtomicInteger();
   private volatile String memberId = "";
   private volatile io.cairn.replication.RaftStatus raft = io.cairn.replication.RaftStatus.NONE;
-  /** Incarnation ids (see NodeInfo.memberId) of the members Hazelcast sees now. */
+  /** Incarnation ids (see NodeInfo.memberId) of the admitted members Hazelcast lists now. */
   private volatile java.util.Set<String> liveMembers = java.util.Set.of();
+  /** Incarnation ids of the members that proved they are nodes of this cluster (replication's PeerDirectory). */
+  private volatile java.util.Set<String> admittedMembers = java.util.Set.of();
   /** The check types this node runs and the settings a check leaves out. */
   private final io.cairn.model.CheckDefaults checkDefaults;
   /** The latest run of each instance's check, whichever node ran it (only transitions are in the log). */
@@ -238,5 +240,14 @@ public final class NodeContext {
 
   public void liveMembers(java.util.Set<String> members) {
     liveMembers = java.util.Set.copyOf(members);
+  }
+
+  /** The members admitted as nodes of this cluster (written by replication, which asks them over the event bus). */
+  public java.util.Set<String> admittedMembers() {
+    return admittedMembers;
+  }
+
+  public void admittedMembers(java.util.Set<String> members) {
+    admittedMembers = java.util.Set.copyOf(members);
   }
 }

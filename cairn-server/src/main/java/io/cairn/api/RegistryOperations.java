@@ -2,6 +2,7 @@ package io.cairn.api;
 
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
+import io.cairn.config.CheckTargets;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.Registrations;
@@ -34,11 +35,13 @@ public final class RegistryOperations {
   private final QueryCache cache;
   private final DeliveryOptions appendOptions;
   private final Access access;
+  private final CheckTargets checkTargets;
 
   public RegistryOperations(Vertx vertx, NodeContext node, QueryCache cache) {
     this.vertx = vertx;
     this.node = node;
     this.cache = cache;
+    this.checkTargets = node.config().checkTargets();
     this.appendOptions = Append.options(node.config());
     this.access = node.access();
   }
@@ -61,6 +64,16 @@ public final class RegistryOperations {
     }
   }
 
+  /** A registration as the API takes it: well formed, and its check aimed where checks may go. */
+  private ServiceEntry parse(JsonObject body, String pathId) {
+    ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    CheckTargets.Refusal refused = checkTargets.refusal(definition);
+    if (refused != null) {
+      throw new ValidationException("check_target_not_allowed", refused.message(), refused.field());
+    }
+    return definition;
+  }
+
   public void requireReady() {
     if (!node.ready()) {
       throw new ApiException(503, "not_ready", "this node is still catching up with the cluster log; retry shortly");
@@ -74,7 +87,7 @@ public final class RegistryOperations {
    * @param cas    {@link Command#NO_CAS}, 0 for "only if absent", or the revision the client last saw
    */
   public Future<Written> register(Caller caller, JsonObject body, String pathId, boolean create, long cas) {
-    ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    ServiceEntry definition = parse(body, pathId);
     String object = Access.service(definition.name());
     // What this replica already refuses never enters the log (Apply still decides a race with a write under way).
     ServiceEntry existing = mayRegister(caller, definition);
@@ -214,7 +227,7 @@ public final class RegistryOperations {
         if (!(item instanceof JsonObject)) {
           throw new ValidationException("invalid_type", "each item must be a JSON object", "services[" + i + "]");
         }
-        ServiceEntry definition = Registrations.parse((JsonObject) item, null, node.checkDefaults());
+        ServiceEntry definition = parse((JsonObject) item, null);
         mayRegister(caller, definition);
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);

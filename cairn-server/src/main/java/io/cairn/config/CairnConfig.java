@@ -41,6 +41,7 @@ public final class CairnConfig {
   /** Reads every typed value once, so that a bad one stops the node at start-up with the key's name. */
   private void validate() {
     httpPort();
+    checkTargets();
     httpInstances();
     maxBodyBytes();
     clusterPort();
@@ -148,6 +149,14 @@ public final class CairnConfig {
       throw new IllegalArgumentException("http.host is " + httpHost() + ", reachable from other machines, and nothing "
           + "authenticates callers: set security.tokensFile (or security.tls.clientAuth: required), bind "
           + "http.host: 127.0.0.1, or accept the risk with security.allowInsecure: true");
+    }
+    boolean apiSecured = !tokensFile().isBlank() || tlsEnabled();
+    if (apiSecured && !isLoopback(clusterHost()) && !clusterTlsEnabled() && !allowInsecure()) {
+      throw new IllegalArgumentException("cluster.host is " + clusterHost() + ", reachable from other machines, and "
+          + "the API asks callers for credentials, but the cluster port admits any process that reaches it (such a "
+          + "process could join and write the registry): set security.cluster.certFile, security.cluster.keyFile and "
+          + "security.cluster.caFile (mutual TLS between nodes; ./run.sh certs DIR makes them), bind cluster.host: "
+          + "127.0.0.1, or accept the risk with security.allowInsecure: true");
     }
   }
 
@@ -546,6 +555,11 @@ public final class CairnConfig {
   }
 
   /** Free-form labels of this node: a list, or a comma-separated string. */
+  /** Where a check may connect besides its instance's own address and port (checks.allowedTargets). */
+  public CheckTargets checkTargets() {
+    return new CheckTargets(list("checks", "allowedTargets"));
+  }
+
   public List<String> nodeTags() {
     return list("node", "tags");
   }

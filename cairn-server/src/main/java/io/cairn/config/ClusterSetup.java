@@ -14,10 +14,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 public final class ClusterSetup {
   /** The member attribute in which Vert.x's Hazelcast cluster manager keeps the member's Vert.x node id. */
   public static final String VERTX_NODE_ID = "__vertx.nodeId";
-  public static final String NODES = "cairn.nodes";
+  /** The one decision that forms a new cluster's Raft group (put-if-absent, so one decision wins). */
   public static final String STATE = "cairn.state";
-  /** Each node's Raft identity (peer id, address, whether its storage holds the group), for forming and joining. */
-  public static final String RAFT_PEERS = "cairn.raft.peers";
 
   private ClusterSetup() {
   }
@@ -49,16 +47,17 @@ public final class ClusterSetup {
     network.setPublicAddress(null);
     network.getInterfaces().setEnabled(true).addInterface(cfg.clusterHost());
     config.setProperty("hazelcast.local.localAddress", cfg.clusterHost());
+    // Hazelcast binds its member port to every interface unless told not to, whatever address it announces.
+    config.setProperty("hazelcast.socket.bind.any", "false");
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(cfg.clusterJoin());
 
-    // Hazelcast holds no registry state: the registry is the Raft log (replication/). What it shares are the node
-    // records and the event publisher's cursor, rebuilt from the live nodes after a split heals.
-    for (String map : new String[] {NODES, STATE, RAFT_PEERS}) {
-      config.addMapConfig(new MapConfig(map).setBackupCount(cfg.clusterBackupCount()));
-    }
+    // Hazelcast holds no registry state: the registry is the Raft log (replication/). Any process that reaches the
+    // member port may join and write its maps, so Cairn reads from them only the forming decision, and checks it
+    // against the nodes admitted over the event bus (replication/PeerDirectory).
+    config.addMapConfig(new MapConfig(STATE).setBackupCount(cfg.clusterBackupCount()));
     return config;
   }
 

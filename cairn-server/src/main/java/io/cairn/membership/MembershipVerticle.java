@@ -9,7 +9,6 @@ import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
 import io.cairn.model.Command;
-import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
 import io.cairn.registry.Outcome;
 import io.cairn.replication.Append;
@@ -29,11 +28,11 @@ import java.util.UUID;
 /**
  * Who is in the cluster and who leads it.
  *
- * <p>Membership: the node keeps its record in {@code cairn.nodes} and makes sure the log knows it as alive under
- * its current incarnation (its Vert.x node id): it appends {@code nodeJoined} once caught up, and again whenever
- * the replica says otherwise (after it merged back from a split, or was wrongly declared failed). It appends
- * {@code nodeLeft} when it stops gracefully. The leader appends {@code nodeFailed} for every incarnation the log
- * has as alive that Hazelcast no longer lists.
+ * <p>Membership: the node makes sure the log knows it as alive under its current incarnation (its Vert.x node id):
+ * it appends {@code nodeJoined} once caught up, and again whenever the replica says otherwise (after it merged back
+ * from a split, or was wrongly declared failed). It appends {@code nodeLeft} when it stops gracefully. The leader
+ * appends {@code nodeFailed} for every incarnation the log has as alive that is no longer live: no longer listed by
+ * Hazelcast, or never admitted as a node of this cluster (replication's peer directory).
  *
  * <p>Leadership is Raft's (the replication verticle records each new leader's term in the log); this verticle acts
  * on it: only the node that {@link NodeContext#actsAsLeader() acts as leader} reports failures.
@@ -116,12 +115,13 @@ public class MembershipVerticle extends AbstractVerticle {
     }
   }
 
+  /** Live: listed by Hazelcast and admitted as a node of this cluster (a stranger on the member port is neither). */
   private void updateMembers() {
-    Set<Member> members = hz.getCluster().getMembers();
+    Set<String> admitted = node.admittedMembers();
     Set<String> live = new HashSet<>();
-    for (Member m : members) {
-      String id = m.getAttribute(io.cairn.config.ClusterSetup.VERTX_NODE_ID);
-      if (id != null) {
+    for (Member m : hz.getCluster().getMembers()) {
+      String id = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
+      if (id != null && (admitted.contains(id) || id.equals(node.memberId()))) {
         live.add(id);
       }
     }
@@ -143,7 +143,6 @@ public class MembershipVerticle extends AbstractVerticle {
 
   private Future<Outcome> announce() {
     announcing = true;
-    hz.getMap(ClusterSetup.NODES).setAsync(self.id(), ModelJson.toJson(self).encode());
     return append(Command.node(Command.Type.NODE_JOINED, node.nodeId(), 0, System.currentTimeMillis(), 0, self))
         .onComplete(ar -> announcing = false);
   }
@@ -155,12 +154,7 @@ public class MembershipVerticle extends AbstractVerticle {
       if (n.alive() && !live.contains(n.memberId()) && failuresPending.add(n.memberId())) {
         log.warn("Node {} ({}) left the cluster without saying so; marking it failed", n.id(), n.clusterAddress());
         append(Command.node(Command.Type.NODE_FAILED, node.nodeId(), 0, System.currentTimeMillis(),
-            node.replica().term(), n)).onComplete(ar -> {
-              failuresPending.remove(n.memberId());
-              if (ar.succeeded() && ar.result().status() == Outcome.Status.UPDATED) {
-                hz.getMap(ClusterSetup.NODES).removeAsync(n.id());
-              }
-            });
+            node.replica().term(), n)).onComplete(ar -> failuresPending.remove(n.memberId()));
       }
     }
   }
@@ -203,10 +197,8 @@ public class MembershipVerticle extends AbstractVerticle {
             .setLocalOnly(true).setSendTimeout(Math.max(1, deadline - System.currentTimeMillis())))
         .<Void>mapEmpty().recover(err -> Future.succeededFuture())
         .compose(v -> requestsFinished(deadline))
-        .compose(v -> {
-          hz.getMap(ClusterSetup.NODES).removeAsync(self.id());
-          return append(Command.node(Command.Type.NODE_LEFT, node.nodeId(), 0, System.currentTimeMillis(), 0, self));
-        })
+        .compose(v -> append(Command.node(Command.Type.NODE_LEFT, node.nodeId(), 0, System.currentTimeMillis(), 0,
+            self)))
         .mapEmpty();
   }
 

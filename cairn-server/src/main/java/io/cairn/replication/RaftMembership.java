@@ -1,6 +1,5 @@
 package io.cairn.replication;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.cairn.NodeContext;
@@ -29,14 +28,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Who belongs to the Raft group, decided from what Hazelcast shows: every node publishes its Raft identity in
- * {@code cairn.raft.peers} (peer id, Raft address, incarnation, whether its storage holds the group, how far it
- * applied).
+ * Who belongs to the Raft group, decided from the nodes admitted to the cluster: each answers, over the event bus,
+ * with its Raft identity (peer id, Raft address, incarnation, whether its storage holds the group, how far it
+ * applied; {@link PeerDirectory}). A Hazelcast member that is not admitted is never added.
  *
  * <p>Forming (Consul's bootstrap_expect): while no live node holds the group, the oldest Cairn member waits until
  * {@code cluster.raft.bootstrapExpect} nodes with empty storage see each other, then records in {@code cairn.state}
  * (put-if-absent, so one decision wins) the group: up to {@code cluster.raft.voters} of them, oldest first, by
- * incarnation. Each node listed creates the group with those voters; Raft elects among them. Everyone else, and
+ * incarnation. Each node listed creates the group with those voters once every one of them is admitted (any member
+ * can write that map); Raft elects among them. Everyone else, and
  * every node that starts later with empty storage, creates the group as its only learner and waits for the leader
  * to add it.
  *
@@ -55,14 +55,14 @@ final class RaftMembership {
   /** The replication verticle's context: every callback here runs on its loop. */
   private final io.vertx.core.Context context;
   private final NodeContext node;
-  private final HazelcastInstance hz;
-  private final IMap<String, String> peers;
+  private final PeerDirectory directory;
   private final IMap<String, Object> state;
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final ClientId clientId;
   private final Map<String, Long> absentSince = new HashMap<>();
   private boolean changing;
+  private String untrustedDecisionTold;
 
   /**
    * A node's published Raft identity.
@@ -87,42 +87,22 @@ final class RaftMembership {
   }
 
   RaftMembership(Vertx vertx, io.vertx.core.Context context, NodeContext node, HazelcastInstance hz,
-                 RaftServer server, RaftGroupId groupId, ClientId clientId) {
+                 PeerDirectory directory, RaftServer server, RaftGroupId groupId, ClientId clientId) {
     this.vertx = vertx;
     this.context = context;
     this.node = node;
-    this.hz = hz;
-    this.peers = hz.getMap(ClusterSetup.RAFT_PEERS);
+    this.directory = directory;
     this.state = hz.getMap(ClusterSetup.STATE);
     this.server = server;
     this.groupId = groupId;
     this.clientId = clientId;
   }
 
-  Future<Void> publish(boolean hasGroup, long applied) {
+  /** What this node tells the others about itself from now on. */
+  void publish(boolean hasGroup, long applied) {
     boolean servingLearner = node.ready() && node.raft().role().equals("learner");
-    Peer self = new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied,
-        servingLearner);
-    return Future.fromCompletionStage(peers.setAsync(self.id(), self.toJson().encode()), context).mapEmpty();
-  }
-
-  /** The nodes Hazelcast lists now that published a Raft identity, oldest member first, by node id. */
-  private Future<LinkedHashMap<String, Peer>> livePeers() {
-    return vertx.executeBlocking(() -> {
-      Map<String, Peer> byMember = new HashMap<>();
-      for (String json : peers.values()) {
-        Peer p = Peer.of(new JsonObject(json));
-        byMember.put(p.memberId(), p);
-      }
-      LinkedHashMap<String, Peer> live = new LinkedHashMap<>();
-      for (Member m : hz.getCluster().getMembers()) {
-        Peer p = byMember.get(m.getAttribute(ClusterSetup.VERTX_NODE_ID));
-        if (p != null) {
-          live.put(p.id(), p);
-        }
-      }
-      return live;
-    }, false);
+    directory.self(new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied,
+        servingLearner));
   }
 
   /**
@@ -130,9 +110,10 @@ final class RaftMembership {
    * bootstrap decision gets that group; any other gets the group with no peers (it waits to be added).
    */
   Future<RaftGroup> groupToJoin() {
-    return livePeers().compose(live -> Future.fromCompletionStage(state.getAsync(BOOTSTRAP), context).compose(decided -> {
+    LinkedHashMap<String, Peer> live = directory.live();
+    return Future.fromCompletionStage(state.getAsync(BOOTSTRAP), context).compose(decided -> {
       if (decided != null) {
-        return Future.succeededFuture(fromDecision((String) decided));
+        return Future.succeededFuture(fromDecision((String) decided, live));
       }
       if (live.values().stream().anyMatch(Peer::hasGroup)) {
         return Future.succeededFuture(joiningGroup());
@@ -151,20 +132,45 @@ final class RaftMembership {
           log.info("Forming the Raft group with {} voters: {}", voters.size(),
               fresh.stream().limit(node.config().raftVoters()).map(Peer::id).toList());
         }
-        return fromDecision(winner);
+        return fromDecision(winner, live);
       });
-    }));
+    });
   }
 
-  private RaftGroup fromDecision(String json) {
+  /**
+   * The group a decision gives this node: the decided one when it is listed, else the joining one. A decision that
+   * lists this node beside a voter that is not admitted now (under the same incarnation, at the same address) is not
+   * trusted: any Hazelcast member can write it. The node waits, and says so once.
+   */
+  private RaftGroup fromDecision(String json, Map<String, Peer> live) {
     List<RaftPeer> voters = new ArrayList<>();
     boolean listed = false;
-    for (Object o : new JsonObject(json).getJsonArray("voters")) {
-      Peer p = Peer.of((JsonObject) o);
-      voters.add(p.raftPeer());
-      listed |= p.memberId().equals(node.memberId());
+    String stranger = null;
+    try {
+      for (Object o : new JsonObject(json).getJsonArray("voters")) {
+        Peer p = Peer.of((JsonObject) o);
+        voters.add(p.raftPeer());
+        listed |= node.memberId().equals(p.memberId());
+        Peer admitted = live.get(p.id());
+        if (admitted == null || !admitted.memberId().equals(p.memberId()) || !admitted.address().equals(p.address())) {
+          stranger = p.id() + " at " + p.address();
+        }
+      }
+    } catch (RuntimeException malformed) {
+      stranger = "(unreadable: " + malformed.getMessage() + ")";
     }
-    return listed ? RaftGroup.valueOf(groupId, voters) : joiningGroup();
+    if (!listed) {
+      return joiningGroup();
+    }
+    if (stranger != null) {
+      if (!json.equals(untrustedDecisionTold)) {
+        untrustedDecisionTold = json;
+        log.warn("The decision that forms the Raft group names {}, which is not an admitted node of this cluster; "
+            + "node {} waits until every voter it names is admitted", stranger, node.nodeId());
+      }
+      return null;
+    }
+    return RaftGroup.valueOf(groupId, voters);
   }
 
   /**
@@ -189,8 +195,7 @@ final class RaftMembership {
     if (!conf.getPreviousPeers().isEmpty()) {
       return; // a change is being committed
     }
-    long commit = division.getRaftLog().getLastCommittedIndex();
-    livePeers().onSuccess(live -> decide(conf, live, commit));
+    decide(conf, directory.live(), division.getRaftLog().getLastCommittedIndex());
   }
 
   private void decide(RaftConfiguration conf, Map<String, Peer> live, long commit) {

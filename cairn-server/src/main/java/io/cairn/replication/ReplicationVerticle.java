@@ -1,10 +1,8 @@
 package io.cairn.replication;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
-import io.cairn.config.ClusterSetup;
 import io.cairn.model.Command;
 import io.cairn.model.Event;
 import io.cairn.registry.EventHistory;
@@ -57,7 +55,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public class ReplicationVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
-  private static final String PUBLISHED_CURSOR = "eventsPublished";
   private static final long STATUS_EVERY_MILLIS = 250;
   private static final long MEMBERSHIP_EVERY_MILLIS = 1000;
   private static final long UNREADY_WARNING_MILLIS = 30_000;
@@ -67,7 +64,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** The client id of this node's own administrative requests (group changes, snapshots, reads, transfers). */
   private final ClientId clientId = ClientId.randomId();
   private HazelcastInstance hz;
-  private IMap<String, Long> state;
+  private PeerDirectory directory;
   private RaftGroupId groupId;
   private RaftPeerId self;
   private RaftServer server;
@@ -109,13 +106,12 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   // event publishing (the node the log names leader publishes each revision's events once, in order)
   private boolean leaderPublishing;
-  private boolean fillingGap;
-  private long publishingGeneration;
-  private final List<Event> heldDuringGapFill = new ArrayList<>();
   private final List<Event> outgoing = new ArrayList<>();
   private final List<Event> applied = new ArrayList<>();
   private long lastPublishedRevision;
   private boolean cursorWriteScheduled;
+  /** The highest revision a leader said it published, as the leaders tell every node (0: none heard yet). */
+  private long publishedCursor;
 
   public ReplicationVerticle(NodeContext node) {
     this.node = node;
@@ -126,7 +122,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     history = node.eventHistory();
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
-    state = hz.getMap(ClusterSetup.STATE);
+    directory = new PeerDirectory(vertx, node, hz);
     groupId = RaftSetup.groupId(node.config());
     self = RaftSetup.peerId(node.nodeId());
     proposals = new Proposals(node, context);
@@ -141,7 +137,11 @@ public class ReplicationVerticle extends AbstractVerticle {
     });
     vertx.eventBus().<Object>localConsumer(Addresses.READ_INDEX, this::readIndex);
     vertx.eventBus().<Object>localConsumer(Addresses.STEP_DOWN, this::stepDown);
-    vertx.<Void>executeBlocking(() -> {
+    // Over the event bus, which under security.cluster.* only nodes with the cluster's certificate reach: a cursor
+    // kept in a Hazelcast map could be moved by any process on the member port.
+    vertx.eventBus().<Long>consumer(Addresses.EVENTS_PUBLISHED, msg -> publishedCursor = Math.max(publishedCursor,
+        msg.body()));
+    directory.start().compose(v -> vertx.<Void>executeBlocking(() -> {
       // Without a group: Ratis recovers every group it finds in its storage; a new node gets one from RaftMembership.
       server = RaftServer.newBuilder()
           .setServerId(self)
@@ -152,8 +152,8 @@ public class ReplicationVerticle extends AbstractVerticle {
           .build();
       server.start();
       return null;
-    }).onSuccess(v -> {
-      membership = new RaftMembership(vertx, context, node, hz, server, groupId, clientId);
+    })).onSuccess(v -> {
+      membership = new RaftMembership(vertx, context, node, hz, directory, server, groupId, clientId);
       silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(node.config()));
       findDivision();
       if (division == null) {
@@ -161,6 +161,7 @@ public class ReplicationVerticle extends AbstractVerticle {
             + "joins the running group", node.nodeId(), node.config().raftBootstrapExpect());
       }
       vertx.setPeriodic(STATUS_EVERY_MILLIS, id -> refreshStatus());
+      vertx.setPeriodic(PeerDirectory.ASK_EVERY_MILLIS, id -> directory.refresh());
       vertx.setPeriodic(MEMBERSHIP_EVERY_MILLIS, id -> membershipTick());
       vertx.setPeriodic(1000, id -> proposals.expire());
       membershipTick();
@@ -170,6 +171,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   @Override
   public void stop(Promise<Void> done) {
     stopped = true;
+    directory.stop();
     if (proposals != null) {
       proposals.abandon("node stopping");
     }
@@ -258,6 +260,10 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     if (node.raft().isLeader()) {
       membership.tend(division);
+    }
+    if (leaderPublishing && lastPublishedRevision > 0) {
+      // Also while idle, so that a node that joined since knows the cursor should it lead next.
+      vertx.eventBus().publish(Addresses.EVENTS_PUBLISHED, lastPublishedRevision);
     }
     maybeSnapshot();
   }
@@ -619,7 +625,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       }
       applied.addAll(outcome.events());
       if (leaderPublishing) {
-        outcome.events().forEach(this::publish);
+        outcome.events().forEach(this::send);
       }
       if (a.requestIds()[i] >= 0) {
         proposals.applied(a.requestIds()[i], outcome);
@@ -641,44 +647,21 @@ public class ReplicationVerticle extends AbstractVerticle {
       startPublishing(revision);
     } else if (!toMe && leaderPublishing) {
       leaderPublishing = false;
-      fillingGap = false;
-      heldDuringGapFill.clear();
-      publishingGeneration++;
     }
   }
 
   /**
    * This node leads from {@code revision} on: publish, in order, the events the previous publisher had not
-   * published (from the cursor it kept in the cluster), then carry on live. Live events wait meanwhile.
+   * published (from the cursor it told every node), then carry on live.
    */
   private void startPublishing(long revision) {
     leaderPublishing = true;
-    fillingGap = true;
-    long generation = ++publishingGeneration;
-    Future.fromCompletionStage(state.getAsync(PUBLISHED_CURSOR), context).onComplete(ar -> {
-      if (generation != publishingGeneration) {
-        return; // leadership was lost and regained meanwhile; the newer start fills the gap
-      }
-      long cursor = ar.succeeded() && ar.result() != null ? ar.result() : 0L;
-      for (Event e : history.between(cursor, revision - 1)) {
-        send(e);
-      }
-      fillingGap = false;
-      for (Event e : heldDuringGapFill) {
-        send(e);
-      }
-      heldDuringGapFill.clear();
-      flushOutgoing();
-    });
-  }
-
-  private void publish(Event e) {
-    if (fillingGap) {
-      heldDuringGapFill.add(e);
-    } else {
+    for (Event e : history.between(publishedCursor, revision - 1)) {
       send(e);
     }
+    flushOutgoing();
   }
+
 
   private void send(Event e) {
     outgoing.add(e);
@@ -695,12 +678,13 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
   }
 
+  /** The publishing leader tells every node how far it published, at most every 50 ms. */
   private void afterBatch() {
     if (leaderPublishing && !cursorWriteScheduled && lastPublishedRevision > 0) {
       cursorWriteScheduled = true;
       vertx.setTimer(50, id -> {
         cursorWriteScheduled = false;
-        state.setAsync(PUBLISHED_CURSOR, lastPublishedRevision);
+        vertx.eventBus().publish(Addresses.EVENTS_PUBLISHED, lastPublishedRevision);
       });
     }
   }

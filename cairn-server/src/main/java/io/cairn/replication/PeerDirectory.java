@@ -1,0 +1,196 @@
+package io.cairn.replication;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import io.cairn.Addresses;
+import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
+import io.cairn.config.ClusterSetup;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which members of the Hazelcast cluster are admitted as Cairn nodes, and their Raft identities. Hazelcast lets any
+ * process that reaches the member port join and write every map, so a member counts only once it has answered, on
+ * its own event-bus address ({@link Addresses#PEER} + its member id), with its identity. With
+ * {@code security.cluster.*} the event bus is mutual TLS with the cluster's CA: a member without such a
+ * certificate can neither be asked nor answer, and is never admitted. It is then not added to the Raft group, not
+ * listed, not counted, and owns no checks. Without cluster TLS every Cairn process that reaches the port is
+ * admitted, which the node says once at start.
+ *
+ * <p>Every node asks every member every {@value #ASK_EVERY_MILLIS} ms (a member that does not answer, ever less
+ * often): the answers are also how a leader learns how far each node applied, and whether a learner serves.
+ * Runs on the replication verticle's loop.
+ */
+final class PeerDirectory {
+  private static final Logger log = LoggerFactory.getLogger(PeerDirectory.class);
+  static final long ASK_EVERY_MILLIS = 500;
+  private static final long ASK_TIMEOUT_MILLIS = 3000;
+  private static final long RETRY_AT_MOST_MILLIS = 10_000;
+  /** How long a member with a Cairn node's address may go unanswered before the node says it is not admitted. */
+  private static final long UNADMITTED_WARNING_MILLIS = 10_000;
+
+  private final Vertx vertx;
+  private final NodeContext node;
+  private final HazelcastInstance hz;
+  private final DeliveryOptions ask = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MILLIS);
+  private MessageConsumer<Object> consumer;
+  private RaftMembership.Peer self;
+  /** The admitted members' latest answers, by member id. */
+  private final Map<String, RaftMembership.Peer> admitted = new HashMap<>();
+  /** Members that have not answered yet (or no longer do), by member id. */
+  private final Map<String, Unanswered> unanswered = new HashMap<>();
+  private final Set<String> asking = new HashSet<>();
+
+  /** A member that did not answer: since when, and when to ask next. */
+  private static final class Unanswered {
+    final long since;
+    long nextAskAt;
+    long backoff = ASK_EVERY_MILLIS;
+    boolean told;
+
+    Unanswered(long since) {
+      this.since = since;
+    }
+  }
+
+  PeerDirectory(Vertx vertx, NodeContext node, HazelcastInstance hz) {
+    this.vertx = vertx;
+    this.node = node;
+    this.hz = hz;
+  }
+
+  /** Answers for this node from now on, and says once what admits a member to this cluster. */
+  Future<Void> start() {
+    CairnConfig cfg = node.config();
+    if (!cfg.clusterTlsEnabled()) {
+      String what = "the cluster port {}:{} admits any process that reaches it as a node of cluster '{}' (it may "
+          + "join the Raft group and write the registry); set security.cluster.* for mutual TLS between nodes";
+      if (CairnConfig.isLoopback(cfg.clusterHost())) {
+        log.info(what, cfg.clusterHost(), cfg.clusterPort(), cfg.clusterName());
+      } else {
+        log.warn(what, cfg.clusterHost(), cfg.clusterPort(), cfg.clusterName());
+      }
+    }
+    consumer = vertx.eventBus().consumer(Addresses.PEER + node.memberId(), msg -> {
+      if (self == null) {
+        msg.fail(503, "not started yet");
+      } else {
+        msg.reply(self.toJson());
+      }
+    });
+    return consumer.completion();
+  }
+
+  void stop() {
+    if (consumer != null) {
+      consumer.unregister();
+    }
+  }
+
+  /** What this node answers from now on. */
+  void self(RaftMembership.Peer peer) {
+    self = peer;
+  }
+
+  /**
+   * The admitted nodes Hazelcast lists now, this one included once it has a Raft identity, oldest member first, by
+   * node id.
+   */
+  LinkedHashMap<String, RaftMembership.Peer> live() {
+    LinkedHashMap<String, RaftMembership.Peer> live = new LinkedHashMap<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      String memberId = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
+      RaftMembership.Peer p = node.memberId().equals(memberId) ? self : admitted.get(memberId);
+      if (p != null) {
+        live.put(p.id(), p);
+      }
+    }
+    return live;
+  }
+
+  /** Asks the members due for it, forgets those Hazelcast no longer lists, and tells the node who is admitted. */
+  void refresh() {
+    long now = System.currentTimeMillis();
+    Map<String, Member> members = new HashMap<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      String memberId = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
+      if (memberId != null && !memberId.equals(node.memberId())) {
+        members.put(memberId, m);
+      }
+    }
+    admitted.keySet().retainAll(members.keySet());
+    unanswered.keySet().retainAll(members.keySet());
+    for (Map.Entry<String, Member> e : members.entrySet()) {
+      Unanswered u = unanswered.get(e.getKey());
+      if (!asking.contains(e.getKey()) && (u == null || now >= u.nextAskAt)) {
+        ask(e.getKey(), e.getValue());
+      }
+    }
+    publishAdmitted();
+  }
+
+  private void ask(String memberId, Member member) {
+    asking.add(memberId);
+    vertx.eventBus().<JsonObject>request(Addresses.PEER + memberId, null, ask).onComplete(ar -> {
+      asking.remove(memberId);
+      RaftMembership.Peer answer = ar.succeeded() ? peer(ar.result().body()) : null;
+      if (answer != null && memberId.equals(answer.memberId())) {
+        unanswered.remove(memberId);
+        if (admitted.put(memberId, answer) == null) {
+          log.info("Node {} (member {} at {}) admitted to cluster '{}'", answer.id(), memberId, member.getAddress(),
+              node.config().clusterName());
+        }
+      } else if (!admitted.containsKey(memberId)) {
+        // An admitted member that misses an answer keeps its last one until Hazelcast no longer lists it.
+        notAnswered(memberId, member, ar.failed() ? ar.cause() : null);
+      }
+      publishAdmitted();
+    });
+  }
+
+  private void notAnswered(String memberId, Member member, Throwable cause) {
+    long now = System.currentTimeMillis();
+    Unanswered u = unanswered.computeIfAbsent(memberId, id -> new Unanswered(now));
+    u.backoff = Math.min(RETRY_AT_MOST_MILLIS, u.backoff * 2);
+    u.nextAskAt = now + u.backoff;
+    // No handler at all: a Vert.x application on the event bus, or a Cairn node still starting; neither is news.
+    boolean noHandler = cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+    if (!u.told && !noHandler && now - u.since >= UNADMITTED_WARNING_MILLIS) {
+      u.told = true;
+      log.warn("Member {} at {} of cluster '{}' did not answer as a Cairn node for {} s ({}): not admitted (not in "
+              + "the Raft group, not listed, owns no checks).{}", memberId, member.getAddress(),
+          node.config().clusterName(), (now - u.since) / 1000, cause == null ? "no identity" : cause.getMessage(),
+          node.config().clusterTlsEnabled()
+              ? " The event bus refuses members without a certificate from security.cluster.caFile." : "");
+    }
+  }
+
+  private static RaftMembership.Peer peer(Object body) {
+    try {
+      RaftMembership.Peer p = body instanceof JsonObject json ? RaftMembership.Peer.of(json) : null;
+      return p == null || p.id() == null || p.address() == null ? null : p;
+    } catch (RuntimeException malformed) {
+      return null;
+    }
+  }
+
+  private void publishAdmitted() {
+    Set<String> ids = new HashSet<>(admitted.keySet());
+    ids.add(node.memberId());
+    node.admittedMembers(ids);
+  }
+}
