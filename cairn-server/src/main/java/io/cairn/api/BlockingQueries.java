@@ -138,10 +138,10 @@ public final class BlockingQueries {
       return;
     }
     Map<String, Object> readThisRound = new HashMap<>();
-    for (var it = pending.iterator(); it.hasNext(); ) {
-      Pending<?> p = it.next();
+    // Over a copy: an answer can end its request at once, and a client gone meanwhile removes its own wait.
+    for (Pending<?> p : List.copyOf(pending)) {
       if (p.recheck(applied.isReset(), readThisRound)) {
-        it.remove();
+        pending.remove(p);
         vertx.cancelTimer(p.timer);
       }
     }

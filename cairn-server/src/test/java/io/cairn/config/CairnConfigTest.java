@@ -89,6 +89,38 @@ class CairnConfigTest {
   }
 
   @Test
+  void aSecuredApiOverAClusterPortReachableFromOtherMachinesNeedsClusterCertificates() {
+    List<String> tokensOnANetwork = List.of("--security.tokensFile=/etc/cairn/tokens", "--cluster.host=10.1.2.3");
+    assertThatThrownBy(() -> CairnConfig.load(tokensOnANetwork, Map.of(), null))
+        .hasMessageContaining("cluster.host is 10.1.2.3").hasMessageContaining("security.cluster.certFile")
+        .hasMessageContaining("security.cluster.caFile").hasMessageContaining("security.allowInsecure")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--security.tls.certFile=/c.pem", "--security.tls.keyFile=/k.pem",
+        "--cluster.host=10.1.2.3"), Map.of(), null)).hasMessageContaining("security.cluster.certFile");
+    List<String> withClusterTls = new java.util.ArrayList<>(tokensOnANetwork);
+    withClusterTls.addAll(List.of("--security.cluster.certFile=/n.pem", "--security.cluster.keyFile=/n-key.pem",
+        "--security.cluster.caFile=/ca.pem"));
+    assertThat(CairnConfig.load(withClusterTls, Map.of(), null).clusterTlsEnabled()).isTrue();
+    List<String> accepted = new java.util.ArrayList<>(tokensOnANetwork);
+    accepted.add("--security.allowInsecure=true");
+    assertThat(CairnConfig.load(accepted, Map.of(), null).clusterHost()).isEqualTo("10.1.2.3");
+    // Nothing secured (a development cluster on a private network) or a cluster port on loopback: as before.
+    assertThat(CairnConfig.load(List.of("--cluster.host=10.1.2.3"), Map.of(), null).clusterHost()).isEqualTo("10.1.2.3");
+    assertThat(CairnConfig.load(List.of("--security.tokensFile=/etc/cairn/tokens"), Map.of(), null).clusterHost())
+        .isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void checkTargetsThatAreNeitherAddressesNorHostNamesAreRefusedAtStart() {
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--checks.allowedTargets=10.0.0.0/33"), Map.of(), null))
+        .hasMessageContaining("checks.allowedTargets").hasMessageContaining("10.0.0.0/33");
+    assertThatThrownBy(() -> CairnConfig.load(List.of("--checks.allowedTargets=http://x/"), Map.of(), null))
+        .hasMessageContaining("checks.allowedTargets");
+    assertThat(CairnConfig.load(List.of("--checks.allowedTargets=10.0.0.0/8,*.example.org,::1"), Map.of(), null))
+        .isNotNull();
+  }
+
+  @Test
   void tlsSettingsThatCannotWorkTogetherAreRefused() {
     assertThatThrownBy(() -> CairnConfig.load(List.of("--security.tls.certFile=a.pem"), Map.of(), null))
         .hasMessageContaining("security.tls.certFile and security.tls.keyFile");

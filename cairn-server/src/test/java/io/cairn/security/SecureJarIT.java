@@ -44,6 +44,27 @@ class SecureJarIT {
   }
 
   @Test
+  void aSecuredNodeWhoseClusterPortIsReachableFromOtherMachinesNeedsClusterCertificatesOrAllowInsecure()
+      throws Exception {
+    Path tokens = SecurityFiles.tokens("s3cret", "admin");
+    cluster = new JarCluster(1, false, "--security.tokensFile=" + tokens);
+    // 192.0.2.1 (TEST-NET-1) is never bound: the node refuses before it opens any socket.
+    JarCluster.Node refused = cluster.start(0, "--cluster.host=192.0.2.1");
+    assertThat(refused.process().waitFor(120, TimeUnit.SECONDS)).as("the node exits").isTrue();
+    assertThat(refused.process().exitValue()).isNotZero();
+    assertThat(refused.logTail(5)).contains("cairn: configuration error: cluster.host is 192.0.2.1")
+        .contains("security.cluster.certFile").contains("security.allowInsecure: true");
+    cluster.close();
+
+    // In a network namespace of its own, bound to the namespace's address (JarCluster adds allowInsecure there).
+    cluster = new JarCluster(1, true, "--security.tokensFile=" + tokens);
+    JarCluster.Node accepted = cluster.start(0);
+    cluster.awaitHealthy(accepted, Duration.ofSeconds(180));
+    assertThat(accepted.logTail(400)).contains("WARN").contains("admits any process that reaches it")
+        .contains("security.cluster.*");
+  }
+
+  @Test
   void aFirstStartWithTokensWritesTheHashOfAGeneratedAdminTokenAndPrintsTheSecretOnce() throws Exception {
     Path dir = Files.createTempDirectory("cairn-first");
     Path tokens = dir.resolve("conf").resolve("tokens");

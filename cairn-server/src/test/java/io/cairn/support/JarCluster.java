@@ -173,6 +173,19 @@ public final class JarCluster implements AutoCloseable {
 
   /** Starts (or restarts) a node's process; does not wait for it. */
   public Node start(int index, String... extra) throws IOException {
+    return start(index, true, extra);
+  }
+
+  /**
+   * Starts a node as an operator who sets only ports does: every host (HTTP, cluster, event bus, Raft, DNS) left
+   * at its default. Only on loopback clusters.
+   */
+  public Node startWithDefaultHosts(int index, String... extra) throws IOException {
+    assertThat(netns).as("a node with default hosts runs on loopback").isNull();
+    return start(index, false, extra);
+  }
+
+  private Node start(int index, boolean hostFlags, String... extra) throws IOException {
     Node n = nodes[index];
     String jar = NodeJvm.jar();
     assertThat(new File(jar)).as("build the jar first (mvn package)").exists();
@@ -183,10 +196,13 @@ public final class JarCluster implements AutoCloseable {
     String host = hosts.get(index);
     cmd.add(javaBinary());
     cmd.addAll(jvmFlags != null ? jvmFlags : NodeJvm.flags());
-    Collections.addAll(cmd, "-jar", jar, "-cluster",
-        "-cluster-host", host, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
-        "--http.host=" + host, "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
-        "--cluster.host=" + host, "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
+    Collections.addAll(cmd, "-jar", jar, "-cluster");
+    if (hostFlags) {
+      Collections.addAll(cmd, "-cluster-host", host, "--http.host=" + host, "--cluster.host=" + host);
+    }
+    Collections.addAll(cmd, "--node.id=" + n.id, "--node.dataDir=" + work.resolve(n.id),
+        "--http.port=" + httpPorts[index], "--cluster.name=" + clusterName,
+        "--cluster.port=" + hazelcastPorts[index], "--cluster.portAutoIncrement=false",
         "--cluster.join=" + joinList(), "--cluster.raft.port=" + raftPorts[index], "--dns.port=0");
     if (netns != null) {
       // Bound to the namespace's own address, which nothing outside the test's private namespaces can reach.

@@ -1,0 +1,77 @@
+package io.cairn.support;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A plain Hazelcast member (Hazelcast's own jar, no Vert.x, no Cairn) that joins a Cairn cluster's member port
+ * and, for as long as it runs, writes what it can into the maps the cluster shares: a forged decision that forms
+ * the Raft group with itself as the only voter, and forged node and Raft records under the honest nodes' ids. It
+ * names itself a Vert.x node (the member attribute Vert.x's cluster manager sets), so that Cairn nodes take it for
+ * one of theirs if anything does.
+ *
+ * <p>Arguments: cluster name, member port, join list (host:port,...), honest node ids (comma-separated).
+ */
+public final class HazelcastStranger {
+  private HazelcastStranger() {
+  }
+
+  /** Starts one as a process of its own: Hazelcast's jar and these test classes on its class path. */
+  public static Process start(Path log, String clusterName, int port, String join, String nodeIds) throws IOException {
+    String hazelcast = new File(Hazelcast.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+        .getAbsolutePath();
+    String classes = new File(HazelcastStranger.class.getProtectionDomain().getCodeSource().getLocation().getPath())
+        .getAbsolutePath();
+    List<String> cmd = new ArrayList<>(List.of(JarCluster.javaBinary(), "-Xmx128m", "-cp",
+        hazelcast + File.pathSeparator + classes, HazelcastStranger.class.getName(), clusterName,
+        String.valueOf(port), join, nodeIds));
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    String clusterName = args[0];
+    int port = Integer.parseInt(args[1]);
+    List<String> join = List.of(args[2].split(","));
+    String[] honest = args[3].split(",");
+    Config config = new Config().setClusterName(clusterName);
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.getJetConfig().setEnabled(false);
+    config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
+    config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
+    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).setMembers(join);
+    String fakeId = UUID.randomUUID().toString();
+    config.getMemberAttributeConfig().setAttribute("__vertx.nodeId", fakeId);
+    HazelcastInstance hz = Hazelcast.newHazelcastInstance(config);
+    System.out.println("stranger joined: " + hz.getCluster().getMembers().size() + " members");
+    String me = "127.0.0.1:" + (port + 1);
+    String forgedPeer = "{\"id\":\"%s\",\"address\":\"" + me + "\",\"memberId\":\"" + fakeId
+        + "\",\"hasGroup\":true,\"applied\":999999,\"servingLearner\":true}";
+    String decision = "{\"voters\":[" + String.format(forgedPeer, "stranger") + "]}";
+    IMap<String, Object> state = hz.getMap("cairn.state");
+    IMap<String, String> peers = hz.getMap("cairn.raft.peers");
+    IMap<String, String> nodes = hz.getMap("cairn.nodes");
+    while (true) {
+      state.put("raft.bootstrap", decision);
+      state.put("eventsPublished", Long.MAX_VALUE / 2);
+      peers.put("stranger", String.format(forgedPeer, "stranger"));
+      for (String id : honest) {
+        peers.put(id, String.format(forgedPeer, id));
+        nodes.put(id, "{\"id\":\"" + id + "\",\"address\":\"" + me + "\"}");
+      }
+      Thread.sleep(500);
+    }
+  }
+}
