@@ -7,13 +7,16 @@
 # and, with --cases "plain tls tokens secure", the two halves apart: tls (TLS only) and tokens (token + ACL, no TLS).
 # Measures, for each: registrations of distinct instances (PUT /v1/services/{id}, bench/register.lua) and discovery
 # of one name among 10,000 instances (GET /v1/services?name=svc-42). Prints throughput, p50, p99, non-2xx answers
-# and the ratio secure/plain against the issue's target (at least 70 %). Only the node this script started is
-# stopped (by PID); its data and logs go with the temporary directory unless SECURITY_BENCH_KEEP=1.
+# and the ratio secure/plain against the issue's target (at least 70 %).
+# Then what mutual TLS between nodes costs replicated writes: three nodes (cluster.raft.bootstrapExpect=3), first
+# with a plain event bus and Raft (cluster), then with security.cluster.* (cluster-tls), registrations through all
+# three at once (one wrk per node, --connections split between them); throughput summed, the worst node's p50/p99.
+# Only the nodes this script started are stopped (by PID); their data and logs go with the temporary directory
+# unless SECURITY_BENCH_KEEP=1.
 # wrk runs two threads: with one, its own TLS work (decrypting every answer, on the same two cores) capped the secure
 # runs before the node did (docs/BENCHMARKS.md).
-# wrk runs two threads: with one, its own TLS work (decrypting every answer, on the same two cores) capped the secure
-# runs before the node did (docs/BENCHMARKS.md).
-# Usage: bench/security.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--cases "plain secure"]
+# Usage: bench/security.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2]
+#                          [--cases "plain secure"] [--cluster-cases "cluster cluster-tls"]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +25,11 @@ WARMUP=10s
 CONNECTIONS=32
 THREADS=2
 CASES="plain secure"
+CLUSTER_CASES="cluster cluster-tls"
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES=$2; shift 2 ;;
+    --cluster-cases) CLUSTER_CASES=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
@@ -38,14 +43,25 @@ WORK=$(mktemp -d /tmp/cairn-security-bench.XXXXXX)
 HTTP_PORT=${CAIRN_BENCH_HTTP_PORT:-18580}
 HZ_PORT=${CAIRN_BENCH_HZ_PORT:-15961}
 NODE_PID=""
+CLUSTER_PIDS=()
 stop_node() {
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
   fi
   NODE_PID=""
 }
+stop_cluster() {
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  CLUSTER_PIDS=()
+}
 cleanup() {
   stop_node
+  stop_cluster
   [ "${SECURITY_BENCH_KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -129,9 +145,60 @@ for c in $CASES; do
   esac
 done
 
+# Three nodes on 127.0.0.1 (HTTP HTTP_PORT+1.., Hazelcast HZ_PORT+1.., Raft HTTP_PORT+11..), plain API.
+start_cluster() { # case
+  local extra=() join=""
+  [ "$1" = cluster-tls ] && extra+=(--security.cluster.certFile="$WORK/tls/node.pem"
+    --security.cluster.keyFile="$WORK/tls/node-key.pem" --security.cluster.caFile="$WORK/tls/ca.pem")
+  for i in 1 2 3; do join="${join:+$join,}127.0.0.1:$((HZ_PORT + i))"; done
+  for i in 1 2 3; do
+    java ${CAIRN_JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseParallelGC} -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+      --node.id="bench-$i" --node.dataDir="$WORK/data-$1-$i" --http.host=127.0.0.1 --http.port=$((HTTP_PORT + i)) \
+      --cluster.name="cairn-security-bench-$1-$$" --cluster.port=$((HZ_PORT + i)) --cluster.portAutoIncrement=false \
+      --cluster.join="$join" --cluster.raft.port=$((HTTP_PORT + 10 + i)) --cluster.raft.bootstrapExpect=3 \
+      --dns.port=0 "${extra[@]}" >"$WORK/node-$1-$i.log" 2>&1 &
+    CLUSTER_PIDS+=($!)
+  done
+  for i in 1 2 3; do
+    for _ in $(seq 1 480); do
+      curl -fs "http://127.0.0.1:$((HTTP_PORT + i))/health" >/dev/null 2>&1 && break
+      sleep 0.25
+    done
+    curl -fs "http://127.0.0.1:$((HTTP_PORT + i))/health" >/dev/null || { tail -30 "$WORK/node-$1-$i.log" >&2; exit 1; }
+  done
+}
+
+run_cluster_case() { # case
+  local name=$1 per=$(( (CONNECTIONS + 2) / 3 )) pids=()
+  start_cluster "$name"
+  for i in 1 2 3; do
+    CAIRN_BENCH_PREFIX="warm$i" wrk -t1 -c"$per" -d"$WARMUP" -s bench/register.lua \
+      "http://127.0.0.1:$((HTTP_PORT + i))" >/dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  pids=()
+  for i in 1 2 3; do
+    CAIRN_BENCH_PREFIX="reg$i" wrk -t1 -c"$per" -d"$DURATION" --latency -s bench/register.lua \
+      "http://127.0.0.1:$((HTTP_PORT + i))" >"$WORK/$name-reg-$i.txt" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  stop_cluster
+}
+
+echo
+echo "Mutual TLS between nodes: three nodes, registrations through all three (wrk -t1 per node), warm-up $WARMUP, measured $DURATION"
+for c in $CLUSTER_CASES; do
+  case $c in
+    cluster|cluster-tls) run_cluster_case "$c" ;;
+    *) echo "unknown cluster case $c" >&2; exit 2 ;;
+  esac
+done
+
 summary() { python3 bench/wrk-summary.py "$1"; }
-printf '\n| measure | case | throughput | of plain | p50 | p99 | non-2xx | target |\n|---|---|---|---|---|---|---|---|\n'
-for m in reg disc; do
+[ -n "$CASES" ] && printf '\n| measure | case | throughput | of plain | p50 | p99 | non-2xx | target |\n|---|---|---|---|---|---|---|---|\n'
+[ -n "$CASES" ] && for m in reg disc; do
   LABEL=$([ $m = reg ] && echo "registrations/s" || echo "discovery/s (1 name of 10,000)")
   read -r P_RPS _ < <(summary "$WORK/plain-$m.txt")
   for c in $CASES; do
@@ -141,3 +208,23 @@ for m in reg disc; do
       "$([ "$c" = secure ] && echo '>= 70 %' || true)"
   done
 done
+
+# Three wrk runs of a case: summed throughput, the worst node's p50 and p99, non-2xx summed.
+cluster_summary() { # case
+  for i in 1 2 3; do summary "$WORK/$1-reg-$i.txt"; done | python3 -c '
+import sys
+rows = [l.split() for l in sys.stdin if l.strip()]
+print(f"{sum(float(r[0]) for r in rows):.0f} {max(float(r[1]) for r in rows):.2f} {max(float(r[2]) for r in rows):.2f} "
+      f"{sum(int(r[3]) for r in rows)}")'
+}
+if [ -n "$CLUSTER_CASES" ]; then
+  printf '\n| measure | case | throughput | of cluster | p50 (worst node) | p99 (worst node) | non-2xx |\n|---|---|---|---|---|---|---|\n'
+  BASE=""
+  for c in $CLUSTER_CASES; do
+    read -r RPS P50 P99 BAD < <(cluster_summary "$c")
+    [ -z "$BASE" ] && BASE=$RPS
+    RATIO=$(python3 -c "print(f'{$RPS / $BASE * 100:.0f} %')")
+    printf '| replicated registrations/s, 3 nodes | %s | %s | %s | %s ms | %s ms | %s |\n' "$c" "$RPS" "$RATIO" "$P50" \
+      "$P99" "$BAD"
+  done
+fi

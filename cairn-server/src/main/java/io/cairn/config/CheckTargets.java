@@ -82,7 +82,7 @@ public final class CheckTargets {
     }
     String host = url.getHost();
     if (host == null) {
-      return new Refusal("check.url", "check.url names no host");
+      return new Refusal("check.url", "check.url names no host that can be held to checks.allowedTargets");
     }
     host = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     int port = url.getPort() >= 0 ? url.getPort() : check.url().startsWith("https:") ? 443 : 80;

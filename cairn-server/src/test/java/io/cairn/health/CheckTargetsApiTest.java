@@ -18,22 +18,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CheckTargetsApiTest {
-  private TestNodes strict;
-  private TestNodes listing;
+  private TestNodes strictNodes;
+  private TestNodes listingNodes;
+  private String strict;
+  private String listing;
 
   @BeforeAll
   void start() {
-    strict = new TestNodes(1);
-    strict.start(0);
-    listing = new TestNodes(1);
-    listing.start(0, new JsonObject().put("checks", new JsonObject()
-        .put("allowedTargets", new JsonArray().add("127.0.0.1/32"))));
+    strictNodes = new TestNodes(1);
+    strict = strictNodes.start(0).base();
+    listingNodes = new TestNodes(1);
+    listing = listingNodes.start(0, new JsonObject().put("checks", new JsonObject()
+        .put("allowedTargets", new JsonArray().add("127.0.0.1/32")))).base();
   }
 
   @AfterAll
   void stop() {
-    strict.close();
-    listing.close();
+    strictNodes.close();
+    listingNodes.close();
   }
 
   private static String instance(String id, String checkUrl) {
@@ -44,23 +46,23 @@ class CheckTargetsApiTest {
   @Test
   void aCheckUrlNamingAnotherHostIsRefusedUntilTheAllowListHoldsIt() {
     String otherHost = "http://127.0.0.1:18080/health";
-    Http.Response refused = Http.put(strict.node(0).base() + "/v1/services/t-1", instance("t-1", otherHost));
+    Http.Response refused = Http.put(strict + "/v1/services/t-1", instance("t-1", otherHost));
     assertThat(refused.status()).isEqualTo(400);
     assertThat(refused.json().getString("error")).isEqualTo("check_target_not_allowed");
     assertThat(refused.json().getString("field")).isEqualTo("check.url");
     assertThat(refused.json().getString("message")).contains("127.0.0.1:18080").contains("checks.allowedTargets");
-    assertThat(Http.get(strict.node(0).base() + "/v1/services/t-1").status()).as("nothing registered").isEqualTo(404);
+    assertThat(Http.get(strict + "/v1/services/t-1").status()).as("nothing registered").isEqualTo(404);
 
     JsonArray bulk = new JsonArray().add(new JsonObject(instance("t-2", otherHost)))
         .add(new JsonObject(instance("t-3", "http://127.0.0.2:18080/health")));
-    JsonObject results = Http.post(strict.node(0).base() + "/v1/services:bulk", bulk.encode()).json();
+    JsonObject results = Http.post(strict + "/v1/services:bulk", bulk.encode()).json();
     assertThat(results.getJsonArray("results").getJsonObject(0).getString("error"))
         .isEqualTo("check_target_not_allowed");
     assertThat(results.getJsonArray("results").getJsonObject(1).getInteger("status")).isEqualTo(201);
 
-    assertThat(Http.put(listing.node(0).base() + "/v1/services/t-1", instance("t-1", otherHost)).status())
+    assertThat(Http.put(listing + "/v1/services/t-1", instance("t-1", otherHost)).status())
         .isIn(200, 201);
-    assertThat(Http.put(strict.node(0).base() + "/v1/services/t-4", instance("t-4", "http://127.0.0.2:18080/health"))
+    assertThat(Http.put(strict + "/v1/services/t-4", instance("t-4", "http://127.0.0.2:18080/health"))
         .status()).as("the instance's own address and port").isIn(200, 201);
   }
 
@@ -69,14 +71,14 @@ class CheckTargetsApiTest {
     String refused = new JsonObject().put("ID", "c-1").put("Name", "targets").put("Address", "127.0.0.2")
         .put("Port", 18081).put("Check", new JsonObject().put("HTTP", "http://127.0.0.1:18081/health")
             .put("Interval", "1h")).encode();
-    Http.Response r = Http.put(strict.node(0).base() + "/v1/agent/service/register", refused);
+    Http.Response r = Http.put(strict + "/v1/agent/service/register", refused);
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.body()).contains("checks.allowedTargets");
     // As Spring Cloud Consul sends it: the url names the registered address and port.
     String own = new JsonObject().put("ID", "c-2").put("Name", "targets").put("Address", "127.0.0.2")
         .put("Port", 18081).put("Check", new JsonObject().put("HTTP", "http://127.0.0.2:18081/actuator/health")
             .put("Interval", "1h")).encode();
-    assertThat(Http.put(strict.node(0).base() + "/v1/agent/service/register", own).status()).isEqualTo(200);
-    assertThat(Http.put(listing.node(0).base() + "/v1/agent/service/register", refused).status()).isEqualTo(200);
+    assertThat(Http.put(strict + "/v1/agent/service/register", own).status()).isEqualTo(200);
+    assertThat(Http.put(listing + "/v1/agent/service/register", refused).status()).isEqualTo(200);
   }
 }
