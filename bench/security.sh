@@ -134,7 +134,7 @@ run_case() { # case base [token]
 }
 
 echo "Security cost: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
-echo "wrk -t$THREADS -c$CONNECTIONS, warm-up $WARMUP, measured $DURATION; one node, plain, then TLS + token + ACL (100 lines)"
+[ -n "$CASES" ] && echo "wrk -t$THREADS -c$CONNECTIONS, warm-up $WARMUP, measured $DURATION; one node: $CASES"
 for c in $CASES; do
   case $c in
     plain) run_case plain "http://127.0.0.1:$HTTP_PORT" ;;
@@ -146,17 +146,17 @@ for c in $CASES; do
 done
 
 # Three nodes on 127.0.0.1 (HTTP HTTP_PORT+1.., Hazelcast HZ_PORT+1.., Raft HTTP_PORT+11..), plain API.
-start_cluster() { # case
+start_cluster() { # case run-name
   local extra=() join=""
   [ "$1" = cluster-tls ] && extra+=(--security.cluster.certFile="$WORK/tls/node.pem"
     --security.cluster.keyFile="$WORK/tls/node-key.pem" --security.cluster.caFile="$WORK/tls/ca.pem")
   for i in 1 2 3; do join="${join:+$join,}127.0.0.1:$((HZ_PORT + i))"; done
   for i in 1 2 3; do
     java ${CAIRN_JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseParallelGC} -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
-      --node.id="bench-$i" --node.dataDir="$WORK/data-$1-$i" --http.host=127.0.0.1 --http.port=$((HTTP_PORT + i)) \
-      --cluster.name="cairn-security-bench-$1-$$" --cluster.port=$((HZ_PORT + i)) --cluster.portAutoIncrement=false \
+      --node.id="bench-$i" --node.dataDir="$WORK/data-$2-$i" --http.host=127.0.0.1 --http.port=$((HTTP_PORT + i)) \
+      --cluster.name="cairn-security-bench-$2-$$" --cluster.port=$((HZ_PORT + i)) --cluster.portAutoIncrement=false \
       --cluster.join="$join" --cluster.raft.port=$((HTTP_PORT + 10 + i)) --cluster.raft.bootstrapExpect=3 \
-      --dns.port=0 "${extra[@]}" >"$WORK/node-$1-$i.log" 2>&1 &
+      --dns.port=0 "${extra[@]}" >"$WORK/node-$2-$i.log" 2>&1 &
     CLUSTER_PIDS+=($!)
   done
   for i in 1 2 3; do
@@ -164,13 +164,13 @@ start_cluster() { # case
       curl -fs "http://127.0.0.1:$((HTTP_PORT + i))/health" >/dev/null 2>&1 && break
       sleep 0.25
     done
-    curl -fs "http://127.0.0.1:$((HTTP_PORT + i))/health" >/dev/null || { tail -30 "$WORK/node-$1-$i.log" >&2; exit 1; }
+    curl -fs "http://127.0.0.1:$((HTTP_PORT + i))/health" >/dev/null || { tail -30 "$WORK/node-$2-$i.log" >&2; exit 1; }
   done
 }
 
-run_cluster_case() { # case
-  local name=$1 per=$(( (CONNECTIONS + 2) / 3 )) pids=()
-  start_cluster "$name"
+run_cluster_case() { # case run-name
+  local name=$2 per=$(( (CONNECTIONS + 2) / 3 )) pids=()
+  start_cluster "$1" "$name"
   for i in 1 2 3; do
     CAIRN_BENCH_PREFIX="warm$i" wrk -t1 -c"$per" -d"$WARMUP" -s bench/register.lua \
       "http://127.0.0.1:$((HTTP_PORT + i))" >/dev/null &
@@ -189,9 +189,12 @@ run_cluster_case() { # case
 
 echo
 echo "Mutual TLS between nodes: three nodes, registrations through all three (wrk -t1 per node), warm-up $WARMUP, measured $DURATION"
+# A case may be named more than once (--cluster-cases "cluster cluster-tls cluster cluster-tls"): each run is a
+# fresh cluster of its own, so alternating them shows how much of a difference is the machine's noise.
+RUNS=()
 for c in $CLUSTER_CASES; do
   case $c in
-    cluster|cluster-tls) run_cluster_case "$c" ;;
+    cluster|cluster-tls) RUNS+=("${#RUNS[@]}-$c"); run_cluster_case "$c" "${RUNS[-1]}" ;;
     *) echo "unknown cluster case $c" >&2; exit 2 ;;
   esac
 done
@@ -218,13 +221,13 @@ print(f"{sum(float(r[0]) for r in rows):.0f} {max(float(r[1]) for r in rows):.2f
       f"{sum(int(r[3]) for r in rows)}")'
 }
 if [ -n "$CLUSTER_CASES" ]; then
-  printf '\n| measure | case | throughput | of cluster | p50 (worst node) | p99 (worst node) | non-2xx |\n|---|---|---|---|---|---|---|\n'
+  printf '\n| measure | case | throughput | of the first | p50 (worst node) | p99 (worst node) | non-2xx |\n|---|---|---|---|---|---|---|\n'
   BASE=""
-  for c in $CLUSTER_CASES; do
-    read -r RPS P50 P99 BAD < <(cluster_summary "$c")
+  for run in "${RUNS[@]}"; do
+    read -r RPS P50 P99 BAD < <(cluster_summary "$run")
     [ -z "$BASE" ] && BASE=$RPS
     RATIO=$(python3 -c "print(f'{$RPS / $BASE * 100:.0f} %')")
-    printf '| replicated registrations/s, 3 nodes | %s | %s | %s | %s ms | %s ms | %s |\n' "$c" "$RPS" "$RATIO" "$P50" \
-      "$P99" "$BAD"
+    printf '| replicated registrations/s, 3 nodes | %s | %s | %s | %s ms | %s ms | %s |\n' "${run#*-}" "$RPS" "$RATIO" \
+      "$P50" "$P99" "$BAD"
   done
 fi

@@ -115,13 +115,23 @@ public class MembershipVerticle extends AbstractVerticle {
     }
   }
 
-  /** Live: listed by Hazelcast and admitted as a node of this cluster (a stranger on the member port is neither). */
+  /**
+   * Live: listed by Hazelcast, and either admitted as a node of this cluster or known to the log as alive under that
+   * incarnation (only a node in the Raft group could have written it there, so a node that merges back is live
+   * before it is asked again). A stranger on the member port is neither.
+   */
   private void updateMembers() {
-    Set<String> admitted = node.admittedMembers();
+    Set<String> trusted = new HashSet<>(node.admittedMembers());
+    trusted.add(node.memberId());
+    for (NodeInfo n : node.replica().nodes().values()) {
+      if (n.alive()) {
+        trusted.add(n.memberId());
+      }
+    }
     Set<String> live = new HashSet<>();
     for (Member m : hz.getCluster().getMembers()) {
       String id = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
-      if (id != null && (admitted.contains(id) || id.equals(node.memberId()))) {
+      if (id != null && trusted.contains(id)) {
         live.add(id);
       }
     }

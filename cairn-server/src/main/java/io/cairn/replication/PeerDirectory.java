@@ -31,15 +31,16 @@ import java.util.Set;
  * listed, not counted, and owns no checks. Without cluster TLS every Cairn process that reaches the port is
  * admitted, which the node says once at start.
  *
- * <p>Every node asks every member every {@value #ASK_EVERY_MILLIS} ms (a member that does not answer, ever less
- * often): the answers are also how a leader learns how far each node applied, and whether a learner serves.
+ * <p>Every node asks every member every {@value #ASK_EVERY_MILLIS} ms (one whose answer times out, ever less often):
+ * the answers are also how a leader learns how far each node applied, and whether a learner serves.
  * Runs on the replication verticle's loop.
  */
 final class PeerDirectory {
   private static final Logger log = LoggerFactory.getLogger(PeerDirectory.class);
   static final long ASK_EVERY_MILLIS = 500;
   private static final long ASK_TIMEOUT_MILLIS = 3000;
-  private static final long RETRY_AT_MOST_MILLIS = 10_000;
+  /** A member whose answer times out or whose connection fails is asked ever less often, up to this. */
+  private static final long RETRY_AT_MOST_MILLIS = 4_000;
   /** How long a member with a Cairn node's address may go unanswered before the node says it is not admitted. */
   private static final long UNADMITTED_WARNING_MILLIS = 10_000;
 
@@ -51,6 +52,8 @@ final class PeerDirectory {
   private RaftMembership.Peer self;
   /** The admitted members' latest answers, by member id. */
   private final Map<String, RaftMembership.Peer> admitted = new HashMap<>();
+  /** Every identity admitted since this node started, by member id, gone members too (a few per restart). */
+  private final Map<String, RaftMembership.Peer> known = new HashMap<>();
   /** Members that have not answered yet (or no longer do), by member id. */
   private final Map<String, Unanswered> unanswered = new HashMap<>();
   private final Set<String> asking = new HashSet<>();
@@ -122,6 +125,15 @@ final class PeerDirectory {
     return live;
   }
 
+  /**
+   * Whether this node has admitted that identity (same incarnation, node id and Raft address) since it started,
+   * whether or not Hazelcast still lists it; this node's own included.
+   */
+  boolean admittedOnce(RaftMembership.Peer p) {
+    RaftMembership.Peer seen = node.memberId().equals(p.memberId()) ? self : known.get(p.memberId());
+    return seen != null && seen.id().equals(p.id()) && seen.address().equals(p.address());
+  }
+
   /** Asks the members due for it, forgets those Hazelcast no longer lists, and tells the node who is admitted. */
   void refresh() {
     long now = System.currentTimeMillis();
@@ -150,6 +162,7 @@ final class PeerDirectory {
       RaftMembership.Peer answer = ar.succeeded() ? peer(ar.result().body()) : null;
       if (answer != null && memberId.equals(answer.memberId())) {
         unanswered.remove(memberId);
+        known.put(memberId, answer);
         if (admitted.put(memberId, answer) == null) {
           log.info("Node {} (member {} at {}) admitted to cluster '{}'", answer.id(), memberId, member.getAddress(),
               node.config().clusterName());
@@ -165,10 +178,13 @@ final class PeerDirectory {
   private void notAnswered(String memberId, Member member, Throwable cause) {
     long now = System.currentTimeMillis();
     Unanswered u = unanswered.computeIfAbsent(memberId, id -> new Unanswered(now));
-    u.backoff = Math.min(RETRY_AT_MOST_MILLIS, u.backoff * 2);
-    u.nextAskAt = now + u.backoff;
-    // No handler at all: a Vert.x application on the event bus, or a Cairn node still starting; neither is news.
+    // No handler at all (nothing is sent): a Cairn node still starting or merging back, asked again soon, or a Vert.x
+    // application on the event bus; neither is news.
     boolean noHandler = cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
+    if (!noHandler) {
+      u.backoff = Math.min(RETRY_AT_MOST_MILLIS, u.backoff * 2);
+      u.nextAskAt = now + u.backoff;
+    }
     if (!u.told && !noHandler && now - u.since >= UNADMITTED_WARNING_MILLIS) {
       u.told = true;
       log.warn("Member {} at {} of cluster '{}' did not answer as a Cairn node for {} s ({}): not admitted (not in "

@@ -113,7 +113,7 @@ final class RaftMembership {
     LinkedHashMap<String, Peer> live = directory.live();
     return Future.fromCompletionStage(state.getAsync(BOOTSTRAP), context).compose(decided -> {
       if (decided != null) {
-        return Future.succeededFuture(fromDecision((String) decided, live));
+        return Future.succeededFuture(fromDecision((String) decided));
       }
       if (live.values().stream().anyMatch(Peer::hasGroup)) {
         return Future.succeededFuture(joiningGroup());
@@ -132,17 +132,18 @@ final class RaftMembership {
           log.info("Forming the Raft group with {} voters: {}", voters.size(),
               fresh.stream().limit(node.config().raftVoters()).map(Peer::id).toList());
         }
-        return fromDecision(winner, live);
+        return fromDecision(winner);
       });
     });
   }
 
   /**
    * The group a decision gives this node: the decided one when it is listed, else the joining one. A decision that
-   * lists this node beside a voter that is not admitted now (under the same incarnation, at the same address) is not
-   * trusted: any Hazelcast member can write it. The node waits, and says so once.
+   * lists this node beside a voter this node never admitted (under that incarnation, at that address) is not
+   * trusted: any Hazelcast member can write it. The node waits, and says so once. (A voter admitted once that has
+   * died since still counts: the others must form the group without it, as Raft lets a majority.)
    */
-  private RaftGroup fromDecision(String json, Map<String, Peer> live) {
+  private RaftGroup fromDecision(String json) {
     List<RaftPeer> voters = new ArrayList<>();
     boolean listed = false;
     String stranger = null;
@@ -151,8 +152,7 @@ final class RaftMembership {
         Peer p = Peer.of((JsonObject) o);
         voters.add(p.raftPeer());
         listed |= node.memberId().equals(p.memberId());
-        Peer admitted = live.get(p.id());
-        if (admitted == null || !admitted.memberId().equals(p.memberId()) || !admitted.address().equals(p.address())) {
+        if (!directory.admittedOnce(p)) {
           stranger = p.id() + " at " + p.address();
         }
       }

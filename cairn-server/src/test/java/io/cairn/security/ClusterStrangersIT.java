@@ -79,6 +79,9 @@ class ClusterStrangersIT {
     }
 
     JarCluster.Node stranger = cluster.start(3);
+    // What the stranger node serves of the events (it has no security): it must never see the cluster's.
+    SseStream strangerEvents = SseStream.reconnecting(vertx, () -> stranger.base() + "/v1/events?since=0", null);
+    watchers.add(strangerEvents);
     hazelcast = HazelcastStranger.start(cluster.workDir().resolve("hazelcast-stranger.log"), cluster.clusterName(),
         TestNodes.freePort(), cluster.joinList(), "p1,p2,p3");
     long until = System.currentTimeMillis() + STRANGERS_FOR.toMillis();
@@ -100,6 +103,9 @@ class ClusterStrangersIT {
     assertThat(stranger.running()).as("the stranger node ran throughout:\n" + stranger.logTail(40)).isTrue();
     assertThat(hazelcast.isAlive()).as("the plain Hazelcast member ran throughout").isTrue();
     assertThat(strangerAnswers).as("what the stranger node answered its own callers").noneMatch(s -> s.startsWith("2"));
+
+    assertThat(strangerEvents.events).as("events the stranger node served")
+        .noneMatch(e -> e.encode().contains("honest-"));
 
     int writes = written;
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> honest()
