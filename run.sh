@@ -177,7 +177,8 @@ case "$cmd" in
       [ -f "$f" ] || continue
       pid=$(cat "$f")
       # Only a process that still runs Cairn's jar: a pid left from an earlier run may belong to another by now.
-      if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$JAR"; then
+      args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || ps -o args= -p "$pid" 2>/dev/null || true)
+      if kill -0 "$pid" 2>/dev/null && [[ "$args" == *"$JAR"* ]]; then
         echo "stopping $(basename "$f" .pid) (pid $pid)"
         kill "$pid"
         for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done

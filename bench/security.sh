@@ -226,7 +226,7 @@ if [ -n "$CLUSTER_CASES" ]; then
   for run in "${RUNS[@]}"; do
     read -r RPS P50 P99 BAD < <(cluster_summary "$run")
     [ -z "$BASE" ] && BASE=$RPS
-    RATIO=$(python3 -c "print(f'{$RPS / $BASE * 100:.0f} %')")
+    RATIO=$(python3 -c "print(f'{$RPS / $BASE * 100:.0f} %' if $BASE else 'n/a')")
     printf '| replicated registrations/s, 3 nodes | %s | %s | %s | %s ms | %s ms | %s |\n' "${run#*-}" "$RPS" "$RATIO" \
       "$P50" "$P99" "$BAD"
   done

@@ -50,6 +50,12 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
       } else {
         clustered |= arg.equals("-cluster") || arg.equals("--cluster");
         vertxArgs.add(arg);
+        if ((arg.equals("-cluster-host") || arg.equals("--cluster-host")) && i + 1 < args.length) {
+          // Vert.x binds its event bus there; Hazelcast and Raft follow (and the checks of cluster.host apply),
+          // unless --cluster.host says otherwise (a later flag wins).
+          vertxArgs.add(args[++i]);
+          cairnFlags.add(0, "--cluster.host=" + args[i]);
+        }
       }
     }
     if (!clustered) {

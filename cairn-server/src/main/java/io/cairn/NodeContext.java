@@ -62,7 +62,7 @@ public final class NodeContext {
     this.nodeId = config.nodeId();
     this.security = new io.cairn.security.Security(config);
     this.access = new io.cairn.api.Access(config, security);
-    this.checkers = io.cairn.health.Checkers.load(nodeId);
+    this.checkers = io.cairn.health.Checkers.load(nodeId, config.checkTargets());
     java.util.Set<String> types = new java.util.HashSet<>(checkers.types());
     types.add(io.cairn.model.Check.TTL);
     this.checkDefaults = config.checkDefaults(types);

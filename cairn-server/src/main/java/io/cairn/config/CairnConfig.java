@@ -150,12 +150,22 @@ public final class CairnConfig {
           + "authenticates callers: set security.tokensFile (or security.tls.clientAuth: required), bind "
           + "http.host: 127.0.0.1, or accept the risk with security.allowInsecure: true");
     }
+    requireSecuredCluster("cluster.host", clusterHost());
+  }
+
+  /**
+   * Refuses a node whose API asks callers for credentials while its cluster port, on {@code host}, is reachable from
+   * other machines without mutual TLS between nodes: any process reaching it could join and write the registry.
+   *
+   * @param setting the setting that chose the host, for the message
+   */
+  public void requireSecuredCluster(String setting, String host) {
     boolean apiSecured = !tokensFile().isBlank() || tlsEnabled();
-    if (apiSecured && !isLoopback(clusterHost()) && !clusterTlsEnabled() && !allowInsecure()) {
-      throw new IllegalArgumentException("cluster.host is " + clusterHost() + ", reachable from other machines, and "
-          + "the API asks callers for credentials, but the cluster port admits any process that reaches it (such a "
-          + "process could join and write the registry): set security.cluster.certFile, security.cluster.keyFile and "
-          + "security.cluster.caFile (mutual TLS between nodes; ./run.sh certs DIR makes them), bind cluster.host: "
+    if (apiSecured && !isLoopback(host) && !clusterTlsEnabled() && !allowInsecure()) {
+      throw new IllegalArgumentException(setting + " is " + host + ", reachable from other machines, and the API "
+          + "asks callers for credentials, but the cluster port admits any process that reaches it (such a process "
+          + "could join and write the registry): set security.cluster.certFile, security.cluster.keyFile and "
+          + "security.cluster.caFile (mutual TLS between nodes; ./run.sh certs DIR makes them), bind it to "
           + "127.0.0.1, or accept the risk with security.allowInsecure: true");
     }
   }

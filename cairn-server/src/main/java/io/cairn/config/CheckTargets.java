@@ -101,6 +101,16 @@ public final class CheckTargets {
         + "checks.allowedTargets lists it (or give a path instead of a url)");
   }
 
+  /**
+   * Whether a check may connect to {@code resolved}, the address {@code name} resolved to when the check ran: not a
+   * link-local or metadata address, unless the operator listed the name or the address.
+   */
+  public boolean allowsResolved(String name, InetAddress resolved) {
+    byte[] address = address(resolved.getHostAddress());
+    return listed(name) || address != null && (listed(resolved.getHostAddress())
+        || SENSITIVE.stream().noneMatch(c -> c.contains(address)));
+  }
+
   /** A refused check: the field to name in the error, and why. */
   public record Refusal(String field, String message) {
   }

@@ -1,5 +1,6 @@
 package io.cairn.health;
 
+import io.cairn.config.CheckTargets;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,9 @@ public final class Checkers {
   }
 
   /** The built-in checkers and every {@link Checker} found by {@link ServiceLoader} (a plugin may not redefine one). */
-  public static Checkers load(String nodeId) {
+  public static Checkers load(String nodeId, CheckTargets targets) {
     Map<String, Checker> map = new LinkedHashMap<>();
-    for (Checker c : new Checker[] {new HttpChecker(nodeId), new TcpChecker(), new GrpcChecker()}) {
+    for (Checker c : new Checker[] {new HttpChecker(nodeId, targets), new TcpChecker(), new GrpcChecker()}) {
       map.put(c.type(), c);
     }
     for (Checker plugin : ServiceLoader.load(Checker.class)) {

@@ -2,6 +2,7 @@ package io.cairn.health;
 
 import io.cairn.Addresses;
 import io.cairn.NodeContext;
+import io.cairn.config.CheckTargets;
 import io.cairn.model.Check;
 import io.cairn.model.CheckOutcome;
 import io.cairn.model.Command;
@@ -45,11 +46,14 @@ public class HealthCheckVerticle extends AbstractVerticle {
   /** Instance id → its latest run since the last publication (only the latest is worth sending). */
   private final Map<String, CheckOutcome> unpublished = new LinkedHashMap<>();
   private final CheckStats stats;
+  /** Where checks may go, judged again here: a registration may predate the operator's narrower list. */
+  private final CheckTargets checkTargets;
   private CheckMetrics metrics;
 
   public HealthCheckVerticle(NodeContext node) {
     this.node = node;
     this.stats = node.checkStats;
+    this.checkTargets = node.config().checkTargets();
   }
 
   /** One check this node owns, and what it remembers between runs. */
@@ -66,6 +70,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
     boolean running;
     /** The health a transition was appended for and not yet applied, so it is appended once. */
     Health appending;
+    /** Why checks.allowedTargets does not let this check run, or null. */
+    final CheckTargets.Refusal refused;
 
     OwnedCheck(ServiceEntry e) {
       this.id = e.id();
@@ -73,6 +79,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
       this.check = e.check();
       this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), node.config().checkBackoffMaxMillis());
       this.damper = new FlapDamper(node.config().flappingMaxTransitions(), node.config().flappingWindowMillis());
+      this.refused = checkTargets.refusal(e);
     }
   }
 
@@ -203,7 +210,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
         done.tryComplete(CheckResult.unhealthy("timed out after " + c.check.timeoutMillis() + "ms")));
     Future<CheckResult> probe;
     try {
-      probe = checker.check(c.definition, c.check);
+      probe = c.refused != null ? Future.succeededFuture(CheckResult.unhealthy("not run: " + c.refused.message()))
+          : checker.check(c.definition, c.check);
     } catch (RuntimeException e) {
       probe = Future.failedFuture(e);
     }

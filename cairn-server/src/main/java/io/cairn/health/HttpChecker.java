@@ -1,8 +1,10 @@
 package io.cairn.health;
 
+import io.cairn.config.CheckTargets;
 import io.cairn.membership.CairnVersion;
 import io.cairn.model.Check;
 import io.cairn.model.ServiceEntry;
+import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -10,19 +12,25 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.resolver.NameResolver;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * {@code http}: GET on the instance's address and port plus {@code path} (https when {@code tls}), or on the full
  * {@code url}. 2xx is healthy, 429 degraded, anything else unhealthy, and so are a timeout and a refused
- * connection. Connections are kept alive between runs: 10,000 checks do not open 1,000 connections a second.
+ * connection. A host name is resolved here and the address it resolves to judged by {@code checks.allowedTargets}. Connections are kept alive between runs: 10,000 checks do not open 1,000 connections a second.
  */
 public final class HttpChecker implements Checker {
   private final String nodeId;
+  private final CheckTargets targets;
+  private NameResolver resolver;
   private HttpClient verifying;
   private HttpClient trustingAll;
 
-  public HttpChecker(String nodeId) {
+  public HttpChecker(String nodeId, CheckTargets targets) {
     this.nodeId = nodeId;
+    this.targets = targets;
   }
 
   @Override
@@ -34,6 +42,7 @@ public final class HttpChecker implements Checker {
   public void init(Vertx vertx) {
     verifying = client(vertx, false);
     trustingAll = client(vertx, true);
+    resolver = ((VertxInternal) vertx).nameResolver();
   }
 
   private static HttpClient client(Vertx vertx, boolean trustAll) {
@@ -58,6 +67,24 @@ public final class HttpChecker implements Checker {
     }
     check.headers().forEach(request::putHeader);
     HttpClient client = tls && check.tlsSkipVerify() ? trustingAll : verifying;
+    String host = request.getHost();
+    if (NetUtil.createByteArrayFromIpAddressString(host) != null) {
+      return fetch(client, request); // an address, judged when registered and when this node took the check over
+    }
+    // A name is resolved here, judged, and connected to as resolved (the Host header and TLS still name it): a name
+    // that resolves to a metadata address would otherwise reach it, and one resolved twice could change in between.
+    return resolver.resolve(host).compose(address -> {
+      if (!targets.allowsResolved(host, address)) {
+        return Future.succeededFuture(CheckResult.unhealthy("not run: " + host + " resolves to "
+            + address.getHostAddress() + ", a link-local or cloud metadata address; a check may reach it only when "
+            + "checks.allowedTargets lists it"));
+      }
+      request.setServer(SocketAddress.inetSocketAddress(request.getPort(), address.getHostAddress()));
+      return fetch(client, request);
+    });
+  }
+
+  private static Future<CheckResult> fetch(HttpClient client, RequestOptions request) {
     return client.request(request)
         .compose(req -> req.send())
         .compose(resp -> resp.body().map(ignored -> result(resp.statusCode(), resp.statusMessage())));

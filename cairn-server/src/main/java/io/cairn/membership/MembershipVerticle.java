@@ -20,8 +20,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -117,21 +119,24 @@ public class MembershipVerticle extends AbstractVerticle {
 
   /**
    * Live: listed by Hazelcast, and either admitted as a node of this cluster or known to the log as alive under that
-   * incarnation (only a node in the Raft group could have written it there, so a node that merges back is live
-   * before it is asked again). A stranger on the member port is neither.
+   * incarnation at that member address (only a node in the Raft group could have written it there, so a node that
+   * merges back is live before it is asked again). A stranger on the member port is neither, even one that names
+   * itself after a node.
    */
   private void updateMembers() {
-    Set<String> trusted = new HashSet<>(node.admittedMembers());
-    trusted.add(node.memberId());
+    Set<String> admitted = node.admittedMembers();
+    Map<String, String> inLog = new HashMap<>();
     for (NodeInfo n : node.replica().nodes().values()) {
       if (n.alive()) {
-        trusted.add(n.memberId());
+        inLog.put(n.memberId(), n.clusterAddress());
       }
     }
     Set<String> live = new HashSet<>();
+    live.add(node.memberId());
     for (Member m : hz.getCluster().getMembers()) {
       String id = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
-      if (id != null && trusted.contains(id)) {
+      String address = m.getAddress().getHost() + ":" + m.getAddress().getPort();
+      if (id != null && (admitted.contains(id) || address.equals(inLog.get(id)))) {
         live.add(id);
       }
     }

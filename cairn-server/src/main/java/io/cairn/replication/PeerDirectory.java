@@ -6,7 +6,6 @@ import io.cairn.Addresses;
 import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -21,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Which members of the Hazelcast cluster are admitted as Cairn nodes, and their Raft identities. Hazelcast lets any
@@ -50,13 +50,18 @@ final class PeerDirectory {
   private final DeliveryOptions ask = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MILLIS);
   private MessageConsumer<Object> consumer;
   private RaftMembership.Peer self;
-  /** The admitted members' latest answers, by member id. */
-  private final Map<String, RaftMembership.Peer> admitted = new HashMap<>();
-  /** Every identity admitted since this node started, by member id, gone members too (a few per restart). */
+  /**
+   * The admitted members' latest answers, by Hazelcast member UUID: Hazelcast gives each member its own, while the
+   * Vert.x node id the answer is asked under is an attribute a member sets for itself.
+   */
+  private final Map<UUID, RaftMembership.Peer> admitted = new HashMap<>();
+  /** Every identity admitted since this node started, by Vert.x node id, gone members too (a few per restart). */
   private final Map<String, RaftMembership.Peer> known = new HashMap<>();
-  /** Members that have not answered yet (or no longer do), by member id. */
-  private final Map<String, Unanswered> unanswered = new HashMap<>();
-  private final Set<String> asking = new HashSet<>();
+  /** Members that have not answered yet, by member UUID. */
+  private final Map<UUID, Unanswered> unanswered = new HashMap<>();
+  private final Set<UUID> asking = new HashSet<>();
+  /** Vert.x node ids that more than one member claims, said once each. */
+  private final Set<String> claimedTwiceTold = new HashSet<>();
 
   /** A member that did not answer: since when, and when to ask next. */
   private static final class Unanswered {
@@ -76,8 +81,8 @@ final class PeerDirectory {
     this.hz = hz;
   }
 
-  /** Answers for this node from now on, and says once what admits a member to this cluster. */
-  Future<Void> start() {
+  /** Says once what admits a member to this cluster. */
+  void start() {
     CairnConfig cfg = node.config();
     if (!cfg.clusterTlsEnabled()) {
       String what = "the cluster port {}:{} admits any process that reaches it as a node of cluster '{}' (it may "
@@ -88,14 +93,6 @@ final class PeerDirectory {
         log.warn(what, cfg.clusterHost(), cfg.clusterPort(), cfg.clusterName());
       }
     }
-    consumer = vertx.eventBus().consumer(Addresses.PEER + node.memberId(), msg -> {
-      if (self == null) {
-        msg.fail(503, "not started yet");
-      } else {
-        msg.reply(self.toJson());
-      }
-    });
-    return consumer.completion();
   }
 
   void stop() {
@@ -104,9 +101,15 @@ final class PeerDirectory {
     }
   }
 
-  /** What this node answers from now on. */
+  /**
+   * What this node answers from now on. It answers only once it has an identity: until then askers find no handler
+   * and ask again soon, as they do a node still starting.
+   */
   void self(RaftMembership.Peer peer) {
     self = peer;
+    if (consumer == null) {
+      consumer = vertx.eventBus().consumer(Addresses.PEER + node.memberId(), msg -> msg.reply(self.toJson()));
+    }
   }
 
   /**
@@ -115,9 +118,9 @@ final class PeerDirectory {
    */
   LinkedHashMap<String, RaftMembership.Peer> live() {
     LinkedHashMap<String, RaftMembership.Peer> live = new LinkedHashMap<>();
+    UUID local = hz.getCluster().getLocalMember().getUuid();
     for (Member m : hz.getCluster().getMembers()) {
-      String memberId = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
-      RaftMembership.Peer p = node.memberId().equals(memberId) ? self : admitted.get(memberId);
+      RaftMembership.Peer p = m.getUuid().equals(local) ? self : admitted.get(m.getUuid());
       if (p != null) {
         live.put(p.id(), p);
       }
@@ -137,47 +140,70 @@ final class PeerDirectory {
   /** Asks the members due for it, forgets those Hazelcast no longer lists, and tells the node who is admitted. */
   void refresh() {
     long now = System.currentTimeMillis();
-    Map<String, Member> members = new HashMap<>();
-    for (Member m : hz.getCluster().getMembers()) {
-      String memberId = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
-      if (memberId != null && !memberId.equals(node.memberId())) {
-        members.put(memberId, m);
-      }
-    }
+    Map<UUID, Member> members = others();
     admitted.keySet().retainAll(members.keySet());
     unanswered.keySet().retainAll(members.keySet());
-    for (Map.Entry<String, Member> e : members.entrySet()) {
-      Unanswered u = unanswered.get(e.getKey());
-      if (!asking.contains(e.getKey()) && (u == null || now >= u.nextAskAt)) {
-        ask(e.getKey(), e.getValue());
+    for (Member m : members.values()) {
+      Unanswered u = unanswered.get(m.getUuid());
+      if (!asking.contains(m.getUuid()) && (u == null || now >= u.nextAskAt)) {
+        ask(m);
       }
     }
     publishAdmitted();
   }
 
-  private void ask(String memberId, Member member) {
-    asking.add(memberId);
+  /**
+   * The other members that name a Vert.x node id, by member UUID. Two members claiming one id are both left out
+   * (an answer under that id could come from either), which the node says once; the log still knows the honest one
+   * by its address (see MembershipVerticle).
+   */
+  private Map<UUID, Member> others() {
+    Map<String, Member> byNodeId = new HashMap<>();
+    Set<String> claimedTwice = new HashSet<>();
+    UUID local = hz.getCluster().getLocalMember().getUuid();
+    for (Member m : hz.getCluster().getMembers()) {
+      String nodeId = m.getAttribute(ClusterSetup.VERTX_NODE_ID);
+      if (nodeId != null && !m.getUuid().equals(local) && byNodeId.put(nodeId, m) != null) {
+        claimedTwice.add(nodeId);
+      }
+    }
+    Map<UUID, Member> members = new HashMap<>();
+    for (Map.Entry<String, Member> e : byNodeId.entrySet()) {
+      if (!claimedTwice.contains(e.getKey()) && !e.getKey().equals(node.memberId())) {
+        members.put(e.getValue().getUuid(), e.getValue());
+      } else if (claimedTwiceTold.add(e.getKey())) {
+        log.warn("More than one member of cluster '{}' names itself Vert.x node {}: none of them is admitted",
+            node.config().clusterName(), e.getKey());
+      }
+    }
+    return members;
+  }
+
+  private void ask(Member member) {
+    UUID uuid = member.getUuid();
+    String memberId = member.getAttribute(ClusterSetup.VERTX_NODE_ID);
+    asking.add(uuid);
     vertx.eventBus().<JsonObject>request(Addresses.PEER + memberId, null, ask).onComplete(ar -> {
-      asking.remove(memberId);
+      asking.remove(uuid);
       RaftMembership.Peer answer = ar.succeeded() ? peer(ar.result().body()) : null;
       if (answer != null && memberId.equals(answer.memberId())) {
-        unanswered.remove(memberId);
+        unanswered.remove(uuid);
         known.put(memberId, answer);
-        if (admitted.put(memberId, answer) == null) {
+        if (admitted.put(uuid, answer) == null) {
           log.info("Node {} (member {} at {}) admitted to cluster '{}'", answer.id(), memberId, member.getAddress(),
               node.config().clusterName());
         }
-      } else if (!admitted.containsKey(memberId)) {
+      } else if (!admitted.containsKey(uuid)) {
         // An admitted member that misses an answer keeps its last one until Hazelcast no longer lists it.
-        notAnswered(memberId, member, ar.failed() ? ar.cause() : null);
+        notAnswered(uuid, memberId, member, ar.failed() ? ar.cause() : null);
       }
       publishAdmitted();
     });
   }
 
-  private void notAnswered(String memberId, Member member, Throwable cause) {
+  private void notAnswered(UUID uuid, String memberId, Member member, Throwable cause) {
     long now = System.currentTimeMillis();
-    Unanswered u = unanswered.computeIfAbsent(memberId, id -> new Unanswered(now));
+    Unanswered u = unanswered.computeIfAbsent(uuid, id -> new Unanswered(now));
     // No handler at all (nothing is sent): a Cairn node still starting or merging back, asked again soon, or a Vert.x
     // application on the event bus; neither is news.
     boolean noHandler = cause instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS;
@@ -204,9 +230,15 @@ final class PeerDirectory {
     }
   }
 
+  /** The Vert.x node ids of the admitted members Hazelcast lists now, and this node's. */
   private void publishAdmitted() {
-    Set<String> ids = new HashSet<>(admitted.keySet());
+    Set<String> ids = new HashSet<>();
     ids.add(node.memberId());
+    for (Member m : hz.getCluster().getMembers()) {
+      if (admitted.containsKey(m.getUuid())) {
+        ids.add(m.getAttribute(ClusterSetup.VERTX_NODE_ID));
+      }
+    }
     node.admittedMembers(ids);
   }
 }

@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Who belongs to the Raft group, decided from the nodes admitted to the cluster: each answers, over the event bus,
@@ -113,7 +115,7 @@ final class RaftMembership {
     LinkedHashMap<String, Peer> live = directory.live();
     return Future.fromCompletionStage(state.getAsync(BOOTSTRAP), context).compose(decided -> {
       if (decided != null) {
-        return Future.succeededFuture(fromDecision((String) decided));
+        return Future.succeededFuture(fromDecision(decided, live));
       }
       if (live.values().stream().anyMatch(Peer::hasGroup)) {
         return Future.succeededFuture(joiningGroup());
@@ -127,46 +129,61 @@ final class RaftMembership {
       fresh.stream().limit(node.config().raftVoters()).forEach(p -> voters.add(p.toJson()));
       String decision = new JsonObject().put("voters", voters).encode();
       return vertx.executeBlocking(() -> state.putIfAbsent(BOOTSTRAP, decision), false).map(previous -> {
-        String winner = previous != null ? (String) previous : decision;
         if (previous == null) {
           log.info("Forming the Raft group with {} voters: {}", voters.size(),
               fresh.stream().limit(node.config().raftVoters()).map(Peer::id).toList());
         }
-        return fromDecision(winner);
+        return fromDecision(previous != null ? previous : decision, live);
       });
     });
   }
 
   /**
-   * The group a decision gives this node: the decided one when it is listed, else the joining one. A decision that
-   * lists this node beside a voter this node never admitted (under that incarnation, at that address) is not
-   * trusted: any Hazelcast member can write it. The node waits, and says so once. (A voter admitted once that has
-   * died since still counts: the others must form the group without it, as Raft lets a majority.)
+   * The group a decision gives this node: the decided one when it is listed, else the joining one. Any Hazelcast
+   * member can write the decision, so a node forms the group from it only when it names at least as many voters as
+   * a real one does, all of them identities this node admitted (under that incarnation, at that address; one that
+   * died since still counts, as Raft lets a majority form), and no admitted node holds a group it does not name (a
+   * running cluster is joined, never formed again). Otherwise the node waits, and says why once.
    */
-  private RaftGroup fromDecision(String json) {
+  private RaftGroup fromDecision(Object decided, Map<String, Peer> live) {
     List<RaftPeer> voters = new ArrayList<>();
-    boolean listed = false;
-    String stranger = null;
+    Set<String> named = new HashSet<>();
+    List<Peer> peers = new ArrayList<>();
+    String untrusted = null;
     try {
-      for (Object o : new JsonObject(json).getJsonArray("voters")) {
-        Peer p = Peer.of((JsonObject) o);
-        voters.add(p.raftPeer());
-        listed |= node.memberId().equals(p.memberId());
-        if (!directory.admittedOnce(p)) {
-          stranger = p.id() + " at " + p.address();
-        }
+      for (Object o : new JsonObject((String) decided).getJsonArray("voters")) {
+        peers.add(Peer.of((JsonObject) o));
       }
     } catch (RuntimeException malformed) {
-      stranger = "(unreadable: " + malformed.getMessage() + ")";
+      untrusted = "it cannot be read (" + malformed + ")";
     }
-    if (!listed) {
-      return joiningGroup();
+    if (untrusted == null && peers.stream().noneMatch(p -> node.memberId().equals(p.memberId()))) {
+      return joiningGroup(); // harmless whatever the decision: a joining node waits for a leader that admitted it
     }
-    if (stranger != null) {
-      if (!json.equals(untrustedDecisionTold)) {
-        untrustedDecisionTold = json;
-        log.warn("The decision that forms the Raft group names {}, which is not an admitted node of this cluster; "
-            + "node {} waits until every voter it names is admitted", stranger, node.nodeId());
+    for (Peer p : peers) {
+      voters.add(p.raftPeer());
+      named.add(p.memberId());
+      if (untrusted == null && !directory.admittedOnce(p)) {
+        untrusted = "it names " + p.id() + " at " + p.address() + ", which this node never admitted";
+      }
+    }
+    int expected = Math.min(node.config().raftBootstrapExpect(), node.config().raftVoters());
+    Peer outside = live.values().stream().filter(p -> p.hasGroup() && !named.contains(p.memberId())).findFirst()
+        .orElse(null);
+    if (untrusted == null && voters.size() < expected) {
+      untrusted = "it names " + voters.size() + " voters, fewer than the " + expected + " a cluster forms with";
+    } else if (untrusted == null && outside != null) {
+      untrusted = "node " + outside.id() + " already holds the group and is not among its voters";
+    }
+    if (untrusted != null) {
+      if (outside != null) {
+        return joiningGroup();
+      }
+      String said = String.valueOf(decided);
+      if (!said.equals(untrustedDecisionTold)) {
+        untrustedDecisionTold = said;
+        log.warn("Node {} does not act on the decision in cairn.state that would form the Raft group: {}; it waits "
+            + "for a trustworthy one or for a running group to join", node.nodeId(), untrusted);
       }
       return null;
     }

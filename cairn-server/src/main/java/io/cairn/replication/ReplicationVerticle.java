@@ -139,9 +139,11 @@ public class ReplicationVerticle extends AbstractVerticle {
     vertx.eventBus().<Object>localConsumer(Addresses.STEP_DOWN, this::stepDown);
     // Over the event bus, which under security.cluster.* only nodes with the cluster's certificate reach: a cursor
     // kept in a Hazelcast map could be moved by any process on the member port.
+    // Never past what this node applied: a cursor too far would leave a gap, one too short only repeats events.
     vertx.eventBus().<Long>consumer(Addresses.EVENTS_PUBLISHED, msg -> publishedCursor = Math.max(publishedCursor,
-        msg.body()));
-    directory.start().compose(v -> vertx.<Void>executeBlocking(() -> {
+        Math.min(msg.body(), node.replica().revision())));
+    directory.start();
+    vertx.<Void>executeBlocking(() -> {
       // Without a group: Ratis recovers every group it finds in its storage; a new node gets one from RaftMembership.
       server = RaftServer.newBuilder()
           .setServerId(self)
@@ -152,7 +154,7 @@ public class ReplicationVerticle extends AbstractVerticle {
           .build();
       server.start();
       return null;
-    })).onSuccess(v -> {
+    }).onSuccess(v -> {
       membership = new RaftMembership(vertx, context, node, hz, directory, server, groupId, clientId);
       silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(node.config()));
       findDivision();

@@ -6,6 +6,7 @@ import io.cairn.model.ServiceEntry;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
 
@@ -70,6 +71,16 @@ class CheckTargetsTest {
     assertThat(metadataListed.refusal(instance("10.0.0.5", 80, url("http://169.254.169.254/")))).isNull();
     assertThat(metadataListed.refusal(instance("169.254.169.254", 80, new JsonObject().put("type", "tcp")))).isNull();
     assertThat(metadataListed.refusal(instance("10.0.0.5", 80, url("http://169.254.169.253/")))).isNotNull();
+  }
+
+  @Test
+  void aHostNameIsJudgedByTheAddressItResolvesToWhenTheCheckRuns() throws Exception {
+    InetAddress metadata = InetAddress.getByAddress(new byte[] {(byte) 169, (byte) 254, (byte) 169, (byte) 254});
+    InetAddress ordinary = InetAddress.getByAddress(new byte[] {10, 0, 0, 5});
+    assertThat(NONE_LISTED.allowsResolved("web.example.org", ordinary)).isTrue();
+    assertThat(NONE_LISTED.allowsResolved("169.254.169.254.nip.io", metadata)).isFalse();
+    assertThat(new CheckTargets(List.of("169.254.169.254/32")).allowsResolved("md.example.org", metadata)).isTrue();
+    assertThat(new CheckTargets(List.of("md.example.org")).allowsResolved("md.example.org", metadata)).isTrue();
   }
 
   @Test

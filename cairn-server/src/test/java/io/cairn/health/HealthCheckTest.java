@@ -169,6 +169,22 @@ class HealthCheckTest {
   }
 
   @Test
+  void anHttpCheckOfAHostNameConnectsWhereTheNameResolvesAndStillNamesTheHost() {
+    HttpServer named = TestNodes.await(servers.createHttpServer()
+        .requestHandler(req -> req.response().setStatusCode(req.getHeader("Host").startsWith("localhost:") ? 200 : 400)
+            .end())
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture(), 10);
+    String id = unique("named");
+    JsonObject body = new JsonObject().put("name", "named").put("address", "localhost").put("port", named.actualPort())
+        .put("check", new JsonObject().put("type", "http").put("path", "/health").put("interval", "300ms")
+            .put("timeout", "250ms").put("failuresBeforeUnhealthy", 1));
+    assertThat(Http.put(base + "/v1/services/" + id, body.encode()).status()).isIn(200, 201);
+    awaitHealth(id, "healthy", EVENTUALLY);
+    assertThat(instance(id).getJsonObject("lastCheck").getString("output")).isEqualTo("HTTP 200 OK");
+    TestNodes.await(named.close().toCompletionStage().toCompletableFuture(), 10);
+  }
+
+  @Test
   void aTcpCheckTurnsUnhealthyWhenTheListenerCloses() {
     NetServer listener = TestNodes.await(servers.createNetServer().connectHandler(s -> s.close())
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture(), 10);

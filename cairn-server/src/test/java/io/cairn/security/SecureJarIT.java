@@ -54,6 +54,11 @@ class SecureJarIT {
     assertThat(refused.process().exitValue()).isNotZero();
     assertThat(refused.logTail(5)).contains("cairn: configuration error: cluster.host is 192.0.2.1")
         .contains("security.cluster.certFile").contains("security.allowInsecure: true");
+    // Vert.x's own flag for the event bus' host is cluster.host too, and refused the same way.
+    JarCluster.Node launcherFlag = cluster.startWithDefaultHosts(0, "-cluster-host", "192.0.2.1");
+    assertThat(launcherFlag.process().waitFor(120, TimeUnit.SECONDS)).as("the node exits").isTrue();
+    assertThat(launcherFlag.process().exitValue()).isNotZero();
+    assertThat(launcherFlag.logTail(5)).contains("cairn: configuration error: cluster.host is 192.0.2.1");
     cluster.close();
 
     // In a network namespace of its own, bound to the namespace's address (JarCluster adds allowInsecure there).
