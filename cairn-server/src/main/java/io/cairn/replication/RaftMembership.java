@@ -42,8 +42,9 @@ import java.util.Set;
  * every node that starts later with empty storage, creates the group as its only learner and waits for the leader
  * to add it.
  *
- * <p>Tending, on the leader: a live node outside the configuration is added as a learner (a Ratis listener); a
- * learner that serves (ready, and a learner by its own view) and has caught up is promoted while there are fewer
+ * <p>Tending, on the leader: a live node outside the configuration that has created its joining group is added as a
+ * learner (a Ratis listener); a learner that serves (ready, and a learner by its own view) and has caught up is
+ * promoted while there are fewer
  * voters than {@code cluster.raft.voters}; a voter gone from Hazelcast for {@code cluster.raft.deadVoterTimeout} is
  * removed (then a learner takes its place), and so is a learner gone that long. One change at a time.
  */
@@ -176,16 +177,14 @@ final class RaftMembership {
       untrusted = "node " + outside.id() + " already holds the group and is not among its voters";
     }
     if (untrusted != null) {
-      if (outside != null) {
-        return joiningGroup();
-      }
       String said = String.valueOf(decided);
       if (!said.equals(untrustedDecisionTold)) {
         untrustedDecisionTold = said;
-        log.warn("Node {} does not act on the decision in cairn.state that would form the Raft group: {}; it waits "
-            + "for a trustworthy one or for a running group to join", node.nodeId(), untrusted);
+        log.warn("Node {} does not act on the decision in cairn.state that would form the Raft group: {}; it {}",
+            node.nodeId(), untrusted, outside != null ? "joins the running group" : "waits for a trustworthy one or "
+                + "for a running group to join");
       }
-      return null;
+      return outside != null ? joiningGroup() : null;
     }
     return RaftGroup.valueOf(groupId, voters);
   }
@@ -246,7 +245,9 @@ final class RaftMembership {
       }
     }
     for (Peer p : live.values()) {
-      if (!members.contains(p.id())) {
+      // Only once the node has created its (joining) group: the leader's first append or snapshot to a node that has
+      // none races with its own creation of the group, and Ratis then refuses the group on that node for good.
+      if (!members.contains(p.id()) && p.hasGroup()) {
         List<RaftPeer> more = new ArrayList<>(learners);
         more.add(p.raftPeer());
         change("node " + p.id() + " joins as a learner", voters, more);

@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * registering through every honest node, the strangers try to register, deregister, drain, disable and heartbeat,
  * to join the Raft group and lead it, and to read the events. None of it may take: no command and no Raft
  * configuration enters the log because of them, no honest node is marked failed or left, the strangers are never
- * listed, and every honest replica is equal at the end.
+ * listed, and every honest replica is equal at the end. Then an honest node joins while the Hazelcast member forges
+ * a decision that would form a group of its own around it: it joins the running group instead.
  */
 class ClusterStrangersIT {
   private static final String SECRET = "s3cret-admin-token";
@@ -58,7 +59,7 @@ class ClusterStrangersIT {
   void strangersOnTheMemberPortChangeNothingASecuredClusterServes() throws Exception {
     Path certs = Certificates.make();
     Path tokens = SecurityFiles.tokens(SECRET, "admin");
-    cluster = new JarCluster(4, false, "--cluster.raft.bootstrapExpect=3");
+    cluster = new JarCluster(5, false, "--cluster.raft.bootstrapExpect=3");
     String[] secured = {"--security.tokensFile=" + tokens,
         "--security.cluster.certFile=" + certs.resolve("node.pem"),
         "--security.cluster.keyFile=" + certs.resolve("node-key.pem"),
@@ -83,7 +84,7 @@ class ClusterStrangersIT {
     SseStream strangerEvents = SseStream.reconnecting(vertx, () -> stranger.base() + "/v1/events?since=0", null);
     watchers.add(strangerEvents);
     hazelcast = HazelcastStranger.start(cluster.workDir().resolve("hazelcast-stranger.log"), cluster.clusterName(),
-        TestNodes.freePort(), cluster.joinList(), "p1,p2,p3");
+        TestNodes.freePort(), cluster.joinList(), "p1,p2,p3", "p5", cluster.node(4).raftAddress());
     long until = System.currentTimeMillis() + STRANGERS_FOR.toMillis();
     int written = 0;
     Set<String> strangerAnswers = new HashSet<>();
@@ -110,6 +111,7 @@ class ClusterStrangersIT {
     int writes = written;
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> honest()
         .map(ClusterStrangersIT::digest).distinct().count() == 1 && honest().allMatch(this::whole));
+
     for (int i = 0; i < 3; i++) {
       JarCluster.Node n = cluster.node(i);
       SseStream events = watchers.get(i);
@@ -128,11 +130,26 @@ class ClusterStrangersIT {
       assertThat(Http.send("GET", n.base() + "/v1/services/evil-1", AUTH, null).status()).isEqualTo(404);
     }
     String logs = cluster.logs(400);
-    assertThat(logs).as("no honest node added a stranger to the Raft group").doesNotContain("joins as a learner");
+    assertThat(logs).as("no honest node added a stranger to the Raft group").doesNotContain("node p4 joins");
     for (int i = 0; i < 3; i++) {
       assertThat(cluster.node(i).logTail(2000)).as("%s saw the stranger and did not admit it", cluster.node(i).id)
           .contains("did not answer as a Cairn node");
     }
+
+    // A late honest node, with a forged decision naming it alone in cairn.state: it joins the running group.
+    JarCluster.Node late = cluster.start(4, secured);
+    cluster.awaitHealthy(late, Duration.ofSeconds(180));
+    await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> {
+      JsonObject raft = status(cluster.node(0)).getJsonObject("raft");
+      return raft.getJsonArray("voters").contains("p5") || raft.getJsonArray("learners").contains("p5");
+    });
+    JsonObject lateStatus = status(late);
+    assertThat(lateStatus.getString("leader")).as("p5 follows the running group's leader")
+        .isEqualTo(status(cluster.node(0)).getString("leader")).isIn(HONEST);
+    assertThat(lateStatus.getJsonObject("raft").getJsonArray("voters").getList()).as("the voters p5 knows")
+        .containsAnyElementsOf(HONEST);
+    assertThat(late.logTail(400)).as("p5 never formed a group of its own").doesNotContain("forms the Raft group");
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> digest(late).equals(digest(cluster.node(0))));
   }
 
   /** The stranger node's own API (it has no security): every write a registry offers. Returns the status lines. */

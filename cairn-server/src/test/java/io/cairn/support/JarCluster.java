@@ -50,6 +50,11 @@ public final class JarCluster implements AutoCloseable {
       return "http://" + hosts.get(index) + ":" + httpPorts[index];
     }
 
+    /** Its Raft address, as it tells the others (cluster.host:cluster.raft.port). */
+    public String raftAddress() {
+      return hosts.get(index) + ":" + raftPorts[index];
+    }
+
     /** GET /v1/status. */
     public io.vertx.core.json.JsonObject status() {
       return Http.get(base() + "/v1/status").json();
