@@ -106,9 +106,13 @@ public final class CheckTargets {
    * link-local or metadata address, unless the operator listed the name or the address.
    */
   public boolean allowsResolved(String name, InetAddress resolved) {
-    byte[] address = address(resolved.getHostAddress());
-    return listed(name) || address != null && (listed(resolved.getHostAddress())
-        || SENSITIVE.stream().noneMatch(c -> c.contains(address)));
+    String literal = resolved.getHostAddress();
+    return listed(name) || isAddress(literal) && (listed(literal) || !sensitive(literal));
+  }
+
+  /** Whether {@code host} is an address rather than a name (IPv6 with or without brackets, as URLs write it). */
+  public static boolean isAddress(String host) {
+    return address(host) != null;
   }
 
   /** A refused check: the field to name in the error, and why. */

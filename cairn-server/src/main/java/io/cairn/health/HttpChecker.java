@@ -4,7 +4,6 @@ import io.cairn.config.CheckTargets;
 import io.cairn.membership.CairnVersion;
 import io.cairn.model.Check;
 import io.cairn.model.ServiceEntry;
-import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -68,7 +67,7 @@ public final class HttpChecker implements Checker {
     check.headers().forEach(request::putHeader);
     HttpClient client = tls && check.tlsSkipVerify() ? trustingAll : verifying;
     String host = request.getHost();
-    if (NetUtil.createByteArrayFromIpAddressString(host) != null) {
+    if (CheckTargets.isAddress(host)) {
       return fetch(client, request); // an address, judged when registered and when this node took the check over
     }
     // A name is resolved here, judged, and connected to as resolved (the Host header and TLS still name it): a name

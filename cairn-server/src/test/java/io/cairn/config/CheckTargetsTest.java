@@ -84,6 +84,14 @@ class CheckTargetsTest {
   }
 
   @Test
+  void anAddressIsToldFromAHostNameAsUrlsWriteIt() {
+    assertThat(CheckTargets.isAddress("[::1]")).as("an IPv6 url's host, brackets and all").isTrue();
+    assertThat(CheckTargets.isAddress("::1")).isTrue();
+    assertThat(CheckTargets.isAddress("10.0.0.5")).isTrue();
+    assertThat(CheckTargets.isAddress("localhost")).isFalse();
+  }
+
+  @Test
   void theAllowListTakesCidrsAddressesAndHostNames() {
     CheckTargets listed = new CheckTargets(List.of("10.1.0.0/16", "127.0.0.1", "status.example.org",
         "*.internal.example.org", "2001:db8::/32"));
