@@ -5,9 +5,7 @@ import io.cairn.model.Command;
 import io.cairn.registry.Outcome;
 import io.vertx.core.Context;
 import io.vertx.core.eventbus.Message;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,16 +14,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
  * The write side on one node. Requests queue here; while {@link #IN_FLIGHT} proposal is under way, new ones
  * wait, and the next proposal carries every waiting request that fits in {@link #BATCH_MAX} commands: one Raft entry
- * holding those commands in order, sent through this node's {@link RaftClient} (which finds the leader, wherever it
- * is, and retries there). A request's commands always travel in one entry. Batching is what lets the log take many
- * thousands of writes a second: Raft's cost (a log append, a replication round trip, an fsync) is per entry.
+ * holding those commands in order, carried to the leader, wherever it is, by {@link LeaderLink}. A request's
+ * commands always travel in one entry. Batching is what lets the log take many thousands of writes a second: Raft's cost (a log append, a replication round trip, an fsync) is per entry.
  *
  * <p>A caller is answered when this node's replica has applied every one of its commands ({@link #applied}), with
  * the outcome {@link io.cairn.registry.Apply} decided: an answer means committed on a majority of voters' disks and
@@ -59,10 +54,7 @@ final class Proposals {
    * node proposed before a restart and applied after it is never taken for one of the new process's.
    */
   private long lastRequestId = System.currentTimeMillis() * 1000;
-  private RaftClient client;
-  private boolean clientClosed;
-  /** Set while this node is the Raft leader: proposals go straight to its own server, not through its client. */
-  private Function<org.apache.ratis.protocol.Message, CompletableFuture<RaftClientReply>> leader;
+  private LeaderLink link;
 
   Proposals(NodeContext node, Context context) {
     this.node = node;
@@ -70,40 +62,9 @@ final class Proposals {
     this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /**
-   * The client to propose through from now on. A previous one is closed once what it carries has had its
-   * write timeout, so that no proposal under way is cut off.
-   */
-  void client(RaftClient raftClient) {
-    RaftClient previous = client;
-    client = raftClient;
-    clientClosed = false;
-    if (previous != null) {
-      context.owner().setTimer(node.config().writeTimeoutMillis() + 5_000, id -> context.owner().executeBlocking(() -> {
-        previous.close();
-        return null;
-      }));
-    }
-  }
-
-  /**
-   * While this node leads, its proposals are submitted to its own Raft server directly (no loopback RPC through
-   * the client); null when it does not.
-   */
-  void leader(Function<org.apache.ratis.protocol.Message, CompletableFuture<RaftClientReply>> submitLocally) {
-    leader = submitLocally;
-  }
-
-  /** Closes the client (blocking: call from a worker). */
-  void closeClient() throws java.io.IOException {
-    if (client != null) {
-      client.close();
-    }
-  }
-
-  /** The client said it is closed (Ratis gave up on it): the replication verticle makes a new one. */
-  boolean clientClosed() {
-    return clientClosed;
+  /** How proposals reach the leader, once this node's Raft server runs. */
+  void link(LeaderLink leaderLink) {
+    link = leaderLink;
   }
 
   /** The command proposed under {@code requestId}, or null (any thread). */
@@ -145,7 +106,7 @@ final class Proposals {
   }
 
   void submit(Message<Append.Request> message) {
-    if (client == null) {
+    if (link == null) {
       message.fail(Append.NO_QUORUM, "this node has not joined the cluster's Raft group yet; write to another node");
       return;
     }
@@ -195,36 +156,20 @@ final class Proposals {
     node.appendCalls.increment();
     org.apache.ratis.protocol.Message message =
         org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(LogCodec.entry(items)));
-    RaftClient through = client;
-    var local = leader;
-    // A leader that lost its place refuses before appending (not leader, or not ready yet): the client then finds
-    // the new one, without risk of the entry being appended twice.
-    CompletableFuture<RaftClientReply> sent = local == null ? through.async().send(message)
-        : local.apply(message).thenCompose(reply -> reply.getNotLeaderException() != null
-            || reply.getException() instanceof LeaderNotReadyException
-            ? through.async().send(message) : CompletableFuture.completedFuture(reply));
-    sent.whenComplete((reply, err) -> context.runOnContext(v -> {
+    long deadline = batch.stream().mapToLong(r -> r.deadline).max().orElse(System.currentTimeMillis());
+    link.send(message, deadline).onComplete(ar -> {
       underWay.remove(proposal);
-      if (err != null || !reply.isSuccess()) {
+      if (ar.failed() || !ar.result().isSuccess()) {
         for (Request r : batch) {
-          refused(r, reply, err);
+          refused(r, ar.result(), ar.cause());
         }
       }
       flush();
-    }));
+    });
   }
 
   private void refused(Request request, RaftClientReply reply, Throwable err) {
     Throwable cause = err != null ? err : reply.getException();
-    if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    if (cause instanceof org.apache.ratis.protocol.exceptions.AlreadyClosedException
-        || cause instanceof org.apache.ratis.protocol.exceptions.RaftRetryFailureException) {
-      // Ratis closes a client whose request ran out of retries (a node cut off long enough): every later send on
-      // it would fail, so the replication verticle makes a new one.
-      clientClosed = true;
-    }
     if (!node.quorate()) {
       request.fail(Append.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "
           + "majority side");

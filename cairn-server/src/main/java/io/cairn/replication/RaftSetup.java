@@ -2,20 +2,14 @@ package io.cairn.replication;
 
 import io.cairn.config.CairnConfig;
 import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
-import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
@@ -123,28 +117,11 @@ public final class RaftSetup {
     return Math.max(3000, 3 * cfg.raftElectionTimeoutMillis());
   }
 
-  /**
-   * A client of the group for this node's writes: it follows the leader and retries until the write timeout, and
-   * not a moment longer. A count of attempts does not bound the time (each attempt may wait out the request timeout
-   * first: 100 attempts were five minutes), and {@link Proposals} sends its next entry only once this one is done,
-   * so an unbounded retry held up every write through the node long after their callers had been told 503.
-   */
-  public static RaftClient client(CairnConfig cfg, RaftGroup group) {
+  /** The properties of this node's Raft client side: each call to a peer waits at most 3 s for its answer. */
+  static RaftProperties clientProperties() {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 1000);
-    TimeDuration writeTimeout = TimeDuration.valueOf(cfg.writeTimeoutMillis(), TimeUnit.MILLISECONDS);
-    return RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(group)
-        .setProperties(p)
-        .setParameters(parameters(cfg))
-        .setRetryPolicy(RequestTypeDependentRetryPolicy.newBuilder()
-            .setRetryPolicy(RaftClientRequestProto.TypeCase.WRITE,
-                RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-            .setTimeout(RaftClientRequestProto.TypeCase.WRITE, writeTimeout)
-            .build())
-        .build();
+    return p;
   }
 }

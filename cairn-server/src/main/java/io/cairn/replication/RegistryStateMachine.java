@@ -10,6 +10,8 @@ import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -64,6 +66,9 @@ final class RegistryStateMachine extends BaseStateMachine {
 
     /** This node leads and has committed an entry of its term: it may act as leader now. */
     void leaderReady();
+
+    /** This node's division learned of a new leader (null: it knows none now, an election is under way). */
+    void leaderChanged(RaftPeerId leader);
 
     void snapshotTaken(long revision);
   }
@@ -264,6 +269,11 @@ final class RegistryStateMachine extends BaseStateMachine {
     }
     log.info("Loaded the snapshot at revision {}: {} instances", snapshot.revision(), replica.size());
     listener.reset(snapshot.revision());
+  }
+
+  @Override
+  public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+    listener.leaderChanged(newLeaderId);
   }
 
   @Override

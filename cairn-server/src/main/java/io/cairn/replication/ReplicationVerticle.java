@@ -71,6 +71,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** The state machine of this node's current division (a new one each time Ratis creates the division). */
   private volatile RegistryStateMachine stateMachine;
   private Proposals proposals;
+  private LeaderLink link;
   private RaftMembership membership;
   private SilentFollowers silentFollowers;
   private EventHistory history;
@@ -88,8 +89,6 @@ public class ReplicationVerticle extends AbstractVerticle {
   private long configurationLostSince;
   /** When this node last said why it is not ready yet (a node that stays unready must tell its operator why). */
   private long unreadyToldAt;
-  /** The voters the proposals' client was made with. */
-  private java.util.Set<String> clientVoters = java.util.Set.of();
 
   /** What Ratis' thread reports, drained on this loop in order. */
   private final Queue<Object> notices = new ConcurrentLinkedQueue<>();
@@ -102,6 +101,9 @@ public class ReplicationVerticle extends AbstractVerticle {
   }
 
   private static final Object LEADER_READY = new Object();
+
+  private record LeaderNotice(RaftPeerId leader) {
+  }
 
   // event publishing (the node the log names leader publishes each revision's events once, in order)
   private boolean leaderPublishing;
@@ -154,6 +156,8 @@ public class ReplicationVerticle extends AbstractVerticle {
       server.start();
       return null;
     }).onSuccess(v -> {
+      link = new LeaderLink(context, node.config(), server, groupId, self);
+      proposals.link(link);
       membership = new RaftMembership(vertx, context, node, hz, directory, server, groupId, clientId);
       silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(node.config()));
       findDivision();
@@ -177,7 +181,9 @@ public class ReplicationVerticle extends AbstractVerticle {
       proposals.abandon("node stopping");
     }
     vertx.<Void>executeBlocking(() -> {
-      proposals.closeClient();
+      if (link != null) {
+        link.close();
+      }
       if (silentFollowers != null) {
         silentFollowers.close();
       }
@@ -342,14 +348,8 @@ public class ReplicationVerticle extends AbstractVerticle {
       silentFollowers.check(roleInfo, now);
     }
     node.raft(status);
-    proposals.leader(status.isLeader() ? this::submitLocally : null);
-    if (!voters.isEmpty() && (!clientVoters.equals(java.util.Set.copyOf(voters)) || proposals.clientClosed())) {
-      // A client knows the peers it was made with (and the leader's hints while one answers): when the voters
-      // change, proposals go through a client that knows the new ones, so a leader among them is always found.
-      clientVoters = java.util.Set.copyOf(voters);
-      proposals.client(RaftSetup.client(node.config(), RaftGroup.valueOf(groupId,
-          conf.getCurrentPeers(RaftPeerRole.FOLLOWER))));
-    }
+    link.peers(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+    link.leader(leaderId);
     if (leaderId != null && leaderSeenAt == 0) {
       leaderSeenAt = now;
     }
@@ -469,15 +469,6 @@ public class ReplicationVerticle extends AbstractVerticle {
         });
   }
 
-  /** A write submitted to this node's own Raft server (it leads): answered once committed and applied here. */
-  private java.util.concurrent.CompletableFuture<org.apache.ratis.protocol.RaftClientReply> submitLocally(
-      org.apache.ratis.protocol.Message message) {
-    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
-        .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
-        .setType(RaftClientRequest.writeRequestType()).build();
-    return RaftCalls.call(() -> server.submitClientRequestAsync(request));
-  }
-
   /** Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself). */
   private void maybeSnapshot() {
     long now = System.currentTimeMillis();
@@ -570,6 +561,11 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
 
     @Override
+    public void leaderChanged(RaftPeerId leader) {
+      offer(new LeaderNotice(leader));
+    }
+
+    @Override
     public void snapshotTaken(long revision) {
       lastSnapshotAt = System.currentTimeMillis();
       node.diskSnapshot(revision, lastSnapshotAt);
@@ -597,6 +593,8 @@ public class ReplicationVerticle extends AbstractVerticle {
         proposals.reset();
         node.snapshotsLoaded.increment();
         vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
+      } else if (n instanceof LeaderNotice l) {
+        link.leader(l.leader());
       } else if (n == LEADER_READY) {
         refreshStatus();
       }
