@@ -37,6 +37,9 @@ public final class NodeContext {
   public final java.util.concurrent.atomic.AtomicInteger agents = new java.util.concurrent.atomic.AtomicInteger();
   private volatile String memberId = "";
   private volatile io.cairn.replication.RaftStatus raft = io.cairn.replication.RaftStatus.NONE;
+  private volatile io.cairn.replication.Standing standing = io.cairn.replication.Standing.UNMEASURED;
+  /** What each other node says is wrong with it (not current: a failed log, lagging), by node id; absent: nothing. */
+  private volatile java.util.Map<String, String> peerProblems = java.util.Map.of();
   /** Incarnation ids (see NodeInfo.memberId) of the admitted members Hazelcast lists now. */
   private volatile java.util.Set<String> liveMembers = java.util.Set.of();
   /** Incarnation ids of the members that proved they are nodes of this cluster (replication's PeerDirectory). */
@@ -215,14 +218,47 @@ public final class NodeContext {
 
   public void raft(io.cairn.replication.RaftStatus status) {
     raft = status;
-    if (status.quorate()) {
+    if (current()) {
       lastQuorateAt = System.currentTimeMillis();
     }
   }
 
-  /** Milliseconds since this node last knew itself in touch with a leader that a majority follows; 0 while it is. */
+  /** This node's storage, lag and quota, as last measured (once a second). */
+  public io.cairn.replication.Standing standing() {
+    return standing;
+  }
+
+  public void standing(io.cairn.replication.Standing s) {
+    standing = s;
+  }
+
+  public java.util.Map<String, String> peerProblems() {
+    return peerProblems;
+  }
+
+  public void peerProblems(java.util.Map<String, String> problems) {
+    peerProblems = java.util.Map.copyOf(problems);
+  }
+
+  /**
+   * What this node serves is current: it is in touch with a leader that a majority follows, it can write its log,
+   * and it is not further behind than replication.maxLag. Otherwise reads are marked stale and /health says why.
+   */
+  public boolean current() {
+    return raft.quorate() && standing.problem() == null;
+  }
+
+  /** Why what this node serves may not be current (cut off, a failed log, lagging), or null. */
+  public String notCurrentBecause() {
+    if (!raft.quorate()) {
+      return "it is not in touch with a Raft leader that a majority follows";
+    }
+    return standing.problem();
+  }
+
+  /** Milliseconds since this node last knew itself current ({@link #current}); 0 while it is. */
   public long lastContactMillis() {
-    return raft.quorate() ? 0 : System.currentTimeMillis() - (lastQuorateAt > 0 ? lastQuorateAt : startedAt());
+    return current() ? 0 : System.currentTimeMillis() - (lastQuorateAt > 0 ? lastQuorateAt : startedAt());
   }
 
   /**

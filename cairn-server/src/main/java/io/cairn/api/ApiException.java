@@ -45,6 +45,9 @@ public class ApiException extends RuntimeException {
       if (r.failureCode() == io.cairn.replication.Append.NO_QUORUM) {
         return noQuorum();
       }
+      if (r.failureCode() == io.cairn.replication.Append.INSUFFICIENT_STORAGE) {
+        return new ApiException(507, "insufficient_storage", r.getMessage());
+      }
       int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;
       return new ApiException(code, code == 503 ? "unavailable" : "internal", r.getMessage());
     }

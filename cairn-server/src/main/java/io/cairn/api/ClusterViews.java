@@ -43,7 +43,10 @@ public final class ClusterViews {
         .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
         .put("leaderUptimeMillis", r.leaderSince() > 0 ? Math.max(0, System.currentTimeMillis() - r.leaderSince()) : null)
         .put("quorate", node.quorate())
+        .put("current", node.current())
+        .put("notCurrentBecause", node.notCurrentBecause())
         .put("raft", raft())
+        .put("standing", node.standing().toJson())
         .put("services", r.size())
         .put("names", r.nameCount())
         .put("nodes", alive)
@@ -69,7 +72,7 @@ public final class ClusterViews {
   }
 
   /** A member as this node sees it: the log's record, its state (suspect included), its role, its instances. */
-  public record NodeView(NodeInfo info, String status, String role, int services) {
+  public record NodeView(NodeInfo info, String status, String role, int services, String problem) {
   }
 
   /** Every node the log knows, by id. */
@@ -83,11 +86,13 @@ public final class ClusterViews {
       }
     }
     java.util.Set<String> live = node.liveMembers();
+    Map<String, String> problems = node.peerProblems();
     java.util.List<NodeView> views = new java.util.ArrayList<>();
     for (NodeInfo n : new TreeMap<>(r.nodes()).values()) {
       boolean leads = n.id().equals(r.leader());
+      String problem = n.id().equals(node.nodeId()) ? node.standing().problem() : problems.get(n.id());
       views.add(new NodeView(n, state(n, live), leads ? "leader" : n.alive() ? "follower" : "none",
-          perNode.getOrDefault(n.id(), 0)));
+          perNode.getOrDefault(n.id(), 0), problem));
     }
     return views;
   }
@@ -100,6 +105,8 @@ public final class ClusterViews {
           .put("status", v.status())
           .put("role", v.role())
           .put("leader", v.role().equals("leader"))
+          .put("lagging", v.problem() != null)
+          .put("problem", v.problem())
           .put("services", v.services()));
     }
     return new JsonObject().put("revision", r.revision()).put("leader", r.leader()).put("term", r.term()).put("nodes", nodes);

@@ -49,6 +49,16 @@ public final class CairnConfig {
     clusterBackupCount();
     eventHistory();
     writeTimeoutMillis();
+    storageMinFreeBytes();
+    dnsRefuseWhenBehind();
+    if (maxLagRevisions() < 1 || maxLagMillis() < 1000) {
+      throw new IllegalArgumentException("replication.maxLag.revisions at least 1 and replication.maxLag.time at "
+          + "least 1s");
+    }
+    if (registryMaxBytes() < 1 || registryMaxInstances() < 0) {
+      throw new IllegalArgumentException("registry.maxBytes must be auto or a positive size, registry.maxInstances "
+          + "0 (no limit) or more");
+    }
     ttlScanIntervalMillis();
     heartbeatBatchMillis();
     maxBulk();
@@ -514,10 +524,44 @@ public final class CairnConfig {
 
   /** snapshot.logSegmentSize in bytes: a number with an optional B, KB, MB or GB. */
   public long logSegmentBytes() {
-    String v = string("snapshot", "logSegmentSize").trim().toUpperCase(Locale.ROOT);
+    return size("snapshot", "logSegmentSize");
+  }
+
+  /** storage.minFreeBytes: below this much free space on the data directory's file system, writes are refused. */
+  public long storageMinFreeBytes() {
+    return size("storage", "minFreeBytes");
+  }
+
+  /** replication.maxLag.revisions: a node further behind the leader's published revision is not current. */
+  public long maxLagRevisions() {
+    return integer("replication.maxLag", "revisions");
+  }
+
+  /** replication.maxLag.time: a node that has not applied a revision the leader published this long ago is not current. */
+  public long maxLagMillis() {
+    return duration("replication.maxLag", "time");
+  }
+
+  /**
+   * registry.maxBytes: the most the registry's instances may take, estimated as their encoded size; "auto" (the
+   * default) is an eighth of the heap, which holds three to four times the encoded size besides history and caches.
+   */
+  public long registryMaxBytes() {
+    String v = string("registry", "maxBytes").trim();
+    return v.equalsIgnoreCase("auto") ? Runtime.getRuntime().maxMemory() / 8 : size("registry", "maxBytes");
+  }
+
+  /** registry.maxInstances: the most instances the registry holds (0: no limit but registry.maxBytes). */
+  public long registryMaxInstances() {
+    return integer("registry", "maxInstances");
+  }
+
+  /** A size: a number with an optional B, KB, MB or GB. */
+  private long size(String section, String key) {
+    String v = string(section, key).trim().toUpperCase(Locale.ROOT);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?").matcher(v);
     if (!m.matches()) {
-      throw new IllegalArgumentException("snapshot.logSegmentSize: a size like 8MB, 512KB or 65536, not '" + v + "'");
+      throw new IllegalArgumentException(section + "." + key + ": a size like 8MB, 512KB or 65536, not '" + v + "'");
     }
     long unit = m.group(2) == null || m.group(2).equals("B") ? 1 : m.group(2).equals("KB") ? 1L << 10
         : m.group(2).equals("MB") ? 1L << 20 : 1L << 30;
@@ -618,6 +662,15 @@ public final class CairnConfig {
   /** The TTL of DNS answers, and of negative answers (the SOA minimum), in seconds. */
   public int dnsTtlSeconds() {
     return (int) (duration("dns", "ttl") / 1000);
+  }
+
+  /** dns.whenBehind: answer (from the replica, not authoritative, TTL 0) or refuse (SERVFAIL). */
+  public boolean dnsRefuseWhenBehind() {
+    String v = string("dns", "whenBehind").trim().toLowerCase(Locale.ROOT);
+    if (!v.equals("answer") && !v.equals("refuse")) {
+      throw new IllegalArgumentException("dns.whenBehind: answer or refuse, not '" + v + "'");
+    }
+    return v.equals("refuse");
   }
 
   // ---- logging ----

@@ -501,7 +501,7 @@ public final class ConsulApi {
       rc.response().putHeader("X-Consul-Index", Long.toString(Math.max(1, node.replica().revision())));
     }
     rc.response()
-        .putHeader("X-Consul-KnownLeader", Boolean.toString(node.quorate() && node.replica().leader() != null))
+        .putHeader("X-Consul-KnownLeader", Boolean.toString(node.current() && node.replica().leader() != null))
         .putHeader("X-Consul-LastContact", Long.toString(node.lastContactMillis()));
   }
 

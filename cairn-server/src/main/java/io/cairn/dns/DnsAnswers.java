@@ -50,6 +50,7 @@ final class DnsAnswers {
   private final String domain;
   private final String suffix;
   private final long ttl;
+  private final boolean refuseWhenBehind;
 
   DnsAnswers(NodeContext node, RegistryOperations ops) {
     this.node = node;
@@ -58,10 +59,32 @@ final class DnsAnswers {
     this.domain = node.config().dnsDomain();
     this.suffix = "." + domain;
     this.ttl = node.config().dnsTtlSeconds();
+    this.refuseWhenBehind = node.config().dnsRefuseWhenBehind();
   }
 
-  /** The reply to a query parse() could read; {@code remote} is the client's address. */
+  /**
+   * The reply to a query parse() could read; {@code remote} is the client's address. A node that is not current
+   * (cut off, unable to write its log, behind the leader) answers from its replica as from a cache: not
+   * authoritative, with nothing to keep (TTL 0); or, with dns.whenBehind: refuse, SERVFAIL, so that the resolver
+   * asks another node.
+   */
   DnsWire.Reply answer(DnsWire.Query query, String remote) {
+    DnsWire.Reply reply = answerFromReplica(query, remote);
+    if (node.current() || !reply.authoritative()) {
+      return reply;
+    }
+    if (refuseWhenBehind) {
+      return DnsWire.Reply.error(SERVFAIL, false);
+    }
+    return new DnsWire.Reply(reply.rcode(), false, uncached(reply.answers()), uncached(reply.authority()),
+        uncached(reply.additional()));
+  }
+
+  private static List<DnsWire.Rr> uncached(List<DnsWire.Rr> records) {
+    return records.stream().map(rr -> new DnsWire.Rr(rr.name(), rr.type(), 0, rr.data())).toList();
+  }
+
+  private DnsWire.Reply answerFromReplica(DnsWire.Query query, String remote) {
     if (query.rcode() != NOERROR || query.question() == null) {
       return DnsWire.Reply.error(query.rcode(), false);
     }

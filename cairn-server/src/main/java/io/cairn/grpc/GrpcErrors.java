@@ -31,6 +31,7 @@ public final class GrpcErrors {
         return "already_exists".equals(e.code()) ? GrpcStatus.ALREADY_EXISTS : GrpcStatus.FAILED_PRECONDITION;
       case 429:
       case 431:
+      case 507:
         return GrpcStatus.RESOURCE_EXHAUSTED;
       case 503:
         return GrpcStatus.UNAVAILABLE;

@@ -66,8 +66,9 @@ public class GatewayVerticle extends AbstractVerticle {
       // Counted so that a graceful shutdown can wait for requests under way.
       node.requestsInFlight.incrementAndGet();
       rc.addEndHandler(v -> node.requestsInFlight.decrementAndGet());
-      if (!node.quorate()) {
-        // Cut off from the majority: what this node serves may be behind what the cluster has accepted since.
+      if (!node.current()) {
+        // Cut off from the majority, unable to write its log, or lagging: what this node serves may be behind what
+        // the cluster has accepted since.
         rc.response().putHeader(Responses.STALE_HEADER, "true");
       }
       // The request id: the client's X-Request-Id, or one made here; answered back, and in the MDC (logging.format
@@ -94,9 +95,13 @@ public class GatewayVerticle extends AbstractVerticle {
     new RestApi(node, ops, views, new CheckOperations(vertx, node, ops), blocking).mount(router);
     GrpcServer grpc = grpcServer(ops, views, hub);
     router.get("/health").handler(rc -> {
-      boolean ready = node.ready() && !node.leaving();
+      // A node cut off in a minority stays ready (it serves reads, marked stale, until the split heals); one that
+      // cannot write its log or lags behind the leader is not, so that a balancer sends its clients elsewhere.
+      String problem = node.standing().problem();
+      boolean ready = node.ready() && !node.leaving() && problem == null;
       Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
-          .put("status", node.leaving() ? "leaving" : ready ? "ready" : "catching-up")
+          .put("status", node.leaving() ? "leaving" : !node.ready() ? "catching-up" : ready ? "ready" : "behind")
+          .put("reason", problem)
           .put("node", node.nodeId())
           .put("revision", node.replica().revision()));
     });

@@ -90,6 +90,23 @@ public final class NodeMetrics {
         "leaderElected events applied by this node's replica: a new Raft leader took office");
     gauge(registry, id, "cairn_is_leader", node, n -> n.isLeader() ? 1 : 0, "1 on the Raft leader");
     gauge(registry, id, "cairn_node_ready", node, n -> n.ready() ? 1 : 0, "1 when this node has caught up with the log");
+    gauge(registry, id, "cairn_node_current", node, n -> n.current() ? 1 : 0, "1 while what this node serves is "
+        + "current: in touch with a leader a majority follows, its log writable, within replication.maxLag");
+    gauge(registry, id, "cairn_log_writable", node, n -> n.standing().logFailure() == null ? 1 : 0,
+        "0 after the Raft log could not be written, until the node recovers");
+    gauge(registry, id, "cairn_storage_free_bytes", node, n -> n.standing().freeBytes() == Long.MAX_VALUE ? Double.NaN
+        : n.standing().freeBytes(), "Free space on the file system of node.dataDir");
+    gauge(registry, id, "cairn_storage_min_free_bytes", node, n -> n.standing().minFreeBytes(),
+        "storage.minFreeBytes: below it, writes are refused");
+    gauge(registry, id, "cairn_replication_lag_revisions", node, n -> n.standing().lagRevisions(),
+        "Revisions the leader published that this node has not applied");
+    gauge(registry, id, "cairn_replication_lag_seconds", node, n -> n.standing().lagMillis() / 1000.0,
+        "How long ago the leader published the oldest revision this node has not applied");
+    gauge(registry, id, "cairn_registry_bytes_estimated", node, n -> n.standing().registryBytes(),
+        "The registry's estimated size (its instances' encoded size), against registry.maxBytes");
+    gauge(registry, id, "cairn_registry_quota_bytes", node, n -> n.standing().maxBytes(), "registry.maxBytes");
+    gauge(registry, id, "cairn_registry_quota_instances", node, n -> n.standing().maxInstances(),
+        "registry.maxInstances (0: no limit)");
     gauge(registry, id, "cairn_raft_term", node, n -> n.raft().term(), "The Raft term this node is in");
     gauge(registry, id, "cairn_raft_commit_index", node, n -> n.raft().commitIndex(),
         "The last Raft log index this node knows committed");

@@ -41,6 +41,7 @@ final class Proposals {
 
   private final NodeContext node;
   private final Context context;
+  private final StandingMeter standing;
   private final byte[] origin;
   private final Map<Long, Pending> pending = new HashMap<>();
   /** Commands proposed and not yet applied, read by the state machine on Ratis' thread to skip parsing them. */
@@ -56,9 +57,10 @@ final class Proposals {
   private long lastRequestId = System.currentTimeMillis() * 1000;
   private LeaderLink link;
 
-  Proposals(NodeContext node, Context context) {
+  Proposals(NodeContext node, Context context, StandingMeter standing) {
     this.node = node;
     this.context = context;
+    this.standing = standing;
     this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
@@ -112,6 +114,11 @@ final class Proposals {
     }
     List<Command> commands = message.body().commands();
     List<byte[]> bodies = message.body().bodies();
+    StandingMeter.Refusal refusal = standing.refusal(commands, bodies);
+    if (refusal != null) {
+      message.fail(refusal.code(), refusal.why());
+      return;
+    }
     Request request = new Request(message, System.currentTimeMillis() + node.config().writeTimeoutMillis(),
         commands.size());
     for (int i = 0; i < commands.size(); i++) {
@@ -170,7 +177,13 @@ final class Proposals {
 
   private void refused(Request request, RaftClientReply reply, Throwable err) {
     Throwable cause = err != null ? err : reply.getException();
-    if (!node.quorate()) {
+    String message = String.valueOf(cause);
+    int storage = message.indexOf(RegistryStateMachine.INSUFFICIENT_STORAGE);
+    if (storage >= 0) {
+      // The leader refused the entry before appending it: it never happened, on any node.
+      request.fail(Append.INSUFFICIENT_STORAGE,
+          message.substring(storage + RegistryStateMachine.INSUFFICIENT_STORAGE.length()));
+    } else if (!node.quorate()) {
       request.fail(Append.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "
           + "majority side");
     } else {

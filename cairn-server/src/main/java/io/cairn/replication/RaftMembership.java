@@ -72,16 +72,20 @@ final class RaftMembership {
    *
    * @param servingLearner the node is a learner by its own view and ready (it serves its replica): only such a
    *                       learner is promoted, so that a new node is seen as a learner before it votes
+   * @param problem        why the node says what it serves is not current (a failed log, lagging), or null
    */
-  record Peer(String id, String address, String memberId, boolean hasGroup, long applied, boolean servingLearner) {
+  record Peer(String id, String address, String memberId, boolean hasGroup, long applied, boolean servingLearner,
+              String problem) {
     JsonObject toJson() {
       return new JsonObject().put("id", id).put("address", address).put("memberId", memberId)
-          .put("hasGroup", hasGroup).put("applied", applied).put("servingLearner", servingLearner);
+          .put("hasGroup", hasGroup).put("applied", applied).put("servingLearner", servingLearner)
+          .put("problem", problem);
     }
 
     static Peer of(JsonObject j) {
       return new Peer(j.getString("id"), j.getString("address"), j.getString("memberId"),
-          j.getBoolean("hasGroup", false), j.getLong("applied", 0L), j.getBoolean("servingLearner", false));
+          j.getBoolean("hasGroup", false), j.getLong("applied", 0L), j.getBoolean("servingLearner", false),
+          j.getString("problem"));
     }
 
     RaftPeer raftPeer() {
@@ -105,7 +109,14 @@ final class RaftMembership {
   void publish(boolean hasGroup, long applied) {
     boolean servingLearner = node.ready() && node.raft().role().equals("learner");
     directory.self(new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied,
-        servingLearner));
+        servingLearner, node.standing().problem()));
+    Map<String, String> problems = new HashMap<>();
+    for (Peer p : directory.live().values()) {
+      if (p.problem() != null && !p.id().equals(node.nodeId())) {
+        problems.put(p.id(), p.problem());
+      }
+    }
+    node.peerProblems(problems);
   }
 
   /**

@@ -9,6 +9,7 @@ import io.cairn.registry.Snapshot;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -35,6 +36,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
@@ -52,6 +54,8 @@ import java.util.function.LongFunction;
  */
 final class RegistryStateMachine extends BaseStateMachine {
   private static final Logger log = LoggerFactory.getLogger(RegistryStateMachine.class);
+  /** How a leader's refusal of an entry for storage or quota begins, as the proposing node receives it. */
+  static final String INSUFFICIENT_STORAGE = "insufficient_storage: ";
 
   /** What the state machine tells the node; called on Ratis' threads, so implementations only hand over. */
   interface Listener {
@@ -70,6 +74,9 @@ final class RegistryStateMachine extends BaseStateMachine {
     /** This node's division learned of a new leader (null: it knows none now, an election is under way). */
     void leaderChanged(RaftPeerId leader);
 
+    /** Ratis could not write this node's log; it writes no more until the division is restarted. */
+    void logFailed(Throwable cause);
+
     void snapshotTaken(long revision);
   }
 
@@ -79,6 +86,8 @@ final class RegistryStateMachine extends BaseStateMachine {
   /** The command this node proposed under a request id, so that its own entries need not be parsed again. */
   private final LongFunction<Command> ownCommands;
   private final Listener listener;
+  /** On the leader: why an entry may not be appended, or null (see {@link #startTransaction}). */
+  private final Function<List<byte[]>, String> admission;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   /** The last snapshot handed to watchers; dropped whenever a command is applied. */
   private Snapshot shared;
@@ -95,8 +104,9 @@ final class RegistryStateMachine extends BaseStateMachine {
   private final TermIndex appliedBefore;
 
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
-                       Listener listener, TermIndex appliedBefore) {
+                       Listener listener, Function<List<byte[]>, String> admission, TermIndex appliedBefore) {
     this.replica = replica;
+    this.admission = admission;
     this.history = history;
     this.origin = nodeId.getBytes(StandardCharsets.UTF_8);
     this.ownCommands = ownCommands;
@@ -269,6 +279,26 @@ final class RegistryStateMachine extends BaseStateMachine {
     }
     log.info("Loaded the snapshot at revision {}: {} instances", snapshot.revision(), replica.size());
     listener.reset(snapshot.revision());
+  }
+
+  /**
+   * On the leader, before an entry is appended: an entry the leader may not take (its disk is short of space, or
+   * the registry would pass its quota) is refused whole, so that every node agrees it never happened. The node that
+   * proposed it answers 507 insufficient_storage.
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext context = super.startTransaction(request);
+    String refusal = admission.apply(LogCodec.items(request.getMessage().getContent().asReadOnlyByteBuffer()));
+    if (refusal != null) {
+      context.setException(new IOException(INSUFFICIENT_STORAGE + refusal));
+    }
+    return context;
+  }
+
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    listener.logFailed(cause);
   }
 
   @Override

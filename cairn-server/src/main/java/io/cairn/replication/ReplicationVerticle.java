@@ -72,6 +72,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private volatile RegistryStateMachine stateMachine;
   private Proposals proposals;
   private LeaderLink link;
+  private StandingMeter standing;
   private RaftMembership membership;
   private SilentFollowers silentFollowers;
   private EventHistory history;
@@ -105,6 +106,9 @@ public class ReplicationVerticle extends AbstractVerticle {
   private record LeaderNotice(RaftPeerId leader) {
   }
 
+  private record LogFailedNotice(Throwable cause) {
+  }
+
   // event publishing (the node the log names leader publishes each revision's events once, in order)
   private boolean leaderPublishing;
   private final List<Event> outgoing = new ArrayList<>();
@@ -126,7 +130,8 @@ public class ReplicationVerticle extends AbstractVerticle {
     directory = new PeerDirectory(vertx, node, hz);
     groupId = RaftSetup.groupId(node.config());
     self = RaftSetup.peerId(node.nodeId());
-    proposals = new Proposals(node, context);
+    standing = new StandingMeter(node.config(), node.replica());
+    proposals = new Proposals(node, context, standing);
     vertx.deployVerticle(new EventPublisherVerticle());
     vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, proposals::submit);
     // Watchers need a replica state that belongs to one revision: taken between two applies, and shared by every
@@ -141,8 +146,10 @@ public class ReplicationVerticle extends AbstractVerticle {
     // Over the event bus, which under security.cluster.* only nodes with the cluster's certificate reach: a cursor
     // kept in a Hazelcast map could be moved by any process on the member port.
     // Never past what this node applied: a cursor too far would leave a gap, one too short only repeats events.
-    vertx.eventBus().<Long>consumer(Addresses.EVENTS_PUBLISHED, msg -> publishedCursor = Math.max(publishedCursor,
-        Math.min(msg.body(), node.replica().revision())));
+    vertx.eventBus().<Long>consumer(Addresses.EVENTS_PUBLISHED, msg -> {
+      publishedCursor = Math.max(publishedCursor, Math.min(msg.body(), node.replica().revision()));
+      standing.announced(msg.body(), System.currentTimeMillis());
+    });
     directory.start();
     vertx.<Void>executeBlocking(() -> {
       // Without a group: Ratis recovers every group it finds in its storage; a new node gets one from RaftMembership.
@@ -207,7 +214,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private RegistryStateMachine newStateMachine() {
     RegistryStateMachine previous = stateMachine;
     stateMachine = new RegistryStateMachine(node.replica(), history, node.nodeId(), proposals::proposed,
-        new Notices(), previous == null ? null : previous.getLastAppliedTermIndex());
+        new Notices(), standing::leaderRefusal, previous == null ? null : previous.getLastAppliedTermIndex());
     return stateMachine;
   }
 
@@ -251,6 +258,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       }
       division = null;
       findDivision();
+      standing.restarted();
       log.info("Node {} restarted its part of the Raft group", node.nodeId());
     });
   }
@@ -273,6 +281,21 @@ public class ReplicationVerticle extends AbstractVerticle {
       vertx.eventBus().publish(Addresses.EVENTS_PUBLISHED, lastPublishedRevision);
     }
     maybeSnapshot();
+    judgeStanding();
+  }
+
+  /** Once a second: this node's standing, and what it calls for (see {@link StandingMeter#judge}). */
+  private void judgeStanding() {
+    long now = System.currentTimeMillis();
+    StandingMeter.Action action = standing.judge(now, node.raft().isLeader());
+    node.standing(standing.standing());
+    if (action == StandingMeter.Action.RESTART) {
+      restartDivision("its Raft log could not be written (" + standing.standing().logFailure() + ") and "
+          + standing.standing().freeBytes() + " bytes are free now");
+    } else if (action == StandingMeter.Action.HAND_OVER) {
+      handLeadershipOn("it has " + standing.standing().freeBytes() + " bytes free, below storage.minFreeBytes",
+          () -> { });
+    }
   }
 
   /** Creates the group here when RaftMembership says so (formed with the first voters, or empty for a joiner). */
@@ -515,9 +538,14 @@ public class ReplicationVerticle extends AbstractVerticle {
 
   /** Leaving: a leader hands leadership to another live voter first, so that the cluster need not wait to elect. */
   private void stepDown(Message<Object> msg) {
+    handLeadershipOn("it is leaving", () -> msg.reply(null));
+  }
+
+  /** A leader hands leadership to another live voter, if there is one; then {@code done}. */
+  private void handLeadershipOn(String why, Runnable done) {
     RaftStatus raft = node.raft();
     if (division == null || !raft.isLeader()) {
-      msg.reply(null);
+      done.run();
       return;
     }
     String target = raft.voters().stream().filter(v -> !v.equals(node.nodeId())).filter(v -> {
@@ -525,7 +553,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return n != null && node.liveMembers().contains(n.memberId());
     }).findFirst().orElse(null);
     if (target == null) {
-      msg.reply(null);
+      done.run();
       return;
     }
     TransferLeadershipRequest request = new TransferLeadershipRequest(clientId, self, groupId,
@@ -535,10 +563,27 @@ public class ReplicationVerticle extends AbstractVerticle {
         log.info("Could not hand leadership to {}: {}", target,
             ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException()));
       } else {
-        log.info("Node {} handed leadership to {}", node.nodeId(), target);
+        log.info("Node {} handed leadership to {}: {}", node.nodeId(), target, why);
       }
-      msg.reply(null);
+      done.run();
     });
+  }
+
+  /**
+   * Ratis could not write the log (a full disk): it writes nothing more until the division is restarted, so the
+   * node is not current from now on. A leader steps down at once by restarting (its peers elect another); a
+   * follower waits for space ({@link #judgeStanding}).
+   */
+  private void logFailed(Throwable cause) {
+    boolean first = standing.logFailed(cause, System.currentTimeMillis());
+    standing.measure(System.currentTimeMillis());
+    node.standing(standing.standing());
+    if (first) {
+      log.error("Node {} could not write its Raft log: {}", node.nodeId(), cause.toString());
+    }
+    if (node.raft().isLeader()) {
+      restartDivision("it leads but cannot write its Raft log (" + cause + ")");
+    }
   }
 
   // ---------------------------------------------------------------- what Ratis applied
@@ -563,6 +608,11 @@ public class ReplicationVerticle extends AbstractVerticle {
     @Override
     public void leaderChanged(RaftPeerId leader) {
       offer(new LeaderNotice(leader));
+    }
+
+    @Override
+    public void logFailed(Throwable cause) {
+      offer(new LogFailedNotice(cause));
     }
 
     @Override
@@ -595,6 +645,8 @@ public class ReplicationVerticle extends AbstractVerticle {
         vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
       } else if (n instanceof LeaderNotice l) {
         link.leader(l.leader());
+      } else if (n instanceof LogFailedNotice f) {
+        logFailed(f.cause());
       } else if (n == LEADER_READY) {
         refreshStatus();
       }

@@ -34,7 +34,7 @@ public final class NodeJvm {
   /** Flags for a node JVM: the heap ({@code cairn.it.heap}, 256m), the collector, and in tests the quick start. */
   public static synchronized List<String> flags() {
     List<String> f = new ArrayList<>(List.of("-Xmx" + System.getProperty("cairn.it.heap", "256m"),
-        "-XX:+UseParallelGC"));
+        "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError"));
     if (QUICK_START) {
       f.add("-XX:TieredStopAtLevel=1");
       if (!archiveTried) {
