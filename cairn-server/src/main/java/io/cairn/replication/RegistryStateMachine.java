@@ -151,6 +151,9 @@ final class RegistryStateMachine extends BaseStateMachine {
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();
     long revision = entry.getIndex();
+    if (appliedAlready(revision)) {
+      return CompletableFuture.completedFuture(Message.EMPTY);
+    }
     List<byte[]> items;
     try {
       items = LogCodec.items(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
@@ -193,6 +196,24 @@ final class RegistryStateMachine extends BaseStateMachine {
     }
     listener.applied(revision, requestIds, outcomes);
     return CompletableFuture.completedFuture(Message.EMPTY);
+  }
+
+  /** Configuration and metadata entries move the applied index too, but never back (see appliedAlready). */
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    if (!appliedAlready(index)) {
+      super.notifyTermIndexUpdated(term, index);
+    }
+  }
+
+  /**
+   * The replica has this entry already. A division restarted after its log failed (a full disk) carries on from
+   * what the replica applied, but Ratis replays from the commit point its log on disk recorded, which lags what it
+   * had applied from memory: those entries are skipped, not applied twice.
+   */
+  private boolean appliedAlready(long index) {
+    TermIndex last = getLastAppliedTermIndex();
+    return last != null && index <= last.getIndex();
   }
 
   /** The replica at one revision, shared by every watcher that asks before the next apply. Any thread. */

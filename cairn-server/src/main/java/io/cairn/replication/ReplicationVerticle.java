@@ -579,7 +579,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     standing.measure(System.currentTimeMillis());
     node.standing(standing.standing());
     if (first) {
-      log.error("Node {} could not write its Raft log: {}", node.nodeId(), cause.toString());
+      log.error("Node {} could not write its Raft log: {}", node.nodeId(), standing.standing().logFailure());
     }
     if (node.raft().isLeader()) {
       restartDivision("it leads but cannot write its Raft log (" + cause + ")");

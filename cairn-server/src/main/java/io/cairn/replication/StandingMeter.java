@@ -44,8 +44,8 @@ final class StandingMeter {
   /** What was last said to be wrong (log, lag, space; null: nothing), and when. */
   private String problemKind;
   private long problemToldAt;
-  /** When this node, leading short of space, last handed leadership on. */
-  private long lowSpaceHandoverAt;
+  /** When this node, leading short of space, last handed leadership on (never, at first). */
+  private long lowSpaceHandoverAt = Long.MIN_VALUE / 2;
 
   StandingMeter(CairnConfig cfg, Replica replica) {
     this.cfg = cfg;
@@ -71,7 +71,14 @@ final class StandingMeter {
     if (first) {
       nextRestartAt = now + restartBackoffMillis;
     }
-    logFailure = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
+    if (first) {
+      // The first cause (No space left on device); later writes fail only with "Log already failed".
+      Throwable root = cause;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      logFailure = String.valueOf(root.getMessage() != null ? root.getMessage() : root);
+    }
     return first;
   }
 

@@ -41,7 +41,8 @@ public final class Responses {
 
   public static void error(RoutingContext rc, Throwable failure) {
     ApiException e = ApiException.of(failure);
-    if (e.status() >= 500 && e.status() != 503) {
+    // 503 and 507 are states the node already says once a minute (no quorum, behind, short of storage), not faults.
+    if (e.status() >= 500 && e.status() != 503 && e.status() != 507) {
       // Often answered from a callback, after the request's own handlers left: its id goes back in the MDC.
       String requestId = rc.get(REQUEST_ID);
       if (requestId != null) {
