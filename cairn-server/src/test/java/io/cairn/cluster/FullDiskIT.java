@@ -1,5 +1,6 @@
 package io.cairn.cluster;
 
+import io.cairn.dns.Dig;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
@@ -70,6 +71,8 @@ class FullDiskIT {
     cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3",
         "--storage.minFreeBytes=" + (asLeader ? "0" : "1MB"), "--snapshot.logSegmentSize=1MB");
     JarCluster.Node small = cluster.node(2);
+    int dns = Dig.freeDnsPort();
+    cluster.withNodeArgs(small.index, "--dns.port=" + dns);
     mount = cluster.workDir().resolve(small.id);
     Files.createDirectories(mount);
     run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
@@ -97,6 +100,10 @@ class FullDiskIT {
       assertThat(Http.get(small.base() + "/v1/catalog/services").header("X-Consul-KnownLeader"))
           .as("Consul's KnownLeader on p3").isEqualTo("false");
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> lagging(other, small.id));
+      Dig.Result stale = Dig.query(dns, "disk.service.cairn", "A");
+      assertThat(stale.status()).as(stale.output()).isEqualTo("NOERROR");
+      assertThat(stale.flags()).as("p3's DNS answer is not authoritative: " + stale.output()).doesNotContain("aa");
+      assertThat(stale.answer()).as(stale.output()).isNotEmpty().allMatch(rr -> rr.ttl() == 0);
       long before = System.nanoTime();
       Http.Response refused = put(small, "through-full-node");
       assertThat(refused.status()).as("a write through p3: " + refused.body()).isEqualTo(507);
@@ -140,6 +147,7 @@ class FullDiskIT {
       }
     }
     assertThat(Http.get(small.base() + "/v1/services?status=any").header("X-Cairn-Stale")).isNull();
+    assertThat(Dig.query(dns, "disk.service.cairn", "A").flags()).as("authoritative again").contains("aa");
   }
 
   /** Kills and restarts the leader until p3 leads (asLeader) or does not. */

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * The real {@code dig} (Debian's bind9-dnsutils) against a node's DNS port, and what it printed: the status, the
  * header flags and the records of each section.
  */
-final class Dig {
+public final class Dig {
   private static final Pattern STATUS = Pattern.compile("status: ([A-Z]+)");
   private static final Pattern FLAGS = Pattern.compile(";; flags: ([a-z ]+);");
 
@@ -22,22 +22,22 @@ final class Dig {
   }
 
   /** One record as dig prints it: owner, TTL, type and data (the rest of the line). */
-  record Rr(String name, long ttl, String type, String data) {
+  public record Rr(String name, long ttl, String type, String data) {
   }
 
-  record Result(String status, List<String> flags, List<Rr> answer, List<Rr> authority, List<Rr> additional,
+  public record Result(String status, List<String> flags, List<Rr> answer, List<Rr> authority, List<Rr> additional,
                 String output) {
-    List<String> data(String type) {
+    public List<String> data(String type) {
       return answer.stream().filter(r -> r.type().equals(type)).map(Rr::data).toList();
     }
 
-    boolean truncated() {
+    public boolean truncated() {
       return flags.contains("tc");
     }
   }
 
   /** {@code dig @127.0.0.1 -p PORT ARGS…} with one try, +norecurse, and every section printed. */
-  static Result query(int port, String... args) {
+  public static Result query(int port, String... args) {
     List<String> cmd = new ArrayList<>(List.of("dig", "@127.0.0.1", "-p", Integer.toString(port), "+tries=1",
         "+time=10", "+norecurse", "+noall", "+comments", "+answer", "+authority", "+additional"));
     cmd.addAll(List.of(args));
@@ -95,7 +95,7 @@ final class Dig {
   }
 
   /** A port free for both UDP and TCP on 127.0.0.1 (the DNS interface takes both). */
-  static int freeDnsPort() {
+  public static int freeDnsPort() {
     while (true) {
       int port = io.cairn.support.TestNodes.freePort();
       try (DatagramSocket s = new DatagramSocket(port, InetAddress.getByName("127.0.0.1"))) {

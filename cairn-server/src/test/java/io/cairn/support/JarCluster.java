@@ -28,6 +28,7 @@ public final class JarCluster implements AutoCloseable {
   private final int[] raftPorts;
   private final Netns netns;
   private final List<String> commonArgs = new ArrayList<>();
+  private final java.util.Map<Integer, List<String>> nodeArgs = new java.util.HashMap<>();
   /** The nodes' JVM flags; null for {@link NodeJvm#flags()}. */
   private List<String> jvmFlags;
   private final Node[] nodes;
@@ -149,6 +150,12 @@ public final class JarCluster implements AutoCloseable {
     Collections.addAll(commonArgs, args);
   }
 
+  /** Cairn flags for node {@code index} alone, at every start of it (a DNS port of its own, say). */
+  public JarCluster withNodeArgs(int index, String... args) {
+    nodeArgs.put(index, List.of(args));
+    return this;
+  }
+
   /** Starts this cluster's nodes with these JVM flags instead of {@link NodeJvm#flags()}. */
   public JarCluster withJvmFlags(List<String> flags) {
     this.jvmFlags = List.copyOf(flags);
@@ -214,6 +221,7 @@ public final class JarCluster implements AutoCloseable {
       cmd.add("--security.allowInsecure=true");
     }
     cmd.addAll(commonArgs);
+    cmd.addAll(nodeArgs.getOrDefault(index, List.of()));
     Collections.addAll(cmd, extra);
     n.starts++;
     Files.writeString(n.log, "\n==== start " + n.starts + ": " + String.join(" ", cmd) + "\n",
