@@ -61,6 +61,7 @@ const connection = new ClusterConnection({
   onStatus: (status, base) => renderer.connection(status, base, state.revision),
   onNodes: (answer) => {
     state.suspects = new Set(answer.nodes.filter((n) => n.status === 'suspect').map((n) => n.id));
+    state.lagging = new Map(answer.nodes.filter((n) => n.lagging).map((n) => [n.id, n.problem]));
     state.changed.nodes = true;
     scheduleDraw();
   },

@@ -60,7 +60,8 @@ export class Renderer {
     const nodes = [...state.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
     // Redrawn only when something shown changed: instance updates in a burst mostly leave the cards as they are.
     const shown = JSON.stringify([state.leader, state.term, this.connectedBase, nodes.map((n) =>
-      [n.id, n.name, nodeState(state, n), n.region, n.zone, n.host, n.httpPort, perNode.get(n.id) ?? 0])]);
+      [n.id, n.name, nodeState(state, n), state.lagging.get(n.id), n.region, n.zone, n.host, n.httpPort,
+        perNode.get(n.id) ?? 0])]);
     if (shown === this.nodesShown) {
       return;
     }
@@ -80,6 +81,15 @@ export class Renderer {
         el('span', `badge status-${status}`, status));
       card.append(head);
       card.append(el('div', 'role', leads ? `★ leader · term ${state.term}` : status === 'alive' ? 'follower' : ''));
+      const lagging = state.lagging.get(n.id);
+      if (lagging) {
+        // Not current (a log it cannot write, behind the leader): what it serves may be old.
+        card.dataset.lagging = 'true';
+        card.classList.add('lagging');
+        const why = el('div', 'lagging-why', `lagging: ${lagging}`);
+        why.title = lagging;
+        card.append(why);
+      }
       card.append(el('div', 'where', [n.region, n.zone].filter(Boolean).join(' / ') || 'no region / zone'));
       card.append(el('div', 'addr', `${n.host}:${n.httpPort}${connected ? ' · this page is connected here' : ''}`));
       const count = el('div', 'count');

@@ -14,6 +14,7 @@ export function createState() {
     services: new Map(),     // id -> instance
     nodes: new Map(),        // id -> node record as the log has it
     suspects: new Set(),     // node ids the connected node's /v1/nodes calls suspect (gone, failure not recorded yet)
+    lagging: new Map(),      // node id -> why it is not current (a log it cannot write, behind the leader), per /v1/nodes
     timeline: [],            // newest first, at most TIMELINE_LIMIT
     changed: { services: new Set(), all: true, nodes: true, timeline: [] },
   };

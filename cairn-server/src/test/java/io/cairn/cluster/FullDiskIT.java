@@ -1,6 +1,7 @@
 package io.cairn.cluster;
 
 import io.cairn.dns.Dig;
+import io.cairn.support.Browser;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
@@ -28,8 +29,9 @@ import static org.awaitility.Awaitility.await;
  *
  * <ul>
  *   <li>p3 says so: /health 503 with the reason, reads marked X-Cairn-Stale, Consul's X-Consul-KnownLeader false,
- *       /v1/status not current with the log failure, every node's /v1/nodes showing it lagging, and writes through it
- *       refused with 507 insufficient_storage, answered, never hung;</li>
+ *       /v1/status not current with the log failure, the other nodes' /v1/nodes and topology page showing it lagging,
+ *       its DNS answers not authoritative with TTL 0, and writes through it refused with 507 insufficient_storage,
+ *       answered, never hung;</li>
  *   <li>the majority goes on: a leader other than p3 (p3 leading steps down), writes acknowledged;</li>
  *   <li>once the filler is deleted, p3 recovers by itself: ready again and equal to the others within 30 s, and no
  *       acknowledged write is lost.</li>
@@ -100,6 +102,15 @@ class FullDiskIT {
       assertThat(Http.get(small.base() + "/v1/catalog/services").header("X-Consul-KnownLeader"))
           .as("Consul's KnownLeader on p3").isEqualTo("false");
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> lagging(other, small.id));
+      if (!asLeader) {
+        // The topology page, on another node, shows p3 lagging with the reason.
+        try (Browser browser = Browser.start()) {
+          browser.open(other.base() + "/");
+          await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+              assertThat(browser.text("[data-node-id='" + small.id + "'][data-lagging='true'] .lagging-why"))
+                  .startsWith("lagging: "));
+        }
+      }
       Dig.Result stale = Dig.query(dns, "disk.service.cairn", "A");
       assertThat(stale.status()).as(stale.output()).isEqualTo("NOERROR");
       assertThat(stale.flags()).as("p3's DNS answer is not authoritative: " + stale.output()).doesNotContain("aa");
