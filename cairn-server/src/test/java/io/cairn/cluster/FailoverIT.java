@@ -2,6 +2,7 @@ package io.cairn.cluster;
 
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.Percentiles;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,8 +119,8 @@ class FailoverIT {
 
     List<Long> sorted = new ArrayList<>(samples);
     Collections.sort(sorted);
-    long p50 = percentile(sorted, 50);
-    long p99 = percentile(sorted, 99);
+    long p50 = Percentiles.nearestRank(sorted, 50);
+    long p99 = Percentiles.nearestRank(sorted, 99);
     System.out.printf("leader failover (SIGKILL of the leader -> new leader with a higher term on another node): "
             + "n=%d p50=%d ms p99=%d ms (nearest rank: the max of %d; 2nd-highest %d ms) all=%s; raft.leader moved "
             + "after %s%n", sorted.size(), p50, p99, sorted.size(), sorted.get(sorted.size() - 2), samples, raftSamples);
@@ -171,12 +172,6 @@ class FailoverIT {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /** Nearest rank: the smallest sample with at least p% of the samples at or below it. */
-  private static long percentile(List<Long> sorted, double p) {
-    int rank = (int) Math.ceil(p / 100 * sorted.size());
-    return sorted.get(Math.max(0, rank - 1));
-  }
 
   private List<JarCluster.Node> others(JarCluster.Node not) {
     List<JarCluster.Node> out = new ArrayList<>();

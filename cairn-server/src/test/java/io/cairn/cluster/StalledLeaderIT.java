@@ -2,6 +2,7 @@ package io.cairn.cluster;
 
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.Percentiles;
 import io.cairn.support.TimedProcessTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -40,10 +41,7 @@ class StalledLeaderIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new JarCluster(3, true, "--cluster.raft.bootstrapExpect=3");
-    cluster.startAll();
-    cluster.awaitAllHealthy(WHOLE);
-    cluster.awaitWhole(WHOLE);
+    cluster = new JarCluster(3, true, "--cluster.raft.bootstrapExpect=3").startWhole(WHOLE);
   }
 
   @AfterAll
@@ -118,8 +116,8 @@ class StalledLeaderIT {
     }
     List<Long> sorted = new ArrayList<>(samples);
     Collections.sort(sorted);
-    long p50 = percentile(sorted, 50);
-    long p99 = percentile(sorted, 99);
+    long p50 = Percentiles.nearestRank(sorted, 50);
+    long p99 = Percentiles.nearestRank(sorted, 99);
     System.out.printf("leader failover by %s -> a leader that commits a write on the majority: n=%d p50=%d ms "
         + "p99=%d ms all=%s; raft leader moved after %s%n", what, sorted.size(), p50, p99, samples, raftSamples);
     assertThat(p99).as("p99 ms from the %s to the first write the majority committed; samples %s", what, samples)
@@ -190,10 +188,6 @@ class StalledLeaderIT {
     assertThat(kill.waitFor()).as("kill -%s %d", signal, n.pid()).isZero();
   }
 
-  private static long percentile(List<Long> sorted, double p) {
-    int rank = (int) Math.ceil(p / 100 * sorted.size());
-    return sorted.get(Math.max(0, rank - 1));
-  }
 
   /**
    * Writes through the given nodes, a new one every 50 ms on each, each on its own thread (so that one waiting on a
