@@ -49,6 +49,8 @@ public final class Replica {
   private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
   private final Set<String> probeIds = ConcurrentHashMap.newKeySet();
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+  /** Per node, the highest number of its commands applied (see firstApplication); read by proposers, so concurrent. */
+  private final Map<String, Long> lastRequests = new ConcurrentHashMap<>();
 
   private volatile long revision;
   /** Applying a log entry of several commands (see beginEntry): written by the applying thread only. */
@@ -216,12 +218,36 @@ public final class Replica {
 
   /** The state as a snapshot; call it from the applying thread so that it is one revision's state. */
   public Snapshot snapshot() {
-    return new Snapshot(revision, term, leader, leaderSince, List.copyOf(byId.values()), List.copyOf(nodes.values()));
+    return new Snapshot(revision, term, leader, leaderSince, List.copyOf(byId.values()), List.copyOf(nodes.values()),
+        Map.copyOf(lastRequests));
   }
 
   /** Replaces the whole state with a snapshot's; from the applying thread. */
   public void load(Snapshot s) {
     reset(s.revision(), s.term(), s.leader(), s.leaderSince(), s.services(), s.nodes());
+    lastRequests.clear();
+    lastRequests.putAll(s.lastRequests());
+  }
+
+  /**
+   * True the first time the log applies command {@code requestId} of node {@code origin}, which it records; false
+   * for a number at or below the highest applied of that node. A node numbers its commands upwards and proposes one
+   * entry at a time, so a number not above the highest is a repeat: Ratis appends an entry again when a new leader
+   * that has it uncommitted receives it once more from the node that proposed it (resent to the new leader, under
+   * the same call id, which Ratis' retry cache knows only once applied). From the applying thread.
+   */
+  public boolean firstApplication(String origin, long requestId) {
+    Long last = lastRequests.get(origin);
+    if (last != null && requestId <= last) {
+      return false;
+    }
+    lastRequests.put(origin, requestId);
+    return true;
+  }
+
+  /** The highest number of node {@code origin}'s commands applied so far (0: none). */
+  public long lastRequest(String origin) {
+    return lastRequests.getOrDefault(origin, 0L);
   }
 
   /** Ids of the instances registered through a node, in id order (so that every node treats them alike). */

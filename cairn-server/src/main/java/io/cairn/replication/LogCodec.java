@@ -88,6 +88,12 @@ public final class LogCodec {
     return id;
   }
 
+  /** The node that appended an item, as its header names it. */
+  public static String origin(byte[] bytes) {
+    int length = ((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff);
+    return new String(bytes, 10, length, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /** True when the item's header names {@code origin} (given as UTF-8 bytes) as the appending node. */
   public static boolean isFrom(byte[] bytes, byte[] origin) {
     int length = ((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff);
@@ -111,6 +117,11 @@ public final class LogCodec {
         ModelJson.write(g, n);
       }
       g.writeEndArray();
+      g.writeObjectFieldStart("lastRequests");
+      for (var e : new java.util.TreeMap<>(s.lastRequests()).entrySet()) {
+        g.writeNumberField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
       g.writeEndObject();
     });
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -150,7 +161,12 @@ public final class LogCodec {
     for (Object o : json.getJsonArray("nodes")) {
       nodes.add(ModelJson.nodeFromJson((JsonObject) o));
     }
+    java.util.Map<String, Long> lastRequests = new java.util.HashMap<>();
+    JsonObject requests = json.getJsonObject("lastRequests", new JsonObject());
+    for (String origin : requests.fieldNames()) {
+      lastRequests.put(origin, requests.getLong(origin));
+    }
     return new Snapshot(json.getLong("revision"), json.getLong("term"), json.getString("leader"),
-        json.getLong("leaderSince", 0L), services, nodes);
+        json.getLong("leaderSince", 0L), services, nodes, lastRequests);
   }
 }

@@ -121,6 +121,9 @@ final class Proposals {
     }
     Request request = new Request(message, System.currentTimeMillis() + node.config().writeTimeoutMillis(),
         commands.size());
+    // Above every number of this node's the log applied, whatever the clock did since the last start: the log skips
+    // a number it has seen (Replica.firstApplication).
+    lastRequestId = Math.max(lastRequestId, node.replica().lastRequest(node.nodeId()));
     for (int i = 0; i < commands.size(); i++) {
       Command cmd = commands.get(i).withRequestId(++lastRequestId);
       request.requestIds[i] = cmd.requestId();

@@ -170,6 +170,13 @@ final class RegistryStateMachine extends BaseStateMachine {
         for (int i = 0; i < items.size(); i++) {
           byte[] item = items.get(i);
           requestIds[i] = LogCodec.isFrom(item, origin) ? LogCodec.requestId(item) : -1;
+          if (!replica.firstApplication(LogCodec.origin(item), LogCodec.requestId(item))) {
+            // A repeat of a command applied already (see Replica.firstApplication): its caller has its answer.
+            outcomes[i] = new Outcome(Outcome.Status.SKIPPED, null, List.of(), revision);
+            requestIds[i] = -1;
+            replica.skipTo(revision);
+            continue;
+          }
           Command own = requestIds[i] >= 0 ? ownCommands.apply(requestIds[i]) : null;
           try {
             outcomes[i] = Apply.apply(replica, own != null ? own : LogCodec.decode(item), revision, entry.getTerm());
