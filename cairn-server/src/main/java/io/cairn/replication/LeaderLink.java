@@ -5,7 +5,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.apache.ratis.client.RaftClientRpc;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -25,8 +24,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Carries this node's proposals to whichever node leads the Raft group, and moves a proposal under way to a new
@@ -73,7 +74,7 @@ final class LeaderLink {
   void peers(Collection<RaftPeer> voters) {
     for (RaftPeer p : voters) {
       if (peers.add(p.getId())) {
-        rpc.addRaftPeers(java.util.List.of(p));
+        rpc.addRaftPeers(List.of(p));
       }
     }
   }
@@ -129,7 +130,7 @@ final class LeaderLink {
         retryTimer = -1;
       }
       if (System.currentTimeMillis() >= deadline) {
-        finish(null, new java.util.concurrent.TimeoutException("no leader committed the entry in time"));
+        finish(null, new TimeoutException("no leader committed the entry in time"));
         return;
       }
       if (leader == null) {
@@ -164,7 +165,7 @@ final class LeaderLink {
       } else if (refusal instanceof NotLeaderException notLeader) {
         RaftPeer suggested = notLeader.getSuggestedLeader();
         if (suggested != null && !suggested.getId().equals(from)) {
-          peers(java.util.List.of(suggested));
+          peers(List.of(suggested));
           leader = suggested.getId();
           attempt();
         } else {

@@ -1,6 +1,5 @@
 package io.cairn.cluster;
 
-import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Percentiles;
 import io.vertx.core.json.JsonObject;
