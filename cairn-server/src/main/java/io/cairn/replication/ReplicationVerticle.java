@@ -644,7 +644,11 @@ public class ReplicationVerticle extends AbstractVerticle {
         node.snapshotsLoaded.increment();
         vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
       } else if (n instanceof LeaderNotice l) {
-        link.leader(l.leader());
+        if (link != null) {
+          // (Ratis may name a leader while its server is still starting, before the link exists: measure() tells
+          // the link the leader from then on.)
+          link.leader(l.leader());
+        }
       } else if (n instanceof LogFailedNotice f) {
         logFailed(f.cause());
       } else if (n == LEADER_READY) {
