@@ -5,6 +5,7 @@ import io.cairn.support.Browser;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class FullDiskIT {
   private static final Duration FILL = Duration.ofSeconds(180);
   private static final Duration RECOVER = Duration.ofSeconds(30);
   /** Left free by the filler: a few thousand registrations' worth of log, once the cluster is formed. */
-  private static final long LEFT_FREE = 3L << 20;
+  private static final long LEFT_FREE = 2L << 20;
   private JarCluster cluster;
   private Path mount;
 
@@ -71,7 +72,10 @@ class FullDiskIT {
     // As a follower, p3 first refuses writes below storage.minFreeBytes, then its log fails. As the leader, with no
     // minimum, its log fails while it leads: it must step down, not leave the majority's writes hanging.
     cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3",
-        "--storage.minFreeBytes=" + (asLeader ? "0" : "1MB"), "--snapshot.logSegmentSize=1MB");
+        "--storage.minFreeBytes=" + (asLeader ? "0" : "1MB"), "--snapshot.logSegmentSize=1MB",
+        // No snapshot while the disk fills: one would let Ratis delete the log before it, and on a slow machine that
+        // can free space as fast as the writers take it.
+        "--snapshot.interval=1h", "--snapshot.everyRevisions=10000000");
     JarCluster.Node small = cluster.node(2);
     int dns = Dig.freeDnsPort();
     cluster.withNodeArgs(small.index, "--dns.port=" + dns);
@@ -85,11 +89,17 @@ class FullDiskIT {
     Path filler = mount.resolve("filler");
     fill(filler, Files.getFileStore(mount).getUsableSpace() - LEFT_FREE);
     Writers writers = new Writers(cluster, "disk");
+    Set<String> bulkAcknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     long majorityAcksAtFull;
     try {
       // p3 fills up: its log fails, or it falls behind, and it says so.
-      await().atMost(FILL).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
-          Http.get(small.base() + "/health").status() == 503);
+      // Besides the writers, ~400 KB of registrations at a time through another node, so that the disk fills in
+      // seconds whatever else the machine is doing.
+      int[] batch = {0};
+      await().atMost(FILL).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+        bulk(other, "fill-" + batch[0]++, bulkAcknowledged);
+        return Http.get(small.base() + "/health").status() == 503;
+      });
       JsonObject health = Http.get(small.base() + "/health").json();
       assertThat(health.getString("status")).isEqualTo("behind");
       assertThat(health.getString("reason")).as("why p3 is not ready").isNotBlank();
@@ -99,8 +109,10 @@ class FullDiskIT {
       Http.Response read = Http.get(small.base() + "/v1/services?status=any");
       assertThat(read.status()).isEqualTo(200);
       assertThat(read.header("X-Cairn-Stale")).as("a read on p3").isEqualTo("true");
-      assertThat(Http.get(small.base() + "/v1/catalog/services").header("X-Consul-KnownLeader"))
-          .as("Consul's KnownLeader on p3").isEqualTo("false");
+      Http.Response consul = Http.get(small.base() + "/v1/catalog/services");
+      assertThat(consul.header("X-Consul-KnownLeader")).as("Consul's KnownLeader on p3").isEqualTo("false");
+      assertThat(Long.parseLong(consul.header("X-Consul-LastContact"))).as("Consul's LastContact on p3").isPositive();
+      assertThat(Http.get(small.base() + "/metrics").body()).contains("cairn_node_current{node=\"p3\"} 0.0");
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> lagging(other, small.id));
       if (!asLeader) {
         // The topology page, on another node, shows p3 lagging with the reason.
@@ -145,6 +157,7 @@ class FullDiskIT {
     cluster.awaitReplicasEqual(RECOVER);
     for (int i = 0; i < cluster.size(); i++) {
       Set<String> lost = new TreeSet<>(writers.acknowledged());
+      lost.addAll(bulkAcknowledged);
       lost.removeAll(cluster.ids(cluster.node(i)));
       assertThat(lost).as("acknowledged writes missing on %s", cluster.node(i).id).isEmpty();
     }
@@ -192,6 +205,28 @@ class FullDiskIT {
     try (OutputStream out = Files.newOutputStream(file)) {
       for (long left = bytes; left > 0; left -= chunk.length) {
         out.write(chunk, 0, (int) Math.min(chunk.length, left));
+      }
+    }
+  }
+
+  /** 100 instances of ~4 KB in one bulk registration; the ids acknowledged go into {@code acknowledged}. */
+  private static void bulk(JarCluster.Node n, String prefix, Set<String> acknowledged) {
+    JsonArray items = new JsonArray();
+    JsonObject metadata = new JsonObject();
+    for (int k = 0; k < 8; k++) {
+      metadata.put("k" + k, "v".repeat(500));
+    }
+    for (int i = 0; i < 100; i++) {
+      items.add(new JsonObject().put("id", prefix + "-" + i).put("name", "fill").put("address", "10.0.0.8")
+          .put("port", 8080).put("metadata", metadata));
+    }
+    Http.Response r = Http.post(n.base() + "/v1/services:bulk", items.encode());
+    if (r.status() == 200) {
+      for (Object o : r.json().getJsonArray("results")) {
+        JsonObject result = (JsonObject) o;
+        if (result.getString("error") == null && result.getString("id") != null) {
+          acknowledged.add(result.getString("id"));
+        }
       }
     }
   }
