@@ -27,6 +27,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -242,8 +243,13 @@ public class ReplicationVerticle extends AbstractVerticle {
     restarting = true;
     log.warn("Node {}: {}; restarting its part of the Raft group from its storage", node.nodeId(), why);
     vertx.<Void>executeBlocking(() -> {
-      server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
-          false, false));
+      try {
+        server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
+            false, false));
+      } catch (GroupMismatchException removedAlready) {
+        // A previous attempt removed it and then could not add it back (Ratis still held the closing division):
+        // adding is what is left to do, or the node would stay without its part of the group for good.
+      }
       RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, self,
           CallId.getAndIncrement(), RaftGroup.valueOf(groupId), false));
       if (!added.isSuccess()) {
