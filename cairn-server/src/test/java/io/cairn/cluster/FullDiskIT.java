@@ -1,11 +1,11 @@
 package io.cairn.cluster;
 
 import io.cairn.dns.Dig;
+import io.cairn.support.BigInstances;
 import io.cairn.support.Browser;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,7 +97,7 @@ class FullDiskIT {
       // seconds whatever else the machine is doing.
       int[] batch = {0};
       await().atMost(FILL).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-        bulk(other, "fill-" + batch[0]++, bulkAcknowledged);
+        BigInstances.register(other, "fill-" + batch[0]++, "fill", 100, bulkAcknowledged);
         return Http.get(small.base() + "/health").status() == 503;
       });
       JsonObject health = Http.get(small.base() + "/health").json();
@@ -205,28 +205,6 @@ class FullDiskIT {
     try (OutputStream out = Files.newOutputStream(file)) {
       for (long left = bytes; left > 0; left -= chunk.length) {
         out.write(chunk, 0, (int) Math.min(chunk.length, left));
-      }
-    }
-  }
-
-  /** 100 instances of ~4 KB in one bulk registration; the ids acknowledged go into {@code acknowledged}. */
-  private static void bulk(JarCluster.Node n, String prefix, Set<String> acknowledged) {
-    JsonArray items = new JsonArray();
-    JsonObject metadata = new JsonObject();
-    for (int k = 0; k < 8; k++) {
-      metadata.put("k" + k, "v".repeat(500));
-    }
-    for (int i = 0; i < 100; i++) {
-      items.add(new JsonObject().put("id", prefix + "-" + i).put("name", "fill").put("address", "10.0.0.8")
-          .put("port", 8080).put("metadata", metadata));
-    }
-    Http.Response r = Http.post(n.base() + "/v1/services:bulk", items.encode());
-    if (r.status() == 200) {
-      for (Object o : r.json().getJsonArray("results")) {
-        JsonObject result = (JsonObject) o;
-        if (result.getString("error") == null && result.getString("id") != null) {
-          acknowledged.add(result.getString("id"));
-        }
       }
     }
   }
