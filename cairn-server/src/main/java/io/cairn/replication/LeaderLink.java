@@ -125,10 +125,7 @@ final class LeaderLink {
     }
 
     void attempt() {
-      if (retryTimer >= 0) {
-        context.owner().cancelTimer(retryTimer);
-        retryTimer = -1;
-      }
+      cancelRetry();
       if (System.currentTimeMillis() >= deadline) {
         finish(null, new TimeoutException("no leader committed the entry in time"));
         return;
@@ -181,6 +178,13 @@ final class LeaderLink {
       }
     }
 
+    private void cancelRetry() {
+      if (retryTimer >= 0) {
+        context.owner().cancelTimer(retryTimer);
+        retryTimer = -1;
+      }
+    }
+
     private void retryIn(long millis) {
       if (retryTimer < 0) {
         retryTimer = context.owner().setTimer(millis, id -> {
@@ -192,10 +196,7 @@ final class LeaderLink {
 
     private void finish(RaftClientReply reply, Throwable err) {
       underWay.remove(this);
-      if (retryTimer >= 0) {
-        context.owner().cancelTimer(retryTimer);
-        retryTimer = -1;
-      }
+      cancelRetry();
       if (err != null) {
         result.tryFail(err);
       } else {

@@ -87,7 +87,7 @@ final class RegistryStateMachine extends BaseStateMachine {
   private final LongFunction<Command> ownCommands;
   private final Listener listener;
   /** On the leader: why an entry may not be appended, or null (see {@link #startTransaction}). */
-  private final Function<List<byte[]>, String> admission;
+  private final Function<ByteBuffer, String> admission;
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   /** The last snapshot handed to watchers; dropped whenever a command is applied. */
   private Snapshot shared;
@@ -104,7 +104,7 @@ final class RegistryStateMachine extends BaseStateMachine {
   private final TermIndex appliedBefore;
 
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
-                       Listener listener, Function<List<byte[]>, String> admission, TermIndex appliedBefore) {
+                       Listener listener, Function<ByteBuffer, String> admission, TermIndex appliedBefore) {
     this.replica = replica;
     this.admission = admission;
     this.history = history;
@@ -317,7 +317,7 @@ final class RegistryStateMachine extends BaseStateMachine {
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext context = super.startTransaction(request);
-    String refusal = admission.apply(LogCodec.items(request.getMessage().getContent().asReadOnlyByteBuffer()));
+    String refusal = admission.apply(request.getMessage().getContent().asReadOnlyByteBuffer());
     if (refusal != null) {
       context.setException(new IOException(INSUFFICIENT_STORAGE + refusal));
     }

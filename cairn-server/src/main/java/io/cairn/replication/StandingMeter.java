@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
@@ -184,16 +185,7 @@ final class StandingMeter {
     if (behind != null) {
       return new Refusal(503, "this node is not current: " + behind + "; write to another node");
     }
-    int fresh = 0;
-    long freshBytes = 0;
-    for (int i = 0; i < commands.size(); i++) {
-      Command c = commands.get(i);
-      if (c.type() == Command.Type.REGISTER && replica.get(c.id()) == null) {
-        fresh++;
-        freshBytes += bodies.get(i).length;
-      }
-    }
-    String quota = s.quotaRefusal(replica.size(), fresh, freshBytes);
+    String quota = quotaRefusal(s, commands, bodies.stream().mapToLong(b -> b.length).toArray());
     return quota == null ? null : new Refusal(Append.INSUFFICIENT_STORAGE, quota);
   }
 
@@ -201,34 +193,36 @@ final class StandingMeter {
   }
 
   /**
-   * The same rules on the leader, for an entry any node proposed (on Ratis' thread): refused when the leader cannot
-   * write or is short of space, or when the entry's new instances would pass the quota. Only an entry that could pass
-   * it is parsed.
+   * The same rules on the leader, for an entry any node proposed (on Ratis' thread, before every append): refused
+   * when the leader cannot write or is short of space, or when the entry's new instances would pass the quota. The
+   * count and size are read from the entry's header; only an entry that could pass the quota is parsed.
    */
-  String leaderRefusal(List<byte[]> items) {
+  String leaderRefusal(ByteBuffer entry) {
     Standing s = standing;
     String storage = s.storageRefusal();
     if (storage != null) {
       return "the leader (" + nodeId + ") " + storage;
     }
-    long bytes = 0;
-    for (byte[] item : items) {
-      bytes += item.length;
-    }
-    int held = replica.size();
-    if (s.quotaRefusal(held, items.size(), bytes) == null) {
+    if (s.quotaRefusal(replica.size(), entry.getInt(entry.position()), entry.remaining()) == null) {
       return null;
     }
+    List<byte[]> items = LogCodec.items(entry.duplicate());
+    return quotaRefusal(s, items.stream().map(LogCodec::decode).toList(),
+        items.stream().mapToLong(i -> i.length).toArray());
+  }
+
+  /** Why the registrations among {@code commands} (of these sizes) of instances the registry lacks pass the quota. */
+  private String quotaRefusal(Standing s, List<Command> commands, long[] sizes) {
     int fresh = 0;
     long freshBytes = 0;
-    for (byte[] item : items) {
-      Command c = LogCodec.decode(item);
+    for (int i = 0; i < commands.size(); i++) {
+      Command c = commands.get(i);
       if (c.type() == Command.Type.REGISTER && replica.get(c.id()) == null) {
         fresh++;
-        freshBytes += item.length;
+        freshBytes += sizes[i];
       }
     }
-    return s.quotaRefusal(held, fresh, freshBytes);
+    return s.quotaRefusal(replica.size(), fresh, freshBytes);
   }
 
   /** The mean encoded size of a sample of the registry's instances (0 when empty). */

@@ -26,6 +26,10 @@ class StandingMeterTest {
     return new StandingMeter(CairnConfig.of(cfg.mergeIn(overrides, true)), replica);
   }
 
+  private static java.nio.ByteBuffer entry(byte[]... items) {
+    return java.nio.ByteBuffer.wrap(LogCodec.entry(List.of(items)));
+  }
+
   private void register(String id, long revision) {
     Apply.apply(replica, Command.register("n1", 0, 1000, Fixtures.definition(id, "web"), false, Command.NO_CAS),
         revision, 1);
@@ -82,7 +86,7 @@ class StandingMeterTest {
     assertThat(refusal).isNull(); // not measured yet: nothing known against the node
     assertThat(meter.judge(0, true)).isEqualTo(StandingMeter.Action.HAND_OVER);
     assertThat(meter.refusal(List.of(), List.of()).why()).contains("storage.minFreeBytes");
-    assertThat(meter.leaderRefusal(List.of())).startsWith("the leader (n1) has ");
+    assertThat(meter.leaderRefusal(entry())).startsWith("the leader (n1) has ");
     assertThat(meter.judge(1_000, true)).isEqualTo(StandingMeter.Action.NONE);
     assertThat(meter.judge(31_000, true)).isEqualTo(StandingMeter.Action.HAND_OVER);
     assertThat(meter.judge(62_000, false)).as("a follower hands nothing on").isEqualTo(StandingMeter.Action.NONE);
@@ -102,8 +106,8 @@ class StandingMeterTest {
     assertThat(refused.why()).contains("registry.maxInstances is 2");
     assertThat(meter.refusal(List.of(update, gone), List.of(LogCodec.body(update), LogCodec.body(gone)))).isNull();
     byte[] origin = "n2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(meter.leaderRefusal(List.of(LogCodec.item(1, origin, LogCodec.body(fresh)))))
+    assertThat(meter.leaderRefusal(entry(LogCodec.item(1, origin, LogCodec.body(fresh)))))
         .contains("registry.maxInstances");
-    assertThat(meter.leaderRefusal(List.of(LogCodec.item(1, origin, LogCodec.body(update))))).isNull();
+    assertThat(meter.leaderRefusal(entry(LogCodec.item(1, origin, LogCodec.body(update))))).isNull();
   }
 }
