@@ -2,6 +2,9 @@ package io.cairn;
 
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
+import io.cairn.config.Logging;
+import io.cairn.node.Addresses;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -72,13 +75,13 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
       System.err.println("cairn: configuration error: " + e.getMessage());
       throw e;
     }
-    io.cairn.config.Logging.apply(config);
+    Logging.apply(config);
     return config.toJson();
   }
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    return io.vertx.core.Vertx.builder()
+    return Vertx.builder()
         .with(CairnNode.vertxOptions(options, config))
         .withClusterManager(ClusterSetup.clusterManager(config));
   }
@@ -112,7 +115,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
    * Asks the node to leave (no new writes, leadership handed over, requests finished, nodeLeft recorded) and waits
    * for it, at most shutdown.gracePeriod and a little. A second call returns at once.
    */
-  private void leave(io.vertx.core.Vertx vertx) {
+  private void leave(Vertx vertx) {
     long grace = config.shutdownGracePeriodMillis();
     try {
       vertx.eventBus()

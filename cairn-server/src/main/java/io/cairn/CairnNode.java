@@ -1,29 +1,52 @@
 package io.cairn;
 
+import io.cairn.api.Access;
+import io.cairn.api.CheckOperations;
+import io.cairn.api.ClusterViews;
 import io.cairn.api.QueryCache;
+import io.cairn.api.RegistryOperations;
 import io.cairn.config.CairnConfig;
+import io.cairn.consul.ConsulApi;
 import io.cairn.dns.DnsVerticle;
 import io.cairn.eventbus.EventBusApiVerticle;
+import io.cairn.health.CheckResults;
+import io.cairn.health.CheckStats;
+import io.cairn.health.Checkers;
 import io.cairn.health.HealthCheckVerticle;
 import io.cairn.health.HousekeepingVerticle;
 import io.cairn.http.GatewayVerticle;
 import io.cairn.http.NodeMetrics;
 import io.cairn.membership.MembershipVerticle;
-import io.cairn.replication.Append;
+import io.cairn.model.Check;
+import io.cairn.model.CheckDefaults;
+import io.cairn.node.CommandLog;
+import io.cairn.node.Meters;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.bus.Append;
+import io.cairn.node.bus.Applied;
+import io.cairn.node.bus.EventBusCommandLog;
+import io.cairn.node.bus.LocalCodec;
+import io.cairn.registry.EventHistory;
+import io.cairn.registry.Replica;
+import io.cairn.registry.Snapshot;
 import io.cairn.replication.EventPublisherVerticle;
-import io.cairn.replication.LocalCodec;
 import io.cairn.replication.ReplicationVerticle;
 import io.cairn.security.AuditLog;
+import io.cairn.security.Security;
 import io.cairn.security.SecurityVerticle;
+import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import org.slf4j.Logger;
@@ -31,17 +54,21 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
- * One Cairn node: reads its configuration (the deployment config laid over {@code conf/cairn.yaml}) and deploys
- * one verticle per responsibility, in dependency order: replication first (the node serves nothing until its
- * replica caught up with the log), then membership, health, the gateways and DNS (unless dns.port is 0). Needs a
- * clustered Vert.x whose cluster manager is Hazelcast; {@link CairnApplication} builds one from the same
+ * One Cairn node, and the only place that knows all its rooms: reads its configuration (the deployment config laid
+ * over {@code conf/cairn.yaml}), builds what the rooms share (the replica, the node's state and counters, the event
+ * history, the access layer, the checkers, the command log and the API) and deploys one verticle per
+ * responsibility, each given only what it uses, in dependency order: replication first (the node serves nothing
+ * until its replica caught up with the log), then membership, health, the gateways and DNS (unless dns.port is 0).
+ * Needs a clustered Vert.x whose cluster manager is Hazelcast; {@link CairnApplication} builds one from the same
  * configuration.
  */
 public class CairnNode extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
-  private NodeContext node;
 
   /** Vert.x options every Cairn node runs with: Prometheus metrics on, event bus on the cluster interface. */
   public static VertxOptions vertxOptions(VertxOptions options, CairnConfig cfg) {
@@ -49,11 +76,11 @@ public class CairnNode extends AbstractVerticle {
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         // Latency by route template (vertx-web sets it; a path no route matched has none), never by raw path.
-        .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
-        .setRegistryName(metricsRegistryName(cfg))
+        .addLabels(Label.HTTP_ROUTE)
+        .setRegistryName(Meters.registryName(cfg.nodeId()))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     if (options.getEventBusOptions().getHost() == null
-        || options.getEventBusOptions().getHost().equals(io.vertx.core.eventbus.EventBusOptions.DEFAULT_CLUSTER_HOST)) {
+        || options.getEventBusOptions().getHost().equals(EventBusOptions.DEFAULT_CLUSTER_HOST)) {
       options.getEventBusOptions().setHost(cfg.clusterHost());
     }
     if (cfg.clusterTlsEnabled()) {
@@ -63,14 +90,9 @@ public class CairnNode extends AbstractVerticle {
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.clusterCertFile()).setKeyPath(cfg.clusterKeyFile()))
           .setTrustOptions(new PemTrustOptions().addCertPath(cfg.clusterCaFile()))
           .setClientAuth(ClientAuth.REQUIRED)
-          .setSslEngineOptions(io.cairn.security.TlsOptions.engine());
+          .setSslEngineOptions(TlsOptions.engine());
     }
     return options;
-  }
-
-  /** One registry per node, so that several nodes in one JVM (tests) do not share or close each other's. */
-  public static String metricsRegistryName(CairnConfig cfg) {
-    return "cairn:" + cfg.nodeId();
   }
 
   @Override
@@ -88,26 +110,52 @@ public class CairnNode extends AbstractVerticle {
       return;
     }
     registerCodecs(vertx.eventBus());
-    node = new NodeContext(cfg);
-    NodeMetrics.configure(node.meters());
+    Replica replica = new Replica();
+    NodeState.Writers writers = NodeState.create(cfg.nodeId(), replica, cfg.tlsEnabled());
+    NodeState node = writers.state();
+    NodeStats stats = new NodeStats();
+    EventHistory history = new EventHistory(cfg.eventHistory());
+    Security security = new Security(cfg);
+    Access access = new Access(cfg, security);
+    Checkers checkers = Checkers.load(cfg.nodeId(), cfg.checkTargets());
+    CheckStats checkStats = new CheckStats();
+    CheckResults checkResults = new CheckResults();
+    CommandLog commandLog = new EventBusCommandLog(vertx.eventBus(), cfg.writeTimeoutMillis());
+    QueryCache cache = new QueryCache(replica, cfg.queryCacheSize());
+    RegistryOperations ops = new RegistryOperations(vertx, cfg, node, replica, access, checkDefaults(cfg, checkers),
+        commandLog, cache);
+    CheckOperations checks = new CheckOperations(vertx, node, replica, access, checkResults, ops);
+    ClusterViews views = new ClusterViews(cfg, node, replica, access, stats, checkStats, cache);
+    NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views);
+    NodeMetrics.configure(Meters.of(cfg.nodeId()));
     AuditLog.configure(cfg);
-    QueryCache cache = new QueryCache(node.replica(), cfg.queryCacheSize());
-    deploy(new SecurityVerticle(cfg, node.security()))
-        .compose(v -> deploy(new ReplicationVerticle(node)))
-        .compose(v -> deploy(new MembershipVerticle(node)))
-        .compose(v -> deploy(new HousekeepingVerticle(node)))
-        .compose(v -> deploy(new HealthCheckVerticle(node)))
-        .compose(v -> deploy(new EventBusApiVerticle(node, cache)))
-        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(node, cache),
+    deploy(new SecurityVerticle(cfg, security))
+        .compose(v -> deploy(new ReplicationVerticle(cfg, writers.replication(), replica, history, stats,
+            commandLog)))
+        .compose(v -> deploy(new MembershipVerticle(cfg, writers.membership(), replica, stats, commandLog)))
+        .compose(v -> deploy(new HousekeepingVerticle(cfg, node, replica, commandLog)))
+        .compose(v -> deploy(new HealthCheckVerticle(cfg, node, replica, checkers, checkStats, checkResults,
+            commandLog)))
+        .compose(v -> deploy(new EventBusApiVerticle(node, replica, access, ops)))
+        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(cfg, node, stats, replica, access, views,
+                List.of(ConsulApi.TOKENS), loop -> new NodeEndpoints(loop, parts)),
             new DeploymentOptions().setInstances(cfg.httpInstances())))
-        .compose(v -> cfg.dnsPort() == 0 ? Future.succeededFuture() : deploy(new DnsVerticle(node, cache)))
+        .compose(v -> cfg.dnsPort() == 0 ? Future.succeededFuture()
+            : deploy(new DnsVerticle(cfg, node, replica, access, ops)))
         .onSuccess(v -> {
-          NodeMetrics.bind(node, cache);
+          NodeMetrics.bind(node, stats, replica, checkStats, cache);
           log.info("Cairn node {} ready: http://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
-              cfg.advertisedHost(), cfg.httpPort(), cfg.clusterName(), node.memberId(), node.replica().revision());
+              cfg.advertisedHost(), cfg.httpPort(), cfg.clusterName(), node.memberId(), replica.revision());
         })
         .<Void>mapEmpty()
         .onComplete(started);
+  }
+
+  /** The check types this node runs (TTL always: nothing runs it) and the settings a check leaves out. */
+  private static CheckDefaults checkDefaults(CairnConfig cfg, Checkers checkers) {
+    Set<String> types = new HashSet<>(checkers.types());
+    types.add(Check.TTL);
+    return cfg.checkDefaults(types);
   }
 
   private Future<String> deploy(AbstractVerticle verticle) {
@@ -119,8 +167,8 @@ public class CairnNode extends AbstractVerticle {
       bus.registerDefaultCodec(Append.Request.class, new LocalCodec<>(Append.Request.class));
       bus.registerDefaultCodec(Append.Reply.class, new LocalCodec<>(Append.Reply.class));
       bus.registerDefaultCodec(EventPublisherVerticle.Batch.class, new LocalCodec<>(EventPublisherVerticle.Batch.class));
-      bus.registerDefaultCodec(io.cairn.replication.Applied.class, new LocalCodec<>(io.cairn.replication.Applied.class));
-      bus.registerDefaultCodec(io.cairn.registry.Snapshot.class, new LocalCodec<>(io.cairn.registry.Snapshot.class));
+      bus.registerDefaultCodec(Applied.class, new LocalCodec<>(Applied.class));
+      bus.registerDefaultCodec(Snapshot.class, new LocalCodec<>(Snapshot.class));
     } catch (IllegalStateException alreadyRegistered) {
       // A second node in the same Vert.x instance (tests) shares the codecs.
     }

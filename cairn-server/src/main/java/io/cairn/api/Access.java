@@ -1,11 +1,12 @@
 package io.cairn.api;
 
 import io.cairn.config.CairnConfig;
+import io.cairn.security.AuditLog;
 import io.cairn.security.PeerCertificates;
 import io.cairn.security.Security;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +22,8 @@ import java.util.function.Supplier;
  * every operate or admin action. Also the per-caller limits: writes per second and open streams.
  */
 public final class Access {
-  /** The audit log's logger: one JSON line per audited action (time, subject, action, object, result, remote, revision). */
-  public static final String AUDIT_LOGGER = "audit";
   public static final String CLUSTER = "cluster";
-  private static final Logger audit = LoggerFactory.getLogger(AUDIT_LOGGER);
+  private static final Logger audit = LoggerFactory.getLogger(AuditLog.LOGGER);
 
   private final Security security;
   private final int writesPerSecond;

@@ -1,6 +1,7 @@
 package io.cairn.api;
 
 import io.cairn.model.ValidationException;
+import io.cairn.node.bus.Append;
 import io.vertx.core.json.JsonObject;
 
 /** A failure the API reports to its caller: an HTTP status and the body {@code {"error","message","field"}}. */
@@ -42,10 +43,10 @@ public class ApiException extends RuntimeException {
     }
     if (t instanceof io.vertx.core.eventbus.ReplyException) {
       io.vertx.core.eventbus.ReplyException r = (io.vertx.core.eventbus.ReplyException) t;
-      if (r.failureCode() == io.cairn.replication.Append.NO_QUORUM) {
+      if (r.failureCode() == Append.NO_QUORUM) {
         return noQuorum();
       }
-      if (r.failureCode() == io.cairn.replication.Append.INSUFFICIENT_STORAGE) {
+      if (r.failureCode() == Append.INSUFFICIENT_STORAGE) {
         return new ApiException(507, "insufficient_storage", r.getMessage());
       }
       int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;

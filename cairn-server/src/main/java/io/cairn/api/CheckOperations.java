@@ -1,11 +1,13 @@
 package io.cairn.api;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.health.CheckResults;
 import io.cairn.health.Ownership;
 import io.cairn.model.CheckOutcome;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
+import io.cairn.node.Addresses;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,12 +29,19 @@ public final class CheckOperations {
   private static final long OWNER_RETRY_MILLIS = 300;
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final NodeState node;
+  private final Replica replica;
+  private final Access access;
+  private final CheckResults checkResults;
   private final RegistryOperations registry;
 
-  public CheckOperations(Vertx vertx, NodeContext node, RegistryOperations registry) {
+  public CheckOperations(Vertx vertx, NodeState node, Replica replica, Access access, CheckResults checkResults,
+                         RegistryOperations registry) {
     this.vertx = vertx;
     this.node = node;
+    this.replica = replica;
+    this.access = access;
+    this.checkResults = checkResults;
     this.registry = registry;
   }
 
@@ -41,13 +50,13 @@ public final class CheckOperations {
     registry.requireReady();
     ServiceEntry e = registry.get(Caller.NODE, id);
     String object = Access.service(e.name());
-    node.access().require(caller, object, Action.OPERATE, "check");
+    access.require(caller, object, Action.OPERATE, "check");
     if (e.check() == null || e.check().isTtl()) {
       throw new ApiException(409, "no_check", "instance " + id + " has no check that Cairn runs (a ttl instance "
           + "reports itself with heartbeats)", null);
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(e.check().timeoutMillis() + 5_000);
-    node.access().record(caller, "check", object, "ok", -1);
+    access.record(caller, "check", object, "ok", -1);
     return askOwner(id, options, OWNER_ATTEMPTS);
   }
 
@@ -80,13 +89,13 @@ public final class CheckOperations {
   public Future<JsonObject> runAll(Caller caller, String name) {
     registry.requireReady();
     if (name != null) {
-      node.access().require(caller, Access.service(name), Action.OPERATE, "checks-run");
+      access.require(caller, Access.service(name), Action.OPERATE, "checks-run");
     } else {
-      for (String each : node.replica().names()) {
-        node.access().require(caller, Access.service(each), Action.OPERATE, "checks-run");
+      for (String each : replica.names()) {
+        access.require(caller, Access.service(each), Action.OPERATE, "checks-run");
       }
     }
-    node.access().record(caller, "checks-run", name == null ? "service:*" : Access.service(name), "ok", -1);
+    access.record(caller, "checks-run", name == null ? "service:*" : Access.service(name), "ok", -1);
     List<Future<JsonObject>> asked = new ArrayList<>();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000);
     for (String owner : node.checkOwners()) {
@@ -111,7 +120,7 @@ public final class CheckOperations {
   /** The instance as JSON, with the latest check run this node knows of as its {@code lastCheck}. */
   public JsonObject withLatestCheck(ServiceEntry e) {
     JsonObject json = ModelJson.toJson(e);
-    CheckOutcome latest = node.checkResults.get(e.id());
+    CheckOutcome latest = checkResults.latest(e.id());
     if (latest != null && (e.lastCheck() == null || latest.at() > e.lastCheck().at())) {
       json.put("lastCheck", ModelJson.toJson(latest));
     }

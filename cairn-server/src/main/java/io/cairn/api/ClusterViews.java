@@ -1,11 +1,15 @@
 package io.cairn.api;
 
-import io.cairn.NodeContext;
-import io.cairn.membership.CairnVersion;
+import io.cairn.config.CairnConfig;
+import io.cairn.health.CheckStats;
 import io.cairn.model.Health;
 import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
+import io.cairn.node.CairnVersion;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.RaftStatus;
 import io.cairn.registry.Replica;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,25 +19,36 @@ import java.util.TreeMap;
 
 /** The read-only views of the node and the cluster: /v1/status, /v1/nodes, /v1/topology, /v1/stats. */
 public final class ClusterViews {
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final Access access;
+  private final NodeStats stats;
+  private final CheckStats checkStats;
   private final QueryCache cache;
   private volatile TopologyAt topology;
   private volatile DigestAt digest;
 
-  public ClusterViews(NodeContext node, QueryCache cache) {
+  public ClusterViews(CairnConfig cfg, NodeState node, Replica replica, Access access, NodeStats stats,
+                      CheckStats checkStats, QueryCache cache) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.access = access;
+    this.stats = stats;
+    this.checkStats = checkStats;
     this.cache = cache;
   }
 
   public JsonObject status(Caller caller) {
     mayRead(caller, "status");
-    Replica r = node.replica();
+    Replica r = replica;
     long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
     return new JsonObject()
         .put("node", node.nodeId())
         .put("memberId", node.memberId())
         .put("version", CairnVersion.VERSION)
-        .put("cluster", node.config().clusterName())
+        .put("cluster", cfg.clusterName())
         .put("ready", node.ready())
         .put("revision", r.revision())
         .put("role", role())
@@ -50,14 +65,14 @@ public final class ClusterViews {
         .put("services", r.size())
         .put("names", r.nameCount())
         .put("nodes", alive)
-        .put("http", new JsonObject().put("host", node.config().advertisedHost()).put("port", node.config().httpPort()))
+        .put("http", new JsonObject().put("host", cfg.advertisedHost()).put("port", cfg.httpPort()))
         .put("startedAt", node.startedAt())
         .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
   }
 
   /** This node's part in the Raft group that holds the registry log. */
   private JsonObject raft() {
-    io.cairn.replication.RaftStatus raft = node.raft();
+    RaftStatus raft = node.raft();
     return new JsonObject()
         .put("role", raft.membership())
         .put("state", raft.role())
@@ -66,7 +81,7 @@ public final class ClusterViews {
         .put("quorate", raft.quorate())
         .put("voters", new JsonArray(raft.voters()))
         .put("learners", new JsonArray(raft.learners()))
-        .put("votersWanted", node.config().raftVoters())
+        .put("votersWanted", cfg.raftVoters())
         .put("commitIndex", raft.commitIndex())
         .put("appliedIndex", raft.appliedIndex());
   }
@@ -78,7 +93,7 @@ public final class ClusterViews {
   /** Every node the log knows, by id. */
   public java.util.List<NodeView> nodeViews(Caller caller) {
     mayRead(caller, "nodes");
-    Replica r = node.replica();
+    Replica r = replica;
     Map<String, Integer> perNode = new TreeMap<>();
     for (ServiceEntry e : r.entries()) {
       if (e.node() != null) {
@@ -98,7 +113,7 @@ public final class ClusterViews {
   }
 
   public JsonObject nodes(Caller caller) {
-    Replica r = node.replica();
+    Replica r = replica;
     JsonArray nodes = new JsonArray();
     for (NodeView v : nodeViews(caller)) {
       nodes.add(ModelJson.toJson(v.info())
@@ -137,7 +152,7 @@ public final class ClusterViews {
   /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
   public JsonObject topology(Caller caller) {
     mayRead(caller, "topology");
-    Replica r = node.replica();
+    Replica r = replica;
     long revision = r.revision();
     TopologyAt cached = topology;
     if (cached != null && cached.revision == revision) {
@@ -189,20 +204,20 @@ public final class ClusterViews {
 
   /** The cluster views (status, nodes, topology) are for callers that may read {@code cluster}. */
   private void mayRead(Caller caller, String view) {
-    node.access().require(caller, Access.CLUSTER, Action.READ, view);
+    access.require(caller, Access.CLUSTER, Action.READ, view);
   }
 
   /** An admin view: refused unless the caller may administer {@code cluster}; audited either way. */
   public void requireAdmin(Caller caller, String view) {
-    node.access().require(caller, Access.CLUSTER, Action.ADMIN, view);
-    node.access().record(caller, view, Access.CLUSTER, "ok", -1);
+    access.require(caller, Access.CLUSTER, Action.ADMIN, view);
+    access.record(caller, view, Access.CLUSTER, "ok", -1);
   }
 
   public JsonObject stats(Caller caller) {
     requireAdmin(caller, "stats");
-    Replica r = node.replica();
-    long calls = node.appendCalls.sum();
-    long appended = node.commandsAppended.sum();
+    Replica r = replica;
+    long calls = stats.appendCalls();
+    long appended = stats.commandsAppended();
     Runtime rt = Runtime.getRuntime();
     long revision = r.revision();
     DigestAt d = digest;
@@ -219,9 +234,9 @@ public final class ClusterViews {
             .put("services", r.size())
             .put("names", r.nameCount())
             .put("nodes", r.nodes().size())
-            .put("commandsApplied", node.commandsApplied.sum())
-            .put("snapshotsLoaded", node.snapshotsLoaded.sum())
-            .put("snapshotsWritten", node.snapshotsWritten.sum()))
+            .put("commandsApplied", stats.commandsApplied())
+            .put("snapshotsLoaded", stats.snapshotsLoaded())
+            .put("snapshotsWritten", stats.snapshotsWritten()))
         .put("log", new JsonObject()
             .put("commandsAppended", appended)
             .put("appendCalls", calls)
@@ -230,8 +245,8 @@ public final class ClusterViews {
             .put("entries", cache.size())
             .put("hits", cache.hits())
             .put("misses", cache.misses()))
-        .put("events", new JsonObject().put("published", node.eventsPublished.sum()))
-        .put("checks", node.checkStats.toJson())
+        .put("events", new JsonObject().put("published", stats.eventsPublished()))
+        .put("checks", checkStats.toJson())
         .put("persistence", new JsonObject()
             .put("commitIndex", node.raft().commitIndex())
             .put("appliedIndex", node.raft().appliedIndex())

@@ -1,16 +1,19 @@
 package io.cairn.api;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.config.CheckTargets;
+import io.cairn.model.CheckDefaults;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.Registrations;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
 import io.cairn.model.ValidationException;
+import io.cairn.node.Addresses;
+import io.cairn.node.CommandLog;
+import io.cairn.node.NodeState;
 import io.cairn.registry.Outcome;
-import io.cairn.replication.Append;
+import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,19 +34,26 @@ public final class RegistryOperations {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
-  private final NodeContext node;
-  private final QueryCache cache;
-  private final DeliveryOptions appendOptions;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
   private final Access access;
+  private final CheckDefaults checkDefaults;
+  private final CommandLog commandLog;
+  private final QueryCache cache;
   private final CheckTargets checkTargets;
 
-  public RegistryOperations(Vertx vertx, NodeContext node, QueryCache cache) {
+  public RegistryOperations(Vertx vertx, CairnConfig cfg, NodeState node, Replica replica, Access access,
+                            CheckDefaults checkDefaults, CommandLog commandLog, QueryCache cache) {
     this.vertx = vertx;
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.access = access;
+    this.checkDefaults = checkDefaults;
+    this.commandLog = commandLog;
     this.cache = cache;
-    this.checkTargets = node.config().checkTargets();
-    this.appendOptions = Append.options(node.config());
-    this.access = node.access();
+    this.checkTargets = cfg.checkTargets();
   }
 
   public Access access() {
@@ -66,7 +76,7 @@ public final class RegistryOperations {
 
   /** A registration as the API takes it: well formed, and its check aimed where checks may go. */
   private ServiceEntry parse(JsonObject body, String pathId) {
-    ServiceEntry definition = Registrations.parse(body, pathId, node.checkDefaults());
+    ServiceEntry definition = Registrations.parse(body, pathId, checkDefaults);
     CheckTargets.Refusal refused = checkTargets.refusal(definition);
     if (refused != null) {
       throw new ValidationException("check_target_not_allowed", refused.message(), refused.field());
@@ -133,7 +143,7 @@ public final class RegistryOperations {
    */
   private ServiceEntry mayRegister(Caller caller, ServiceEntry definition) {
     access.require(caller, Access.service(definition.name()), Action.REGISTER, "register");
-    ServiceEntry existing = node.replica().get(definition.id());
+    ServiceEntry existing = replica.get(definition.id());
     if (existing != null && !existing.name().equals(definition.name())) {
       access.require(caller, Access.service(existing.name()), Action.REGISTER, "register");
     }
@@ -163,7 +173,7 @@ public final class RegistryOperations {
     }
     if (e.health() == Health.HEALTHY) {
       vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
-      return Future.succeededFuture(new Written(200, e, node.replica().revision()));
+      return Future.succeededFuture(new Written(200, e, replica.revision()));
     }
     return onInstance(caller, Command.Type.HEARTBEAT, id, Action.REGISTER);
   }
@@ -182,7 +192,7 @@ public final class RegistryOperations {
     String reason = "reported " + health.json() + (note == null || note.isEmpty() ? "" : ": " + abbreviate(note));
     if (e.health() == health && reason.equals(e.healthReason())) {
       vertx.eventBus().send(Addresses.HEARTBEAT_LOCAL, id, LOCAL);
-      return Future.succeededFuture(new Written(200, e, node.replica().revision()));
+      return Future.succeededFuture(new Written(200, e, replica.revision()));
     }
     access.admitWrite(caller, 1);
     requireWritable();
@@ -205,7 +215,7 @@ public final class RegistryOperations {
 
   private ServiceEntry get(String id) {
     Registrations.validId(id, "id");
-    ServiceEntry e = node.replica().get(id);
+    ServiceEntry e = replica.get(id);
     if (e == null) {
       throw notFound(id);
     }
@@ -214,8 +224,8 @@ public final class RegistryOperations {
 
   /** One result per item, in order: {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}. */
   public Future<JsonObject> registerAll(Caller caller, JsonArray items) {
-    if (items.size() > node.config().maxBulk()) {
-      throw new ValidationException("too_many_instances", "at most " + node.config().maxBulk() + " instances per bulk request", "services");
+    if (items.size() > cfg.maxBulk()) {
+      throw new ValidationException("too_many_instances", "at most " + cfg.maxBulk() + " instances per bulk request", "services");
     }
     JsonObject[] results = new JsonObject[items.size()];
     List<Command> commands = new ArrayList<>();
@@ -241,7 +251,7 @@ public final class RegistryOperations {
     }
     Future<List<Outcome>> applied = commands.isEmpty() ? Future.succeededFuture(List.of()) : append(commands);
     return applied.map(outcomes -> {
-      long revision = node.replica().revision();
+      long revision = replica.revision();
       for (int k = 0; k < outcomes.size(); k++) {
         int i = commandIndex.get(k);
         try {
@@ -264,7 +274,7 @@ public final class RegistryOperations {
    * names leaves out the services it may not read.
    */
   public Discovery discover(Caller caller, String rawQuery, ServiceQuery query) {
-    long revision = node.replica().revision();
+    long revision = replica.revision();
     return new Discovery(revision, readable(caller, cache.compute(rawQuery, query)));
   }
 
@@ -291,7 +301,7 @@ public final class RegistryOperations {
 
   /** The cached answer for this exact query string, as the caller may see it, or null. */
   public Discovery cachedDiscovery(Caller caller, String rawQuery) {
-    long revision = node.replica().revision();
+    long revision = replica.revision();
     QueryCache.Answer answer = cache.lookup(rawQuery);
     return answer == null ? null : new Discovery(revision, readable(caller, answer));
   }
@@ -343,8 +353,7 @@ public final class RegistryOperations {
 
   private Future<List<Outcome>> append(List<Command> commands) {
     requireWritable();
-    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(commands), appendOptions)
-        .map(reply -> reply.body().outcomes());
+    return commandLog.append(commands);
   }
 
   private Written written(Outcome o, String id) {

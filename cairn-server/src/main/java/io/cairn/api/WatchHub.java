@@ -1,10 +1,13 @@
 package io.cairn.api;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
 import io.cairn.model.Event;
+import io.cairn.node.Addresses;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.bus.Applied;
+import io.cairn.registry.EventHistory;
+import io.cairn.registry.Replica;
 import io.cairn.registry.Snapshot;
-import io.cairn.replication.Applied;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 
@@ -25,7 +28,10 @@ import java.util.Map;
  */
 public final class WatchHub {
   private final Vertx vertx;
-  private final NodeContext node;
+  private final NodeState node;
+  private final Replica replica;
+  private final EventHistory history;
+  private final NodeStats stats;
   private final Map<Watcher, Position> watchers = new HashMap<>();
 
   /**
@@ -54,10 +60,14 @@ public final class WatchHub {
   private final List<Runnable> onLeaving = new ArrayList<>();
   private boolean closedForLeaving;
 
-  public WatchHub(Vertx vertx, NodeContext node) {
+  public WatchHub(Vertx vertx, NodeState node, Replica replica, EventHistory history, NodeStats stats,
+                  long keepAliveMillis) {
     this.vertx = vertx;
     this.node = node;
-    this.idleProgressMillis = node.config().keepAliveMillis();
+    this.replica = replica;
+    this.history = history;
+    this.stats = stats;
+    this.idleProgressMillis = keepAliveMillis;
     vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, this::onApplied);
     vertx.setPeriodic(PROGRESS_MILLIS, id -> sendProgress());
     vertx.setPeriodic(LEAVING_CHECK_MILLIS, id -> closeIfLeaving());
@@ -82,7 +92,7 @@ public final class WatchHub {
   /** Live from now on. */
   public void watchFromNow(Watcher w) {
     Position p = new Position();
-    p.last = node.replica().revision();
+    p.last = replica.revision();
     track(w, p);
   }
 
@@ -94,8 +104,8 @@ public final class WatchHub {
     Position p = new Position();
     track(w, p);
     long complete = after - (index >= 0 ? 1 : 0);
-    if (complete >= node.eventHistory().floor()) {
-      List<Event> backlog = node.eventHistory().between(complete, Long.MAX_VALUE);
+    if (complete >= history.floor()) {
+      List<Event> backlog = history.between(complete, Long.MAX_VALUE);
       if (index >= 0 && backlog.stream().noneMatch(e -> e.revision() == after)) {
         // The client saw part of a revision this node has not applied yet: what it lacks of it cannot be told
         // apart here, so it starts over from a snapshot rather than miss it.
@@ -137,14 +147,14 @@ public final class WatchHub {
 
   public void remove(Watcher w) {
     if (watchers.remove(w) != null) {
-      node.watchers.get(w.kind()).decrementAndGet();
+      stats.watchClosed(w.kind());
     }
   }
 
   /** Follows {@code w} from {@code p}; counted in the node's cairn_watchers until removed. */
   private void track(Watcher w, Position p) {
     if (watchers.put(w, p) == null) {
-      node.watchers.get(w.kind()).incrementAndGet();
+      stats.watchOpened(w.kind());
     }
   }
 
@@ -155,7 +165,7 @@ public final class WatchHub {
         return;
       }
       if (ar.failed()) {
-        p.last = node.replica().revision();
+        p.last = replica.revision();
         return;
       }
       Snapshot s = ar.result();
@@ -169,7 +179,7 @@ public final class WatchHub {
   }
 
   private void catchUp(Watcher w, Position p) {
-    List<Event> missed = node.eventHistory().between(p.last, Long.MAX_VALUE);
+    List<Event> missed = history.between(p.last, Long.MAX_VALUE);
     if (!missed.isEmpty()) {
       p.last = missed.get(missed.size() - 1).revision();
       send(w, p, missed, new EncodedEvents());

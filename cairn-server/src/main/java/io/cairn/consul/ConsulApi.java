@@ -1,19 +1,23 @@
 package io.cairn.consul;
 
-import io.cairn.NodeContext;
 import io.cairn.api.Access;
 import io.cairn.api.Action;
 import io.cairn.api.ApiException;
 import io.cairn.api.BlockingQueries;
 import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
+import io.cairn.config.CairnConfig;
 import io.cairn.http.Authentication;
+import io.cairn.http.TokenSource;
 import io.cairn.model.Command;
 import io.cairn.model.Durations;
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
+import io.cairn.node.CairnVersion;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -52,7 +56,9 @@ public final class ConsulApi {
   private static final long MAX_WAIT_MILLIS = 10 * 60_000;
   private static final String BODY = "consul.body";
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
   private final RegistryOperations ops;
   private final Access access;
   private final BlockingQueries blocking;
@@ -63,13 +69,15 @@ public final class ConsulApi {
   private record Read(long index, Buffer body) {
   }
 
-  public ConsulApi(NodeContext node, RegistryOperations ops, BlockingQueries blocking) {
+  public ConsulApi(CairnConfig cfg, NodeState node, Replica replica, RegistryOperations ops, BlockingQueries blocking) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
     this.ops = ops;
     this.access = ops.access();
     this.blocking = blocking;
-    this.datacenter = node.config().consulDatacenter();
-    this.views = new ConsulViews(node.replica(), datacenter);
+    this.datacenter = cfg.consulDatacenter();
+    this.views = new ConsulViews(replica, datacenter);
   }
 
   /** Consul's paths, where a token may also come as {@code X-Consul-Token} or {@code ?token=}. */
@@ -78,11 +86,14 @@ public final class ConsulApi {
         || path.startsWith("/v1/status/");
   }
 
-  /** Consul's token, where a Consul client sends it. */
-  public static String token(RoutingContext rc) {
+  /** Consul's token, where a Consul client sends it: {@code X-Consul-Token}, or {@code ?token=}, on Consul's paths. */
+  public static final TokenSource TOKENS = rc -> {
+    if (!isConsulPath(rc.request().path())) {
+      return null;
+    }
     String header = rc.request().getHeader("X-Consul-Token");
     return header != null ? header : rc.queryParams().get("token");
-  }
+  };
 
   /** Mounted before Cairn's REST routes: Consul's clients send JSON bodies with any content type, or none. */
   public void mount(Router router) {
@@ -119,7 +130,7 @@ public final class ConsulApi {
       answer(rc, 200, peers());
     });
 
-    Handler<RoutingContext> body = bodyReader(node.config().maxBodyBytes());
+    Handler<RoutingContext> body = bodyReader(cfg.maxBodyBytes());
     router.put("/v1/agent/service/register").handler(body).handler(this::register);
     router.put("/v1/agent/service/deregister/:id").handler(body).handler(rc ->
         write(rc, ops.deregister(Authentication.caller(rc), rc.pathParam("id"))));
@@ -179,7 +190,7 @@ public final class ConsulApi {
 
   private JsonObject catalogServices(Caller caller) {
     JsonObject services = new JsonObject();
-    for (String name : new TreeSet<>(node.replica().names())) {
+    for (String name : new TreeSet<>(replica.names())) {
       if (!access.allowed(caller, Access.service(name), Action.READ)) {
         continue;
       }
@@ -199,7 +210,7 @@ public final class ConsulApi {
     if (access.allowed(caller, Access.CLUSTER, Action.READ)) {
       checks.addAll(views.nodeChecks());
     }
-    for (ServiceEntry e : node.replica().entries()) {
+    for (ServiceEntry e : replica.entries()) {
       if (access.allowed(caller, Access.service(e.name()), Action.READ)) {
         for (Object c : views.checks(e, false)) {
           checks.add((JsonObject) c);
@@ -219,7 +230,7 @@ public final class ConsulApi {
   private JsonArray nodes(Caller caller) {
     access.require(caller, Access.CLUSTER, Action.READ, "nodes");
     JsonArray nodes = new JsonArray();
-    for (NodeInfo n : new TreeMap<>(node.replica().nodes()).values()) {
+    for (NodeInfo n : new TreeMap<>(replica.nodes()).values()) {
       nodes.add(new JsonObject().put("ID", n.id()).put("Node", n.id()).put("Address", n.host())
           .put("Datacenter", datacenter)
           .put("TaggedAddresses", new JsonObject().put("lan", n.host()).put("wan", n.host()))
@@ -229,15 +240,15 @@ public final class ConsulApi {
   }
 
   private JsonObject self() {
-    NodeInfo me = node.replica().node(node.nodeId());
-    String address = me != null ? me.host() : node.config().advertisedHost();
+    NodeInfo me = replica.node(node.nodeId());
+    String address = me != null ? me.host() : cfg.advertisedHost();
     return new JsonObject()
         .put("Config", new JsonObject()
             .put("Datacenter", datacenter)
             .put("NodeName", node.nodeId())
             .put("NodeID", node.nodeId())
             .put("Server", true)
-            .put("Version", io.cairn.membership.CairnVersion.VERSION + "+cairn"))
+            .put("Version", CairnVersion.VERSION + "+cairn"))
         .put("Member", new JsonObject().put("Name", node.nodeId()).put("Addr", address).put("Status", 1))
         .put("Meta", new JsonObject());
   }
@@ -245,7 +256,7 @@ public final class ConsulApi {
   /** The instances registered through this node, by id, as Consul's agent lists its own services. */
   private JsonObject agentServices(Caller caller) {
     JsonObject services = new JsonObject();
-    for (ServiceEntry e : node.replica().entries()) {
+    for (ServiceEntry e : replica.entries()) {
       if (node.nodeId().equals(e.node()) && access.allowed(caller, Access.service(e.name()), Action.READ)) {
         services.put(e.id(), views.service(e));
       }
@@ -256,14 +267,14 @@ public final class ConsulApi {
   /** The Raft address of the leader ({@code host:port}), or "" when there is none, as a JSON string. */
   private String leaderAddress() {
     String leader = node.raft().leader();
-    NodeInfo n = leader == null ? null : node.replica().node(leader);
+    NodeInfo n = leader == null ? null : replica.node(leader);
     return n == null ? "" : raftAddress(n);
   }
 
   private JsonArray peers() {
     JsonArray peers = new JsonArray();
     for (String voter : node.raft().voters()) {
-      NodeInfo n = node.replica().node(voter);
+      NodeInfo n = replica.node(voter);
       if (n != null) {
         peers.add(raftAddress(n));
       }
@@ -316,13 +327,13 @@ public final class ConsulApi {
    * least the last change to the nodes, whose liveness its answers show (serfHealth, and so passing).
    */
   private long nameIndex(String name) {
-    long r = node.replica().revisionFor(ServiceQuery.byName(name));
-    return Math.max(r >= 0 ? r : -r - 1, node.replica().nodesRevision());
+    long r = replica.revisionFor(ServiceQuery.byName(name));
+    return Math.max(r >= 0 ? r : -r - 1, replica.nodesRevision());
   }
 
   /** What spans every service changes with the registry's revision. */
   private long catalogIndex() {
-    return node.replica().revision();
+    return replica.revision();
   }
 
   private void checkQuery(MultiMap params) {
@@ -386,7 +397,7 @@ public final class ConsulApi {
   // ---------------------------------------------------------------- writes
 
   private void register(RoutingContext rc) {
-    JsonObject definition = ConsulRegistration.toCairn(jsonBody(rc), node.config().advertisedHost());
+    JsonObject definition = ConsulRegistration.toCairn(jsonBody(rc), cfg.advertisedHost());
     String id = definition.getString("id");
     write(rc, ops.register(Authentication.caller(rc), definition, id, false, Command.NO_CAS));
   }
@@ -498,10 +509,10 @@ public final class ConsulApi {
    */
   private void consulHeaders(RoutingContext rc) {
     if (!rc.response().headers().contains("X-Consul-Index")) {
-      rc.response().putHeader("X-Consul-Index", Long.toString(Math.max(1, node.replica().revision())));
+      rc.response().putHeader("X-Consul-Index", Long.toString(Math.max(1, replica.revision())));
     }
     rc.response()
-        .putHeader("X-Consul-KnownLeader", Boolean.toString(node.current() && node.replica().leader() != null))
+        .putHeader("X-Consul-KnownLeader", Boolean.toString(node.current() && replica.leader() != null))
         .putHeader("X-Consul-LastContact", Long.toString(node.lastContactMillis()));
   }
 

@@ -1,15 +1,17 @@
 package io.cairn.dns;
 
-import io.cairn.NodeContext;
 import io.cairn.api.Access;
 import io.cairn.api.Action;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
+import io.cairn.config.CairnConfig;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.Registrations;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.StatusFilter;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.util.NetUtil;
@@ -44,22 +46,26 @@ final class DnsAnswers {
   private static final Pattern HOST_NAME = Pattern.compile(
       "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*");
 
-  private final NodeContext node;
-  private final RegistryOperations ops;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
   private final Access access;
+  private final RegistryOperations ops;
   private final String domain;
   private final String suffix;
   private final long ttl;
   private final boolean refuseWhenBehind;
 
-  DnsAnswers(NodeContext node, RegistryOperations ops) {
+  DnsAnswers(CairnConfig cfg, NodeState node, Replica replica, Access access, RegistryOperations ops) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.access = access;
     this.ops = ops;
-    this.access = node.access();
-    this.domain = node.config().dnsDomain();
+    this.domain = cfg.dnsDomain();
     this.suffix = "." + domain;
-    this.ttl = node.config().dnsTtlSeconds();
-    this.refuseWhenBehind = node.config().dnsRefuseWhenBehind();
+    this.ttl = cfg.dnsTtlSeconds();
+    this.refuseWhenBehind = cfg.dnsRefuseWhenBehind();
   }
 
   /**
@@ -207,7 +213,7 @@ final class DnsAnswers {
       return DnsWire.Reply.error(REFUSED, true);
     }
     NodeInfo found = null;
-    for (NodeInfo n : node.replica().nodes().values()) {
+    for (NodeInfo n : replica.nodes().values()) {
       if (n.id().equalsIgnoreCase(id)) {
         found = n;
         break;
@@ -286,6 +292,6 @@ final class DnsAnswers {
    */
   private DnsWire.Rr soaRecord(String owner) {
     return new DnsWire.Rr(owner, DnsRecordType.SOA, ttl, DnsWire.soa("ns." + domain + ".", "hostmaster." + domain + ".",
-        node.replica().revision() & 0xFFFFFFFFL, 3600, 600, 86_400, (int) ttl));
+        replica.revision() & 0xFFFFFFFFL, 3600, 600, 86_400, (int) ttl));
   }
 }

@@ -1,8 +1,10 @@
 package io.cairn.dns;
 
-import io.cairn.NodeContext;
-import io.cairn.api.QueryCache;
+import io.cairn.api.Access;
 import io.cairn.api.RegistryOperations;
+import io.cairn.config.CairnConfig;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.DnsResponseCode;
@@ -32,28 +34,34 @@ public final class DnsVerticle extends AbstractVerticle {
   /** A TCP connection that sends nothing for this long is closed (RFC 7766 advises seconds, not minutes). */
   private static final int TCP_IDLE_SECONDS = 10;
 
-  private final NodeContext node;
-  private final QueryCache cache;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final Access access;
+  private final RegistryOperations ops;
   private DnsAnswers answers;
   private DatagramSocket udp;
 
-  public DnsVerticle(NodeContext node, QueryCache cache) {
+  public DnsVerticle(CairnConfig cfg, NodeState node, Replica replica, Access access, RegistryOperations ops) {
+    this.cfg = cfg;
     this.node = node;
-    this.cache = cache;
+    this.replica = replica;
+    this.access = access;
+    this.ops = ops;
   }
 
   @Override
   public void start(Promise<Void> started) {
-    answers = new DnsAnswers(node, new RegistryOperations(vertx, node, cache));
-    String host = node.config().httpHost();
-    int port = node.config().dnsPort();
+    answers = new DnsAnswers(cfg, node, replica, access, ops);
+    String host = cfg.httpHost();
+    int port = cfg.dnsPort();
     udp = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(host.indexOf(':') >= 0));
     udp.handler(this::onDatagram);
     NetServer tcp = vertx.createNetServer(new NetServerOptions().setIdleTimeout(TCP_IDLE_SECONDS)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     tcp.connectHandler(this::onConnection);
     Future.all(udp.listen(port, host), tcp.listen(port, host))
-        .onSuccess(v -> log.info("DNS on {}:{} (UDP and TCP) for {}", host, port, node.config().dnsDomain()))
+        .onSuccess(v -> log.info("DNS on {}:{} (UDP and TCP) for {}", host, port, cfg.dnsDomain()))
         .<Void>mapEmpty()
         .recover(e -> Future.failedFuture(new IllegalStateException("dns.port " + port + " on " + host
             + " cannot be bound (UDP and TCP): " + e.getMessage() + "; choose another dns.port, or 0 for no DNS", e)))

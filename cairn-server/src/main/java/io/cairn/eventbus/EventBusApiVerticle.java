@@ -1,12 +1,13 @@
 package io.cairn.eventbus;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
-import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
 import io.cairn.client.RegistryServiceVertxProxyHandler;
+import io.cairn.node.Addresses;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -23,23 +24,27 @@ public class EventBusApiVerticle extends AbstractVerticle {
   /** The header Vert.x service proxies carry a token in. */
   public static final String TOKEN_HEADER = "auth-token";
 
-  private final NodeContext node;
-  private final QueryCache cache;
+  private final NodeState node;
+  private final Replica replica;
+  private final Access access;
+  private final RegistryOperations ops;
   private MessageConsumer<JsonObject> consumer;
 
-  public EventBusApiVerticle(NodeContext node, QueryCache cache) {
+  public EventBusApiVerticle(NodeState node, Replica replica, Access access, RegistryOperations ops) {
     this.node = node;
-    this.cache = cache;
+    this.replica = replica;
+    this.access = access;
+    this.ops = ops;
   }
 
   @Override
   public void start() {
-    EventBusRegistryService service = new EventBusRegistryService(new RegistryOperations(vertx, node, cache), node);
+    EventBusRegistryService service = new EventBusRegistryService(ops, node, replica, access);
     RegistryServiceVertxProxyHandler dispatch = new RegistryServiceVertxProxyHandler(vertx, service);
     consumer = vertx.eventBus().consumer(Addresses.REGISTRY, (Message<JsonObject> msg) -> {
       Caller caller;
       try {
-        caller = node.access().authenticate(msg.headers().get(TOKEN_HEADER), null, "eventbus");
+        caller = access.authenticate(msg.headers().get(TOKEN_HEADER), null, "eventbus");
       } catch (ApiException e) {
         msg.reply(new ServiceException(e.status(), e.getMessage(), e.toJson()));
         return;

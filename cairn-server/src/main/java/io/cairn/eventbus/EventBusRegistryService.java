@@ -1,6 +1,6 @@
 package io.cairn.eventbus;
 
-import io.cairn.NodeContext;
+import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.Queries;
@@ -8,6 +8,8 @@ import io.cairn.api.RegistryOperations;
 import io.cairn.client.RegistryService;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,13 +24,17 @@ import java.util.concurrent.Callable;
  */
 final class EventBusRegistryService implements RegistryService {
   private final RegistryOperations ops;
-  private final NodeContext node;
+  private final NodeState node;
+  private final Replica replica;
+  private final Access access;
   /** The caller of the message being dispatched; each operation reads it before anything asynchronous. */
   private Caller current;
 
-  EventBusRegistryService(RegistryOperations ops, NodeContext node) {
+  EventBusRegistryService(RegistryOperations ops, NodeState node, Replica replica, Access access) {
     this.ops = ops;
     this.node = node;
+    this.replica = replica;
+    this.access = access;
   }
 
   /** Runs {@code dispatch} (which calls one operation of this service) as {@code caller}. */
@@ -122,7 +128,7 @@ final class EventBusRegistryService implements RegistryService {
   public Future<JsonObject> status() {
     Caller caller = caller();
     return guarded(() -> {
-      node.access().require(caller, io.cairn.api.Access.CLUSTER, io.cairn.api.Action.READ, "status");
+      access.require(caller, io.cairn.api.Access.CLUSTER, io.cairn.api.Action.READ, "status");
       return Future.succeededFuture(statusOf());
     });
   }
@@ -131,9 +137,9 @@ final class EventBusRegistryService implements RegistryService {
     return (new JsonObject()
         .put("node", node.nodeId())
         .put("ready", node.ready())
-        .put("revision", node.replica().revision())
-        .put("leader", node.replica().leader())
-        .put("term", node.replica().term()));
+        .put("revision", replica.revision())
+        .put("leader", replica.leader())
+        .put("term", replica.term()));
   }
 
   private Future<JsonObject> written(Callable<Future<RegistryOperations.Written>> op) {

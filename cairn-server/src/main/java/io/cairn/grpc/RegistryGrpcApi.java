@@ -1,6 +1,6 @@
 package io.cairn.grpc;
 
-import io.cairn.NodeContext;
+import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.ClusterViews;
@@ -8,6 +8,7 @@ import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
+import io.cairn.config.CairnConfig;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
 import io.cairn.grpc.v1.Drained;
@@ -25,6 +26,9 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.model.Command;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.ServiceEntry;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
 import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,7 +60,11 @@ import java.util.function.BiFunction;
  */
 public final class RegistryGrpcApi implements Service {
   private final Vertx vertx;
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final NodeStats stats;
+  private final Replica replica;
+  private final Access access;
   private final RegistryOperations ops;
   private final ClusterViews views;
   private final WatchHub hub;
@@ -65,10 +73,14 @@ public final class RegistryGrpcApi implements Service {
   private final java.util.Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> heartbeats =
       new java.util.HashMap<>();
 
-  public RegistryGrpcApi(Vertx vertx, NodeContext node, RegistryOperations ops, ClusterViews views,
+  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access, RegistryOperations ops, ClusterViews views,
                          WatchHub hub) {
     this.vertx = vertx;
+    this.cfg = cfg;
     this.node = node;
+    this.stats = stats;
+    this.replica = replica;
+    this.access = access;
     this.ops = ops;
     this.views = views;
     this.hub = hub;
@@ -107,7 +119,7 @@ public final class RegistryGrpcApi implements Service {
 
   /** Who makes the call: its {@code authorization: Bearer …} metadata, or its client certificate (401 otherwise). */
   private Caller caller(GrpcServerRequest<?, ?> call) {
-    return node.access().authenticate(call.headers().get("authorization"), () -> null, call.connection());
+    return access.authenticate(call.headers().get("authorization"), () -> null, call.connection());
   }
 
   /** One request, one answer; any failure (thrown or failed) ends the call with its gRPC status. */
@@ -179,7 +191,7 @@ public final class RegistryGrpcApi implements Service {
     QueryKey q = queryKeys.get(request);
     if (q == null) {
       JsonObject criteria = ProtoMapping.query(request);
-      if (queryKeys.size() >= Math.max(1, node.config().queryCacheSize())) {
+      if (queryKeys.size() >= Math.max(1, cfg.queryCacheSize())) {
         queryKeys.clear();
       }
       // Cached beside REST's answers, under a key of its own.
@@ -199,7 +211,7 @@ public final class RegistryGrpcApi implements Service {
 
   private Future<ListNodesResponse> listNodes(Caller caller, ListNodesRequest request) {
     List<ClusterViews.NodeView> nodes = views.nodeViews(caller);
-    Replica r = node.replica();
+    Replica r = replica;
     ListNodesResponse.Builder b = ListNodesResponse.newBuilder().setRevision(r.revision()).setTerm(r.term());
     if (r.leader() != null) {
       b.setLeader(r.leader());
@@ -218,24 +230,23 @@ public final class RegistryGrpcApi implements Service {
    */
   private boolean admit(Caller caller, GrpcServerResponse<?, ?> response) {
     try {
-      node.access().openStream(caller);
+      access.openStream(caller);
     } catch (ApiException e) {
       fail(response, e);
       return false;
     }
-    if (node.grpcStreams.incrementAndGet() > node.config().grpcMaxClients()) {
-      node.access().closeStream(caller);
-      node.grpcStreams.decrementAndGet();
+    if (!stats.grpcStreamOpened(cfg.grpcMaxClients())) {
+      access.closeStream(caller);
       GrpcErrors.end(response, GrpcStatus.RESOURCE_EXHAUSTED, "too_many_clients: this node holds "
-          + node.config().grpcMaxClients() + " streams (grpc.maxClients); use another node or retry later");
+          + cfg.grpcMaxClients() + " streams (grpc.maxClients); use another node or retry later");
       return false;
     }
     return true;
   }
 
   private void release(Caller caller) {
-    node.grpcStreams.decrementAndGet();
-    node.access().closeStream(caller);
+    stats.grpcStreamClosed();
+    access.closeStream(caller);
   }
 
   private void watch(GrpcServerRequest<WatchRequest, WatchEvent> call) {
@@ -247,7 +258,7 @@ public final class RegistryGrpcApi implements Service {
         }
         Caller caller = caller(call);
         EventFilter filter = EventFilter.of(blankToNull(request.getName()), blankToNull(request.getTag()),
-            node.access(), caller);
+            access, caller);
         if (request.hasFromRevision() && (request.getFromRevision() < 0 || request.getFromEvent() < 0)) {
           throw new ApiException(400, "invalid_since", "from_revision and from_event are revisions and counts, at least 0",
               "from_revision");
@@ -290,7 +301,7 @@ public final class RegistryGrpcApi implements Service {
     if (!admit(caller, response)) {
       return;
     }
-    long timeout = node.config().grpcClientTimeoutMillis();
+    long timeout = cfg.grpcClientTimeoutMillis();
     long[] lastHeard = {System.currentTimeMillis()};
     boolean[] ended = {false};
     long[] timer = new long[1];
@@ -299,12 +310,12 @@ public final class RegistryGrpcApi implements Service {
         ended[0] = true;
         vertx.cancelTimer(timer[0]);
         heartbeats.remove(response);
-        node.agents.decrementAndGet();
+        stats.agentDisconnected();
         release(caller);
       }
     };
     heartbeats.put(response, end);
-    node.agents.incrementAndGet();
+    stats.agentConnected();
     timer[0] = vertx.setPeriodic(Math.max(100, timeout / 4), id -> {
       if (System.currentTimeMillis() - lastHeard[0] > timeout) {
         GrpcErrors.end(response, GrpcStatus.DEADLINE_EXCEEDED, "client_timeout: nothing received for "
@@ -346,7 +357,7 @@ public final class RegistryGrpcApi implements Service {
     List<Future<?>> renewals = new ArrayList<>();
     List<String> unknown = new ArrayList<>();
     for (String id : ids) {
-      io.cairn.model.ServiceEntry entry = node.replica().get(id);
+      ServiceEntry entry = replica.get(id);
       if (entry == null) {
         unknown.add(id);
       } else if (entry.hasTtl()) {
@@ -366,7 +377,7 @@ public final class RegistryGrpcApi implements Service {
       }
     }
     return Future.all(renewals).map(v -> HeartbeatReply.newBuilder().setPong(Pong.newBuilder()
-        .setSequence(sequence).setRevision(node.replica().revision()).addAllUnknownIds(unknown)).build());
+        .setSequence(sequence).setRevision(replica.revision()).addAllUnknownIds(unknown)).build());
   }
 
   private Future<HeartbeatReply> drain(Caller caller, List<String> ids) {
@@ -375,7 +386,7 @@ public final class RegistryGrpcApi implements Service {
       drains.add(ops.drainOnShutdown(caller, id));
     }
     return Future.all(drains).map(v -> {
-      long revision = drains.stream().mapToLong(f -> f.result().revision()).max().orElse(node.replica().revision());
+      long revision = drains.stream().mapToLong(f -> f.result().revision()).max().orElse(replica.revision());
       return HeartbeatReply.newBuilder().setDrained(Drained.newBuilder().addAllInstanceIds(ids).setRevision(revision))
           .build();
     });

@@ -1,7 +1,6 @@
 package io.cairn.health;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.config.CheckTargets;
 import io.cairn.model.Check;
 import io.cairn.model.CheckOutcome;
@@ -9,7 +8,11 @@ import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
-import io.cairn.replication.Append;
+import io.cairn.node.Addresses;
+import io.cairn.node.CommandLog;
+import io.cairn.node.Meters;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -41,7 +44,12 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private static final long RECONCILE_EVERY_MILLIS = 500;
   private static final long PUBLISH_EVERY_MILLIS = 1000;
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final Checkers checkers;
+  private final CheckResults results;
+  private final CommandLog commandLog;
   private final Map<String, OwnedCheck> owned = new HashMap<>();
   /** Instance id → its latest run since the last publication (only the latest is worth sending). */
   private final Map<String, CheckOutcome> unpublished = new LinkedHashMap<>();
@@ -50,10 +58,16 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private final CheckTargets checkTargets;
   private CheckMetrics metrics;
 
-  public HealthCheckVerticle(NodeContext node) {
+  public HealthCheckVerticle(CairnConfig cfg, NodeState node, Replica replica, Checkers checkers, CheckStats stats,
+                             CheckResults results, CommandLog commandLog) {
+    this.cfg = cfg;
     this.node = node;
-    this.stats = node.checkStats;
-    this.checkTargets = node.config().checkTargets();
+    this.replica = replica;
+    this.checkers = checkers;
+    this.stats = stats;
+    this.results = results;
+    this.commandLog = commandLog;
+    this.checkTargets = cfg.checkTargets();
   }
 
   /** One check this node owns, and what it remembers between runs. */
@@ -77,22 +91,22 @@ public class HealthCheckVerticle extends AbstractVerticle {
       this.id = e.id();
       this.definition = e;
       this.check = e.check();
-      this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), node.config().checkBackoffMaxMillis());
-      this.damper = new FlapDamper(node.config().flappingMaxTransitions(), node.config().flappingWindowMillis());
+      this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), cfg.checkBackoffMaxMillis());
+      this.damper = new FlapDamper(cfg.flappingMaxTransitions(), cfg.flappingWindowMillis());
       this.refused = checkTargets.refusal(e);
     }
   }
 
   @Override
   public void start() {
-    node.checkers().init(vertx);
-    metrics = new CheckMetrics(node.meters(), node.nodeId());
+    checkers.init(vertx);
+    metrics = new CheckMetrics(Meters.of(node.nodeId()), node.nodeId());
     vertx.setPeriodic(RECONCILE_EVERY_MILLIS, id -> reconcile());
     vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publishResults());
     vertx.eventBus().<JsonArray>consumer(Addresses.CHECK_RESULTS, msg -> {
       for (Object o : msg.body()) {
         JsonObject j = (JsonObject) o;
-        node.checkResults.put(j.getString("id"), ModelJson.outcomeFromJson(j.getJsonObject("outcome")));
+        results.record(j.getString("id"), ModelJson.outcomeFromJson(j.getJsonObject("outcome")));
       }
     });
     vertx.eventBus().<String>consumer(Addresses.CHECK_RUN + node.nodeId(), msg -> {
@@ -109,7 +123,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
     vertx.eventBus().<String>consumer(Addresses.CHECK_RUN_ALL + node.nodeId(), msg -> runAll(msg.body())
         .onComplete(ar -> msg.reply(ar.result())));
     // Forget the results of instances that are gone.
-    vertx.setPeriodic(10_000, id -> node.checkResults.keySet().removeIf(i -> node.replica().get(i) == null));
+    vertx.setPeriodic(10_000, id -> results.keepOnly(i -> replica.get(i) != null));
   }
 
   @Override
@@ -128,17 +142,17 @@ public class HealthCheckVerticle extends AbstractVerticle {
     List<String> owners = node.checkOwners();
     for (var it = owned.values().iterator(); it.hasNext(); ) {
       OwnedCheck c = it.next();
-      ServiceEntry e = node.replica().get(c.id);
+      ServiceEntry e = replica.get(c.id);
       if (!probed(e) || !sameRegistration(e, c) || !node.nodeId().equals(Ownership.owner(c.id, owners))) {
         unschedule(c);
         it.remove();
       }
     }
-    for (String id : node.replica().probeIds()) {
+    for (String id : replica.probeIds()) {
       if (owned.containsKey(id) || !node.nodeId().equals(Ownership.owner(id, owners))) {
         continue;
       }
-      ServiceEntry e = node.replica().get(id);
+      ServiceEntry e = replica.get(id);
       if (probed(e)) {
         OwnedCheck c = new OwnedCheck(e);
         owned.put(id, c);
@@ -159,7 +173,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
 
   /** Still registered, with a check this node can run. */
   private boolean probed(ServiceEntry e) {
-    return e != null && e.check() != null && !e.check().isTtl() && node.checkers().get(e.check().type()) != null;
+    return e != null && e.check() != null && !e.check().isTtl() && checkers.get(e.check().type()) != null;
   }
 
   /** The first time at or after {@code now} that falls on this check's phase of its interval. */
@@ -204,7 +218,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private Future<CheckOutcome> run(OwnedCheck c, long start) {
     c.running = true;
     stats.runs.increment();
-    Checker checker = node.checkers().get(c.check.type());
+    Checker checker = checkers.get(c.check.type());
     Promise<CheckResult> done = Promise.promise();
     long timeout = vertx.setTimer(c.check.timeoutMillis(), t ->
         done.tryComplete(CheckResult.unhealthy("timed out after " + c.check.timeoutMillis() + "ms")));
@@ -224,7 +238,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
       long now = System.currentTimeMillis();
       CheckOutcome outcome = new CheckOutcome(start, result.status(), result.output(), now - start, node.nodeId());
       metrics.record(c.check.type(), result.status(), now - start);
-      node.checkResults.put(c.id, outcome);
+      results.record(c.id, outcome);
       unpublished.put(c.id, outcome);
       return decide(c, outcome, now).map(outcome);
     });
@@ -243,7 +257,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
    * transition it appends is applied here (so an on-demand run answers with the health it led to).
    */
   private Future<Void> decide(OwnedCheck c, CheckOutcome outcome, long now) {
-    ServiceEntry e = node.replica().get(c.id);
+    ServiceEntry e = replica.get(c.id);
     if (!sameRegistration(e, c) || owned.get(c.id) != c) {
       return Future.succeededFuture();
     }
@@ -278,8 +292,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
     }
     String reason = flapping ? FlapDamper.REASON : outcome.output();
     c.appending = decided;
-    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(List.of(
-            Command.checkTransition(node.nodeId(), now, c.id, decided, reason, outcome))), Append.options(node.config()))
+    return commandLog.append(Command.checkTransition(node.nodeId(), now, c.id, decided, reason, outcome))
         .onComplete(ar -> {
           c.appending = null;
           if (ar.failed()) {
@@ -308,7 +321,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   }
 
   private JsonObject result(String id, CheckOutcome outcome) {
-    ServiceEntry e = node.replica().get(id);
+    ServiceEntry e = replica.get(id);
     return new JsonObject().put("id", id).put("result", ModelJson.toJson(outcome))
         .put("health", e == null ? null : e.health().json());
   }

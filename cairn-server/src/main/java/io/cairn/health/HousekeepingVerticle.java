@@ -1,11 +1,13 @@
 package io.cairn.health;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.ServiceEntry;
-import io.cairn.replication.Append;
+import io.cairn.node.Addresses;
+import io.cairn.node.CommandLog;
+import io.cairn.node.NodeState;
+import io.cairn.registry.Replica;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.json.JsonArray;
 
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,7 +31,10 @@ import java.util.Set;
  * stamped with the leader's term.
  */
 public class HousekeepingVerticle extends AbstractVerticle {
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final CommandLog commandLog;
   /** Instance id → when this node last heard (directly or from a peer) that it heartbeated, local clock. */
   private final Map<String, Long> lastHeard = new HashMap<>();
   private final Set<String> batch = new LinkedHashSet<>();
@@ -38,8 +42,11 @@ public class HousekeepingVerticle extends AbstractVerticle {
   private final Set<String> pending = new HashSet<>();
   private long leaderSince;
 
-  public HousekeepingVerticle(NodeContext node) {
+  public HousekeepingVerticle(CairnConfig cfg, NodeState node, Replica replica, CommandLog commandLog) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.commandLog = commandLog;
   }
 
   @Override
@@ -54,10 +61,10 @@ public class HousekeepingVerticle extends AbstractVerticle {
         lastHeard.put((String) id, now);
       }
     });
-    vertx.setPeriodic(node.config().heartbeatBatchMillis(), id -> publishBatch());
-    vertx.setPeriodic(node.config().ttlScanIntervalMillis(), id -> scan());
+    vertx.setPeriodic(cfg.heartbeatBatchMillis(), id -> publishBatch());
+    vertx.setPeriodic(cfg.ttlScanIntervalMillis(), id -> scan());
     // Every node keeps what it heard (a future leader needs it); forget instances that are gone.
-    vertx.setPeriodic(10_000, id -> lastHeard.keySet().retainAll(node.replica().ttlIds()));
+    vertx.setPeriodic(10_000, id -> lastHeard.keySet().retainAll(replica.ttlIds()));
   }
 
   private void publishBatch() {
@@ -79,24 +86,24 @@ public class HousekeepingVerticle extends AbstractVerticle {
       // A new leader has heard heartbeats only since it started; nothing expires before one full ttl from now.
       leaderSince = now;
     }
-    for (String id : node.replica().ttlIds()) {
-      ServiceEntry e = node.replica().get(id);
+    for (String id : replica.ttlIds()) {
+      ServiceEntry e = replica.get(id);
       if (e == null || e.health() == Health.UNHEALTHY || pending.contains(id)) {
         continue;
       }
       long heard = Math.max(Math.max(lastHeard.getOrDefault(id, 0L), e.lastHeartbeat()), leaderSince);
       if (now - heard > e.ttlMillis()) {
-        housekeep(Command.setHealth(node.nodeId(), 0, now, node.replica().term(), id, Health.UNHEALTHY,
+        housekeep(Command.setHealth(node.nodeId(), 0, now, replica.term(), id, Health.UNHEALTHY,
             "no heartbeat for " + (now - heard) + "ms (ttl " + e.ttlMillis() + "ms)"));
       }
     }
-    for (String id : node.replica().idsWithHealth(Health.UNHEALTHY)) {
-      ServiceEntry e = node.replica().get(id);
+    for (String id : replica.idsWithHealth(Health.UNHEALTHY)) {
+      ServiceEntry e = replica.get(id);
       if (e == null || e.check() == null || e.check().deregisterAfterMillis() <= 0 || pending.contains(id)) {
         continue;
       }
       if (now - e.healthSince() > e.check().deregisterAfterMillis()) {
-        housekeep(Command.housekeeping(Command.Type.DEREGISTER, node.nodeId(), 0, now, node.replica().term(), id,
+        housekeep(Command.housekeeping(Command.Type.DEREGISTER, node.nodeId(), 0, now, replica.term(), id,
             "unhealthy for longer than deregisterAfter"));
       }
     }
@@ -104,8 +111,6 @@ public class HousekeepingVerticle extends AbstractVerticle {
 
   private void housekeep(Command command) {
     pending.add(command.id());
-    vertx.eventBus().request(Addresses.APPEND, new Append.Request(List.of(command)),
-            Append.options(node.config()))
-        .onComplete(ar -> pending.remove(command.id()));
+    commandLog.append(command).onComplete(ar -> pending.remove(command.id()));
   }
 }

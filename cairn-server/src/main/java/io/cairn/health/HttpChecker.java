@@ -1,9 +1,9 @@
 package io.cairn.health;
 
 import io.cairn.config.CheckTargets;
-import io.cairn.membership.CairnVersion;
 import io.cairn.model.Check;
 import io.cairn.model.ServiceEntry;
+import io.cairn.node.CairnVersion;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

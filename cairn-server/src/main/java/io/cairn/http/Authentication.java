@@ -3,21 +3,23 @@ package io.cairn.http;
 import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
-import io.cairn.consul.ConsulApi;
-import io.cairn.http.rest.Responses;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
 
 /**
  * Finds who calls the HTTP API (REST, SSE, WebSocket, metrics) before any route runs, and keeps it on the routing
  * context for the route to pass to {@code api/}, which decides what the caller may do. A token comes as
  * {@code Authorization: Bearer …}; a browser's SSE or WebSocket, which cannot set that header, may send it as the
  * {@code token} query parameter or the {@code cairn-token} cookie instead (the cookie only from the page's own
- * origin, so that another site cannot open a stream with it); a Consul client, as {@code X-Consul-Token}. Under mutual TLS the client certificate's CN names the
- * caller.
+ * origin, so that another site cannot open a stream with it); a protocol's own clients where that protocol's
+ * {@link TokenSource} finds it (Consul's, as {@code X-Consul-Token}). Under mutual TLS the client certificate's CN
+ * names the caller.
  */
 public final class Authentication {
   public static final String TOKEN_COOKIE = "cairn-token";
@@ -26,9 +28,9 @@ public final class Authentication {
   private Authentication() {
   }
 
-  public static void mount(Router router, Access access) {
-    router.route("/v1/*").handler(rc -> authenticate(rc, access));
-    router.route("/metrics").handler(rc -> authenticate(rc, access));
+  public static void mount(Router router, Access access, List<TokenSource> sources) {
+    router.route("/v1/*").handler(rc -> authenticate(rc, access, sources));
+    router.route("/metrics").handler(rc -> authenticate(rc, access, sources));
   }
 
   /** The caller the request was authenticated as. */
@@ -40,10 +42,10 @@ public final class Authentication {
     return caller;
   }
 
-  private static void authenticate(RoutingContext rc, Access access) {
+  private static void authenticate(RoutingContext rc, Access access, List<TokenSource> sources) {
     HttpServerRequest request = rc.request();
     try {
-      rc.put(CALLER, access.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), () -> otherToken(rc),
+      rc.put(CALLER, access.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION), () -> otherToken(rc, sources),
           request.connection()));
       rc.next();
     } catch (ApiException e) {
@@ -52,13 +54,16 @@ public final class Authentication {
   }
 
   /**
-   * A token sent otherwise than as a bearer header: Consul's clients send {@code X-Consul-Token} (or {@code ?token=})
-   * on Consul's paths; a browser's stream sends the {@code token} query parameter, or the cookie from the page's own
-   * origin.
+   * A token sent otherwise than as a bearer header: where a protocol's clients send it (Consul's: {@code
+   * X-Consul-Token}, or {@code ?token=} on Consul's paths); a browser's stream sends the {@code token} query
+   * parameter, or the cookie from the page's own origin.
    */
-  private static String otherToken(RoutingContext rc) {
-    if (ConsulApi.isConsulPath(rc.request().path())) {
-      return ConsulApi.token(rc);
+  private static String otherToken(RoutingContext rc, List<TokenSource> sources) {
+    for (TokenSource source : sources) {
+      String token = source.token(rc);
+      if (token != null) {
+        return token;
+      }
     }
     if (!isStream(rc)) {
       return null;
@@ -84,7 +89,7 @@ public final class Authentication {
       return true;
     }
     // The Host header over HTTP/1.1, :authority over HTTP/2.
-    io.vertx.core.net.HostAndPort authority = request.authority();
+    HostAndPort authority = request.authority();
     if (authority == null) {
       return false;
     }

@@ -1,24 +1,20 @@
 package io.cairn.http;
 
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.api.Access;
 import io.cairn.api.ApiException;
-import io.cairn.api.BlockingQueries;
-import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
-import io.cairn.api.QueryCache;
-import io.cairn.api.RegistryOperations;
-import io.cairn.api.WatchHub;
-import io.cairn.consul.ConsulApi;
-import io.cairn.grpc.RegistryGrpcApi;
-import io.cairn.http.rest.Responses;
-import io.cairn.http.rest.RestApi;
-import io.cairn.http.stream.EventStreams;
-import io.cairn.http.web.TopologyPage;
+import io.cairn.config.CairnConfig;
+import io.cairn.node.Addresses;
+import io.cairn.node.Meters;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.registry.Replica;
 import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -26,9 +22,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.grpc.health.HealthService;
-import io.vertx.grpc.reflection.ReflectionService;
-import io.vertx.grpc.server.GrpcServer;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,36 +29,57 @@ import org.slf4j.MDC;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * The network face of a node: the REST API, its event streams, {@code /health} (this node's readiness),
- * {@code /metrics}, the topology page at {@code /}, and gRPC (on the same port unless {@code grpc.port} says). Deployed
- * once per event loop; the instances share the port.
+ * The network face of a node: the HTTP listener, with what every request gets (a request id, the stale mark, a place
+ * among the requests a shutdown waits for, its caller), {@code /health} (this node's readiness), {@code /metrics},
+ * and the {@link Endpoints} the wiring gives it: the REST API, its event streams, Consul's API, the topology page, and
+ * gRPC (on the same port unless {@code grpc.port} says). Deployed once per event loop; the instances share the port.
  */
 public class GatewayVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
-  private final NodeContext node;
-  private final QueryCache cache;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final NodeStats stats;
+  private final Replica replica;
+  private final Access access;
+  private final ClusterViews views;
+  private final List<TokenSource> tokenSources;
+  private final Function<Vertx, Endpoints> endpoints;
   /** This loop's listeners: the HTTP port, and gRPC's when it has its own. */
   private final List<HttpServer> servers = new ArrayList<>();
   /** Request ids made here: a random prefix per loop and a count. */
-  private final String requestIdPrefix = Long.toString(java.util.concurrent.ThreadLocalRandom.current()
+  private final String requestIdPrefix = Long.toString(ThreadLocalRandom.current()
       .nextLong(36L * 36 * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36 * 36), 36) + "-";
   private long requestCount;
 
-  public GatewayVerticle(NodeContext node, QueryCache cache) {
+  /**
+   * @param tokenSources where protocols' clients send their tokens otherwise than as a bearer header
+   * @param endpoints    builds what this loop serves beside the node's own endpoints
+   */
+  public GatewayVerticle(CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access,
+                         ClusterViews views, List<TokenSource> tokenSources, Function<Vertx, Endpoints> endpoints) {
+    this.cfg = cfg;
     this.node = node;
-    this.cache = cache;
+    this.stats = stats;
+    this.replica = replica;
+    this.access = access;
+    this.views = views;
+    this.tokenSources = tokenSources;
+    this.endpoints = endpoints;
   }
 
   @Override
   public void start(Promise<Void> started) {
     Router router = Router.router(vertx);
-    RegistryOperations ops = new RegistryOperations(vertx, node, cache);
+    Endpoints served = endpoints.apply(vertx);
     router.route().handler(rc -> {
       // Counted so that a graceful shutdown can wait for requests under way.
-      node.requestsInFlight.incrementAndGet();
-      rc.addEndHandler(v -> node.requestsInFlight.decrementAndGet());
+      stats.requestStarted();
+      rc.addEndHandler(v -> stats.requestEnded());
       if (!node.current()) {
         // Cut off from the majority, unable to write its log, or lagging: what this node serves may be behind what
         // the cluster has accepted since.
@@ -83,27 +97,20 @@ public class GatewayVerticle extends AbstractVerticle {
         MDC.remove(Responses.REQUEST_ID);
       }
     });
-    TopologyPage page = new TopologyPage(node);
-    page.mountOrigins(router);
-    Authentication.mount(router, node.access());
-    BlockingQueries blocking = new BlockingQueries(vertx, node);
-    // Before Cairn's REST routes: Consul's clients send their JSON bodies with any content type.
-    new ConsulApi(node, ops, blocking).mount(router);
-    WatchHub hub = new WatchHub(vertx, node);
-    new EventStreams(vertx, node, ops, hub).mount(router);
-    ClusterViews views = new ClusterViews(node, cache);
-    new RestApi(node, ops, views, new CheckOperations(vertx, node, ops), blocking).mount(router);
-    GrpcServer grpc = grpcServer(ops, views, hub);
+    served.mountOpen(router);
+    Authentication.mount(router, access, tokenSources);
+    served.mount(router);
+    Handler<HttpServerRequest> grpc = served.grpc();
     router.get("/health").handler(rc -> {
       // A node cut off in a minority stays ready (it serves reads, marked stale, until the split heals); one that
       // cannot write its log or lags behind the leader is not, so that a balancer sends its clients elsewhere.
       String problem = node.standing().problem();
       boolean ready = node.ready() && !node.leaving() && problem == null;
-      Responses.json(rc, ready ? 200 : 503, node.replica().revision(), new JsonObject()
+      Responses.json(rc, ready ? 200 : 503, replica.revision(), new JsonObject()
           .put("status", node.leaving() ? "leaving" : !node.ready() ? "catching-up" : ready ? "ready" : "behind")
           .put("reason", problem)
           .put("node", node.nodeId())
-          .put("revision", node.replica().revision()));
+          .put("revision", replica.revision()));
     });
     router.get("/metrics").handler(rc -> {
       try {
@@ -113,25 +120,25 @@ public class GatewayVerticle extends AbstractVerticle {
         Responses.error(rc, e);
       }
     });
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(io.cairn.CairnNode.metricsRegistryName(node.config())));
-    page.mountFiles(router);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(Meters.registryName(node.nodeId())));
+    served.mountFallback(router);
     for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
       router.errorHandler(status, rc -> Responses.error(rc, rc.failure() != null ? rc.failure()
           : new ApiException(status, status == 404 ? "not_found" : status == 405 ? "method_not_allowed" : "bad_request",
           "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
     }
     HttpServerOptions options = TlsOptions.apply(new HttpServerOptions()
-        .setHost(node.config().httpHost())
-        .setPort(node.config().httpPort())
+        .setHost(cfg.httpHost())
+        .setPort(cfg.httpPort())
         .setTcpNoDelay(true)
         // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
         .setCompressionSupported(true)
-        .setMaxInitialLineLength(Math.min(16 * 1024, node.config().maxHeaderBytes()))
-        .setMaxHeaderSize(node.config().maxHeaderBytes())
-        .setIdleTimeout((int) node.config().idleTimeoutMillis())
-        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS), node.config());
-    int grpcPort = node.config().grpcPort();
-    boolean grpcApart = grpcPort != node.config().httpPort();
+        .setMaxInitialLineLength(Math.min(16 * 1024, cfg.maxHeaderBytes()))
+        .setMaxHeaderSize(cfg.maxHeaderBytes())
+        .setIdleTimeout((int) cfg.idleTimeoutMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), cfg);
+    int grpcPort = cfg.grpcPort();
+    boolean grpcApart = grpcPort != cfg.httpPort();
     // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
     HttpServer server = vertx.createHttpServer(options);
     servers.add(server);
@@ -150,7 +157,7 @@ public class GatewayVerticle extends AbstractVerticle {
       servers.add(grpcServer);
       apart = grpcServer.requestHandler(grpc).listen();
     }
-    if (node.config().tlsEnabled()) {
+    if (cfg.tlsEnabled()) {
       vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> reloadCertificates());
     }
     Future.all(http, apart).<Void>mapEmpty().onComplete(started);
@@ -167,26 +174,12 @@ public class GatewayVerticle extends AbstractVerticle {
   /** New certificate files on disk: every listener of this loop serves them from its next handshake. */
   private void reloadCertificates() {
     for (HttpServer server : servers) {
-      server.updateSSLOptions(TlsOptions.serverSsl(node.config()), true).onComplete(ar -> {
+      server.updateSSLOptions(TlsOptions.serverSsl(cfg), true).onComplete(ar -> {
         if (ar.failed()) {
           log.error("TLS certificates not reloaded; the previous ones stay in use: {}", ar.cause().getMessage());
         }
       });
     }
-  }
-
-  /**
-   * cairn.v1.Registry, the standard health service (SERVING while this node is ready and not leaving, for the
-   * whole server and for cairn.v1.Registry) and server reflection.
-   */
-  private GrpcServer grpcServer(RegistryOperations ops, ClusterViews views, WatchHub hub) {
-    GrpcServer grpc = GrpcServer.server(vertx);
-    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, node, ops, views, hub);
-    java.util.function.Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(node.ready() && !node.leaving());
-    grpc.addService(registry);
-    grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));
-    grpc.addService(ReflectionService.v1());
-    return grpc;
   }
 
   private static boolean isGrpc(HttpServerRequest request) {

@@ -1,8 +1,12 @@
 package io.cairn.http;
 
-import io.cairn.NodeContext;
 import io.cairn.api.QueryCache;
+import io.cairn.health.CheckStats;
 import io.cairn.model.Health;
+import io.cairn.node.Meters;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.registry.Replica;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -74,19 +78,19 @@ public final class NodeMetrics {
     return route;
   }
 
-  public static void bind(NodeContext node, QueryCache cache) {
-    MeterRegistry registry = node.meters();
+  public static void bind(NodeState node, NodeStats stats, Replica replica, CheckStats checks, QueryCache cache) {
+    MeterRegistry registry = Meters.of(node.nodeId());
     String id = node.nodeId();
     for (Health health : Health.values()) {
       String label = health.json();
-      Gauge.builder("cairn_services", node.replica(), r -> r.idsWithHealth(health).size()).tags("node", id, "health", label)
+      Gauge.builder("cairn_services", replica, r -> r.idsWithHealth(health).size()).tags("node", id, "health", label)
           .description("Service instances in this node's replica, by health").register(registry);
     }
-    counter(registry, id, "cairn_service_registrations_total", node, n -> n.registrationsApplied.sum(),
+    counter(registry, id, "cairn_service_registrations_total", stats, NodeStats::registrationsApplied,
         "Instances registered (serviceRegistered events) applied by this node's replica");
-    counter(registry, id, "cairn_service_deregistrations_total", node, n -> n.deregistrationsApplied.sum(),
+    counter(registry, id, "cairn_service_deregistrations_total", stats, NodeStats::deregistrationsApplied,
         "Instances deregistered or expired (serviceDeregistered events) applied by this node's replica");
-    counter(registry, id, "cairn_leader_elections_total", node, n -> n.leaderElectionsApplied.sum(),
+    counter(registry, id, "cairn_leader_elections_total", stats, NodeStats::leaderElectionsApplied,
         "leaderElected events applied by this node's replica: a new Raft leader took office");
     gauge(registry, id, "cairn_is_leader", node, n -> n.isLeader() ? 1 : 0, "1 on the Raft leader");
     gauge(registry, id, "cairn_node_ready", node, n -> n.ready() ? 1 : 0, "1 when this node has caught up with the log");
@@ -115,21 +119,21 @@ public final class NodeMetrics {
     gauge(registry, id, "cairn_raft_voters", node, n -> n.raft().voters().size(), "Voters of the Raft group");
     gauge(registry, id, "cairn_cluster_size", node, n -> n.liveMembers().size(),
         "Cairn nodes this node sees alive (Hazelcast members)");
-    for (String kind : node.watchers.keySet()) {
-      Gauge.builder("cairn_watchers", node.watchers.get(kind), Number::doubleValue).tags("node", id, "kind", kind)
+    for (String kind : NodeStats.WATCH_KINDS) {
+      Gauge.builder("cairn_watchers", stats, s -> s.watchers(kind)).tags("node", id, "kind", kind)
           .description("Open watches on this node (SSE, WebSocket, gRPC Watch)").register(registry);
     }
-    gauge(registry, id, "cairn_connected_agents", node, n -> n.agents.get(),
+    gauge(registry, id, "cairn_connected_agents", stats, NodeStats::agents,
         "Agents connected to this node: open gRPC Heartbeat streams");
-    counter(registry, id, "cairn_log_commands_applied_total", node, n -> n.commandsApplied.sum(),
+    counter(registry, id, "cairn_log_commands_applied_total", stats, NodeStats::commandsApplied,
         "Commands applied to this node's replica");
-    counter(registry, id, "cairn_log_append_calls_total", node, n -> n.appendCalls.sum(),
+    counter(registry, id, "cairn_log_append_calls_total", stats, NodeStats::appendCalls,
         "Batched append calls to the cluster log");
-    counter(registry, id, "cairn_log_commands_appended_total", node, n -> n.commandsAppended.sum(),
+    counter(registry, id, "cairn_log_commands_appended_total", stats, NodeStats::commandsAppended,
         "Commands this node appended to the cluster log");
-    counter(registry, id, "cairn_events_published_total", node, n -> n.eventsPublished.sum(),
+    counter(registry, id, "cairn_events_published_total", stats, NodeStats::eventsPublished,
         "Events this node published on cairn.events");
-    gauge(registry, id, "cairn_checks_owned", node.checkStats, s -> s.owned(),
+    gauge(registry, id, "cairn_checks_owned", checks, CheckStats::owned,
         "Health checks this node runs (it owns them by rendezvous hashing)");
     counter(registry, id, "cairn_query_cache_hits_total", cache, QueryCache::hits,
         "Discovery answers served from the cache");

@@ -4,17 +4,21 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
 import io.cairn.model.Command;
 import io.cairn.model.NodeInfo;
+import io.cairn.node.Addresses;
+import io.cairn.node.CairnVersion;
+import io.cairn.node.CommandLog;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
 import io.cairn.registry.Outcome;
-import io.cairn.replication.Append;
+import io.cairn.registry.Replica;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -37,13 +41,18 @@ import java.util.UUID;
  * Hazelcast, or never admitted as a node of this cluster (replication's peer directory).
  *
  * <p>Leadership is Raft's (the replication verticle records each new leader's term in the log); this verticle acts
- * on it: only the node that {@link NodeContext#actsAsLeader() acts as leader} reports failures.
+ * on it: only the node that {@link NodeState#actsAsLeader() acts as leader} reports failures.
  */
 public class MembershipVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(MembershipVerticle.class);
   private static final long EVALUATE_EVERY_MILLIS = 250;
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState.MembershipSide membership;
+  private final NodeState node;
+  private final Replica replica;
+  private final NodeStats stats;
+  private final CommandLog commandLog;
   private HazelcastInstance hz;
   private UUID listenerId;
   private NodeInfo self;
@@ -52,13 +61,18 @@ public class MembershipVerticle extends AbstractVerticle {
   private boolean leaving;
   private boolean wasAlone;
 
-  public MembershipVerticle(NodeContext node) {
-    this.node = node;
+  public MembershipVerticle(CairnConfig cfg, NodeState.MembershipSide membership, Replica replica, NodeStats stats,
+                            CommandLog commandLog) {
+    this.cfg = cfg;
+    this.membership = membership;
+    this.node = membership.state();
+    this.replica = replica;
+    this.stats = stats;
+    this.commandLog = commandLog;
   }
 
   @Override
   public void start(Promise<Void> started) {
-    CairnConfig cfg = node.config();
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     Member local = hz.getCluster().getLocalMember();
     String grpc = cfg.advertisedHost() + ":" + cfg.grpcPort();
@@ -126,7 +140,7 @@ public class MembershipVerticle extends AbstractVerticle {
   private void updateMembers() {
     Set<String> admitted = node.admittedMembers();
     Map<String, String> inLog = new HashMap<>();
-    for (NodeInfo n : node.replica().nodes().values()) {
+    for (NodeInfo n : replica.nodes().values()) {
       if (n.alive()) {
         inLog.put(n.memberId(), n.clusterAddress());
       }
@@ -140,14 +154,14 @@ public class MembershipVerticle extends AbstractVerticle {
         live.add(id);
       }
     }
-    node.liveMembers(live);
+    membership.liveMembers(live);
   }
 
   // ---------------------------------------------------------------- membership
 
   /** The log must know this incarnation as alive; tell it again if it does not (merge, false failure). */
   private void ensureAnnounced() {
-    NodeInfo known = node.replica().node(node.nodeId());
+    NodeInfo known = replica.node(node.nodeId());
     if (known != null && known.alive() && known.memberId().equals(node.memberId())) {
       return;
     }
@@ -165,18 +179,17 @@ public class MembershipVerticle extends AbstractVerticle {
   /** The leader records members that vanished without leaving: their incarnation is no longer in the cluster. */
   private void reportFailures() {
     Set<String> live = node.liveMembers();
-    for (NodeInfo n : node.replica().nodes().values()) {
+    for (NodeInfo n : replica.nodes().values()) {
       if (n.alive() && !live.contains(n.memberId()) && failuresPending.add(n.memberId())) {
         log.warn("Node {} ({}) left the cluster without saying so; marking it failed", n.id(), n.clusterAddress());
         append(Command.node(Command.Type.NODE_FAILED, node.nodeId(), 0, System.currentTimeMillis(),
-            node.replica().term(), n)).onComplete(ar -> failuresPending.remove(n.memberId()));
+            replica.term(), n)).onComplete(ar -> failuresPending.remove(n.memberId()));
       }
     }
   }
 
   /** Started apart from every member of cluster.join: say so once; Hazelcast looks for them every mergeInterval. */
   private void reportIfAlone() {
-    CairnConfig cfg = node.config();
     String own = self.clusterAddress();
     List<String> others = cfg.clusterJoin().stream().filter(a -> !a.equals(own)).toList();
     if (hz.getCluster().getMembers().size() == 1 && !others.isEmpty()) {
@@ -204,11 +217,11 @@ public class MembershipVerticle extends AbstractVerticle {
       return Future.succeededFuture();
     }
     leaving = true;
-    node.leaving(true);
-    long deadline = System.currentTimeMillis() + node.config().shutdownGracePeriodMillis();
+    membership.leaving();
+    long deadline = System.currentTimeMillis() + cfg.shutdownGracePeriodMillis();
     log.info("Node {} is leaving: no new writes, handing over leadership, finishing requests in flight",
         node.nodeId());
-    return vertx.eventBus().request(Addresses.STEP_DOWN, null, new io.vertx.core.eventbus.DeliveryOptions()
+    return vertx.eventBus().request(Addresses.STEP_DOWN, null, new DeliveryOptions()
             .setLocalOnly(true).setSendTimeout(Math.max(1, deadline - System.currentTimeMillis())))
         .<Void>mapEmpty().recover(err -> Future.succeededFuture())
         .compose(v -> requestsFinished(deadline))
@@ -221,7 +234,7 @@ public class MembershipVerticle extends AbstractVerticle {
   private Future<Void> requestsFinished(long deadline) {
     Promise<Void> done = Promise.promise();
     vertx.setPeriodic(0, 20, id -> {
-      if (node.requestsInFlight.get() == 0 || System.currentTimeMillis() >= deadline) {
+      if (stats.requestsInFlight() == 0 || System.currentTimeMillis() >= deadline) {
         vertx.cancelTimer(id);
         done.tryComplete();
       }
@@ -230,8 +243,6 @@ public class MembershipVerticle extends AbstractVerticle {
   }
 
   private Future<Outcome> append(Command command) {
-    return vertx.eventBus().<Append.Reply>request(Addresses.APPEND, new Append.Request(List.of(command)),
-            Append.options(node.config()))
-        .map(reply -> reply.body().outcomes().get(0));
+    return commandLog.append(command);
   }
 }

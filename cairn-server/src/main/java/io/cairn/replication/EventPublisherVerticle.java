@@ -1,8 +1,8 @@
 package io.cairn.replication;
 
-import io.cairn.Addresses;
 import io.cairn.model.Event;
 import io.cairn.model.ModelJson;
+import io.cairn.node.Addresses;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;

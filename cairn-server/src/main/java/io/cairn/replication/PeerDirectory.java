@@ -2,10 +2,10 @@ package io.cairn.replication;
 
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
+import io.cairn.node.Addresses;
+import io.cairn.node.NodeState;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -45,7 +45,9 @@ final class PeerDirectory {
   private static final long UNADMITTED_WARNING_MILLIS = 10_000;
 
   private final Vertx vertx;
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState.ReplicationSide side;
+  private final NodeState node;
   private final HazelcastInstance hz;
   private final DeliveryOptions ask = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MILLIS);
   private MessageConsumer<Object> consumer;
@@ -75,15 +77,16 @@ final class PeerDirectory {
     }
   }
 
-  PeerDirectory(Vertx vertx, NodeContext node, HazelcastInstance hz) {
+  PeerDirectory(Vertx vertx, CairnConfig cfg, NodeState.ReplicationSide side, HazelcastInstance hz) {
     this.vertx = vertx;
-    this.node = node;
+    this.cfg = cfg;
+    this.side = side;
+    this.node = side.state();
     this.hz = hz;
   }
 
   /** Says once what admits a member to this cluster. */
   void start() {
-    CairnConfig cfg = node.config();
     if (!cfg.clusterTlsEnabled()) {
       String what = "the cluster port {}:{} admits any process that reaches it as a node of cluster '{}' (it may "
           + "join the Raft group and write the registry); set security.cluster.* for mutual TLS between nodes";
@@ -173,7 +176,7 @@ final class PeerDirectory {
         members.put(e.getValue().getUuid(), e.getValue());
       } else if (claimedTwiceTold.add(e.getKey())) {
         log.warn("More than one member of cluster '{}' names itself Vert.x node {}: none of them is admitted",
-            node.config().clusterName(), e.getKey());
+            cfg.clusterName(), e.getKey());
       }
     }
     return members;
@@ -191,7 +194,7 @@ final class PeerDirectory {
         known.put(memberId, answer);
         if (admitted.put(uuid, answer) == null) {
           log.info("Node {} (member {} at {}) admitted to cluster '{}'", answer.id(), memberId, member.getAddress(),
-              node.config().clusterName());
+              cfg.clusterName());
         }
       } else if (!admitted.containsKey(uuid)) {
         // An admitted member that misses an answer keeps its last one until Hazelcast no longer lists it.
@@ -215,8 +218,8 @@ final class PeerDirectory {
       u.told = true;
       log.warn("Member {} at {} of cluster '{}' did not answer as a Cairn node for {} s ({}): not admitted (not in "
               + "the Raft group, not listed, owns no checks).{}", memberId, member.getAddress(),
-          node.config().clusterName(), (now - u.since) / 1000, cause == null ? "no identity" : cause.getMessage(),
-          node.config().clusterTlsEnabled()
+          cfg.clusterName(), (now - u.since) / 1000, cause == null ? "no identity" : cause.getMessage(),
+          cfg.clusterTlsEnabled()
               ? " The event bus refuses members without a certificate from security.cluster.caFile." : "");
     }
   }
@@ -239,6 +242,6 @@ final class PeerDirectory {
         ids.add(m.getAttribute(ClusterSetup.VERTX_NODE_ID));
       }
     }
-    node.admittedMembers(ids);
+    side.admittedMembers(ids);
   }
 }

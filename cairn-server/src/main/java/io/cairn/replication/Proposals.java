@@ -1,8 +1,12 @@
 package io.cairn.replication;
 
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.bus.Append;
 import io.cairn.registry.Outcome;
+import io.cairn.registry.Replica;
 import io.vertx.core.Context;
 import io.vertx.core.eventbus.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -39,7 +43,10 @@ final class Proposals {
   /** Most commands in one entry (a larger request still travels whole). */
   static final int BATCH_MAX = 1000;
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final NodeStats stats;
   private final Context context;
   private final StandingMeter standing;
   private final byte[] origin;
@@ -57,8 +64,12 @@ final class Proposals {
   private long lastRequestId = System.currentTimeMillis() * 1000;
   private LeaderLink link;
 
-  Proposals(NodeContext node, Context context, StandingMeter standing) {
+  Proposals(CairnConfig cfg, NodeState node, Replica replica, NodeStats stats, Context context,
+            StandingMeter standing) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.stats = stats;
     this.context = context;
     this.standing = standing;
     this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -119,11 +130,11 @@ final class Proposals {
       message.fail(refusal.code(), refusal.why());
       return;
     }
-    Request request = new Request(message, System.currentTimeMillis() + node.config().writeTimeoutMillis(),
+    Request request = new Request(message, System.currentTimeMillis() + cfg.writeTimeoutMillis(),
         commands.size());
     // Above every number of this node's the log applied, whatever the clock did since the last start: the log skips
     // a number it has seen (Replica.firstApplication).
-    lastRequestId = Math.max(lastRequestId, node.replica().lastRequest(node.nodeId()));
+    lastRequestId = Math.max(lastRequestId, replica.lastRequest(node.nodeId()));
     for (int i = 0; i < commands.size(); i++) {
       Command cmd = commands.get(i).withRequestId(++lastRequestId);
       request.requestIds[i] = cmd.requestId();
@@ -131,7 +142,7 @@ final class Proposals {
       pending.put(cmd.requestId(), new Pending(request, i));
       proposed.put(cmd.requestId(), cmd);
     }
-    node.commandsAppended.add(commands.size());
+    stats.commandsSubmitted(commands.size());
     queue.add(request);
     flush();
   }
@@ -163,7 +174,7 @@ final class Proposals {
   private void propose(List<Request> batch, List<byte[]> items) {
     long proposal = ++lastProposal;
     underWay.put(proposal, System.currentTimeMillis());
-    node.appendCalls.increment();
+    stats.entryProposed();
     org.apache.ratis.protocol.Message message =
         org.apache.ratis.protocol.Message.valueOf(UnsafeByteOperations.unsafeWrap(LogCodec.entry(items)));
     long deadline = batch.stream().mapToLong(r -> r.deadline).max().orElse(System.currentTimeMillis());
@@ -223,11 +234,11 @@ final class Proposals {
       }
     }
     for (Request r : late) {
-      r.fail(503, "the write was not committed and applied within " + node.config().writeTimeoutMillis()
+      r.fail(503, "the write was not committed and applied within " + cfg.writeTimeoutMillis()
           + "ms; it may still be: read before retrying a create");
     }
     queue.removeIf(r -> r.answered);
-    long abandonAfter = node.config().writeTimeoutMillis() + 5_000;
+    long abandonAfter = cfg.writeTimeoutMillis() + 5_000;
     if (underWay.values().removeIf(sentAt -> now - sentAt > abandonAfter)) {
       log.warn("Raft gave no answer to a proposal of node {} for {} ms; proposing the next writes without it",
           node.nodeId(), abandonAfter);

@@ -2,20 +2,22 @@ package io.cairn.replication;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
+import io.cairn.node.NodeState;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
@@ -56,8 +58,10 @@ final class RaftMembership {
 
   private final Vertx vertx;
   /** The replication verticle's context: every callback here runs on its loop. */
-  private final io.vertx.core.Context context;
-  private final NodeContext node;
+  private final Context context;
+  private final CairnConfig cfg;
+  private final NodeState.ReplicationSide side;
+  private final NodeState node;
   private final PeerDirectory directory;
   private final IMap<String, Object> state;
   private final RaftServer server;
@@ -93,11 +97,13 @@ final class RaftMembership {
     }
   }
 
-  RaftMembership(Vertx vertx, io.vertx.core.Context context, NodeContext node, HazelcastInstance hz,
+  RaftMembership(Vertx vertx, Context context, CairnConfig cfg, NodeState.ReplicationSide side, HazelcastInstance hz,
                  PeerDirectory directory, RaftServer server, RaftGroupId groupId, ClientId clientId) {
     this.vertx = vertx;
     this.context = context;
-    this.node = node;
+    this.cfg = cfg;
+    this.side = side;
+    this.node = side.state();
     this.directory = directory;
     this.state = hz.getMap(ClusterSetup.STATE);
     this.server = server;
@@ -108,7 +114,7 @@ final class RaftMembership {
   /** What this node tells the others about itself from now on. */
   void publish(boolean hasGroup, long applied) {
     boolean servingLearner = node.ready() && node.raft().role().equals("learner");
-    directory.self(new Peer(node.nodeId(), RaftSetup.address(node.config()), node.memberId(), hasGroup, applied,
+    directory.self(new Peer(node.nodeId(), RaftSetup.address(cfg), node.memberId(), hasGroup, applied,
         servingLearner, node.standing().problem()));
     Map<String, String> problems = new HashMap<>();
     for (Peer p : directory.live().values()) {
@@ -116,7 +122,7 @@ final class RaftMembership {
         problems.put(p.id(), p.problem());
       }
     }
-    node.peerProblems(problems);
+    side.peerProblems(problems);
   }
 
   /**
@@ -134,16 +140,16 @@ final class RaftMembership {
       }
       List<Peer> fresh = live.values().stream().filter(p -> !p.hasGroup()).toList();
       boolean oldest = !live.isEmpty() && live.values().iterator().next().memberId().equals(node.memberId());
-      if (!oldest || fresh.size() < node.config().raftBootstrapExpect()) {
+      if (!oldest || fresh.size() < cfg.raftBootstrapExpect()) {
         return Future.succeededFuture(null);
       }
       JsonArray voters = new JsonArray();
-      fresh.stream().limit(node.config().raftVoters()).forEach(p -> voters.add(p.toJson()));
+      fresh.stream().limit(cfg.raftVoters()).forEach(p -> voters.add(p.toJson()));
       String decision = new JsonObject().put("voters", voters).encode();
       return vertx.executeBlocking(() -> state.putIfAbsent(BOOTSTRAP, decision), false).map(previous -> {
         if (previous == null) {
           log.info("Forming the Raft group with {} voters: {}", voters.size(),
-              fresh.stream().limit(node.config().raftVoters()).map(Peer::id).toList());
+              fresh.stream().limit(cfg.raftVoters()).map(Peer::id).toList());
         }
         return fromDecision(previous != null ? previous : decision, live);
       });
@@ -179,7 +185,7 @@ final class RaftMembership {
         untrusted = "it names " + p.id() + " at " + p.address() + ", which this node never admitted";
       }
     }
-    int expected = Math.min(node.config().raftBootstrapExpect(), node.config().raftVoters());
+    int expected = Math.min(cfg.raftBootstrapExpect(), cfg.raftVoters());
     Peer outside = live.values().stream().filter(p -> p.hasGroup() && !named.contains(p.memberId())).findFirst()
         .orElse(null);
     if (untrusted == null && voters.size() < expected) {
@@ -210,7 +216,7 @@ final class RaftMembership {
    */
   private RaftGroup joiningGroup() {
     return RaftGroup.valueOf(groupId, RaftPeer.newBuilder().setId(RaftSetup.peerId(node.nodeId()))
-        .setAddress(RaftSetup.address(node.config())).setStartupRole(RaftPeerRole.LISTENER).build());
+        .setAddress(RaftSetup.address(cfg)).setStartupRole(RaftPeerRole.LISTENER).build());
   }
 
   /** The leader's periodic look at the configuration; at most one change under way. */
@@ -240,7 +246,7 @@ final class RaftMembership {
         absentSince.putIfAbsent(id, now);
       }
     }
-    long timeout = node.config().raftDeadVoterTimeoutMillis();
+    long timeout = cfg.raftDeadVoterTimeoutMillis();
     String self = node.nodeId();
     for (RaftPeer v : voters) {
       String id = v.getId().toString();
@@ -265,7 +271,7 @@ final class RaftMembership {
         return;
       }
     }
-    if (voters.size() < node.config().raftVoters()) {
+    if (voters.size() < cfg.raftVoters()) {
       for (RaftPeer l : learners) {
         Peer p = live.get(l.getId().toString());
         if (p != null && p.servingLearner() && p.applied() >= commit - CAUGHT_UP_GAP) {

@@ -1,12 +1,19 @@
 package io.cairn.replication;
 
 import com.hazelcast.core.HazelcastInstance;
-import io.cairn.Addresses;
-import io.cairn.NodeContext;
+import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
 import io.cairn.model.Event;
+import io.cairn.node.Addresses;
+import io.cairn.node.CommandLog;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.RaftStatus;
+import io.cairn.node.bus.Append;
+import io.cairn.node.bus.Applied;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Outcome;
+import io.cairn.registry.Replica;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +25,6 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -28,6 +34,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.GroupMismatchException;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -60,7 +67,12 @@ public class ReplicationVerticle extends AbstractVerticle {
   private static final long UNREADY_WARNING_MILLIS = 30_000;
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState.ReplicationSide side;
+  private final NodeState node;
+  private final Replica replica;
+  private final NodeStats stats;
+  private final CommandLog commandLog;
   /** The client id of this node's own administrative requests (group changes, snapshots, reads, transfers). */
   private final ClientId clientId = ClientId.randomId();
   private HazelcastInstance hz;
@@ -76,7 +88,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private StandingMeter standing;
   private RaftMembership membership;
   private SilentFollowers silentFollowers;
-  private EventHistory history;
+  private final EventHistory history;
   private boolean stopped;
   private boolean joining;
   private boolean restarting;
@@ -119,20 +131,26 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** The highest revision a leader said it published, as the leaders tell every node (0: none heard yet). */
   private long publishedCursor;
 
-  public ReplicationVerticle(NodeContext node) {
-    this.node = node;
+  public ReplicationVerticle(CairnConfig cfg, NodeState.ReplicationSide side, Replica replica, EventHistory history,
+                             NodeStats stats, CommandLog commandLog) {
+    this.cfg = cfg;
+    this.side = side;
+    this.node = side.state();
+    this.replica = replica;
+    this.history = history;
+    this.stats = stats;
+    this.commandLog = commandLog;
   }
 
   @Override
   public void start(Promise<Void> started) {
-    history = node.eventHistory();
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
-    node.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
-    directory = new PeerDirectory(vertx, node, hz);
-    groupId = RaftSetup.groupId(node.config());
+    side.memberId(((VertxInternal) vertx).clusterManager().getNodeId());
+    directory = new PeerDirectory(vertx, cfg, side, hz);
+    groupId = RaftSetup.groupId(cfg);
     self = RaftSetup.peerId(node.nodeId());
-    standing = new StandingMeter(node.config(), node.replica());
-    proposals = new Proposals(node, context, standing);
+    standing = new StandingMeter(cfg, replica);
+    proposals = new Proposals(cfg, node, replica, stats, context, standing);
     vertx.deployVerticle(new EventPublisherVerticle());
     vertx.eventBus().<Append.Request>localConsumer(Addresses.APPEND, proposals::submit);
     // Watchers need a replica state that belongs to one revision: taken between two applies, and shared by every
@@ -140,7 +158,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT, msg -> {
       // Before this node has a division nothing is applied: the replica may be read as it is.
       RegistryStateMachine current = stateMachine;
-      msg.reply(current != null ? current.snapshotForWatchers() : node.replica().snapshot());
+      msg.reply(current != null ? current.snapshotForWatchers() : replica.snapshot());
     });
     vertx.eventBus().<Object>localConsumer(Addresses.READ_INDEX, this::readIndex);
     vertx.eventBus().<Object>localConsumer(Addresses.STEP_DOWN, this::stepDown);
@@ -148,7 +166,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     // kept in a Hazelcast map could be moved by any process on the member port.
     // Never past what this node applied: a cursor too far would leave a gap, one too short only repeats events.
     vertx.eventBus().<Long>consumer(Addresses.EVENTS_PUBLISHED, msg -> {
-      publishedCursor = Math.max(publishedCursor, Math.min(msg.body(), node.replica().revision()));
+      publishedCursor = Math.max(publishedCursor, Math.min(msg.body(), replica.revision()));
       standing.announced(msg.body(), System.currentTimeMillis());
     });
     directory.start();
@@ -157,21 +175,21 @@ public class ReplicationVerticle extends AbstractVerticle {
       server = RaftServer.newBuilder()
           .setServerId(self)
           .setStateMachineRegistry(gid -> newStateMachine())
-          .setProperties(RaftSetup.serverProperties(node.config()))
-          .setParameters(RaftSetup.parameters(node.config()))
+          .setProperties(RaftSetup.serverProperties(cfg))
+          .setParameters(RaftSetup.parameters(cfg))
           .setOption(RaftStorage.StartupOption.RECOVER)
           .build();
       server.start();
       return null;
     }).onSuccess(v -> {
-      link = new LeaderLink(context, node.config(), server, groupId, self);
+      link = new LeaderLink(context, cfg, server, groupId, self);
       proposals.link(link);
-      membership = new RaftMembership(vertx, context, node, hz, directory, server, groupId, clientId);
-      silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(node.config()));
+      membership = new RaftMembership(vertx, context, cfg, side, hz, directory, server, groupId, clientId);
+      silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(cfg));
       findDivision();
       if (division == null) {
         log.info("Node {} has no Raft storage yet: it forms the group once {} nodes without one see each other, or "
-            + "joins the running group", node.nodeId(), node.config().raftBootstrapExpect());
+            + "joins the running group", node.nodeId(), cfg.raftBootstrapExpect());
       }
       vertx.setPeriodic(STATUS_EVERY_MILLIS, id -> refreshStatus());
       vertx.setPeriodic(PeerDirectory.ASK_EVERY_MILLIS, id -> directory.refresh());
@@ -214,7 +232,7 @@ public class ReplicationVerticle extends AbstractVerticle {
    */
   private RegistryStateMachine newStateMachine() {
     RegistryStateMachine previous = stateMachine;
-    stateMachine = new RegistryStateMachine(node.replica(), history, node.nodeId(), proposals::proposed,
+    stateMachine = new RegistryStateMachine(replica, history, node.nodeId(), proposals::proposed,
         new Notices(), standing::leaderRefusal, previous == null ? null : previous.getLastAppliedTermIndex());
     return stateMachine;
   }
@@ -294,7 +312,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void judgeStanding() {
     long now = System.currentTimeMillis();
     StandingMeter.Action action = standing.judge(now, node.raft().isLeader());
-    node.standing(standing.standing());
+    side.standing(standing.standing());
     if (action == StandingMeter.Action.RESTART) {
       restartDivision("its Raft log could not be written (" + standing.standing().logFailure() + ") and "
           + standing.standing().freeBytes() + " bytes are free now");
@@ -376,7 +394,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     if (status.isLeader()) {
       silentFollowers.check(roleInfo, now);
     }
-    node.raft(status);
+    side.raft(status);
     link.peers(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
     link.leader(leaderId);
     if (leaderId != null && leaderSeenAt == 0) {
@@ -384,7 +402,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     checkReady(status, now);
     if (status.isLeader() && info.isLeaderReady() && node.ready()
-        && (!me.equals(node.replica().leader()) || node.replica().term() < term)) {
+        && (!me.equals(replica.leader()) || replica.term() < term)) {
       recordLeadership(term);
     }
   }
@@ -408,7 +426,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     if (configurationLostSince == 0) {
       configurationLostSince = now;
-    } else if (now - configurationLostSince >= 2 * node.config().raftElectionTimeoutMillis()) {
+    } else if (now - configurationLostSince >= 2 * cfg.raftElectionTimeoutMillis()) {
       configurationLostSince = 0;
       restartDivision("Ratis lost the group's configuration after truncating a conflicting entry (applied up to "
           + info.getLastAppliedIndex() + ", no voter or learner left)");
@@ -423,7 +441,7 @@ public class ReplicationVerticle extends AbstractVerticle {
    * a leader that Hazelcast still lists.
    */
   private boolean quorate(RoleInfoProto roleInfo, String role, List<String> voters, RaftPeerId leaderId) {
-    long fresh = 2 * node.config().raftElectionTimeoutMillis();
+    long fresh = 2 * cfg.raftElectionTimeoutMillis();
     switch (role) {
       case "leader": {
         long heard = 1;
@@ -439,7 +457,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         return leaderId != null && roleInfo.hasFollowerInfo()
             && roleInfo.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs() <= fresh;
       case "learner": {
-        io.cairn.model.NodeInfo leader = leaderId == null ? null : node.replica().node(leaderId.toString());
+        io.cairn.model.NodeInfo leader = leaderId == null ? null : replica.node(leaderId.toString());
         return leader != null && node.liveMembers().contains(leader.memberId());
       }
       default:
@@ -457,7 +475,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= STATUS_EVERY_MILLIS;
-    boolean waitedForLeader = now - divisionSince >= 5 * node.config().raftElectionTimeoutMillis();
+    boolean waitedForLeader = now - divisionSince >= 5 * cfg.raftElectionTimeoutMillis();
     if (status.role().equals("joining") || status.appliedIndex() < status.commitIndex()
         || !(heardLeader || waitedForLeader)) {
       tellWhyUnready(now, status.role() + " (Ratis " + division.getInfo().getLifeCycleState() + ", voters "
@@ -465,11 +483,11 @@ public class ReplicationVerticle extends AbstractVerticle {
           + status.term() + ", applied " + status.appliedIndex() + " of " + status.commitIndex() + " committed");
       return;
     }
-    node.ready(true);
+    side.ready();
     log.info("Node {} is ready: {} {} at revision {} (leader {}, term {})", node.nodeId(), status.role(),
-        status.membership(), node.replica().revision(), status.leader(), status.term());
+        status.membership(), replica.revision(), status.leader(), status.term());
     if (node.isLeader()) {
-      startPublishing(node.replica().revision() + 1);
+      startPublishing(replica.revision() + 1);
     }
   }
 
@@ -488,21 +506,19 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     recordingElection = true;
-    vertx.eventBus().<Append.Reply>request(Addresses.APPEND,
-        new Append.Request(List.of(Command.leaderElected(node.nodeId(), 0, System.currentTimeMillis(), term))),
-        Append.options(node.config())).onComplete(ar -> {
-          recordingElection = false;
-          if (ar.succeeded() && ar.result().body().outcomes().get(0).status().accepted()) {
-            log.info("Node {} is the leader, term {}", node.nodeId(), term);
-          }
-        });
+    commandLog.append(Command.leaderElected(node.nodeId(), 0, System.currentTimeMillis(), term)).onComplete(ar -> {
+      recordingElection = false;
+      if (ar.succeeded() && ar.result().status().accepted()) {
+        log.info("Node {} is the leader, term {}", node.nodeId(), term);
+      }
+    });
   }
 
   /** Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself). */
   private void maybeSnapshot() {
     long now = System.currentTimeMillis();
-    if (!node.ready() || now - lastSnapshotAt < node.config().snapshotIntervalMillis()
-        || now - snapshotRequestedAt < node.config().snapshotIntervalMillis()) {
+    if (!node.ready() || now - lastSnapshotAt < cfg.snapshotIntervalMillis()
+        || now - snapshotRequestedAt < cfg.snapshotIntervalMillis()) {
       return;
     }
     var latest = stateMachine.getLatestSnapshot();
@@ -555,7 +571,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     String target = raft.voters().stream().filter(v -> !v.equals(node.nodeId())).filter(v -> {
-      io.cairn.model.NodeInfo n = node.replica().node(v);
+      io.cairn.model.NodeInfo n = replica.node(v);
       return n != null && node.liveMembers().contains(n.memberId());
     }).findFirst().orElse(null);
     if (target == null) {
@@ -583,7 +599,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void logFailed(Throwable cause) {
     boolean first = standing.logFailed(cause, System.currentTimeMillis());
     standing.measure(System.currentTimeMillis());
-    node.standing(standing.standing());
+    side.standing(standing.standing());
     if (first) {
       log.error("Node {} could not write its Raft log: {}", node.nodeId(), standing.standing().logFailure());
     }
@@ -624,8 +640,8 @@ public class ReplicationVerticle extends AbstractVerticle {
     @Override
     public void snapshotTaken(long revision) {
       lastSnapshotAt = System.currentTimeMillis();
-      node.diskSnapshot(revision, lastSnapshotAt);
-      node.snapshotsWritten.increment();
+      side.diskSnapshot(revision, lastSnapshotAt);
+      stats.snapshotWritten();
     }
   }
 
@@ -647,7 +663,7 @@ public class ReplicationVerticle extends AbstractVerticle {
         flushApplied(revision);
         revision = -1;
         proposals.reset();
-        node.snapshotsLoaded.increment();
+        stats.snapshotLoaded();
         vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET, LOCAL_ONLY);
       } else if (n instanceof LeaderNotice l) {
         if (link != null) {
@@ -669,15 +685,15 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void onApplied(AppliedNotice a) {
     for (int i = 0; i < a.outcomes().length; i++) {
       Outcome outcome = a.outcomes()[i];
-      node.commandsApplied.increment();
+      stats.commandApplied();
       for (Event e : outcome.events()) {
         if (e.type() == Event.Type.SERVICE_REGISTERED) {
-          node.registrationsApplied.increment();
+          stats.registrationApplied();
         } else if (e.type() == Event.Type.SERVICE_DEREGISTERED) {
-          node.deregistrationsApplied.increment();
+          stats.deregistrationApplied();
         }
         if (e.type() == Event.Type.LEADER_ELECTED) {
-          node.leaderElectionsApplied.increment();
+          stats.leaderElectionApplied();
           leadershipMoved(node.nodeId().equals(e.leader()), a.revision());
         } else if ((e.type() == Event.Type.NODE_LEFT || e.type() == Event.Type.NODE_FAILED)
             && node.nodeId().equals(e.node().id())) {
@@ -727,7 +743,7 @@ public class ReplicationVerticle extends AbstractVerticle {
   private void send(Event e) {
     outgoing.add(e);
     lastPublishedRevision = e.revision();
-    node.eventsPublished.increment();
+    stats.eventPublished();
   }
 
   /** Hands the events decided so far to the publisher, in one message, in order. */

@@ -4,6 +4,8 @@ import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
+import io.cairn.node.Standing;
+import io.cairn.node.bus.Append;
 import io.cairn.registry.Replica;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
-import io.cairn.api.Access;
 import io.cairn.config.CairnConfig;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +14,9 @@ import org.slf4j.LoggerFactory;
  * they can be shipped and kept apart from the node's operational log. "-" leaves them in the node's log.
  */
 public final class AuditLog {
+  /** The audit log's logger: one JSON line per audited action (time, subject, action, object, result, remote, revision). */
+  public static final String LOGGER = "audit";
+
   private AuditLog() {
   }
 
@@ -23,7 +25,7 @@ public final class AuditLog {
     if (file.equals("-") || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
-    Logger audit = context.getLogger(Access.AUDIT_LOGGER);
+    Logger audit = context.getLogger(LOGGER);
     String name = "audit:" + file;
     if (audit.getAppender(name) != null) {
       return; // a second node of the same JVM (tests) writing to the same file

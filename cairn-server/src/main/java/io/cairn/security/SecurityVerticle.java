@@ -1,7 +1,7 @@
 package io.cairn.security;
 
-import io.cairn.Addresses;
 import io.cairn.config.CairnConfig;
+import io.cairn.node.Addresses;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,11 +1,11 @@
 package io.cairn.grpc;
 
-import io.cairn.Addresses;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegistryGrpc;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
+import io.cairn.node.Addresses;
 import io.cairn.support.TestNodes;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;

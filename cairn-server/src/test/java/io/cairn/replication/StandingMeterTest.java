@@ -2,6 +2,8 @@ package io.cairn.replication;
 
 import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
+import io.cairn.node.Standing;
+import io.cairn.node.bus.Append;
 import io.cairn.registry.Apply;
 import io.cairn.registry.Fixtures;
 import io.cairn.registry.Replica;

@@ -1,6 +1,5 @@
 package io.cairn.http.rest;
 
-import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
 import io.cairn.api.BlockingQueries;
 import io.cairn.api.Caller;
@@ -9,11 +8,14 @@ import io.cairn.api.ClusterViews;
 import io.cairn.api.Queries;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
+import io.cairn.config.CairnConfig;
 import io.cairn.http.Authentication;
+import io.cairn.http.Responses;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
+import io.cairn.registry.Replica;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -34,15 +36,17 @@ import java.util.function.Supplier;
 public final class RestApi {
   /** The longest a blocking discovery waits. */
   private static final long MAX_WAIT_MILLIS = 5 * 60_000;
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final Replica replica;
   private final RegistryOperations ops;
   private final ClusterViews views;
   private final CheckOperations checks;
   private final BlockingQueries blocking;
 
-  public RestApi(NodeContext node, RegistryOperations ops, ClusterViews views, CheckOperations checks,
+  public RestApi(CairnConfig cfg, Replica replica, RegistryOperations ops, ClusterViews views, CheckOperations checks,
                  BlockingQueries blocking) {
-    this.node = node;
+    this.cfg = cfg;
+    this.replica = replica;
     this.ops = ops;
     this.views = views;
     this.checks = checks;
@@ -50,7 +54,7 @@ public final class RestApi {
   }
 
   public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(node.config().maxBodyBytes());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes());
     // Bodies are JSON. A form is refused before the body handler sees it: it decodes form bodies on its own, and a
     // malformed one (a bad %-escape in the body or the query) ended in a 500 or in no answer at all.
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(rc -> {
@@ -88,7 +92,7 @@ public final class RestApi {
       ops.requireReady();
       consistently(rc, () -> {
         ServiceEntry e = ops.get(caller(rc), rc.pathParam("id"));
-        Responses.json(rc, 200, node.replica().revision(), checks.withLatestCheck(e));
+        Responses.json(rc, 200, replica.revision(), checks.withLatestCheck(e));
       });
     });
     router.post("/v1/services/:id/check").handler(rc -> {
@@ -207,7 +211,7 @@ public final class RestApi {
     // The index a client passes is the X-Cairn-Revision it saw (the replica's revision, at least the name's own
     // index): it waits until the name's index passes it.
     blocking.await(caller.name() + " " + key, current -> current > index, wait, MAX_WAIT_MILLIS,
-        () -> node.replica().revisionFor(query), () -> ops.discover(caller, QueryCache.key("blocking", key), query),
+        () -> replica.revisionFor(query), () -> ops.discover(caller, QueryCache.key("blocking", key), query),
         d -> d.answer().services(), cancel -> rc.response().closeHandler(v -> cancel.run())).onComplete(ar -> {
       if (ar.failed()) {
         Responses.error(rc, ar.cause());
@@ -220,7 +224,7 @@ public final class RestApi {
   private void answer(RoutingContext rc, Future<JsonObject> result) {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        Responses.json(rc, 200, node.replica().revision(), ar.result());
+        Responses.json(rc, 200, replica.revision(), ar.result());
       } else {
         Responses.error(rc, ar.cause());
       }

@@ -1,14 +1,17 @@
 package io.cairn.http.stream;
 
-import io.cairn.NodeContext;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
+import io.cairn.config.CairnConfig;
 import io.cairn.http.Authentication;
-import io.cairn.http.rest.Responses;
+import io.cairn.http.Responses;
+import io.cairn.node.NodeState;
+import io.cairn.registry.EventHistory;
+import io.cairn.registry.Replica;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
@@ -31,17 +34,24 @@ public final class EventStreams {
   /** Most history events a WebSocket's opening snapshot carries ({@code recent}). */
   static final int MAX_RECENT = 1000;
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final NodeState node;
+  private final Replica replica;
+  private final EventHistory history;
   private final RegistryOperations ops;
   private final WatchHub hub;
   private final Set<SseWatcher> sse = new HashSet<>();
   private final Set<WebSocketWatcher> sockets = new HashSet<>();
 
-  public EventStreams(Vertx vertx, NodeContext node, RegistryOperations ops, WatchHub hub) {
+  public EventStreams(Vertx vertx, CairnConfig cfg, NodeState node, Replica replica, EventHistory history,
+                      RegistryOperations ops, WatchHub hub) {
+    this.cfg = cfg;
     this.node = node;
+    this.replica = replica;
+    this.history = history;
     this.ops = ops;
     this.hub = hub;
-    vertx.setPeriodic(node.config().keepAliveMillis(), id -> ping());
+    vertx.setPeriodic(cfg.keepAliveMillis(), id -> ping());
     hub.onLeaving(this::closeForLeaving);
   }
 
@@ -65,7 +75,7 @@ public final class EventStreams {
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache")
         .putHeader(io.vertx.core.http.HttpHeaders.CONTENT_ENCODING, io.vertx.core.http.HttpHeaders.IDENTITY)
-        .putHeader(Responses.REVISION_HEADER, Long.toString(node.replica().revision()));
+        .putHeader(Responses.REVISION_HEADER, Long.toString(replica.revision()));
     response.write("retry: 2000\n\n");
     SseWatcher watcher = new SseWatcher(response, filter, closed -> {
       sse.remove(closed);
@@ -90,7 +100,7 @@ public final class EventStreams {
     ops.access().openStream(caller);
     rc.request().toWebSocket().onFailure(err -> ops.access().closeStream(caller)).onSuccess(socket -> {
       socket.setWriteQueueMaxSize(WS_QUEUE_BYTES);
-      WebSocketWatcher watcher = new WebSocketWatcher(socket, caller, filter, node.eventHistory(), recent, closed -> {
+      WebSocketWatcher watcher = new WebSocketWatcher(socket, caller, filter, history, recent, closed -> {
         sockets.remove(closed);
         hub.remove(closed);
         ops.access().closeStream(caller);

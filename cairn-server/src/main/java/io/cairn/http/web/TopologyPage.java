@@ -1,9 +1,9 @@
 package io.cairn.http.web;
 
-import io.cairn.NodeContext;
 import io.cairn.config.CairnConfig;
-import io.cairn.http.rest.Responses;
+import io.cairn.http.Responses;
 import io.cairn.model.NodeInfo;
+import io.cairn.registry.Replica;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
@@ -20,10 +20,12 @@ public final class TopologyPage {
   /** Where the page's files are: {@code web/} in the working directory, else {@code web/} inside the jar. */
   static final String WEB_ROOT = "web";
 
-  private final NodeContext node;
+  private final CairnConfig cfg;
+  private final Replica replica;
 
-  public TopologyPage(NodeContext node) {
-    this.node = node;
+  public TopologyPage(CairnConfig cfg, Replica replica) {
+    this.cfg = cfg;
+    this.replica = replica;
   }
 
   /** Before every other route: answers cross-origin preflights and marks answers readable by the cluster's pages. */
@@ -73,9 +75,9 @@ public final class TopologyPage {
       return false;
     }
     boolean loopbackOrigin = CairnConfig.isLoopback(uri.getHost());
-    for (NodeInfo n : node.replica().nodes().values()) {
-      String scheme = node.config().tlsEnabled() ? "https" : "http";
-      if (origin.equals(n.baseUrl(node.config().tlsEnabled()))
+    for (NodeInfo n : replica.nodes().values()) {
+      String scheme = cfg.tlsEnabled() ? "https" : "http";
+      if (origin.equals(n.baseUrl(cfg.tlsEnabled()))
           || loopbackOrigin && CairnConfig.isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
         return true;
       }

@@ -1,4 +1,4 @@
-package io.cairn.replication;
+package io.cairn.node.bus;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;

@@ -1,4 +1,4 @@
-package io.cairn.membership;
+package io.cairn.node;
 
 /** The version of Cairn this node runs, as the jar's manifest says (or "dev" when run from classes). */
 public final class CairnVersion {

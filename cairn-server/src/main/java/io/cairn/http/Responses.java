@@ -1,4 +1,4 @@
-package io.cairn.http.rest;
+package io.cairn.http;
 
 import io.cairn.api.ApiException;
 import io.vertx.core.buffer.Buffer;

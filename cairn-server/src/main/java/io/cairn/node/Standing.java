@@ -1,4 +1,4 @@
-package io.cairn.replication;
+package io.cairn.node;
 
 import io.vertx.core.json.JsonObject;
 

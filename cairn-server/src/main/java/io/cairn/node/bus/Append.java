@@ -1,6 +1,7 @@
-package io.cairn.replication;
+package io.cairn.node.bus;
 
 import io.cairn.model.Command;
+import io.cairn.model.ModelJson;
 import io.cairn.registry.Outcome;
 
 import java.util.List;
@@ -21,20 +22,10 @@ public final class Append {
   private Append() {
   }
 
-  /**
-   * How to send a request: on this node only, and waiting a little longer than the replication verticle does, so
-   * that the caller hears the verticle's own verdict (applied, or timed out and dropped) rather than a bare
-   * event-bus timeout while its request may still be appended.
-   */
-  public static io.vertx.core.eventbus.DeliveryOptions options(io.cairn.config.CairnConfig config) {
-    return new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true)
-        .setSendTimeout(config.writeTimeoutMillis() + 5_000);
-  }
-
-  /** Commands to append, with their JSON already encoded on the submitting thread. */
+  /** Commands to append, with their JSON (the body of each log item) already encoded on the submitting thread. */
   public record Request(List<Command> commands, List<byte[]> bodies) {
     public Request(List<Command> commands) {
-      this(commands, commands.stream().map(LogCodec::body).toList());
+      this(commands, commands.stream().map(ModelJson::bytes).toList());
     }
   }
 

@@ -1,4 +1,4 @@
-package io.cairn;
+package io.cairn.node;
 
 /** Every event-bus address Cairn uses, in one place. "Local" addresses never leave the node. */
 public final class Addresses {
