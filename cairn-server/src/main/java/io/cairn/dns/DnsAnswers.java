@@ -46,7 +46,6 @@ final class DnsAnswers {
   private static final Pattern HOST_NAME = Pattern.compile(
       "(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*");
 
-  private final CairnConfig cfg;
   private final NodeState node;
   private final Replica replica;
   private final Access access;
@@ -57,7 +56,6 @@ final class DnsAnswers {
   private final boolean refuseWhenBehind;
 
   DnsAnswers(CairnConfig cfg, NodeState node, Replica replica, Access access, RegistryOperations ops) {
-    this.cfg = cfg;
     this.node = node;
     this.replica = replica;
     this.access = access;

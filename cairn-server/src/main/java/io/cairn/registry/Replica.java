@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,15 +27,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * concurrent, so a reader sees each entry whole; a query racing an apply may see some of that apply's changes and
  * not others, and it is stamped with the revision read before it ran, so what it shows is at least that revision.
  *
- * <p>Indexes by name, tag, node and health let a query touch only the smallest candidate set, so a discovery
- * costs in proportion to its result, not to the size of the registry.
+ * <p>{@link ReplicaIndexes} by name, tag, node and health let a query touch only the smallest candidate set, so a
+ * discovery costs in proportion to its result, not to the size of the registry.
  */
 public final class Replica {
   private final Map<String, ServiceEntry> byId = new ConcurrentHashMap<>();
-  private final Index byName = new Index();
-  private final Index byTag = new Index();
-  private final Index byNode = new Index();
-  private final EnumMap<Health, Set<String>> byHealth = new EnumMap<>(Health.class);
+  private final ReplicaIndexes indexes = new ReplicaIndexes();
   /**
    * Per service name with instances, the revision of the last change to any of them: what keeps a cached answer
    * valid. A name whose last instance goes is dropped, so the map does not grow with names that come and go.
@@ -46,8 +43,6 @@ public final class Replica {
   private volatile long nodesRevision;
   /** True while reset() refills the maps: names then read as absent until the reset stamps them all at once. */
   private boolean resetting;
-  private final Set<String> ttlIds = ConcurrentHashMap.newKeySet();
-  private final Set<String> probeIds = ConcurrentHashMap.newKeySet();
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
   /** Per node, the highest number of its commands applied (see firstApplication); read by proposers, so concurrent. */
   private final Map<String, Long> lastRequests = new ConcurrentHashMap<>();
@@ -56,17 +51,11 @@ public final class Replica {
   /** Applying a log entry of several commands (see beginEntry): written by the applying thread only. */
   private boolean inEntry;
   private long entryRevision;
-  private final Set<String> namesInEntry = new java.util.HashSet<>();
+  private final Set<String> namesInEntry = new HashSet<>();
   private volatile long term;
   private volatile String leader;
   /** When the current leader was elected (the time on its leaderElected command); 0 without a leader. */
   private volatile long leaderSince;
-
-  public Replica() {
-    for (Health h : Health.values()) {
-      byHealth.put(h, ConcurrentHashMap.newKeySet());
-    }
-  }
 
   // ---- reads, from any thread ----
 
@@ -95,12 +84,12 @@ public final class Replica {
   }
 
   public int nameCount() {
-    return byName.size();
+    return indexes.byName.size();
   }
 
   /** The service names with at least one instance. */
   public Set<String> names() {
-    return Collections.unmodifiableSet(byName.keys());
+    return Collections.unmodifiableSet(indexes.byName.keys());
   }
 
   public Collection<ServiceEntry> entries() {
@@ -117,12 +106,12 @@ public final class Replica {
 
   /** Ids of instances that heartbeat, for the leader's expiry scan. */
   public Set<String> ttlIds() {
-    return Collections.unmodifiableSet(ttlIds);
+    return Collections.unmodifiableSet(indexes.ttlIds);
   }
 
   /** Ids of instances whose check Cairn runs (http, tcp, grpc, plugin types), for the health-check verticle. */
   public Set<String> probeIds() {
-    return Collections.unmodifiableSet(probeIds);
+    return Collections.unmodifiableSet(indexes.probeIds);
   }
 
   /**
@@ -141,7 +130,7 @@ public final class Replica {
 
   /** The instances matching the query, sorted by id. */
   public List<ServiceEntry> query(ServiceQuery q) {
-    Set<String> candidates = candidates(q);
+    Set<String> candidates = indexes.candidates(q);
     List<ServiceEntry> result = new ArrayList<>(candidates == null ? byId.size() : Math.min(candidates.size(), 1024));
     if (candidates == null) {
       for (ServiceEntry e : byId.values()) {
@@ -163,31 +152,8 @@ public final class Replica {
 
   /** How many instances a query examines: the size of its candidate set. */
   int examinedBy(ServiceQuery q) {
-    Set<String> candidates = candidates(q);
+    Set<String> candidates = indexes.candidates(q);
     return candidates == null ? byId.size() : candidates.size();
-  }
-
-  /** The smallest index set that holds every match, or null when only a full scan will do. */
-  private Set<String> candidates(ServiceQuery q) {
-    Set<String> best = null;
-    if (q.name() != null) {
-      best = byName.get(q.name());
-    }
-    for (String tag : q.tags()) {
-      best = smaller(best, byTag.get(tag));
-    }
-    if (q.node() != null) {
-      best = smaller(best, byNode.get(q.node()));
-    }
-    Health health = q.status().health();
-    if (health != null) {
-      best = smaller(best, byHealth.get(health));
-    }
-    return best;
-  }
-
-  private static Set<String> smaller(Set<String> a, Set<String> b) {
-    return a == null || b.size() < a.size() ? b : a;
   }
 
   /**
@@ -213,7 +179,7 @@ public final class Replica {
 
   /** Ids of the instances in one health state. */
   public Set<String> idsWithHealth(Health health) {
-    return Collections.unmodifiableSet(byHealth.get(health));
+    return Collections.unmodifiableSet(indexes.byHealth.get(health));
   }
 
   /** The state as a snapshot; call it from the applying thread so that it is one revision's state. */
@@ -252,7 +218,7 @@ public final class Replica {
 
   /** Ids of the instances registered through a node, in id order (so that every node treats them alike). */
   public List<String> idsRegisteredThrough(String nodeId) {
-    List<String> ids = new ArrayList<>(byNode.get(nodeId));
+    List<String> ids = new ArrayList<>(indexes.byNode.get(nodeId));
     Collections.sort(ids);
     return ids;
   }
@@ -264,7 +230,7 @@ public final class Replica {
    * {@code unknown} again (until its check runs); ttl instances keep their health and must heartbeat within a ttl.
    */
   public void forgetProbedHealth(long at) {
-    for (String id : List.copyOf(probeIds)) {
+    for (String id : List.copyOf(indexes.probeIds)) {
       ServiceEntry e = byId.get(id);
       if (e != null && e.health() != Health.UNKNOWN) {
         put(e.withHealth(Health.UNKNOWN, "restarted", at, e.revision()));
@@ -275,22 +241,9 @@ public final class Replica {
   void put(ServiceEntry entry) {
     ServiceEntry previous = byId.put(entry.id(), entry);
     if (previous != null) {
-      unindex(previous);
+      indexes.remove(previous);
     }
-    byName.add(entry.name(), entry.id());
-    for (String tag : entry.tags()) {
-      byTag.add(tag, entry.id());
-    }
-    if (entry.node() != null) {
-      byNode.add(entry.node(), entry.id());
-    }
-    byHealth.get(entry.health()).add(entry.id());
-    if (entry.hasTtl()) {
-      ttlIds.add(entry.id());
-    }
-    if (entry.check() != null && !entry.check().isTtl()) {
-      probeIds.add(entry.id());
-    }
+    indexes.add(entry);
     touchName(entry.name(), entry.revision());
     if (previous != null && !previous.name().equals(entry.name())) {
       nameChanged(previous.name(), entry.revision());
@@ -300,23 +253,10 @@ public final class Replica {
   ServiceEntry remove(String id, long atRevision) {
     ServiceEntry previous = byId.remove(id);
     if (previous != null) {
-      unindex(previous);
+      indexes.remove(previous);
       nameChanged(previous.name(), atRevision);
     }
     return previous;
-  }
-
-  private void unindex(ServiceEntry e) {
-    byName.remove(e.name(), e.id());
-    for (String tag : e.tags()) {
-      byTag.remove(tag, e.id());
-    }
-    if (e.node() != null) {
-      byNode.remove(e.node(), e.id());
-    }
-    byHealth.get(e.health()).remove(e.id());
-    ttlIds.remove(e.id());
-    probeIds.remove(e.id());
   }
 
   private void touchName(String name, long atRevision) {
@@ -331,7 +271,7 @@ public final class Replica {
   private void nameChanged(String name, long atRevision) {
     if (inEntry) {
       namesInEntry.add(name);
-    } else if (byName.get(name).isEmpty()) {
+    } else if (indexes.byName.get(name).isEmpty()) {
       lastNameDrop = atRevision;
       nameRevisions.remove(name);
     } else {
@@ -354,7 +294,7 @@ public final class Replica {
   public void endEntry() {
     inEntry = false;
     for (String name : namesInEntry) {
-      if (byName.get(name).isEmpty()) {
+      if (indexes.byName.get(name).isEmpty()) {
         lastNameDrop = entryRevision;
         nameRevisions.remove(name);
       } else {
@@ -402,14 +342,9 @@ public final class Replica {
   void reset(long newRevision, long newTerm, String newLeader, long newLeaderSince, Collection<ServiceEntry> entries,
              Collection<NodeInfo> newNodes) {
     byId.clear();
-    byName.clear();
-    byTag.clear();
-    byNode.clear();
-    byHealth.values().forEach(Set::clear);
+    indexes.clear();
     nameRevisions.clear();
     lastNameDrop = newRevision;
-    ttlIds.clear();
-    probeIds.clear();
     nodes.clear();
     resetting = true;
     try {
@@ -428,41 +363,8 @@ public final class Replica {
     this.revision = newRevision;
     // Every name present gets the reset's revision: no answer cached before or during the refill matches it
     // (those carry older revisions, or the absent-name stamp of this reset).
-    for (String name : byName.keys()) {
+    for (String name : indexes.byName.keys()) {
       nameRevisions.put(name, newRevision);
-    }
-  }
-
-  /** A multimap of key to ids whose empty sets disappear, so that it does not grow with churn. */
-  private static final class Index {
-    private final Map<String, Set<String>> sets = new ConcurrentHashMap<>();
-
-    Set<String> get(String key) {
-      Set<String> set = sets.get(key);
-      return set == null ? Set.of() : set;
-    }
-
-    void add(String key, String id) {
-      sets.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(id);
-    }
-
-    void remove(String key, String id) {
-      sets.computeIfPresent(key, (k, set) -> {
-        set.remove(id);
-        return set.isEmpty() ? null : set;
-      });
-    }
-
-    int size() {
-      return sets.size();
-    }
-
-    Set<String> keys() {
-      return sets.keySet();
-    }
-
-    void clear() {
-      sets.clear();
     }
   }
 }
