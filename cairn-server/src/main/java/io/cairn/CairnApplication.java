@@ -116,7 +116,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
    * for it, at most shutdown.gracePeriod and a little. A second call returns at once.
    */
   private void leave(Vertx vertx) {
-    long grace = config.shutdownGracePeriodMillis();
+    long grace = config.shutdown().gracePeriodMillis();
     try {
       vertx.eventBus()
           .request(Addresses.LEAVE, null, new DeliveryOptions().setLocalOnly(true).setSendTimeout(grace + 2000))

@@ -77,18 +77,19 @@ public class CairnNode extends AbstractVerticle {
         .setJvmMetricsEnabled(true)
         // Latency by route template (vertx-web sets it; a path no route matched has none), never by raw path.
         .addLabels(Label.HTTP_ROUTE)
-        .setRegistryName(Meters.registryName(cfg.nodeId()))
+        .setRegistryName(Meters.registryName(cfg.node().id()))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     if (options.getEventBusOptions().getHost() == null
         || options.getEventBusOptions().getHost().equals(EventBusOptions.DEFAULT_CLUSTER_HOST)) {
-      options.getEventBusOptions().setHost(cfg.clusterHost());
+      options.getEventBusOptions().setHost(cfg.cluster().host());
     }
-    if (cfg.clusterTlsEnabled()) {
+    if (cfg.security().clusterTlsEnabled()) {
       // Mutual TLS between nodes' event buses: a member without a certificate from the cluster's CA is refused, in
       // both directions (Vert.x trusts every certificate unless trust options and trustAll(false) say otherwise).
       options.getEventBusOptions().setSsl(true).setTrustAll(false)
-          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.clusterCertFile()).setKeyPath(cfg.clusterKeyFile()))
-          .setTrustOptions(new PemTrustOptions().addCertPath(cfg.clusterCaFile()))
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.security().clusterCertFile())
+              .setKeyPath(cfg.security().clusterKeyFile()))
+          .setTrustOptions(new PemTrustOptions().addCertPath(cfg.security().clusterCaFile()))
           .setClientAuth(ClientAuth.REQUIRED)
           .setSslEngineOptions(TlsOptions.engine());
     }
@@ -104,48 +105,49 @@ public class CairnNode extends AbstractVerticle {
     CairnConfig cfg;
     try {
       cfg = CairnConfig.of(config());
-      Files.createDirectories(cfg.dataDir());
+      Files.createDirectories(cfg.node().dataDir());
     } catch (IllegalArgumentException | IOException e) {
       started.fail(e);
       return;
     }
     registerCodecs(vertx.eventBus());
     Replica replica = new Replica();
-    NodeState.Writers writers = NodeState.create(cfg.nodeId(), replica, cfg.tlsEnabled());
+    NodeState.Writers writers = NodeState.create(cfg.node().id(), replica, cfg.security().tlsEnabled());
     NodeState node = writers.state();
     NodeStats stats = new NodeStats();
-    EventHistory history = new EventHistory(cfg.eventHistory());
-    Security security = new Security(cfg);
-    Access access = new Access(cfg, security);
-    Checkers checkers = Checkers.load(cfg.nodeId(), cfg.checkTargets());
+    EventHistory history = new EventHistory(cfg.replication().eventHistory());
+    Security security = new Security(cfg.security());
+    Access access = new Access(cfg.security(), security);
+    Checkers checkers = Checkers.load(cfg.node().id(), cfg.checks().allowedTargets());
     CheckStats checkStats = new CheckStats();
     CheckResults checkResults = new CheckResults();
-    CommandLog commandLog = new EventBusCommandLog(vertx.eventBus(), cfg.writeTimeoutMillis());
-    QueryCache cache = new QueryCache(replica, cfg.queryCacheSize());
+    CommandLog commandLog = new EventBusCommandLog(vertx.eventBus(), cfg.replication().writeTimeoutMillis());
+    QueryCache cache = new QueryCache(replica, cfg.registry().queryCacheSize());
     RegistryOperations ops = new RegistryOperations(vertx, cfg, node, replica, access, checkDefaults(cfg, checkers),
         commandLog, cache);
     CheckOperations checks = new CheckOperations(vertx, node, replica, access, checkResults, ops);
     ClusterViews views = new ClusterViews(cfg, node, replica, access, stats, checkStats, cache);
     NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views);
-    NodeMetrics.configure(Meters.of(cfg.nodeId()));
-    AuditLog.configure(cfg);
-    deploy(new SecurityVerticle(cfg, security))
+    NodeMetrics.configure(Meters.of(cfg.node().id()));
+    AuditLog.configure(cfg.security());
+    deploy(new SecurityVerticle(cfg.security(), security))
         .compose(v -> deploy(new ReplicationVerticle(cfg, writers.replication(), replica, history, stats,
             commandLog)))
         .compose(v -> deploy(new MembershipVerticle(cfg, writers.membership(), replica, stats, commandLog)))
-        .compose(v -> deploy(new HousekeepingVerticle(cfg, node, replica, commandLog)))
-        .compose(v -> deploy(new HealthCheckVerticle(cfg, node, replica, checkers, checkStats, checkResults,
+        .compose(v -> deploy(new HousekeepingVerticle(cfg.health(), node, replica, commandLog)))
+        .compose(v -> deploy(new HealthCheckVerticle(cfg.checks(), node, replica, checkers, checkStats, checkResults,
             commandLog)))
         .compose(v -> deploy(new EventBusApiVerticle(node, replica, access, ops)))
-        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(cfg, node, stats, replica, access, views,
-                List.of(ConsulApi.TOKENS), loop -> new NodeEndpoints(loop, parts)),
-            new DeploymentOptions().setInstances(cfg.httpInstances())))
-        .compose(v -> cfg.dnsPort() == 0 ? Future.succeededFuture()
-            : deploy(new DnsVerticle(cfg, node, replica, access, ops)))
+        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(cfg.http(), cfg.grpc(), cfg.security(), node,
+                stats, replica, access, views, List.of(ConsulApi.TOKENS), loop -> new NodeEndpoints(loop, parts)),
+            new DeploymentOptions().setInstances(cfg.http().instances())))
+        .compose(v -> cfg.dns().port() == 0 ? Future.succeededFuture()
+            : deploy(new DnsVerticle(cfg.dns(), cfg.http().host(), node, replica, access, ops)))
         .onSuccess(v -> {
           NodeMetrics.bind(node, stats, replica, checkStats, cache);
           log.info("Cairn node {} ready: http://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
-              cfg.advertisedHost(), cfg.httpPort(), cfg.clusterName(), node.memberId(), replica.revision());
+              cfg.http().advertisedHost(), cfg.http().port(), cfg.cluster().name(), node.memberId(),
+              replica.revision());
         })
         .<Void>mapEmpty()
         .onComplete(started);
@@ -155,7 +157,7 @@ public class CairnNode extends AbstractVerticle {
   private static CheckDefaults checkDefaults(CairnConfig cfg, Checkers checkers) {
     Set<String> types = new HashSet<>(checkers.types());
     types.add(Check.TTL);
-    return cfg.checkDefaults(types);
+    return cfg.checks().defaults(types);
   }
 
   private Future<String> deploy(AbstractVerticle verticle) {

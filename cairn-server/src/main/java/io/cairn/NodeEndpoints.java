@@ -46,8 +46,8 @@ final class NodeEndpoints implements Endpoints {
   }
 
   NodeEndpoints(Vertx vertx, Parts p) {
-    BlockingQueries blocking = new BlockingQueries(vertx, p.cfg());
-    WatchHub hub = new WatchHub(vertx, p.node(), p.replica(), p.history(), p.stats(), p.cfg().keepAliveMillis());
+    BlockingQueries blocking = new BlockingQueries(vertx, p.cfg().http());
+    WatchHub hub = new WatchHub(vertx, p.node(), p.replica(), p.history(), p.stats(), p.cfg().http().keepAliveMillis());
     page = new TopologyPage(p.cfg(), p.replica());
     consul = new ConsulApi(p.cfg(), p.node(), p.replica(), p.ops(), blocking);
     streams = new EventStreams(vertx, p.cfg(), p.node(), p.replica(), p.history(), p.ops(), hub);

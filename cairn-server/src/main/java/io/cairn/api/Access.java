@@ -1,6 +1,6 @@
 package io.cairn.api;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.SecuritySettings;
 import io.cairn.security.AuditLog;
 import io.cairn.security.PeerCertificates;
 import io.cairn.security.Security;
@@ -32,11 +32,11 @@ public final class Access {
   private final Map<String, WriteBucket> buckets = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
 
-  public Access(CairnConfig cfg, Security security) {
+  public Access(SecuritySettings settings, Security security) {
     this.security = security;
-    this.writesPerSecond = cfg.writesPerSecond();
-    this.writeBurst = cfg.writeBurst();
-    this.streamsPerCaller = cfg.streamsPerCaller();
+    this.writesPerSecond = settings.writesPerSecond();
+    this.writeBurst = settings.writeBurst();
+    this.streamsPerCaller = settings.streamsPerCaller();
   }
 
   public static String service(String name) {

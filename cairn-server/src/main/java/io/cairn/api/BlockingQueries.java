@@ -1,6 +1,6 @@
 package io.cairn.api;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.HttpSettings;
 import io.cairn.node.Addresses;
 import io.cairn.node.bus.Applied;
 import io.vertx.core.Future;
@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  */
 public final class BlockingQueries {
   private final Vertx vertx;
-  private final CairnConfig cfg;
+  private final HttpSettings http;
   private final List<Pending<?>> pending = new ArrayList<>();
 
   /** One waiting read. */
@@ -89,9 +89,9 @@ public final class BlockingQueries {
     }
   }
 
-  public BlockingQueries(Vertx vertx, CairnConfig cfg) {
+  public BlockingQueries(Vertx vertx, HttpSettings http) {
     this.vertx = vertx;
-    this.cfg = cfg;
+    this.http = http;
     vertx.eventBus().<Applied>localConsumer(Addresses.APPLIED, msg -> onApplied(msg.body()));
   }
 
@@ -123,7 +123,7 @@ public final class BlockingQueries {
       }
     });
     // Answered before http.idleTimeout would close the silent connection (with the jitter below, at most 96% of it).
-    long wait = Math.min(Math.min(waitMillis, maxMillis), cfg.idleTimeoutMillis() * 9 / 10);
+    long wait = Math.min(Math.min(waitMillis, maxMillis), http.idleTimeoutMillis() * 9 / 10);
     long jitter = ThreadLocalRandom.current().nextLong(wait / 16 + 1);
     p.timer = vertx.setTimer(Math.max(1, wait + jitter), t -> {
       pending.remove(p);

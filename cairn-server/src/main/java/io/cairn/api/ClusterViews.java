@@ -48,7 +48,7 @@ public final class ClusterViews {
         .put("node", node.nodeId())
         .put("memberId", node.memberId())
         .put("version", CairnVersion.VERSION)
-        .put("cluster", cfg.clusterName())
+        .put("cluster", cfg.cluster().name())
         .put("ready", node.ready())
         .put("revision", r.revision())
         .put("role", role())
@@ -65,7 +65,7 @@ public final class ClusterViews {
         .put("services", r.size())
         .put("names", r.nameCount())
         .put("nodes", alive)
-        .put("http", new JsonObject().put("host", cfg.advertisedHost()).put("port", cfg.httpPort()))
+        .put("http", new JsonObject().put("host", cfg.http().advertisedHost()).put("port", cfg.http().port()))
         .put("startedAt", node.startedAt())
         .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
   }
@@ -81,7 +81,7 @@ public final class ClusterViews {
         .put("quorate", raft.quorate())
         .put("voters", new JsonArray(raft.voters()))
         .put("learners", new JsonArray(raft.learners()))
-        .put("votersWanted", cfg.raftVoters())
+        .put("votersWanted", cfg.raft().voters())
         .put("commitIndex", raft.commitIndex())
         .put("appliedIndex", raft.appliedIndex());
   }

@@ -53,7 +53,7 @@ public final class RegistryOperations {
     this.checkDefaults = checkDefaults;
     this.commandLog = commandLog;
     this.cache = cache;
-    this.checkTargets = cfg.checkTargets();
+    this.checkTargets = cfg.checks().allowedTargets();
   }
 
   public Access access() {
@@ -224,8 +224,8 @@ public final class RegistryOperations {
 
   /** One result per item, in order: {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}. */
   public Future<JsonObject> registerAll(Caller caller, JsonArray items) {
-    if (items.size() > cfg.maxBulk()) {
-      throw new ValidationException("too_many_instances", "at most " + cfg.maxBulk() + " instances per bulk request", "services");
+    if (items.size() > cfg.registry().maxBulk()) {
+      throw new ValidationException("too_many_instances", "at most " + cfg.registry().maxBulk() + " instances per bulk request", "services");
     }
     JsonObject[] results = new JsonObject[items.size()];
     List<Command> commands = new ArrayList<>();

@@ -27,37 +27,37 @@ public final class ClusterSetup {
   public static Config hazelcastConfig(CairnConfig cfg) {
     // Vert.x's defaults carry the maps its event bus needs (__vertx.subs and friends).
     Config config = ConfigUtil.loadConfig();
-    config.setClusterName(cfg.clusterName());
+    config.setClusterName(cfg.cluster().name());
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     // Failure detection and merging: what each knob trades is written in conf/cairn.yaml.
-    setSeconds(config, "hazelcast.heartbeat.interval.seconds", cfg.heartbeatIntervalMillis());
-    setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.failureTimeoutMillis());
-    setSeconds(config, "hazelcast.merge.first.run.delay.seconds", cfg.mergeIntervalMillis());
-    setSeconds(config, "hazelcast.merge.next.run.delay.seconds", cfg.mergeIntervalMillis());
+    setSeconds(config, "hazelcast.heartbeat.interval.seconds", cfg.cluster().heartbeatIntervalMillis());
+    setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.cluster().failureTimeoutMillis());
+    setSeconds(config, "hazelcast.merge.first.run.delay.seconds", cfg.cluster().mergeIntervalMillis());
+    setSeconds(config, "hazelcast.merge.next.run.delay.seconds", cfg.cluster().mergeIntervalMillis());
     // Hazelcast's own graceful shutdown (handing partitions over) waits up to 600 s by default: bound it by the grace
     // period, so that a stopped node always exits.
-    setSeconds(config, "hazelcast.graceful.shutdown.max.wait", cfg.shutdownGracePeriodMillis());
+    setSeconds(config, "hazelcast.graceful.shutdown.max.wait", cfg.shutdown().gracePeriodMillis());
     config.getJetConfig().setEnabled(false);
 
     var network = config.getNetworkConfig();
-    network.setPort(cfg.clusterPort()).setPortAutoIncrement(cfg.clusterPortAutoIncrement());
+    network.setPort(cfg.cluster().port()).setPortAutoIncrement(cfg.cluster().portAutoIncrement());
     network.setPublicAddress(null);
-    network.getInterfaces().setEnabled(true).addInterface(cfg.clusterHost());
-    config.setProperty("hazelcast.local.localAddress", cfg.clusterHost());
+    network.getInterfaces().setEnabled(true).addInterface(cfg.cluster().host());
+    config.setProperty("hazelcast.local.localAddress", cfg.cluster().host());
     // Hazelcast binds its member port to every interface unless told not to, whatever address it announces.
     config.setProperty("hazelcast.socket.bind.any", "false");
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(cfg.clusterJoin());
+    join.getTcpIpConfig().setEnabled(true).setMembers(cfg.cluster().join());
 
     // Hazelcast holds no registry state: the registry is the Raft log (replication/). Any process that reaches the
     // member port may join and write its maps, so Cairn reads from them only the forming decision, and checks it
     // against the nodes admitted over the event bus (replication/PeerDirectory).
-    config.addMapConfig(new MapConfig(STATE).setBackupCount(cfg.clusterBackupCount()));
+    config.addMapConfig(new MapConfig(STATE).setBackupCount(cfg.cluster().backupCount()));
     return config;
   }
 

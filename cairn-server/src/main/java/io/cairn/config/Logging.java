@@ -30,9 +30,9 @@ public final class Logging {
       return;
     }
     context.reset();
-    context.putProperty(JsonLineEncoder.NODE, cfg.nodeId());
+    context.putProperty(JsonLineEncoder.NODE, cfg.node().id());
     Encoder<ILoggingEvent> encoder;
-    if (cfg.logFormat().equals("json")) {
+    if (cfg.logging().format().equals("json")) {
       encoder = new JsonLineEncoder();
     } else {
       PatternLayoutEncoder text = new PatternLayoutEncoder();
@@ -47,9 +47,9 @@ public final class Logging {
     console.setEncoder(encoder);
     console.start();
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(cfg.logLevel()));
+    root.setLevel(Level.toLevel(cfg.logging().level()));
     root.addAppender(console);
-    for (Map.Entry<String, String> e : cfg.loggerLevels().entrySet()) {
+    for (Map.Entry<String, String> e : cfg.logging().loggers().entrySet()) {
       context.getLogger(e.getKey()).setLevel(Level.toLevel(e.getValue()));
     }
   }

@@ -76,7 +76,7 @@ public final class ConsulApi {
     this.ops = ops;
     this.access = ops.access();
     this.blocking = blocking;
-    this.datacenter = cfg.consulDatacenter();
+    this.datacenter = cfg.consul().datacenter();
     this.views = new ConsulViews(replica, datacenter);
   }
 
@@ -130,7 +130,7 @@ public final class ConsulApi {
       answer(rc, 200, peers());
     });
 
-    Handler<RoutingContext> body = bodyReader(cfg.maxBodyBytes());
+    Handler<RoutingContext> body = bodyReader(cfg.http().maxBodyBytes());
     router.put("/v1/agent/service/register").handler(body).handler(this::register);
     router.put("/v1/agent/service/deregister/:id").handler(body).handler(rc ->
         write(rc, ops.deregister(Authentication.caller(rc), rc.pathParam("id"))));
@@ -241,7 +241,7 @@ public final class ConsulApi {
 
   private JsonObject self() {
     NodeInfo me = replica.node(node.nodeId());
-    String address = me != null ? me.host() : cfg.advertisedHost();
+    String address = me != null ? me.host() : cfg.http().advertisedHost();
     return new JsonObject()
         .put("Config", new JsonObject()
             .put("Datacenter", datacenter)
@@ -397,7 +397,7 @@ public final class ConsulApi {
   // ---------------------------------------------------------------- writes
 
   private void register(RoutingContext rc) {
-    JsonObject definition = ConsulRegistration.toCairn(jsonBody(rc), cfg.advertisedHost());
+    JsonObject definition = ConsulRegistration.toCairn(jsonBody(rc), cfg.http().advertisedHost());
     String id = definition.getString("id");
     write(rc, ops.register(Authentication.caller(rc), definition, id, false, Command.NO_CAS));
   }

@@ -5,7 +5,7 @@ import io.cairn.api.Action;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.DnsSettings;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.Registrations;
 import io.cairn.model.ServiceEntry;
@@ -55,15 +55,15 @@ final class DnsAnswers {
   private final long ttl;
   private final boolean refuseWhenBehind;
 
-  DnsAnswers(CairnConfig cfg, NodeState node, Replica replica, Access access, RegistryOperations ops) {
+  DnsAnswers(DnsSettings dns, NodeState node, Replica replica, Access access, RegistryOperations ops) {
     this.node = node;
     this.replica = replica;
     this.access = access;
     this.ops = ops;
-    this.domain = cfg.dnsDomain();
+    this.domain = dns.domain();
     this.suffix = "." + domain;
-    this.ttl = cfg.dnsTtlSeconds();
-    this.refuseWhenBehind = cfg.dnsRefuseWhenBehind();
+    this.ttl = dns.ttlSeconds();
+    this.refuseWhenBehind = dns.refuseWhenBehind();
   }
 
   /**

@@ -2,7 +2,7 @@ package io.cairn.dns;
 
 import io.cairn.api.Access;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.DnsSettings;
 import io.cairn.node.NodeState;
 import io.cairn.registry.Replica;
 import io.netty.buffer.ByteBuf;
@@ -34,7 +34,8 @@ public final class DnsVerticle extends AbstractVerticle {
   /** A TCP connection that sends nothing for this long is closed (RFC 7766 advises seconds, not minutes). */
   private static final int TCP_IDLE_SECONDS = 10;
 
-  private final CairnConfig cfg;
+  private final DnsSettings dns;
+  private final String host;
   private final NodeState node;
   private final Replica replica;
   private final Access access;
@@ -42,8 +43,10 @@ public final class DnsVerticle extends AbstractVerticle {
   private DnsAnswers answers;
   private DatagramSocket udp;
 
-  public DnsVerticle(CairnConfig cfg, NodeState node, Replica replica, Access access, RegistryOperations ops) {
-    this.cfg = cfg;
+  public DnsVerticle(DnsSettings dns, String host, NodeState node, Replica replica, Access access,
+                     RegistryOperations ops) {
+    this.dns = dns;
+    this.host = host;
     this.node = node;
     this.replica = replica;
     this.access = access;
@@ -52,16 +55,15 @@ public final class DnsVerticle extends AbstractVerticle {
 
   @Override
   public void start(Promise<Void> started) {
-    answers = new DnsAnswers(cfg, node, replica, access, ops);
-    String host = cfg.httpHost();
-    int port = cfg.dnsPort();
+    answers = new DnsAnswers(dns, node, replica, access, ops);
+    int port = dns.port();
     udp = vertx.createDatagramSocket(new DatagramSocketOptions().setIpV6(host.indexOf(':') >= 0));
     udp.handler(this::onDatagram);
     NetServer tcp = vertx.createNetServer(new NetServerOptions().setIdleTimeout(TCP_IDLE_SECONDS)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
     tcp.connectHandler(this::onConnection);
     Future.all(udp.listen(port, host), tcp.listen(port, host))
-        .onSuccess(v -> log.info("DNS on {}:{} (UDP and TCP) for {}", host, port, cfg.dnsDomain()))
+        .onSuccess(v -> log.info("DNS on {}:{} (UDP and TCP) for {}", host, port, dns.domain()))
         .<Void>mapEmpty()
         .recover(e -> Future.failedFuture(new IllegalStateException("dns.port " + port + " on " + host
             + " cannot be bound (UDP and TCP): " + e.getMessage() + "; choose another dns.port, or 0 for no DNS", e)))

@@ -73,8 +73,8 @@ public final class RegistryGrpcApi implements Service {
   private final java.util.Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> heartbeats =
       new java.util.HashMap<>();
 
-  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access, RegistryOperations ops, ClusterViews views,
-                         WatchHub hub) {
+  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica,
+                         Access access, RegistryOperations ops, ClusterViews views, WatchHub hub) {
     this.vertx = vertx;
     this.cfg = cfg;
     this.node = node;
@@ -191,7 +191,7 @@ public final class RegistryGrpcApi implements Service {
     QueryKey q = queryKeys.get(request);
     if (q == null) {
       JsonObject criteria = ProtoMapping.query(request);
-      if (queryKeys.size() >= Math.max(1, cfg.queryCacheSize())) {
+      if (queryKeys.size() >= Math.max(1, cfg.registry().queryCacheSize())) {
         queryKeys.clear();
       }
       // Cached beside REST's answers, under a key of its own.
@@ -235,10 +235,10 @@ public final class RegistryGrpcApi implements Service {
       fail(response, e);
       return false;
     }
-    if (!stats.grpcStreamOpened(cfg.grpcMaxClients())) {
+    if (!stats.grpcStreamOpened(cfg.grpc().maxClients())) {
       access.closeStream(caller);
       GrpcErrors.end(response, GrpcStatus.RESOURCE_EXHAUSTED, "too_many_clients: this node holds "
-          + cfg.grpcMaxClients() + " streams (grpc.maxClients); use another node or retry later");
+          + cfg.grpc().maxClients() + " streams (grpc.maxClients); use another node or retry later");
       return false;
     }
     return true;
@@ -301,7 +301,7 @@ public final class RegistryGrpcApi implements Service {
     if (!admit(caller, response)) {
       return;
     }
-    long timeout = cfg.grpcClientTimeoutMillis();
+    long timeout = cfg.grpc().clientTimeoutMillis();
     long[] lastHeard = {System.currentTimeMillis()};
     boolean[] ended = {false};
     long[] timer = new long[1];

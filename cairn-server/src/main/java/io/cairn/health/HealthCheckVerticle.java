@@ -1,6 +1,6 @@
 package io.cairn.health;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.CheckSettings;
 import io.cairn.config.CheckTargets;
 import io.cairn.model.Check;
 import io.cairn.model.CheckOutcome;
@@ -44,7 +44,7 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private static final long RECONCILE_EVERY_MILLIS = 500;
   private static final long PUBLISH_EVERY_MILLIS = 1000;
 
-  private final CairnConfig cfg;
+  private final CheckSettings checks;
   private final NodeState node;
   private final Replica replica;
   private final Checkers checkers;
@@ -58,16 +58,16 @@ public class HealthCheckVerticle extends AbstractVerticle {
   private final CheckTargets checkTargets;
   private CheckMetrics metrics;
 
-  public HealthCheckVerticle(CairnConfig cfg, NodeState node, Replica replica, Checkers checkers, CheckStats stats,
+  public HealthCheckVerticle(CheckSettings checks, NodeState node, Replica replica, Checkers checkers, CheckStats stats,
                              CheckResults results, CommandLog commandLog) {
-    this.cfg = cfg;
+    this.checks = checks;
     this.node = node;
     this.replica = replica;
     this.checkers = checkers;
     this.stats = stats;
     this.results = results;
     this.commandLog = commandLog;
-    this.checkTargets = cfg.checkTargets();
+    this.checkTargets = checks.allowedTargets();
   }
 
   /** One check this node owns, and what it remembers between runs. */
@@ -91,8 +91,8 @@ public class HealthCheckVerticle extends AbstractVerticle {
       this.id = e.id();
       this.definition = e;
       this.check = e.check();
-      this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), cfg.checkBackoffMaxMillis());
-      this.damper = new FlapDamper(cfg.flappingMaxTransitions(), cfg.flappingWindowMillis());
+      this.backoff = new ProbeBackoff(vertx, id, check.intervalMillis(), checks.backoffMaxMillis());
+      this.damper = new FlapDamper(checks.flappingMaxTransitions(), checks.flappingWindowMillis());
       this.refused = checkTargets.refusal(e);
     }
   }

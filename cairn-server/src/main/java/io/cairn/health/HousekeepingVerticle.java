@@ -1,6 +1,6 @@
 package io.cairn.health;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.HealthSettings;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.ServiceEntry;
@@ -31,7 +31,7 @@ import java.util.Set;
  * stamped with the leader's term.
  */
 public class HousekeepingVerticle extends AbstractVerticle {
-  private final CairnConfig cfg;
+  private final HealthSettings settings;
   private final NodeState node;
   private final Replica replica;
   private final CommandLog commandLog;
@@ -42,8 +42,8 @@ public class HousekeepingVerticle extends AbstractVerticle {
   private final Set<String> pending = new HashSet<>();
   private long leaderSince;
 
-  public HousekeepingVerticle(CairnConfig cfg, NodeState node, Replica replica, CommandLog commandLog) {
-    this.cfg = cfg;
+  public HousekeepingVerticle(HealthSettings settings, NodeState node, Replica replica, CommandLog commandLog) {
+    this.settings = settings;
     this.node = node;
     this.replica = replica;
     this.commandLog = commandLog;
@@ -61,8 +61,8 @@ public class HousekeepingVerticle extends AbstractVerticle {
         lastHeard.put((String) id, now);
       }
     });
-    vertx.setPeriodic(cfg.heartbeatBatchMillis(), id -> publishBatch());
-    vertx.setPeriodic(cfg.ttlScanIntervalMillis(), id -> scan());
+    vertx.setPeriodic(settings.heartbeatBatchMillis(), id -> publishBatch());
+    vertx.setPeriodic(settings.ttlScanIntervalMillis(), id -> scan());
     // Every node keeps what it heard (a future leader needs it); forget instances that are gone.
     vertx.setPeriodic(10_000, id -> lastHeard.keySet().retainAll(replica.ttlIds()));
   }

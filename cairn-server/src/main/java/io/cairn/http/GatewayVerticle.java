@@ -3,7 +3,9 @@ package io.cairn.http;
 import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.ClusterViews;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.GrpcSettings;
+import io.cairn.config.HttpSettings;
+import io.cairn.config.SecuritySettings;
 import io.cairn.node.Addresses;
 import io.cairn.node.Meters;
 import io.cairn.node.NodeState;
@@ -41,7 +43,9 @@ import java.util.function.Function;
  */
 public class GatewayVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
-  private final CairnConfig cfg;
+  private final HttpSettings http;
+  private final GrpcSettings grpc;
+  private final SecuritySettings security;
   private final NodeState node;
   private final NodeStats stats;
   private final Replica replica;
@@ -60,9 +64,12 @@ public class GatewayVerticle extends AbstractVerticle {
    * @param tokenSources where protocols' clients send their tokens otherwise than as a bearer header
    * @param endpoints    builds what this loop serves beside the node's own endpoints
    */
-  public GatewayVerticle(CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access,
-                         ClusterViews views, List<TokenSource> tokenSources, Function<Vertx, Endpoints> endpoints) {
-    this.cfg = cfg;
+  public GatewayVerticle(HttpSettings http, GrpcSettings grpc, SecuritySettings security, NodeState node,
+                         NodeStats stats, Replica replica, Access access, ClusterViews views,
+                         List<TokenSource> tokenSources, Function<Vertx, Endpoints> endpoints) {
+    this.http = http;
+    this.grpc = grpc;
+    this.security = security;
     this.node = node;
     this.stats = stats;
     this.replica = replica;
@@ -100,7 +107,7 @@ public class GatewayVerticle extends AbstractVerticle {
     served.mountOpen(router);
     Authentication.mount(router, access, tokenSources);
     served.mount(router);
-    Handler<HttpServerRequest> grpc = served.grpc();
+    Handler<HttpServerRequest> grpcHandler = served.grpc();
     router.get("/health").handler(rc -> {
       // A node cut off in a minority stays ready (it serves reads, marked stale, until the split heals); one that
       // cannot write its log or lags behind the leader is not, so that a balancer sends its clients elsewhere.
@@ -128,24 +135,24 @@ public class GatewayVerticle extends AbstractVerticle {
           "no such endpoint: " + rc.request().method() + " " + rc.request().path())));
     }
     HttpServerOptions options = TlsOptions.apply(new HttpServerOptions()
-        .setHost(cfg.httpHost())
-        .setPort(cfg.httpPort())
+        .setHost(http.host())
+        .setPort(http.port())
         .setTcpNoDelay(true)
         // gzip when the client asks (Accept-Encoding); event streams opt out, so that each event leaves at once.
         .setCompressionSupported(true)
-        .setMaxInitialLineLength(Math.min(16 * 1024, cfg.maxHeaderBytes()))
-        .setMaxHeaderSize(cfg.maxHeaderBytes())
-        .setIdleTimeout((int) cfg.idleTimeoutMillis())
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), cfg);
-    int grpcPort = cfg.grpcPort();
-    boolean grpcApart = grpcPort != cfg.httpPort();
+        .setMaxInitialLineLength(Math.min(16 * 1024, http.maxHeaderBytes()))
+        .setMaxHeaderSize(http.maxHeaderBytes())
+        .setIdleTimeout((int) http.idleTimeoutMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), security);
+    int grpcPort = grpc.port();
+    boolean grpcApart = grpcPort != http.port();
     // gRPC rides on the HTTP port (HTTP/2 cleartext beside HTTP/1.1) unless grpc.port gives it one of its own.
     HttpServer server = vertx.createHttpServer(options);
     servers.add(server);
     Future<?> http = server
         .requestHandler(request -> {
           if (!grpcApart && isGrpc(request)) {
-            grpc.handle(request);
+            grpcHandler.handle(request);
           } else {
             router.handle(request);
           }
@@ -155,9 +162,9 @@ public class GatewayVerticle extends AbstractVerticle {
     if (grpcApart) {
       HttpServer grpcServer = vertx.createHttpServer(new HttpServerOptions(options).setPort(grpcPort));
       servers.add(grpcServer);
-      apart = grpcServer.requestHandler(grpc).listen();
+      apart = grpcServer.requestHandler(grpcHandler).listen();
     }
-    if (cfg.tlsEnabled()) {
+    if (security.tlsEnabled()) {
       vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> reloadCertificates());
     }
     Future.all(http, apart).<Void>mapEmpty().onComplete(started);
@@ -174,7 +181,7 @@ public class GatewayVerticle extends AbstractVerticle {
   /** New certificate files on disk: every listener of this loop serves them from its next handshake. */
   private void reloadCertificates() {
     for (HttpServer server : servers) {
-      server.updateSSLOptions(TlsOptions.serverSsl(cfg), true).onComplete(ar -> {
+      server.updateSSLOptions(TlsOptions.serverSsl(security), true).onComplete(ar -> {
         if (ar.failed()) {
           log.error("TLS certificates not reloaded; the previous ones stay in use: {}", ar.cause().getMessage());
         }

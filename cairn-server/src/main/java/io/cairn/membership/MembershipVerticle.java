@@ -75,10 +75,10 @@ public class MembershipVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     hz = ((HazelcastClusterManager) ((VertxInternal) vertx).clusterManager()).getHazelcastInstance();
     Member local = hz.getCluster().getLocalMember();
-    String grpc = cfg.advertisedHost() + ":" + cfg.grpcPort();
-    self = NodeInfo.announce(node.nodeId(), cfg.nodeName(), node.memberId(), cfg.advertisedHost(), cfg.httpPort(),
-        grpc, local.getAddress().getHost() + ":" + local.getAddress().getPort(), cfg.region(), cfg.zone(),
-        CairnVersion.VERSION, cfg.nodeTags(), node.startedAt());
+    String grpc = cfg.http().advertisedHost() + ":" + cfg.grpc().port();
+    self = NodeInfo.announce(node.nodeId(), cfg.node().name(), node.memberId(), cfg.http().advertisedHost(),
+        cfg.http().port(), grpc, local.getAddress().getHost() + ":" + local.getAddress().getPort(),
+        cfg.node().region(), cfg.node().zone(), CairnVersion.VERSION, cfg.node().tags(), node.startedAt());
     listenerId = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -191,11 +191,11 @@ public class MembershipVerticle extends AbstractVerticle {
   /** Started apart from every member of cluster.join: say so once; Hazelcast looks for them every mergeInterval. */
   private void reportIfAlone() {
     String own = self.clusterAddress();
-    List<String> others = cfg.clusterJoin().stream().filter(a -> !a.equals(own)).toList();
+    List<String> others = cfg.cluster().join().stream().filter(a -> !a.equals(own)).toList();
     if (hz.getCluster().getMembers().size() == 1 && !others.isEmpty()) {
       wasAlone = true;
       log.warn("No member of cluster.join {} answered: node {} runs alone and looks for them every {}s, merging into "
-          + "their cluster when they appear", others, node.nodeId(), cfg.mergeIntervalMillis() / 1000);
+          + "their cluster when they appear", others, node.nodeId(), cfg.cluster().mergeIntervalMillis() / 1000);
     }
   }
 
@@ -218,7 +218,7 @@ public class MembershipVerticle extends AbstractVerticle {
     }
     leaving = true;
     membership.leaving();
-    long deadline = System.currentTimeMillis() + cfg.shutdownGracePeriodMillis();
+    long deadline = System.currentTimeMillis() + cfg.shutdown().gracePeriodMillis();
     log.info("Node {} is leaving: no new writes, handing over leadership, finishing requests in flight",
         node.nodeId());
     return vertx.eventBus().request(Addresses.STEP_DOWN, null, new DeliveryOptions()

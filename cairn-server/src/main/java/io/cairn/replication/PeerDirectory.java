@@ -87,13 +87,13 @@ final class PeerDirectory {
 
   /** Says once what admits a member to this cluster. */
   void start() {
-    if (!cfg.clusterTlsEnabled()) {
+    if (!cfg.security().clusterTlsEnabled()) {
       String what = "the cluster port {}:{} admits any process that reaches it as a node of cluster '{}' (it may "
           + "join the Raft group and write the registry); set security.cluster.* for mutual TLS between nodes";
-      if (CairnConfig.isLoopback(cfg.clusterHost())) {
-        log.info(what, cfg.clusterHost(), cfg.clusterPort(), cfg.clusterName());
+      if (CairnConfig.isLoopback(cfg.cluster().host())) {
+        log.info(what, cfg.cluster().host(), cfg.cluster().port(), cfg.cluster().name());
       } else {
-        log.warn(what, cfg.clusterHost(), cfg.clusterPort(), cfg.clusterName());
+        log.warn(what, cfg.cluster().host(), cfg.cluster().port(), cfg.cluster().name());
       }
     }
   }
@@ -176,7 +176,7 @@ final class PeerDirectory {
         members.put(e.getValue().getUuid(), e.getValue());
       } else if (claimedTwiceTold.add(e.getKey())) {
         log.warn("More than one member of cluster '{}' names itself Vert.x node {}: none of them is admitted",
-            cfg.clusterName(), e.getKey());
+            cfg.cluster().name(), e.getKey());
       }
     }
     return members;
@@ -194,7 +194,7 @@ final class PeerDirectory {
         known.put(memberId, answer);
         if (admitted.put(uuid, answer) == null) {
           log.info("Node {} (member {} at {}) admitted to cluster '{}'", answer.id(), memberId, member.getAddress(),
-              cfg.clusterName());
+              cfg.cluster().name());
         }
       } else if (!admitted.containsKey(uuid)) {
         // An admitted member that misses an answer keeps its last one until Hazelcast no longer lists it.
@@ -218,8 +218,8 @@ final class PeerDirectory {
       u.told = true;
       log.warn("Member {} at {} of cluster '{}' did not answer as a Cairn node for {} s ({}): not admitted (not in "
               + "the Raft group, not listed, owns no checks).{}", memberId, member.getAddress(),
-          cfg.clusterName(), (now - u.since) / 1000, cause == null ? "no identity" : cause.getMessage(),
-          cfg.clusterTlsEnabled()
+          cfg.cluster().name(), (now - u.since) / 1000, cause == null ? "no identity" : cause.getMessage(),
+          cfg.security().clusterTlsEnabled()
               ? " The event bus refuses members without a certificate from security.cluster.caFile." : "");
     }
   }

@@ -130,7 +130,7 @@ final class Proposals {
       message.fail(refusal.code(), refusal.why());
       return;
     }
-    Request request = new Request(message, System.currentTimeMillis() + cfg.writeTimeoutMillis(),
+    Request request = new Request(message, System.currentTimeMillis() + cfg.replication().writeTimeoutMillis(),
         commands.size());
     // Above every number of this node's the log applied, whatever the clock did since the last start: the log skips
     // a number it has seen (Replica.firstApplication).
@@ -234,11 +234,11 @@ final class Proposals {
       }
     }
     for (Request r : late) {
-      r.fail(503, "the write was not committed and applied within " + cfg.writeTimeoutMillis()
+      r.fail(503, "the write was not committed and applied within " + cfg.replication().writeTimeoutMillis()
           + "ms; it may still be: read before retrying a create");
     }
     queue.removeIf(r -> r.answered);
-    long abandonAfter = cfg.writeTimeoutMillis() + 5_000;
+    long abandonAfter = cfg.replication().writeTimeoutMillis() + 5_000;
     if (underWay.values().removeIf(sentAt -> now - sentAt > abandonAfter)) {
       log.warn("Raft gave no answer to a proposal of node {} for {} ms; proposing the next writes without it",
           node.nodeId(), abandonAfter);

@@ -140,16 +140,16 @@ final class RaftMembership {
       }
       List<Peer> fresh = live.values().stream().filter(p -> !p.hasGroup()).toList();
       boolean oldest = !live.isEmpty() && live.values().iterator().next().memberId().equals(node.memberId());
-      if (!oldest || fresh.size() < cfg.raftBootstrapExpect()) {
+      if (!oldest || fresh.size() < cfg.raft().bootstrapExpect()) {
         return Future.succeededFuture(null);
       }
       JsonArray voters = new JsonArray();
-      fresh.stream().limit(cfg.raftVoters()).forEach(p -> voters.add(p.toJson()));
+      fresh.stream().limit(cfg.raft().voters()).forEach(p -> voters.add(p.toJson()));
       String decision = new JsonObject().put("voters", voters).encode();
       return vertx.executeBlocking(() -> state.putIfAbsent(BOOTSTRAP, decision), false).map(previous -> {
         if (previous == null) {
           log.info("Forming the Raft group with {} voters: {}", voters.size(),
-              fresh.stream().limit(cfg.raftVoters()).map(Peer::id).toList());
+              fresh.stream().limit(cfg.raft().voters()).map(Peer::id).toList());
         }
         return fromDecision(previous != null ? previous : decision, live);
       });
@@ -185,7 +185,7 @@ final class RaftMembership {
         untrusted = "it names " + p.id() + " at " + p.address() + ", which this node never admitted";
       }
     }
-    int expected = Math.min(cfg.raftBootstrapExpect(), cfg.raftVoters());
+    int expected = Math.min(cfg.raft().bootstrapExpect(), cfg.raft().voters());
     Peer outside = live.values().stream().filter(p -> p.hasGroup() && !named.contains(p.memberId())).findFirst()
         .orElse(null);
     if (untrusted == null && voters.size() < expected) {
@@ -246,7 +246,7 @@ final class RaftMembership {
         absentSince.putIfAbsent(id, now);
       }
     }
-    long timeout = cfg.raftDeadVoterTimeoutMillis();
+    long timeout = cfg.raft().deadVoterTimeoutMillis();
     String self = node.nodeId();
     for (RaftPeer v : voters) {
       String id = v.getId().toString();
@@ -271,7 +271,7 @@ final class RaftMembership {
         return;
       }
     }
-    if (voters.size() < cfg.raftVoters()) {
+    if (voters.size() < cfg.raft().voters()) {
       for (RaftPeer l : learners) {
         Peer p = live.get(l.getId().toString());
         if (p != null && p.servingLearner() && p.applied() >= commit - CAUGHT_UP_GAP) {

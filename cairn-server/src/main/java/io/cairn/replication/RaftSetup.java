@@ -3,8 +3,8 @@ package io.cairn.replication;
 import io.cairn.config.CairnConfig;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -32,7 +32,7 @@ public final class RaftSetup {
 
   /** The registry's Raft group: the same id on every node of a cluster, derived from its name. */
   public static RaftGroupId groupId(CairnConfig cfg) {
-    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("cairn:" + cfg.clusterName()).getBytes(StandardCharsets.UTF_8)));
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("cairn:" + cfg.cluster().name()).getBytes(StandardCharsets.UTF_8)));
   }
 
   public static RaftPeerId peerId(String nodeId) {
@@ -40,7 +40,7 @@ public final class RaftSetup {
   }
 
   public static String address(CairnConfig cfg) {
-    return cfg.clusterHost() + ":" + cfg.raftPort();
+    return cfg.cluster().host() + ":" + cfg.raft().port();
   }
 
   public static RaftPeer peer(String nodeId, String address) {
@@ -48,16 +48,16 @@ public final class RaftSetup {
   }
 
   static File storageDir(CairnConfig cfg) {
-    return cfg.dataDir().resolve("raft").toFile();
+    return cfg.node().dataDir().resolve("raft").toFile();
   }
 
   public static RaftProperties serverProperties(CairnConfig cfg) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    GrpcConfigKeys.Server.setHost(p, cfg.clusterHost());
-    GrpcConfigKeys.Server.setPort(p, cfg.raftPort());
+    GrpcConfigKeys.Server.setHost(p, cfg.cluster().host());
+    GrpcConfigKeys.Server.setPort(p, cfg.raft().port());
     RaftServerConfigKeys.setStorageDir(p, List.of(storageDir(cfg)));
-    long election = cfg.raftElectionTimeoutMillis();
+    long election = cfg.raft().electionTimeoutMillis();
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
     // Ratis' follower checks once per (random) timeout whether the leader spoke within it, so a dead leader is
     // noticed after up to two timeouts: a narrow range keeps that near twice the minimum (a wide one measured a
@@ -83,12 +83,12 @@ public final class RaftSetup {
     // Snapshots: every snapshot.everyRevisions entries (and every snapshot.interval, ReplicationVerticle), keeping
     // snapshot.retain files; the log before a snapshot is deleted.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotEveryRevisions());
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshot().everyRevisions());
     RaftServerConfigKeys.Snapshot.setCreationGap(p, 1);
-    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, cfg.snapshotRetain());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, cfg.snapshot().retain());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshotEveryRevisions()));
-    long segment = cfg.logSegmentBytes();
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, cfg.snapshot().everyRevisions()));
+    long segment = cfg.snapshot().logSegmentBytes();
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segment));
     RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segment, 1L << 20)));
     // A joiner or a node far behind gets the leader's snapshot file.
@@ -105,16 +105,16 @@ public final class RaftSetup {
    */
   public static Parameters parameters(CairnConfig cfg) {
     Parameters parameters = new Parameters();
-    if (cfg.clusterTlsEnabled()) {
-      GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(new File(cfg.clusterKeyFile()),
-          new File(cfg.clusterCertFile()), new File(cfg.clusterCaFile()), true));
+    if (cfg.security().clusterTlsEnabled()) {
+      GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(new File(cfg.security().clusterKeyFile()),
+          new File(cfg.security().clusterCertFile()), new File(cfg.security().clusterCaFile()), true));
     }
     return parameters;
   }
 
   /** How long a server waits for a peer's answer (an append, a vote) before it counts the call as failed. */
   static long requestTimeoutMillis(CairnConfig cfg) {
-    return Math.max(3000, 3 * cfg.raftElectionTimeoutMillis());
+    return Math.max(3000, 3 * cfg.raft().electionTimeoutMillis());
   }
 
   /** The properties of this node's Raft client side: each call to a peer waits at most 3 s for its answer. */

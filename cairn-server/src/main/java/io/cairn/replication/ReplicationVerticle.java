@@ -189,7 +189,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       findDivision();
       if (division == null) {
         log.info("Node {} has no Raft storage yet: it forms the group once {} nodes without one see each other, or "
-            + "joins the running group", node.nodeId(), cfg.raftBootstrapExpect());
+            + "joins the running group", node.nodeId(), cfg.raft().bootstrapExpect());
       }
       vertx.setPeriodic(STATUS_EVERY_MILLIS, id -> refreshStatus());
       vertx.setPeriodic(PeerDirectory.ASK_EVERY_MILLIS, id -> directory.refresh());
@@ -426,7 +426,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     }
     if (configurationLostSince == 0) {
       configurationLostSince = now;
-    } else if (now - configurationLostSince >= 2 * cfg.raftElectionTimeoutMillis()) {
+    } else if (now - configurationLostSince >= 2 * cfg.raft().electionTimeoutMillis()) {
       configurationLostSince = 0;
       restartDivision("Ratis lost the group's configuration after truncating a conflicting entry (applied up to "
           + info.getLastAppliedIndex() + ", no voter or learner left)");
@@ -441,7 +441,7 @@ public class ReplicationVerticle extends AbstractVerticle {
    * a leader that Hazelcast still lists.
    */
   private boolean quorate(RoleInfoProto roleInfo, String role, List<String> voters, RaftPeerId leaderId) {
-    long fresh = 2 * cfg.raftElectionTimeoutMillis();
+    long fresh = 2 * cfg.raft().electionTimeoutMillis();
     switch (role) {
       case "leader": {
         long heard = 1;
@@ -475,7 +475,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       return;
     }
     boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= STATUS_EVERY_MILLIS;
-    boolean waitedForLeader = now - divisionSince >= 5 * cfg.raftElectionTimeoutMillis();
+    boolean waitedForLeader = now - divisionSince >= 5 * cfg.raft().electionTimeoutMillis();
     if (status.role().equals("joining") || status.appliedIndex() < status.commitIndex()
         || !(heardLeader || waitedForLeader)) {
       tellWhyUnready(now, status.role() + " (Ratis " + division.getInfo().getLifeCycleState() + ", voters "
@@ -517,8 +517,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   /** Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself). */
   private void maybeSnapshot() {
     long now = System.currentTimeMillis();
-    if (!node.ready() || now - lastSnapshotAt < cfg.snapshotIntervalMillis()
-        || now - snapshotRequestedAt < cfg.snapshotIntervalMillis()) {
+    if (!node.ready() || now - lastSnapshotAt < cfg.snapshot().intervalMillis()
+        || now - snapshotRequestedAt < cfg.snapshot().intervalMillis()) {
       return;
     }
     var latest = stateMachine.getLatestSnapshot();

@@ -52,10 +52,10 @@ final class StandingMeter {
 
   StandingMeter(CairnConfig cfg, Replica replica) {
     this.cfg = cfg;
-    this.nodeId = cfg.nodeId();
+    this.nodeId = cfg.node().id();
     this.replica = replica;
-    this.dataDir = cfg.dataDir().toAbsolutePath().toFile();
-    this.maxBytes = cfg.registryMaxBytes();
+    this.dataDir = cfg.node().dataDir().toAbsolutePath().toFile();
+    this.maxBytes = cfg.registry().maxBytes();
   }
 
   Standing standing() {
@@ -167,8 +167,8 @@ final class StandingMeter {
     if (logFailure == null && now - nextRestartAt > RESTART_BACKOFF_MAX_MILLIS) {
       restartBackoffMillis = 0;
     }
-    standing = new Standing(dataDir.getUsableSpace(), cfg.storageMinFreeBytes(), logFailure, lagRevisions, lagMillis,
-        cfg.maxLagRevisions(), cfg.maxLagMillis(), instances, meanEntryBytes(), cfg.registryMaxInstances(),
+    standing = new Standing(dataDir.getUsableSpace(), cfg.storage().minFreeBytes(), logFailure, lagRevisions, lagMillis,
+        cfg.replication().maxLagRevisions(), cfg.replication().maxLagMillis(), instances, meanEntryBytes(), cfg.registry().maxInstances(),
         maxBytes);
     return standing;
   }

@@ -6,7 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.SecuritySettings;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -20,8 +20,8 @@ public final class AuditLog {
   private AuditLog() {
   }
 
-  public static void configure(CairnConfig cfg) {
-    String file = cfg.auditFile();
+  public static void configure(SecuritySettings settings) {
+    String file = settings.auditFile();
     if (file.equals("-") || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }

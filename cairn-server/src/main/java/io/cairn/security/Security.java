@@ -1,6 +1,6 @@
 package io.cairn.security;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.SecuritySettings;
 
 /**
  * What a node knows of its callers right now: the accepted tokens and the ACL policy, as last read from disk by the
@@ -12,9 +12,9 @@ public final class Security {
   private volatile TokenFile tokens = TokenFile.parse("", "none");
   private volatile AclPolicy acl = AclPolicy.ALLOW_ALL;
 
-  public Security(CairnConfig cfg) {
-    this.tokensEnabled = !cfg.tokensFile().isBlank();
-    this.certificatesIdentify = !cfg.clientAuth().equals("none");
+  public Security(SecuritySettings settings) {
+    this.tokensEnabled = !settings.tokensFile().isBlank();
+    this.certificatesIdentify = !settings.tlsClientAuth().equals("none");
   }
 
   /** Whether callers must say who they are (a token, or a client certificate). Off: everyone is anonymous. */

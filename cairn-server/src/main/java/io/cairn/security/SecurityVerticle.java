@@ -1,6 +1,6 @@
 package io.cairn.security;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.SecuritySettings;
 import io.cairn.node.Addresses;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
@@ -31,13 +31,13 @@ import java.util.Map;
 public class SecurityVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(SecurityVerticle.class);
 
-  private final CairnConfig cfg;
+  private final SecuritySettings settings;
   private final Security security;
   /** Size and modification time of each watched file, as last seen. */
   private final Map<String, String> seen = new HashMap<>();
 
-  public SecurityVerticle(CairnConfig cfg, Security security) {
-    this.cfg = cfg;
+  public SecurityVerticle(SecuritySettings settings, Security security) {
+    this.settings = settings;
     this.security = security;
   }
 
@@ -45,13 +45,13 @@ public class SecurityVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     vertx.<Void>executeBlocking(() -> {
       if (security.tokensEnabled()) {
-        createFirstTokensFile(Path.of(cfg.tokensFile()));
+        createFirstTokensFile(Path.of(settings.tokensFile()));
       }
       loadAccess();
       return null;
     }, false).compose(v -> fingerprints()).onSuccess(prints -> {
       seen.putAll(prints);
-      vertx.setPeriodic(cfg.securityReloadIntervalMillis(), id -> lookForChanges());
+      vertx.setPeriodic(settings.reloadIntervalMillis(), id -> lookForChanges());
     }).<Void>mapEmpty().onComplete(started);
   }
 
@@ -79,31 +79,31 @@ public class SecurityVerticle extends AbstractVerticle {
    */
   private void loadAccess() throws IOException {
     TokenFile tokens = security.tokensEnabled()
-        ? TokenFile.parse(Files.readString(Path.of(cfg.tokensFile())), cfg.tokensFile()) : null;
+        ? TokenFile.parse(Files.readString(Path.of(settings.tokensFile())), settings.tokensFile()) : null;
     AclPolicy acl = readAcl();
     if (tokens != null) {
       security.tokens(tokens);
-      log.info("tokens file {} read: {} tokens", cfg.tokensFile(), tokens.size());
+      log.info("tokens file {} read: {} tokens", settings.tokensFile(), tokens.size());
     }
     security.acl(acl);
   }
 
   private AclPolicy readAcl() throws IOException {
-    if (cfg.aclPolicy().isBlank()) {
+    if (settings.aclPolicy().isBlank()) {
       return AclPolicy.ALLOW_ALL;
     }
-    String model = cfg.aclModel().isBlank() ? AclPolicy.shippedModel() : Files.readString(Path.of(cfg.aclModel()));
-    AclPolicy acl = AclPolicy.of(model, Files.readString(Path.of(cfg.aclPolicy())));
-    log.info("ACL policy {}: {} rules, deny by default", cfg.aclPolicy(), acl.rules());
+    String model = settings.aclModel().isBlank() ? AclPolicy.shippedModel() : Files.readString(Path.of(settings.aclModel()));
+    AclPolicy acl = AclPolicy.of(model, Files.readString(Path.of(settings.aclPolicy())));
+    log.info("ACL policy {}: {} rules, deny by default", settings.aclPolicy(), acl.rules());
     return acl;
   }
 
   private List<String> tokenAndAclFiles() {
-    return configured(cfg.tokensFile(), cfg.aclModel(), cfg.aclPolicy());
+    return configured(settings.tokensFile(), settings.aclModel(), settings.aclPolicy());
   }
 
   private List<String> tlsFiles() {
-    return configured(cfg.tlsCertFile(), cfg.tlsKeyFile(), cfg.tlsClientCaFile());
+    return configured(settings.tlsCertFile(), settings.tlsKeyFile(), settings.tlsClientCaFile());
   }
 
   private static List<String> configured(String... files) {

@@ -1,13 +1,13 @@
 package io.cairn.security;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.SecuritySettings;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 
 /**
@@ -19,11 +19,11 @@ public final class TlsOptions {
   }
 
   /** Turns TLS on in {@code options} when security.tls.certFile is set; otherwise leaves them plain. */
-  public static HttpServerOptions apply(HttpServerOptions options, CairnConfig cfg) {
-    if (!cfg.tlsEnabled()) {
+  public static HttpServerOptions apply(HttpServerOptions options, SecuritySettings settings) {
+    if (!settings.tlsEnabled()) {
       return options;
     }
-    ServerSSLOptions ssl = serverSsl(cfg);
+    ServerSSLOptions ssl = serverSsl(settings);
     options.setSsl(true).setUseAlpn(true).setKeyCertOptions(ssl.getKeyCertOptions()).setClientAuth(ssl.getClientAuth())
         .setSslEngineOptions(engine());
     if (ssl.getTrustOptions() != null) {
@@ -41,14 +41,14 @@ public final class TlsOptions {
   }
 
   /** What a running server reloads when the files change ({@code HttpServer.updateSSLOptions(.., true)}). */
-  public static ServerSSLOptions serverSsl(CairnConfig cfg) {
+  public static ServerSSLOptions serverSsl(SecuritySettings settings) {
     ServerSSLOptions ssl = new ServerSSLOptions()
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cfg.tlsCertFile()).setKeyPath(cfg.tlsKeyFile()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.tlsCertFile()).setKeyPath(settings.tlsKeyFile()))
         .setUseAlpn(true);
-    if (!cfg.tlsClientCaFile().isBlank()) {
-      ssl.setTrustOptions(new PemTrustOptions().addCertPath(cfg.tlsClientCaFile()));
+    if (!settings.tlsClientCaFile().isBlank()) {
+      ssl.setTrustOptions(new PemTrustOptions().addCertPath(settings.tlsClientCaFile()));
     }
-    ssl.setClientAuth(switch (cfg.clientAuth()) {
+    ssl.setClientAuth(switch (settings.tlsClientAuth()) {
       case "required" -> ClientAuth.REQUIRED;
       case "optional" -> ClientAuth.REQUEST;
       default -> ClientAuth.NONE;

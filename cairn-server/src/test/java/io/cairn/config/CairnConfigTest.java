@@ -17,11 +17,11 @@ class CairnConfigTest {
   @Test
   void theBuiltInDefaultsAreThoseOfConfCairnYaml() {
     CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), null);
-    assertThat(cfg.httpPort()).isEqualTo(8080);
-    assertThat(cfg.dataDir()).isEqualTo(Path.of("./data"));
-    assertThat(cfg.clusterName()).isEqualTo("cairn");
-    assertThat(cfg.clusterJoin()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703");
-    assertThat(cfg.nodeId()).endsWith("-8080");
+    assertThat(cfg.http().port()).isEqualTo(8080);
+    assertThat(cfg.node().dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(cfg.cluster().name()).isEqualTo("cairn");
+    assertThat(cfg.cluster().join()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703");
+    assertThat(cfg.node().id()).endsWith("-8080");
   }
 
   @Test
@@ -33,18 +33,18 @@ class CairnConfigTest {
         Map.of("CAIRN_CLUSTER_NAME", "from-env", "CAIRN_CLUSTER_PORT", "6050",
             "CAIRN_CLUSTER_JOIN", "10.0.0.1:5701, 10.0.0.2:5701", "CAIRN_CLUSTER_PORT_AUTO_INCREMENT", "false"),
         null);
-    assertThat(cfg.httpPort()).isEqualTo(9000);
-    assertThat(cfg.clusterName()).isEqualTo("from-env");
-    assertThat(cfg.clusterPort()).isEqualTo(6100);
-    assertThat(cfg.clusterPortAutoIncrement()).isFalse();
-    assertThat(cfg.clusterJoin()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
-    assertThat(cfg.nodeId()).isEqualTo("flag-node");
+    assertThat(cfg.http().port()).isEqualTo(9000);
+    assertThat(cfg.cluster().name()).isEqualTo("from-env");
+    assertThat(cfg.cluster().port()).isEqualTo(6100);
+    assertThat(cfg.cluster().portAutoIncrement()).isFalse();
+    assertThat(cfg.cluster().join()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
+    assertThat(cfg.node().id()).isEqualTo("flag-node");
   }
 
   @Test
   void vertxConfJsonIsALayerLikeTheFile() {
     CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), new JsonObject().put("http", new JsonObject().put("port", 8181)));
-    assertThat(cfg.httpPort()).isEqualTo(8181);
+    assertThat(cfg.http().port()).isEqualTo(8181);
   }
 
   @Test
@@ -71,7 +71,7 @@ class CairnConfigTest {
 
   @Test
   void theApiListensOnLoopbackUnlessToldOtherwise() {
-    assertThat(CairnConfig.of(null).httpHost()).isEqualTo("127.0.0.1");
+    assertThat(CairnConfig.of(null).http().host()).isEqualTo("127.0.0.1");
   }
 
   @Test
@@ -82,10 +82,10 @@ class CairnConfigTest {
     assertThatThrownBy(() -> CairnConfig.load(List.of("--http.host=10.1.2.3"), Map.of(), null))
         .hasMessageNotContaining("\n");
     assertThat(CairnConfig.load(List.of("--http.host=0.0.0.0", "--security.allowInsecure=true"), Map.of(), null)
-        .httpHost()).isEqualTo("0.0.0.0");
+        .http().host()).isEqualTo("0.0.0.0");
     assertThat(CairnConfig.load(List.of("--http.host=0.0.0.0", "--security.tokensFile=/etc/cairn/tokens"), Map.of(),
-        null).tokensFile()).isEqualTo("/etc/cairn/tokens");
-    assertThat(CairnConfig.load(List.of("--http.host=localhost"), Map.of(), null).httpHost()).isEqualTo("localhost");
+        null).security().tokensFile()).isEqualTo("/etc/cairn/tokens");
+    assertThat(CairnConfig.load(List.of("--http.host=localhost"), Map.of(), null).http().host()).isEqualTo("localhost");
   }
 
   @Test
@@ -100,13 +100,13 @@ class CairnConfigTest {
     List<String> withClusterTls = new java.util.ArrayList<>(tokensOnANetwork);
     withClusterTls.addAll(List.of("--security.cluster.certFile=/n.pem", "--security.cluster.keyFile=/n-key.pem",
         "--security.cluster.caFile=/ca.pem"));
-    assertThat(CairnConfig.load(withClusterTls, Map.of(), null).clusterTlsEnabled()).isTrue();
+    assertThat(CairnConfig.load(withClusterTls, Map.of(), null).security().clusterTlsEnabled()).isTrue();
     List<String> accepted = new java.util.ArrayList<>(tokensOnANetwork);
     accepted.add("--security.allowInsecure=true");
-    assertThat(CairnConfig.load(accepted, Map.of(), null).clusterHost()).isEqualTo("10.1.2.3");
+    assertThat(CairnConfig.load(accepted, Map.of(), null).cluster().host()).isEqualTo("10.1.2.3");
     // Nothing secured (a development cluster on a private network) or a cluster port on loopback: as before.
-    assertThat(CairnConfig.load(List.of("--cluster.host=10.1.2.3"), Map.of(), null).clusterHost()).isEqualTo("10.1.2.3");
-    assertThat(CairnConfig.load(List.of("--security.tokensFile=/etc/cairn/tokens"), Map.of(), null).clusterHost())
+    assertThat(CairnConfig.load(List.of("--cluster.host=10.1.2.3"), Map.of(), null).cluster().host()).isEqualTo("10.1.2.3");
+    assertThat(CairnConfig.load(List.of("--security.tokensFile=/etc/cairn/tokens"), Map.of(), null).cluster().host())
         .isEqualTo("127.0.0.1");
   }
 
@@ -134,14 +134,14 @@ class CairnConfigTest {
   @Test
   void dnsListensOn8600ForCairnUnlessToldOtherwiseAndRefusesWhatCannotWork() {
     CairnConfig defaults = CairnConfig.load(List.of(), Map.of(), null);
-    assertThat(defaults.dnsPort()).isEqualTo(8600);
-    assertThat(defaults.dnsDomain()).isEqualTo("cairn");
-    assertThat(defaults.dnsTtlSeconds()).isZero();
+    assertThat(defaults.dns().port()).isEqualTo(8600);
+    assertThat(defaults.dns().domain()).isEqualTo("cairn");
+    assertThat(defaults.dns().ttlSeconds()).isZero();
     CairnConfig set = CairnConfig.load(List.of("--dns.domain=Consul.Example.", "--dns.ttl=1m", "--dns.port=0"),
         Map.of(), null);
-    assertThat(set.dnsDomain()).isEqualTo("consul.example");
-    assertThat(set.dnsTtlSeconds()).isEqualTo(60);
-    assertThat(set.dnsPort()).isZero();
+    assertThat(set.dns().domain()).isEqualTo("consul.example");
+    assertThat(set.dns().ttlSeconds()).isEqualTo(60);
+    assertThat(set.dns().port()).isZero();
     assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.domain=not a domain"), Map.of(), null))
         .hasMessageContaining("dns.domain");
     assertThatThrownBy(() -> CairnConfig.load(List.of("--dns.ttl=1500ms"), Map.of(), null))
@@ -153,18 +153,18 @@ class CairnConfigTest {
   @Test
   void loggingDefaultsToTextAtInfoWithHazelcastRatisAndVertxAtWarn() {
     CairnConfig cfg = CairnConfig.load(List.of(), Map.of(), null);
-    assertThat(cfg.logFormat()).isEqualTo("text");
-    assertThat(cfg.logLevel()).isEqualTo("info");
-    assertThat(cfg.loggerLevels()).containsEntry("com.hazelcast", "warn").containsEntry("org.apache.ratis", "warn")
+    assertThat(cfg.logging().format()).isEqualTo("text");
+    assertThat(cfg.logging().level()).isEqualTo("info");
+    assertThat(cfg.logging().loggers()).containsEntry("com.hazelcast", "warn").containsEntry("org.apache.ratis", "warn")
         .containsEntry("io.vertx", "warn");
   }
 
   @Test
   void logLevelComesFromLogLevelUnlessCairnLoggingLevelSaysOtherwise() {
-    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug"), null).logLevel()).isEqualTo("debug");
-    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug", "CAIRN_LOGGING_LEVEL", "WARN"), null).logLevel())
+    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug"), null).logging().level()).isEqualTo("debug");
+    assertThat(CairnConfig.load(List.of(), Map.of("LOG_LEVEL", "debug", "CAIRN_LOGGING_LEVEL", "WARN"), null).logging().level())
         .isEqualTo("warn");
-    assertThat(CairnConfig.load(List.of("--logging.level=error"), Map.of("LOG_LEVEL", "debug"), null).logLevel())
+    assertThat(CairnConfig.load(List.of("--logging.level=error"), Map.of("LOG_LEVEL", "debug"), null).logging().level())
         .isEqualTo("error");
   }
 
@@ -174,8 +174,8 @@ class CairnConfigTest {
     Files.writeString(file, "logging:\n  format: json\n  loggers:\n    io.cairn.health: debug\n    com.hazelcast: info\n");
     CairnConfig cfg = CairnConfig.load(List.of("--config=" + file, "--logging.loggers=io.cairn.api=trace"),
         Map.of("CAIRN_LOGGING_LOGGERS", "org.apache.ratis=error, io.netty=info"), null);
-    assertThat(cfg.logFormat()).isEqualTo("json");
-    assertThat(cfg.loggerLevels()).containsEntry("io.cairn.health", "debug").containsEntry("com.hazelcast", "info")
+    assertThat(cfg.logging().format()).isEqualTo("json");
+    assertThat(cfg.logging().loggers()).containsEntry("io.cairn.health", "debug").containsEntry("com.hazelcast", "info")
         .containsEntry("org.apache.ratis", "error").containsEntry("io.netty", "info").containsEntry("io.cairn.api", "trace")
         .containsEntry("io.vertx", "warn");
   }

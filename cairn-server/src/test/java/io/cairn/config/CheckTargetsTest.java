@@ -21,7 +21,7 @@ class CheckTargetsTest {
     if (check != null) {
       body.put("check", check);
     }
-    CheckDefaults defaults = CairnConfig.of(null).checkDefaults(Set.of("http", "tcp", "grpc", "ttl"));
+    CheckDefaults defaults = CairnConfig.of(null).checks().defaults(Set.of("http", "tcp", "grpc", "ttl"));
     return Registrations.parse(body, "web-1", defaults);
   }
 

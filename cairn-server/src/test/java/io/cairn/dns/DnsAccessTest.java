@@ -77,13 +77,13 @@ class DnsAccessTest {
   void withoutAPolicyAnAnonymousCallerOfASecuredNodeMayNothing() {
     CairnConfig secured = CairnConfig.of(new JsonObject()
         .put("security", new JsonObject().put("tokensFile", "/nonexistent/tokens")));
-    Access access = new Access(secured, new Security(secured));
+    Access access = new Access(secured.security(), new Security(secured.security()));
     assertThat(access.allowed(Caller.anonymous("127.0.0.1"), Access.service("web"), Action.READ)).isFalse();
     assertThat(access.readsEverything(Caller.anonymous("127.0.0.1"))).isFalse();
     assertThat(access.allowed(new Caller("admin", "127.0.0.1"), Access.service("web"), Action.READ)).isTrue();
 
     CairnConfig open = CairnConfig.of(new JsonObject());
-    Access openAccess = new Access(open, new Security(open));
+    Access openAccess = new Access(open.security(), new Security(open.security()));
     assertThat(openAccess.allowed(Caller.anonymous("127.0.0.1"), Access.service("web"), Action.READ)).isTrue();
     assertThat(openAccess.readsEverything(Caller.anonymous("127.0.0.1"))).isTrue();
   }

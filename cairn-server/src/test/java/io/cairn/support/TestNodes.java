@@ -59,7 +59,7 @@ public final class TestNodes implements AutoCloseable {
 
   public record Node(String id, int httpPort, Vertx vertx, CairnConfig config) {
     public String base() {
-      return (config.tlsEnabled() ? "https" : "http") + "://127.0.0.1:" + httpPort;
+      return (config.security().tlsEnabled() ? "https" : "http") + "://127.0.0.1:" + httpPort;
     }
   }
 
@@ -85,7 +85,7 @@ public final class TestNodes implements AutoCloseable {
     Vertx vertx = clusteredVertx(cfg);
     await(vertx.deployVerticle(new CairnNode(), new DeploymentOptions().setConfig(cfg.toJson()))
         .toCompletionStage().toCompletableFuture(), 60);
-    Node node = new Node(cfg.nodeId(), cfg.httpPort(), vertx, cfg);
+    Node node = new Node(cfg.node().id(), cfg.http().port(), vertx, cfg);
     nodes.add(node);
     // Settled: the log knows this node and names a leader (elections run after start).
     java.util.Map<String, String> auth = auth();

@@ -54,7 +54,7 @@ public final class RestApi {
   }
 
   public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes());
     // Bodies are JSON. A form is refused before the body handler sees it: it decodes form bodies on its own, and a
     // malformed one (a bad %-escape in the body or the query) ended in a 500 or in no answer at all.
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(rc -> {

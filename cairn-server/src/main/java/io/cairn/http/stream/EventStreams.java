@@ -51,7 +51,7 @@ public final class EventStreams {
     this.history = history;
     this.ops = ops;
     this.hub = hub;
-    vertx.setPeriodic(cfg.keepAliveMillis(), id -> ping());
+    vertx.setPeriodic(cfg.http().keepAliveMillis(), id -> ping());
     hub.onLeaving(this::closeForLeaving);
   }
 

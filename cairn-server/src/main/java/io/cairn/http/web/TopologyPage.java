@@ -76,8 +76,8 @@ public final class TopologyPage {
     }
     boolean loopbackOrigin = CairnConfig.isLoopback(uri.getHost());
     for (NodeInfo n : replica.nodes().values()) {
-      String scheme = cfg.tlsEnabled() ? "https" : "http";
-      if (origin.equals(n.baseUrl(cfg.tlsEnabled()))
+      String scheme = cfg.security().tlsEnabled() ? "https" : "http";
+      if (origin.equals(n.baseUrl(cfg.security().tlsEnabled()))
           || loopbackOrigin && CairnConfig.isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
         return true;
       }
