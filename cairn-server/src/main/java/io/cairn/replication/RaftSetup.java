@@ -80,7 +80,7 @@ public final class RaftSetup {
     RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(365, TimeUnit.DAYS));
     // Linearizable reads (?consistent=true) use ReadIndex, on followers too.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    // Snapshots: every snapshot.everyRevisions entries (and every snapshot.interval, ReplicationVerticle), keeping
+    // Snapshots: every snapshot.everyRevisions entries (and every snapshot.interval, RaftAdmin), keeping
     // snapshot.retain files; the log before a snapshot is deleted.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshot().everyRevisions());

@@ -1,0 +1,152 @@
+package io.cairn.replication;
+
+import io.cairn.config.CairnConfig;
+import io.cairn.model.NodeInfo;
+import io.cairn.node.NodeState;
+import io.cairn.node.NodeStats;
+import io.cairn.node.RaftStatus;
+import io.cairn.registry.Replica;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.rpc.CallId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * This node's administrative requests to its own Raft server: linearizable reads (ReadIndex), handing leadership on,
+ * and snapshots every {@code snapshot.interval}.
+ *
+ * <p>Why apart from the client's writes ({@link Proposals}, {@link LeaderLink}): these are requests of the node
+ * itself, under its own client id, to its own server, and each asks only whether this node holds a division now.
+ * Every call is asynchronous and answered on the replication verticle's loop. It exists before the Raft server has
+ * started: a read or a step-down asked for then is answered at once (no division), and a snapshot Ratis writes
+ * while starting is counted.
+ */
+final class RaftAdmin {
+  /** Its lines keep the logger they always had: operators select them by it. */
+  private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
+
+  /** The replication verticle's context: every callback here runs on its loop. */
+  private final Context context;
+  private final CairnConfig cfg;
+  private final NodeState.ReplicationSide side;
+  private final NodeState node;
+  private final Replica replica;
+  private final NodeStats stats;
+  private final DivisionKeeper keeper;
+  /** The state machine of this node's current division. */
+  private final Supplier<RegistryStateMachine> stateMachine;
+  private final ClientId clientId;
+  private final RaftGroupId groupId;
+  private final RaftPeerId self;
+  private long snapshotRequestedAt;
+  /** Written by the snapshot writer's thread once a snapshot is on disk, read on this loop. */
+  private volatile long lastSnapshotAt;
+
+  /** @param startedAt when the node started: the first timed snapshot is due a {@code snapshot.interval} later */
+  RaftAdmin(Context context, CairnConfig cfg, NodeState.ReplicationSide side, Replica replica, NodeStats stats,
+            DivisionKeeper keeper, Supplier<RegistryStateMachine> stateMachine, ClientId clientId,
+            RaftGroupId groupId, RaftPeerId self, long startedAt) {
+    this.context = context;
+    this.cfg = cfg;
+    this.side = side;
+    this.node = side.state();
+    this.replica = replica;
+    this.stats = stats;
+    this.keeper = keeper;
+    this.stateMachine = stateMachine;
+    this.clientId = clientId;
+    this.groupId = groupId;
+    this.self = self;
+    this.lastSnapshotAt = startedAt;
+  }
+
+  /**
+   * A linearizable read: Ratis' ReadIndex (the leader confirms it still leads and names its commit index), then this
+   * node waits until it has applied that index. Succeeds with that index once the local replica may be read; fails
+   * (with why) without a reachable leader.
+   */
+  Future<Long> readIndex() {
+    if (keeper.division() == null) {
+      return Future.failedFuture("this node is not in the Raft group yet");
+    }
+    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
+        .setGroupId(groupId).setCallId(CallId.getAndIncrement())
+        .setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType())
+        .setTimeoutMs(5000).build();
+    return Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().submitClientRequestAsync(request)), context)
+        .timeout(6, TimeUnit.SECONDS)
+        .transform(ar -> {
+          if (ar.succeeded() && ar.result().isSuccess()) {
+            return Future.succeededFuture(ar.result().getLogIndex());
+          }
+          return Future.failedFuture(ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException()));
+        });
+  }
+
+  /** A leader hands leadership to another live voter, if there is one; then {@code done}. */
+  void handLeadershipOn(String why, Runnable done) {
+    RaftStatus raft = node.raft();
+    if (keeper.division() == null || !raft.isLeader()) {
+      done.run();
+      return;
+    }
+    String target = raft.voters().stream().filter(v -> !v.equals(node.nodeId())).filter(v -> {
+      NodeInfo n = replica.node(v);
+      return n != null && node.liveMembers().contains(n.memberId());
+    }).findFirst().orElse(null);
+    if (target == null) {
+      done.run();
+      return;
+    }
+    TransferLeadershipRequest request = new TransferLeadershipRequest(clientId, self, groupId,
+        CallId.getAndIncrement(), RaftPeerId.valueOf(target), 3000);
+    Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().transferLeadershipAsync(request)), context)
+        .onComplete(ar -> {
+          if (ar.failed() || !ar.result().isSuccess()) {
+            log.info("Could not hand leadership to {}: {}", target,
+                ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException()));
+          } else {
+            log.info("Node {} handed leadership to {}: {}", node.nodeId(), target, why);
+          }
+          done.run();
+        });
+  }
+
+  /**
+   * Every snapshot.interval, when something was applied since the last one (Ratis snapshots by count itself).
+   * Called once a second while this node holds a division.
+   */
+  void maybeSnapshot() {
+    long now = System.currentTimeMillis();
+    if (!node.ready() || now - lastSnapshotAt < cfg.snapshot().intervalMillis()
+        || now - snapshotRequestedAt < cfg.snapshot().intervalMillis()) {
+      return;
+    }
+    var latest = stateMachine.get().getLatestSnapshot();
+    if (latest != null && latest.getIndex() >= node.raft().appliedIndex()) {
+      return;
+    }
+    snapshotRequestedAt = now;
+    SnapshotManagementRequest create = SnapshotManagementRequest.newCreate(clientId, self, groupId,
+        CallId.getAndIncrement(), 60_000);
+    RaftCalls.call(() -> keeper.server().snapshotManagementAsync(create));
+  }
+
+  /** A snapshot (timed, or by count) is on disk; called on the snapshot writer's thread. */
+  void snapshotTaken(long revision) {
+    lastSnapshotAt = System.currentTimeMillis();
+    side.diskSnapshot(revision, lastSnapshotAt);
+    stats.snapshotWritten();
+  }
+}
