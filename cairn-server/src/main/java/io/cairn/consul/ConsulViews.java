@@ -1,9 +1,9 @@
 package io.cairn.consul;
 
+import io.cairn.api.CatalogQueries;
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
-import io.cairn.registry.Replica;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -31,11 +31,11 @@ final class ConsulViews {
   private static final String MAINTENANCE_NOTES =
       "Maintenance mode is enabled for this service, but no reason was provided. This is a default message.";
 
-  private final Replica replica;
+  private final CatalogQueries catalog;
   private final String datacenter;
 
-  ConsulViews(Replica replica, String datacenter) {
-    this.replica = replica;
+  ConsulViews(CatalogQueries catalog, String datacenter) {
+    this.catalog = catalog;
     this.datacenter = datacenter;
   }
 
@@ -52,13 +52,8 @@ final class ConsulViews {
     return new JsonObject().put("Node", node(e)).put("Service", service(e)).put("Checks", checks(e, true));
   }
 
-  /** Every check's status passing: what Consul's {@code passing} filter keeps. */
-  boolean allPassing(ServiceEntry e) {
-    return e.health() == Health.HEALTHY && e.enabled() && !e.draining() && nodeAlive(e.node());
-  }
-
   JsonObject node(ServiceEntry e) {
-    NodeInfo n = replica.node(e.node());
+    NodeInfo n = catalog.node(e.node());
     String address = n != null ? n.host() : e.address();
     JsonObject meta = new JsonObject();
     if (n != null && !n.region().isEmpty()) {
@@ -139,17 +134,17 @@ final class ConsulViews {
     return checks;
   }
 
-  /** Every node's {@code serfHealth} check. */
-  List<JsonObject> nodeChecks() {
+  /** These nodes' {@code serfHealth} checks. */
+  List<JsonObject> nodeChecks(List<String> nodeIds) {
     List<JsonObject> checks = new ArrayList<>();
-    for (String id : replica.nodes().keySet()) {
+    for (String id : nodeIds) {
       checks.add(nodeCheck(id));
     }
     return checks;
   }
 
   private JsonObject nodeCheck(String nodeId) {
-    boolean alive = nodeAlive(nodeId);
+    boolean alive = catalog.nodeAlive(nodeId);
     return new JsonObject()
         .put("Node", nodeId)
         .put("CheckID", NODE_CHECK)
@@ -180,12 +175,6 @@ final class ConsulViews {
         .put("Type", type)
         .put("CreateIndex", e.revision())
         .put("ModifyIndex", e.revision());
-  }
-
-  private boolean nodeAlive(String nodeId) {
-    NodeInfo n = nodeId == null ? null : replica.node(nodeId);
-    // An instance registered through a node the registry no longer lists is judged by its own check alone.
-    return n == null || n.status() == NodeInfo.Status.ALIVE;
   }
 
   private static String nodeName(ServiceEntry e) {
