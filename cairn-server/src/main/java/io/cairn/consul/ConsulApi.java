@@ -5,9 +5,9 @@ import io.cairn.api.BlockingQueries;
 import io.cairn.api.CatalogQueries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.config.CairnConfig;
-import io.cairn.http.TokenSource;
 import io.cairn.node.NodeState;
 import io.cairn.registry.Replica;
+import io.cairn.webapi.TokenSource;
 import io.vertx.ext.web.Router;
 
 /**

@@ -1,9 +1,9 @@
 package io.cairn.consul;
 
 import io.cairn.api.CatalogQueries;
-import io.cairn.http.Authentication;
 import io.cairn.model.NodeInfo;
 import io.cairn.node.NodeState;
+import io.cairn.webapi.Authentication;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 

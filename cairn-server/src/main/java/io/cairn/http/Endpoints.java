@@ -10,10 +10,10 @@ import io.vertx.ext.web.Router;
  * none of the protocols it carries.
  */
 public interface Endpoints {
-  /** Routes that need no caller (the page's origins), mounted ahead of {@link Authentication}. */
+  /** Routes that need no caller (the page's origins), mounted ahead of {@code webapi.Authentication}. */
   void mountOpen(Router router);
 
-  /** The APIs, behind {@link Authentication}. */
+  /** The APIs, behind {@code webapi.Authentication}. */
   void mount(Router router);
 
   /** What answers a path nothing else took (the topology page's files), mounted last. */

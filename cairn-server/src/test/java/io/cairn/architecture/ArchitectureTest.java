@@ -8,6 +8,8 @@ import com.tngtech.archunit.lang.EvaluationResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Keeps the house the way ARCHITECTURE.md draws it: no package of the server imports one that imports it back
  * (each package is a slice of its own, so {@code http} and {@code http.rest} count apart), nothing imports the
- * wiring in {@code io.cairn}, and the registry stays pure: its apply function knows nothing of Vert.x, Hazelcast or
+ * wiring in {@code io.cairn}, the transports never import each other, and the registry stays pure: its apply function knows nothing of Vert.x, Hazelcast or
  * Ratis.
  */
 class ArchitectureTest {
@@ -44,6 +46,21 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage("io.cairn")
         .because("io.cairn holds the node's wiring (CairnNode, CairnApplication), which imports every room")
         .check(server);
+  }
+
+  /** The transports, each a room of its own: they parse, call api/, render, and share only what lies below them. */
+  private static final String[] TRANSPORTS = {"io.cairn.http..", "io.cairn.grpc", "io.cairn.consul..", "io.cairn.dns..",
+      "io.cairn.eventbus.."};
+
+  @Test
+  void transportsNeverImportEachOther() {
+    for (String transport : TRANSPORTS) {
+      String[] others = Arrays.stream(TRANSPORTS).filter(t -> !t.equals(transport)).toArray(String[]::new);
+      noClasses().that().resideInAPackage(transport)
+          .should().dependOnClassesThat().resideInAnyPackage(others)
+          .because("a transport reaches the registry through api/ and what every HTTP API shares is in webapi/")
+          .check(server);
+    }
   }
 
   @Test

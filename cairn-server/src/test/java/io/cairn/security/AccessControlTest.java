@@ -1,7 +1,6 @@
 package io.cairn.security;
 
 import io.cairn.client.RegistryService;
-import io.cairn.http.Authentication;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.HeartbeatMessage;
 import io.cairn.grpc.v1.HeartbeatReply;
@@ -15,6 +14,7 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.support.Http;
 import io.cairn.support.TestNodes;
+import io.cairn.webapi.Authentication;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;

@@ -1,9 +1,9 @@
 package io.cairn.http.web;
 
 import io.cairn.config.CairnConfig;
-import io.cairn.http.Responses;
 import io.cairn.model.NodeInfo;
 import io.cairn.registry.Replica;
+import io.cairn.webapi.Responses;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,4 +1,4 @@
-package io.cairn.http;
+package io.cairn.webapi;
 
 import io.cairn.api.ApiException;
 import io.vertx.core.buffer.Buffer;
