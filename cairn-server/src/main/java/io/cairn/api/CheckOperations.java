@@ -12,7 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 
@@ -45,8 +44,20 @@ public final class CheckOperations {
     this.registry = registry;
   }
 
-  /** Runs the instance's check now on its owner: {@code {id, result: {at, status, output, durationMillis, node}, health}}. */
-  public Future<JsonObject> runOne(Caller caller, String id) {
+  /**
+   * A check run on demand: the instance's {@code id}, and either the run ({@code result}) with the instance's
+   * {@code health} after it (null once the instance is gone), or why its owner could not run it ({@code error}).
+   */
+  public record CheckRun(String id, CheckOutcome result, String health, String error) {
+    /** The owner's answer, as it travels between nodes (JSON over the event bus). */
+    static CheckRun fromJson(JsonObject json) {
+      return new CheckRun(json.getString("id"), ModelJson.outcomeFromJson(json.getJsonObject("result")),
+          json.getString("health"), json.getString("error"));
+    }
+  }
+
+  /** Runs the instance's check now on its owner. */
+  public Future<CheckRun> runOne(Caller caller, String id) {
     registry.requireReady();
     ServiceEntry e = registry.get(Caller.NODE, id);
     String object = Access.service(e.name());
@@ -64,16 +75,17 @@ public final class CheckOperations {
    * The owner may not have taken the check on yet (a registration a moment ago, or ownership moving): it answers
    * 404 then, and is asked again shortly.
    */
-  private Future<JsonObject> askOwner(String id, DeliveryOptions options, int attemptsLeft) {
+  private Future<CheckRun> askOwner(String id, DeliveryOptions options, int attemptsLeft) {
     String owner = Ownership.owner(id, node.checkOwners());
     if (owner == null) {
       return Future.failedFuture(new ApiException(503, "not_ready", "no live node can run checks right now"));
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.CHECK_RUN + owner, id, options).map(Message::body)
+    return vertx.eventBus().<JsonObject>request(Addresses.CHECK_RUN + owner, id, options)
+        .map(reply -> CheckRun.fromJson(reply.body()))
         .recover(err -> {
           boolean notYetOwned = err instanceof ReplyException r && r.failureCode() == 404;
           if (notYetOwned && attemptsLeft > 1) {
-            Promise<JsonObject> retry = Promise.promise();
+            Promise<CheckRun> retry = Promise.promise();
             vertx.setTimer(OWNER_RETRY_MILLIS, t -> askOwner(id, options, attemptsLeft - 1).onComplete(retry));
             return retry.future();
           }
@@ -83,10 +95,36 @@ public final class CheckOperations {
   }
 
   /**
-   * Runs every check (of service {@code name}, if given) now, each on its owner:
-   * {@code {ran, healthy, degraded, unhealthy, nodes: [{node, ran, healthy, degraded, unhealthy}]}}.
+   * What a node ran on demand: how many checks and how each came out ({@code error}: the node could not be asked,
+   * and the counts are 0).
    */
-  public Future<JsonObject> runAll(Caller caller, String name) {
+  public record NodeRuns(String node, long ran, long healthy, long degraded, long unhealthy, String error) {
+    /** The node's summary, as it travels between nodes (JSON over the event bus). */
+    static NodeRuns fromJson(JsonObject json) {
+      return new NodeRuns(json.getString("node"), json.getLong("ran", 0L), json.getLong("healthy", 0L),
+          json.getLong("degraded", 0L), json.getLong("unhealthy", 0L), json.getString("error"));
+    }
+  }
+
+  /** Every check run on demand: the totals over the nodes, and each node's part. */
+  public record ChecksRun(long ran, long healthy, long degraded, long unhealthy, List<NodeRuns> nodes) {
+    static ChecksRun of(List<NodeRuns> nodes) {
+      long ran = 0;
+      long healthy = 0;
+      long degraded = 0;
+      long unhealthy = 0;
+      for (NodeRuns n : nodes) {
+        ran += n.ran();
+        healthy += n.healthy();
+        degraded += n.degraded();
+        unhealthy += n.unhealthy();
+      }
+      return new ChecksRun(ran, healthy, degraded, unhealthy, List.copyOf(nodes));
+    }
+  }
+
+  /** Runs every check (of service {@code name}, if given) now, each on its owner. */
+  public Future<ChecksRun> runAll(Caller caller, String name) {
     registry.requireReady();
     if (name != null) {
       access.require(caller, Access.service(name), Action.OPERATE, "checks-run");
@@ -96,34 +134,28 @@ public final class CheckOperations {
       }
     }
     access.record(caller, "checks-run", name == null ? "service:*" : Access.service(name), "ok", -1);
-    List<Future<JsonObject>> asked = new ArrayList<>();
+    List<Future<NodeRuns>> asked = new ArrayList<>();
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000);
     for (String owner : node.checkOwners()) {
       asked.add(vertx.eventBus().<JsonObject>request(Addresses.CHECK_RUN_ALL + owner, name == null ? "" : name, options)
-          .map(Message::body)
-          .recover(err -> Future.succeededFuture(new JsonObject().put("node", owner).put("error", err.getMessage()))));
+          .map(reply -> NodeRuns.fromJson(reply.body()))
+          .recover(err -> Future.succeededFuture(new NodeRuns(owner, 0, 0, 0, 0, err.getMessage()))));
     }
-    return Future.all(asked).map(all -> {
-      JsonObject total = new JsonObject().put("ran", 0L).put("healthy", 0L).put("degraded", 0L).put("unhealthy", 0L);
-      io.vertx.core.json.JsonArray nodes = new io.vertx.core.json.JsonArray();
-      for (Future<JsonObject> f : asked) {
-        JsonObject summary = f.result();
-        nodes.add(summary);
-        for (String key : new String[] {"ran", "healthy", "degraded", "unhealthy"}) {
-          total.put(key, total.getLong(key) + summary.getLong(key, 0L));
-        }
-      }
-      return total.put("nodes", nodes);
-    });
+    return Future.all(asked).map(all -> ChecksRun.of(asked.stream().map(Future::result).toList()));
   }
 
-  /** The instance as JSON, with the latest check run this node knows of as its {@code lastCheck}. */
-  public JsonObject withLatestCheck(ServiceEntry e) {
-    JsonObject json = ModelJson.toJson(e);
+  /**
+   * An instance with the latest check run this node knows of, when that is newer than the one the log holds (a run
+   * that did not change its health is not in the log).
+   *
+   * @param newerRun null when the instance's own {@code lastCheck} is the latest
+   */
+  public record Checked(ServiceEntry entry, CheckOutcome newerRun) {
+  }
+
+  public Checked withLatestCheck(ServiceEntry e) {
     CheckOutcome latest = checkResults.latest(e.id());
-    if (latest != null && (e.lastCheck() == null || latest.at() > e.lastCheck().at())) {
-      json.put("lastCheck", ModelJson.toJson(latest));
-    }
-    return json;
+    boolean newer = latest != null && (e.lastCheck() == null || latest.at() > e.lastCheck().at());
+    return new Checked(e, newer ? latest : null);
   }
 }

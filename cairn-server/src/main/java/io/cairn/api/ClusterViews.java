@@ -3,21 +3,27 @@ package io.cairn.api;
 import io.cairn.config.CairnConfig;
 import io.cairn.health.CheckStats;
 import io.cairn.model.Health;
-import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
 import io.cairn.node.CairnVersion;
 import io.cairn.node.NodeState;
 import io.cairn.node.NodeStats;
 import io.cairn.node.RaftStatus;
+import io.cairn.node.Standing;
 import io.cairn.registry.Replica;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** The read-only views of the node and the cluster: /v1/status, /v1/nodes, /v1/topology, /v1/stats. */
+/**
+ * The read-only views of the node and the cluster: /v1/status, /v1/nodes, /v1/topology, /v1/stats. Each is a record
+ * that every transport renders its own way (REST as JSON, gRPC as messages).
+ */
 public final class ClusterViews {
   private final CairnConfig cfg;
   private final NodeState node;
@@ -26,7 +32,7 @@ public final class ClusterViews {
   private final NodeStats stats;
   private final CheckStats checkStats;
   private final QueryCache cache;
-  private volatile TopologyAt topology;
+  private volatile Topology topology;
   private volatile DigestAt digest;
 
   public ClusterViews(CairnConfig cfg, NodeState node, Replica replica, Access access, NodeStats stats,
@@ -40,58 +46,48 @@ public final class ClusterViews {
     this.cache = cache;
   }
 
-  public JsonObject status(Caller caller) {
+  /**
+   * This node as it sees itself: who it is, whether it serves, its part in the Raft group and its standing, what its
+   * replica holds, and where it listens.
+   *
+   * @param role               leader, follower or leaving (see {@link #role})
+   * @param leaderSince        when the log's leader took over; null before any leader
+   * @param leaderUptimeMillis how long the log's leader has led; null before any leader
+   * @param votersWanted       cluster.raft.voters
+   * @param nodes              the nodes the log has as alive
+   */
+  public record Status(String node, String memberId, String version, String cluster, boolean ready, long revision,
+                       String role, String leader, long term, boolean isLeader, Long leaderSince,
+                       Long leaderUptimeMillis, boolean quorate, boolean current, String notCurrentBecause,
+                       RaftStatus raft, int votersWanted, Standing standing, int services, int names, long nodes,
+                       String httpHost, int httpPort, long startedAt, long uptimeMillis) {
+  }
+
+  public Status status(Caller caller) {
     mayRead(caller, "status");
     Replica r = replica;
     long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
-    return new JsonObject()
-        .put("node", node.nodeId())
-        .put("memberId", node.memberId())
-        .put("version", CairnVersion.VERSION)
-        .put("cluster", cfg.cluster().name())
-        .put("ready", node.ready())
-        .put("revision", r.revision())
-        .put("role", role())
-        .put("leader", r.leader())
-        .put("term", r.term())
-        .put("isLeader", node.isLeader())
-        .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
-        .put("leaderUptimeMillis", r.leaderSince() > 0 ? Math.max(0, System.currentTimeMillis() - r.leaderSince()) : null)
-        .put("quorate", node.quorate())
-        .put("current", node.current())
-        .put("notCurrentBecause", node.notCurrentBecause())
-        .put("raft", raft())
-        .put("standing", node.standing().toJson())
-        .put("services", r.size())
-        .put("names", r.nameCount())
-        .put("nodes", alive)
-        .put("http", new JsonObject().put("host", cfg.http().advertisedHost()).put("port", cfg.http().port()))
-        .put("startedAt", node.startedAt())
-        .put("uptimeMillis", System.currentTimeMillis() - node.startedAt());
-  }
-
-  /** This node's part in the Raft group that holds the registry log. */
-  private JsonObject raft() {
-    RaftStatus raft = node.raft();
-    return new JsonObject()
-        .put("role", raft.membership())
-        .put("state", raft.role())
-        .put("leader", raft.leader())
-        .put("term", raft.term())
-        .put("quorate", raft.quorate())
-        .put("voters", new JsonArray(raft.voters()))
-        .put("learners", new JsonArray(raft.learners()))
-        .put("votersWanted", cfg.raft().voters())
-        .put("commitIndex", raft.commitIndex())
-        .put("appliedIndex", raft.appliedIndex());
+    long now = System.currentTimeMillis();
+    boolean led = r.leaderSince() > 0;
+    return new Status(node.nodeId(), node.memberId(), CairnVersion.VERSION, cfg.cluster().name(), node.ready(),
+        r.revision(), role(), r.leader(), r.term(), node.isLeader(), led ? r.leaderSince() : null,
+        led ? Math.max(0, now - r.leaderSince()) : null, node.quorate(), node.current(), node.notCurrentBecause(),
+        node.raft(), cfg.raft().voters(), node.standing(), r.size(), r.nameCount(), alive, cfg.http().advertisedHost(),
+        cfg.http().port(), node.startedAt(), now - node.startedAt());
   }
 
   /** A member as this node sees it: the log's record, its state (suspect included), its role, its instances. */
   public record NodeView(NodeInfo info, String status, String role, int services, String problem) {
+    public boolean leader() {
+      return role.equals("leader");
+    }
   }
 
-  /** Every node the log knows, by id. */
-  public java.util.List<NodeView> nodeViews(Caller caller) {
+  /** Every node the log knows, by id, with the replica's revision, leader and term they were read at. */
+  public record Nodes(long revision, String leader, long term, List<NodeView> nodes) {
+  }
+
+  public Nodes nodes(Caller caller) {
     mayRead(caller, "nodes");
     Replica r = replica;
     Map<String, Integer> perNode = new TreeMap<>();
@@ -100,31 +96,16 @@ public final class ClusterViews {
         perNode.merge(e.node(), 1, Integer::sum);
       }
     }
-    java.util.Set<String> live = node.liveMembers();
+    Set<String> live = node.liveMembers();
     Map<String, String> problems = node.peerProblems();
-    java.util.List<NodeView> views = new java.util.ArrayList<>();
+    List<NodeView> views = new ArrayList<>();
     for (NodeInfo n : new TreeMap<>(r.nodes()).values()) {
       boolean leads = n.id().equals(r.leader());
       String problem = n.id().equals(node.nodeId()) ? node.standing().problem() : problems.get(n.id());
       views.add(new NodeView(n, state(n, live), leads ? "leader" : n.alive() ? "follower" : "none",
           perNode.getOrDefault(n.id(), 0), problem));
     }
-    return views;
-  }
-
-  public JsonObject nodes(Caller caller) {
-    Replica r = replica;
-    JsonArray nodes = new JsonArray();
-    for (NodeView v : nodeViews(caller)) {
-      nodes.add(ModelJson.toJson(v.info())
-          .put("status", v.status())
-          .put("role", v.role())
-          .put("leader", v.role().equals("leader"))
-          .put("lagging", v.problem() != null)
-          .put("problem", v.problem())
-          .put("services", v.services()));
-    }
-    return new JsonObject().put("revision", r.revision()).put("leader", r.leader()).put("term", r.term()).put("nodes", nodes);
+    return new Nodes(r.revision(), r.leader(), r.term(), List.copyOf(views));
   }
 
   /**
@@ -142,26 +123,38 @@ public final class ClusterViews {
    * A node's state: what the log says (alive, left, failed), except that a node the log still has as alive but
    * whose process Hazelcast no longer lists is "suspect" until the leader records its failure.
    */
-  static String state(NodeInfo n, java.util.Set<String> liveMembers) {
+  static String state(NodeInfo n, Set<String> liveMembers) {
     if (n.alive() && !liveMembers.contains(n.memberId())) {
       return "suspect";
     }
     return n.status().json();
   }
 
-  /** Counts by region, zone, health and node; recomputed only when the replica's revision moved. */
-  public JsonObject topology(Caller caller) {
+  /**
+   * The registry counted by region, zone, health and node (instances without a region, zone or node count under
+   * "none"; every health and every alive node appear, at 0 if need be).
+   *
+   * @param leaderSince null before any leader
+   */
+  public record Topology(long revision, String leader, long term, Long leaderSince, int total, int passing,
+                         int disabled, int draining, int names, SortedMap<String, Integer> byRegion,
+                         SortedMap<String, Integer> byZone, SortedMap<String, Integer> byStatus,
+                         SortedMap<String, Integer> byNode) {
+  }
+
+  /** Recomputed only when the replica's revision moved. */
+  public Topology topology(Caller caller) {
     mayRead(caller, "topology");
     Replica r = replica;
     long revision = r.revision();
-    TopologyAt cached = topology;
-    if (cached != null && cached.revision == revision) {
-      return cached.json.copy();
+    Topology cached = topology;
+    if (cached != null && cached.revision() == revision) {
+      return cached;
     }
-    Map<String, Integer> byRegion = new TreeMap<>();
-    Map<String, Integer> byZone = new TreeMap<>();
-    Map<String, Integer> byStatus = new TreeMap<>();
-    Map<String, Integer> byNode = new TreeMap<>();
+    SortedMap<String, Integer> byRegion = new TreeMap<>();
+    SortedMap<String, Integer> byZone = new TreeMap<>();
+    SortedMap<String, Integer> byStatus = new TreeMap<>();
+    SortedMap<String, Integer> byNode = new TreeMap<>();
     for (Health h : Health.values()) {
       byStatus.put(h.json(), 0);
     }
@@ -184,22 +177,13 @@ public final class ClusterViews {
         byNode.putIfAbsent(n.id(), 0);
       }
     }
-    JsonObject json = new JsonObject()
-        .put("revision", revision)
-        .put("leader", r.leader())
-        .put("term", r.term())
-        .put("leaderSince", r.leaderSince() > 0 ? r.leaderSince() : null)
-        .put("total", total)
-        .put("passing", passing)
-        .put("disabled", disabled)
-        .put("draining", draining)
-        .put("names", r.nameCount())
-        .put("byRegion", new JsonObject(new java.util.LinkedHashMap<>(byRegion)))
-        .put("byZone", new JsonObject(new java.util.LinkedHashMap<>(byZone)))
-        .put("byStatus", new JsonObject(new java.util.LinkedHashMap<>(byStatus)))
-        .put("byNode", new JsonObject(new java.util.LinkedHashMap<>(byNode)));
-    topology = new TopologyAt(revision, json);
-    return json.copy();
+    // Cached and handed to every caller of this revision: nobody may change it.
+    Topology t = new Topology(revision, r.leader(), r.term(), r.leaderSince() > 0 ? r.leaderSince() : null, total,
+        passing, disabled, draining, r.nameCount(), Collections.unmodifiableSortedMap(byRegion),
+        Collections.unmodifiableSortedMap(byZone), Collections.unmodifiableSortedMap(byStatus),
+        Collections.unmodifiableSortedMap(byNode));
+    topology = t;
+    return t;
   }
 
   /** The cluster views (status, nodes, topology) are for callers that may read {@code cluster}. */
@@ -213,7 +197,36 @@ public final class ClusterViews {
     access.record(caller, view, Access.CLUSTER, "ok", -1);
   }
 
-  public JsonObject stats(Caller caller) {
+  /** What this node did and holds, for operators and benchmarks (admin only). */
+  public record Stats(long revision, String node, ReplicaFigures replica, LogFigures log, CacheFigures cache,
+                      long eventsPublished, CheckStats.Figures checks, Persistence persistence, Jvm jvm) {
+  }
+
+  /** The replica: its digest (equal on every node at one revision), its size, what it applied and loaded. */
+  public record ReplicaFigures(String digest, int services, int names, int nodes, long commandsApplied,
+                               long snapshotsLoaded, long snapshotsWritten) {
+  }
+
+  /** What this node appended to the log, and in how many calls (the mean size of its group commits). */
+  public record LogFigures(long commandsAppended, long appendCalls, double averageBatch) {
+  }
+
+  public record CacheFigures(int entries, long hits, long misses) {
+  }
+
+  /**
+   * How far the Raft log is committed and applied here, and the newest snapshot on disk.
+   *
+   * @param snapshotAgeMillis null before the first snapshot
+   */
+  public record Persistence(long commitIndex, long appliedIndex, long lag, long snapshotRevision,
+                            Long snapshotAgeMillis) {
+  }
+
+  public record Jvm(long heapUsedBytes, long heapMaxBytes) {
+  }
+
+  public Stats stats(Caller caller) {
     requireAdmin(caller, "stats");
     Replica r = replica;
     long calls = stats.appendCalls();
@@ -226,39 +239,18 @@ public final class ClusterViews {
       d = new DigestAt(revision, r.digest());
       digest = d;
     }
-    return new JsonObject()
-        .put("revision", revision)
-        .put("node", node.nodeId())
-        .put("replica", new JsonObject()
-            .put("digest", d.digest)
-            .put("services", r.size())
-            .put("names", r.nameCount())
-            .put("nodes", r.nodes().size())
-            .put("commandsApplied", stats.commandsApplied())
-            .put("snapshotsLoaded", stats.snapshotsLoaded())
-            .put("snapshotsWritten", stats.snapshotsWritten()))
-        .put("log", new JsonObject()
-            .put("commandsAppended", appended)
-            .put("appendCalls", calls)
-            .put("averageBatch", calls == 0 ? 0.0 : Math.round(appended * 100.0 / calls) / 100.0))
-        .put("cache", new JsonObject()
-            .put("entries", cache.size())
-            .put("hits", cache.hits())
-            .put("misses", cache.misses()))
-        .put("events", new JsonObject().put("published", stats.eventsPublished()))
-        .put("checks", checkStats.toJson())
-        .put("persistence", new JsonObject()
-            .put("commitIndex", node.raft().commitIndex())
-            .put("appliedIndex", node.raft().appliedIndex())
-            .put("lag", Math.max(0, node.raft().commitIndex() - node.raft().appliedIndex()))
-            .put("snapshotRevision", node.diskSnapshotRevision())
-            .put("snapshotAgeMillis", node.diskSnapshotAt() == 0 ? null : System.currentTimeMillis() - node.diskSnapshotAt()))
-        .put("jvm", new JsonObject()
-            .put("heapUsedBytes", rt.totalMemory() - rt.freeMemory())
-            .put("heapMaxBytes", rt.maxMemory()));
-  }
-
-  private record TopologyAt(long revision, JsonObject json) {
+    RaftStatus raft = node.raft();
+    long snapshotAt = node.diskSnapshotAt();
+    return new Stats(revision, node.nodeId(),
+        new ReplicaFigures(d.digest, r.size(), r.nameCount(), r.nodes().size(), stats.commandsApplied(),
+            stats.snapshotsLoaded(), stats.snapshotsWritten()),
+        new LogFigures(appended, calls, calls == 0 ? 0.0 : Math.round(appended * 100.0 / calls) / 100.0),
+        new CacheFigures(cache.size(), cache.hits(), cache.misses()),
+        stats.eventsPublished(),
+        checkStats.figures(),
+        new Persistence(raft.commitIndex(), raft.appliedIndex(), Math.max(0, raft.commitIndex() - raft.appliedIndex()),
+            node.diskSnapshotRevision(), snapshotAt == 0 ? null : System.currentTimeMillis() - snapshotAt),
+        new Jvm(rt.totalMemory() - rt.freeMemory(), rt.maxMemory()));
   }
 
   private record DigestAt(long revision, String digest) {

@@ -23,6 +23,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The registry operations behind every transport: who may (each takes the {@link Caller} and asks {@link Access}),
@@ -127,7 +128,7 @@ public final class RegistryOperations {
   }
 
   private Future<Written> onInstance(Caller caller, Command.Type type, String id, Action action) {
-    String operation = type.name().toLowerCase(java.util.Locale.ROOT);
+    String operation = type.name().toLowerCase(Locale.ROOT);
     ServiceEntry existing = get(id); // an unknown id is 404 and costs no revision
     String object = Access.service(existing.name());
     access.require(caller, object, action, operation);
@@ -222,12 +223,33 @@ public final class RegistryOperations {
     return e;
   }
 
-  /** One result per item, in order: {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}. */
-  public Future<JsonObject> registerAll(Caller caller, JsonArray items) {
+  /** A bulk registration's answer: the highest revision that holds one of its items, and one result per item. */
+  public record Bulk(long revision, List<BulkItem> results) {
+  }
+
+  /**
+   * One item of a bulk registration, at its index in the request: registered ({@code status} 200 or 201, with the
+   * instance's {@code id} and the {@code revision} that holds it), or refused ({@code error} says why).
+   */
+  public record BulkItem(int index, int status, String id, long revision, ApiException error) {
+    static BulkItem registered(int index, Written w) {
+      return new BulkItem(index, w.status(), w.entry().id(), w.revision(), null);
+    }
+
+    static BulkItem refused(int index, ApiException error) {
+      return new BulkItem(index, error.status(), null, -1, error);
+    }
+  }
+
+  /**
+   * Registers many instances as one entry of the log (one revision). Each item is judged on its own: a refused one
+   * does not keep the others out.
+   */
+  public Future<Bulk> registerAll(Caller caller, JsonArray items) {
     if (items.size() > cfg.registry().maxBulk()) {
       throw new ValidationException("too_many_instances", "at most " + cfg.registry().maxBulk() + " instances per bulk request", "services");
     }
-    JsonObject[] results = new JsonObject[items.size()];
+    BulkItem[] results = new BulkItem[items.size()];
     List<Command> commands = new ArrayList<>();
     List<Integer> commandIndex = new ArrayList<>();
     long now = System.currentTimeMillis();
@@ -242,8 +264,7 @@ public final class RegistryOperations {
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);
       } catch (ValidationException | ApiException e) {
-        ApiException refused = ApiException.of(e);
-        results[i] = new JsonObject().put("index", i).put("status", refused.status()).mergeIn(refused.toJson());
+        results[i] = BulkItem.refused(i, ApiException.of(e));
       }
     }
     if (!commands.isEmpty()) {
@@ -257,14 +278,13 @@ public final class RegistryOperations {
         try {
           Written w = written(outcomes.get(k), commands.get(k).id());
           access.record(caller, "register", Access.service(w.entry().name()), "ok", w.revision());
-          results[i] = new JsonObject().put("index", i).put("status", w.status()).put("id", w.entry().id())
-              .put("revision", w.revision());
+          results[i] = BulkItem.registered(i, w);
           revision = Math.max(revision, w.revision());
         } catch (ApiException e) {
-          results[i] = new JsonObject().put("index", i).put("status", e.status()).mergeIn(e.toJson());
+          results[i] = BulkItem.refused(i, e);
         }
       }
-      return new JsonObject().put("revision", revision).put("results", new JsonArray(List.of(results)));
+      return new Bulk(revision, List.of(results));
     });
   }
 

@@ -6,8 +6,8 @@ import io.cairn.registry.Snapshot;
 import java.util.List;
 
 /**
- * One open change stream (an SSE response, a WebSocket) as the {@link WatchHub} sees it. Called on the hub's event
- * loop only.
+ * One open change stream (an SSE response, a WebSocket, a gRPC Watch call) as the {@link WatchHub} sees it. Called
+ * on the hub's event loop only. {@link StreamWatcher} is what the transports' watchers share.
  */
 public interface Watcher {
 
@@ -37,12 +37,4 @@ public interface Watcher {
 
   /** Calls {@code action} once, when a full write queue has drained. */
   void whenDrained(Runnable action);
-
-  /** {@link #whenDrained} for a watcher that writes to {@code output}: the drain handler runs once. */
-  static void onceDrained(io.vertx.core.streams.WriteStream<?> output, Runnable action) {
-    output.drainHandler(v -> {
-      output.drainHandler(null);
-      action.run();
-    });
-  }
 }

@@ -1,9 +1,11 @@
 package io.cairn.grpc;
 
-import io.cairn.wire.GrpcTrailers;
 import io.cairn.api.ApiException;
+import io.cairn.wire.GrpcTrailers;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerResponse;
+
+import java.util.function.Supplier;
 
 /**
  * The API's failures as gRPC statuses: a bad argument is INVALID_ARGUMENT naming the field, a missing instance
@@ -45,7 +47,7 @@ public final class GrpcErrors {
    * node (or null), asked only when this one cannot take the call (it is leaving).
    */
   public static void fail(GrpcServerResponse<?, ?> response, Throwable failure,
-                          java.util.function.Supplier<String> otherNode) {
+                          Supplier<String> otherNode) {
     ApiException e = ApiException.of(failure);
     StringBuilder message = new StringBuilder(e.code()).append(": ").append(e.getMessage());
     if (e.field() != null) {

@@ -1,9 +1,11 @@
 package io.cairn.grpc;
 
+import io.cairn.api.ClusterViews;
 import io.cairn.grpc.v1.Check;
 import io.cairn.grpc.v1.CheckRun;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.Instance;
+import io.cairn.grpc.v1.ListNodesResponse;
 import io.cairn.grpc.v1.Node;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.model.CheckOutcome;
@@ -11,8 +13,11 @@ import io.cairn.model.Durations;
 import io.cairn.model.Event;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.ServiceEntry;
+import io.cairn.registry.Snapshot;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.LinkedHashMap;
 
 /**
  * Between the gRPC messages of {@code cairn/v1/registry.proto} and Cairn's model. A registration goes to the same
@@ -37,7 +42,7 @@ public final class ProtoMapping {
       json.put("tags", new JsonArray(i.getTagsList()));
     }
     if (i.getMetadataCount() > 0) {
-      json.put("metadata", new JsonObject(new java.util.LinkedHashMap<>(i.getMetadataMap())));
+      json.put("metadata", new JsonObject(new LinkedHashMap<>(i.getMetadataMap())));
     }
     putText(json, "region", i.getRegion());
     putText(json, "zone", i.getZone());
@@ -57,7 +62,7 @@ public final class ProtoMapping {
     putText(json, "path", c.getPath());
     putText(json, "url", c.getUrl());
     if (c.getHeadersCount() > 0) {
-      json.put("headers", new JsonObject(new java.util.LinkedHashMap<>(c.getHeadersMap())));
+      json.put("headers", new JsonObject(new LinkedHashMap<>(c.getHeadersMap())));
     }
     if (c.getTls()) {
       json.put("tls", true);
@@ -92,7 +97,7 @@ public final class ProtoMapping {
     putText(json, "region", r.getRegion());
     putText(json, "zone", r.getZone());
     if (r.getMetadataCount() > 0) {
-      json.put("metadata", new JsonObject(new java.util.LinkedHashMap<>(r.getMetadataMap())));
+      json.put("metadata", new JsonObject(new LinkedHashMap<>(r.getMetadataMap())));
     }
     return json;
   }
@@ -140,6 +145,7 @@ public final class ProtoMapping {
     return b.build();
   }
 
+  /** The model's check as a message (the two share a simple name, so the model's is spelled out). */
   private static Check check(io.cairn.model.Check c) {
     Check.Builder b = Check.newBuilder().setType(c.type()).setTls(c.tls()).setTlsSkipVerify(c.tlsSkipVerify())
         .putAllHeaders(c.headers());
@@ -200,6 +206,33 @@ public final class ProtoMapping {
         .setRole(role)
         .setServices(services)
         .build();
+  }
+
+  /** What ListNodes answers: every node the log knows, as this node sees it. */
+  public static ListNodesResponse nodes(ClusterViews.Nodes nodes) {
+    ListNodesResponse.Builder b = ListNodesResponse.newBuilder().setRevision(nodes.revision()).setTerm(nodes.term());
+    if (nodes.leader() != null) {
+      b.setLeader(nodes.leader());
+    }
+    for (ClusterViews.NodeView v : nodes.nodes()) {
+      b.addNodes(node(v.info(), v.status(), v.role(), v.services()));
+    }
+    return b.build();
+  }
+
+  /** The registry at one revision as one Watch message (already narrowed to what the watcher may see). */
+  public static WatchEvent snapshot(Snapshot s) {
+    WatchEvent.Builder b = WatchEvent.newBuilder().setType("snapshot").setRevision(s.revision()).setTerm(s.term());
+    if (s.leader() != null) {
+      b.setLeader(s.leader());
+    }
+    for (ServiceEntry e : s.services()) {
+      b.addInstances(instance(e));
+    }
+    for (NodeInfo n : s.nodes()) {
+      b.addNodes(node(n, n.status().json(), n.id().equals(s.leader()) ? "leader" : "none", 0));
+    }
+    return b.build();
   }
 
   /** A change, as Watch streams it. */

@@ -1,5 +1,6 @@
 package io.cairn.grpc;
 
+import com.google.protobuf.Descriptors.ServiceDescriptor;
 import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
@@ -11,14 +12,10 @@ import io.cairn.api.WatchHub;
 import io.cairn.config.CairnConfig;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
-import io.cairn.grpc.v1.Drained;
 import io.cairn.grpc.v1.HeartbeatMessage;
 import io.cairn.grpc.v1.HeartbeatReply;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.InstanceRef;
-import io.cairn.grpc.v1.ListNodesRequest;
-import io.cairn.grpc.v1.ListNodesResponse;
-import io.cairn.grpc.v1.Pong;
 import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegisterResponse;
 import io.cairn.grpc.v1.RegistryGrpcService;
@@ -26,7 +23,6 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.model.Command;
 import io.cairn.model.NodeInfo;
-import io.cairn.model.ServiceEntry;
 import io.cairn.node.NodeState;
 import io.cairn.node.NodeStats;
 import io.cairn.registry.Replica;
@@ -46,44 +42,39 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
  * {@code cairn.v1.Registry} on one gateway event loop: the same operations as the REST API, through the same
  * {@link RegistryOperations} (validation, the log, read-your-writes), with gRPC status codes for failures. Watch
- * streams are served by the loop's {@link WatchHub}, like SSE and WebSocket streams; streaming calls count against
- * {@code grpc.maxClients}.
+ * streams are served by the loop's {@link WatchHub}, like SSE and WebSocket streams, and agents' Heartbeat calls by
+ * {@link GrpcHeartbeats}; streaming calls count against {@code grpc.maxClients}.
  */
 public final class RegistryGrpcApi implements Service {
-  private final Vertx vertx;
   private final CairnConfig cfg;
   private final NodeState node;
   private final NodeStats stats;
-  private final Replica replica;
   private final Access access;
   private final RegistryOperations ops;
   private final ClusterViews views;
   private final WatchHub hub;
   private final Set<GrpcWatcher> watchers = new HashSet<>();
-  /** Open Heartbeat calls, each with what ends it (gives its place back). */
-  private final java.util.Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> heartbeats =
-      new java.util.HashMap<>();
+  private final GrpcHeartbeats heartbeats;
 
-  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica,
-                         Access access, RegistryOperations ops, ClusterViews views, WatchHub hub) {
-    this.vertx = vertx;
+  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access,
+                         RegistryOperations ops, ClusterViews views, WatchHub hub) {
     this.cfg = cfg;
     this.node = node;
     this.stats = stats;
-    this.replica = replica;
     this.access = access;
     this.ops = ops;
     this.views = views;
     this.hub = hub;
+    this.heartbeats = new GrpcHeartbeats(vertx, cfg, stats, replica, ops, this::otherNodeAddress);
     hub.onLeaving(this::closeForLeaving);
   }
 
@@ -93,7 +84,7 @@ public final class RegistryGrpcApi implements Service {
   }
 
   @Override
-  public com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
+  public ServiceDescriptor descriptor() {
     return RegistryGrpcService.SERVICE_DESCRIPTOR;
   }
 
@@ -110,7 +101,8 @@ public final class RegistryGrpcApi implements Service {
     server.callHandler(RegistryGrpcService.Enable, call -> unary(call, (c, ref) -> rotation(c, Command.Type.ENABLE, ref)));
     server.callHandler(RegistryGrpcService.Disable, call -> unary(call, (c, ref) -> rotation(c, Command.Type.DISABLE, ref)));
     server.callHandler(RegistryGrpcService.Drain, call -> unary(call, (c, ref) -> rotation(c, Command.Type.DRAIN, ref)));
-    server.callHandler(RegistryGrpcService.ListNodes, call -> unary(call, this::listNodes));
+    server.callHandler(RegistryGrpcService.ListNodes, call -> unary(call,
+        (caller, request) -> Future.succeededFuture(ProtoMapping.nodes(views.nodes(caller)))));
     server.callHandler(RegistryGrpcService.Watch, this::watch);
     server.callHandler(RegistryGrpcService.Heartbeat, this::heartbeat);
   }
@@ -184,7 +176,7 @@ public final class RegistryGrpcApi implements Service {
   private record QueryKey(String key, JsonObject criteria) {
   }
 
-  private final java.util.Map<DiscoverRequest, QueryKey> queryKeys = new java.util.HashMap<>();
+  private final Map<DiscoverRequest, QueryKey> queryKeys = new HashMap<>();
 
   private Future<Buffer> discover(Caller caller, DiscoverRequest request) {
     ops.requireReady();
@@ -207,19 +199,6 @@ public final class RegistryGrpcApi implements Service {
     byte[] revision = DiscoverResponse.newBuilder().setRevision(d.revision()).build().toByteArray();
     return Future.succeededFuture(Buffer.buffer(revision.length + instances.length).appendBytes(revision)
         .appendBytes(instances));
-  }
-
-  private Future<ListNodesResponse> listNodes(Caller caller, ListNodesRequest request) {
-    List<ClusterViews.NodeView> nodes = views.nodeViews(caller);
-    Replica r = replica;
-    ListNodesResponse.Builder b = ListNodesResponse.newBuilder().setRevision(r.revision()).setTerm(r.term());
-    if (r.leader() != null) {
-      b.setLeader(r.leader());
-    }
-    for (ClusterViews.NodeView v : nodes) {
-      b.addNodes(ProtoMapping.node(v.info(), v.status(), v.role(), v.services()));
-    }
-    return Future.succeededFuture(b.build());
   }
 
   // ---------------------------------------------------------------- streams
@@ -284,112 +263,18 @@ public final class RegistryGrpcApi implements Service {
     });
   }
 
-  /**
-   * An agent's link: each ping renews the ttl of its instances (instances without a ttl are only reported if
-   * unknown) and is answered with a pong; a shutdown notice drains its instances. Silence longer than
-   * grpc.clientTimeout ends the call.
-   */
+  /** An agent's link, served by {@link GrpcHeartbeats} once the caller is known and has a place. */
   private void heartbeat(GrpcServerRequest<HeartbeatMessage, HeartbeatReply> call) {
-    GrpcServerResponse<HeartbeatMessage, HeartbeatReply> response = call.response();
     Caller caller;
     try {
       caller = caller(call);
     } catch (ApiException e) {
-      fail(response, e);
+      fail(call.response(), e);
       return;
     }
-    if (!admit(caller, response)) {
-      return;
+    if (admit(caller, call.response())) {
+      heartbeats.serve(call, caller, () -> release(caller));
     }
-    long timeout = cfg.grpc().clientTimeoutMillis();
-    long[] lastHeard = {System.currentTimeMillis()};
-    boolean[] ended = {false};
-    long[] timer = new long[1];
-    Runnable end = () -> {
-      if (!ended[0]) {
-        ended[0] = true;
-        vertx.cancelTimer(timer[0]);
-        heartbeats.remove(response);
-        stats.agentDisconnected();
-        release(caller);
-      }
-    };
-    heartbeats.put(response, end);
-    stats.agentConnected();
-    timer[0] = vertx.setPeriodic(Math.max(100, timeout / 4), id -> {
-      if (System.currentTimeMillis() - lastHeard[0] > timeout) {
-        GrpcErrors.end(response, GrpcStatus.DEADLINE_EXCEEDED, "client_timeout: nothing received for "
-            + timeout + " ms (grpc.clientTimeout); ping more often than that");
-        end.run();
-      }
-    });
-    call.exceptionHandler(e -> end.run());
-    call.errorHandler(e -> end.run());
-    call.endHandler(v -> {
-      GrpcErrors.end(response, GrpcStatus.OK, "");
-      end.run();
-    });
-    call.handler(message -> {
-      lastHeard[0] = System.currentTimeMillis();
-      Future<HeartbeatReply> reply;
-      try {
-        reply = message.hasShutdown() ? drain(caller, message.getShutdown().getInstanceIdsList())
-            : ping(caller, message.getPing().getInstanceIdsList(), message.getPing().getSequence());
-      } catch (RuntimeException e) {
-        reply = Future.failedFuture(e);
-      }
-      reply.onComplete(ar -> {
-        if (ended[0]) {
-          return;
-        }
-        if (ar.succeeded()) {
-          response.write(ar.result());
-        } else {
-          fail(response, ar.cause());
-          end.run();
-        }
-      });
-    });
-  }
-
-  private Future<HeartbeatReply> ping(Caller caller, List<String> ids, long sequence) {
-    ops.requireReady();
-    List<Future<?>> renewals = new ArrayList<>();
-    List<String> unknown = new ArrayList<>();
-    for (String id : ids) {
-      ServiceEntry entry = replica.get(id);
-      if (entry == null) {
-        unknown.add(id);
-      } else if (entry.hasTtl()) {
-        Future<RegistryOperations.Written> renewed;
-        try {
-          renewed = ops.heartbeat(caller, id);
-        } catch (RuntimeException e) {
-          renewed = Future.failedFuture(e); // deregistered since it was read above
-        }
-        renewals.add(renewed.recover(err -> {
-          if (ApiException.of(err).status() == 404) {
-            unknown.add(id);
-            return Future.succeededFuture();
-          }
-          return Future.failedFuture(err);
-        }));
-      }
-    }
-    return Future.all(renewals).map(v -> HeartbeatReply.newBuilder().setPong(Pong.newBuilder()
-        .setSequence(sequence).setRevision(replica.revision()).addAllUnknownIds(unknown)).build());
-  }
-
-  private Future<HeartbeatReply> drain(Caller caller, List<String> ids) {
-    List<Future<RegistryOperations.Written>> drains = new ArrayList<>();
-    for (String id : ids) {
-      drains.add(ops.drainOnShutdown(caller, id));
-    }
-    return Future.all(drains).map(v -> {
-      long revision = drains.stream().mapToLong(f -> f.result().revision()).max().orElse(replica.revision());
-      return HeartbeatReply.newBuilder().setDrained(Drained.newBuilder().addAllInstanceIds(ids).setRevision(revision))
-          .build();
-    });
   }
 
   // ---------------------------------------------------------------- leaving
@@ -400,10 +285,7 @@ public final class RegistryGrpcApi implements Service {
     for (GrpcWatcher w : Set.copyOf(watchers)) {
       w.close(other == null ? "" : other);
     }
-    for (var call : java.util.Map.copyOf(heartbeats).entrySet()) {
-      fail(call.getKey(), leaving());
-      call.getValue().run();
-    }
+    heartbeats.closeAll(this::leaving);
   }
 
   private ApiException leaving() {

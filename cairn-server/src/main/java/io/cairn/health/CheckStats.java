@@ -1,6 +1,5 @@
 package io.cairn.health;
 
-import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -31,14 +30,18 @@ public final class CheckStats {
     return runs.sum();
   }
 
-  public JsonObject toJson() {
+  /** How many checks this node runs and how they ran, as /v1/stats shows them. */
+  public record Figures(int owned, long runs, long skippedByBackoff, double latenessP50Millis,
+                        double latenessP99Millis, double latenessMaxMillis, long scheduledRuns) {
+  }
+
+  /** The figures now; the lateness is that of every scheduled run since the node started. */
+  public Figures figures() {
     synchronized (latenessTotal) {
       latenessTotal.add(lateness.getIntervalHistogram());
-      return new JsonObject().put("owned", owned.get()).put("runs", runs.sum()).put("skippedByBackoff", skipped.sum())
-          .put("latenessP50Millis", latenessTotal.getValueAtPercentile(50) / 1000.0)
-          .put("latenessP99Millis", latenessTotal.getValueAtPercentile(99) / 1000.0)
-          .put("latenessMaxMillis", latenessTotal.getMaxValue() / 1000.0)
-          .put("scheduledRuns", latenessTotal.getTotalCount());
+      return new Figures(owned.get(), runs.sum(), skipped.sum(), latenessTotal.getValueAtPercentile(50) / 1000.0,
+          latenessTotal.getValueAtPercentile(99) / 1000.0, latenessTotal.getMaxValue() / 1000.0,
+          latenessTotal.getTotalCount());
     }
   }
 }

@@ -1,7 +1,5 @@
 package io.cairn.node;
 
-import io.vertx.core.json.JsonObject;
-
 /**
  * What a node knows about itself beyond its part in the Raft group: whether it can write its log (free space, a
  * failed log write), how far it is behind the leader, and how full the registry is against its quota. Measured every
@@ -73,29 +71,5 @@ public record Standing(long freeBytes, long minFreeBytes, String logFailure, lon
           + "; deregister instances or raise the quota";
     }
     return null;
-  }
-
-  /** As /v1/status shows it. */
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("current", problem() == null)
-        .put("problem", problem())
-        .put("storage", new JsonObject()
-            .put("freeBytes", freeBytes == Long.MAX_VALUE ? null : freeBytes)
-            .put("minFreeBytes", minFreeBytes)
-            .put("logWritable", logFailure == null)
-            .put("logFailure", logFailure)
-            .put("writable", storageRefusal() == null))
-        .put("lag", new JsonObject()
-            .put("revisions", lagRevisions)
-            .put("millis", lagMillis)
-            .put("maxRevisions", maxLagRevisions)
-            .put("maxMillis", maxLagMillis))
-        .put("quota", new JsonObject()
-            .put("instances", instances)
-            .put("maxInstances", maxInstances)
-            .put("estimatedBytes", registryBytes())
-            .put("maxBytes", maxBytes)
-            .put("full", quotaRefusal(instances, 1, meanEntryBytes) != null));
   }
 }

@@ -17,21 +17,27 @@ import io.cairn.registry.Replica;
 import io.cairn.webapi.Authentication;
 import io.cairn.webapi.Responses;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
+import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * The REST API under {@code /v1}: registration and discovery, and the node, member and topology views. Every
- * failure, including those of the router itself (unknown path, wrong method, body too large), is answered as
- * {@code {"error","message","field"}} with a 4xx or 5xx status.
+ * The REST API under {@code /v1}: registration and discovery, and the node, member and topology views, each
+ * answered with {@link RestJson}'s rendering of what {@code api/} returns. Every failure, including those of the
+ * router itself (unknown path, wrong method, body too large), is answered as {@code {"error","message","field"}}
+ * with a 4xx or 5xx status.
  */
 public final class RestApi {
   /** The longest a blocking discovery waits. */
@@ -80,7 +86,7 @@ public final class RestApi {
       }
       ops.registerAll(caller(rc), items).onComplete(ar -> {
         if (ar.succeeded()) {
-          Responses.json(rc, 200, ar.result().getLong("revision"), ar.result());
+          Responses.json(rc, 200, ar.result().revision(), RestJson.bulk(ar.result()));
         } else {
           Responses.error(rc, ar.cause());
         }
@@ -92,16 +98,16 @@ public final class RestApi {
       ops.requireReady();
       consistently(rc, () -> {
         ServiceEntry e = ops.get(caller(rc), rc.pathParam("id"));
-        Responses.json(rc, 200, replica.revision(), checks.withLatestCheck(e));
+        Responses.json(rc, 200, replica.revision(), RestJson.instance(checks.withLatestCheck(e)));
       });
     });
     router.post("/v1/services/:id/check").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      answer(rc, checks.runOne(caller(rc), rc.pathParam("id")));
+      answer(rc, checks.runOne(caller(rc), rc.pathParam("id")).map(RestJson::checkRun));
     });
     router.post("/v1/checks/run").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "name");
-      answer(rc, checks.runAll(caller(rc), rc.queryParams().get("name")));
+      answer(rc, checks.runAll(caller(rc), rc.queryParams().get("name")).map(RestJson::checksRun));
     });
     router.put("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "cas");
@@ -121,10 +127,10 @@ public final class RestApi {
     rotation(router, "disable", Command.Type.DISABLE);
     rotation(router, "drain", Command.Type.DRAIN);
 
-    router.get("/v1/status").handler(rc -> view(rc, views::status));
-    router.get("/v1/nodes").handler(rc -> view(rc, views::nodes));
-    router.get("/v1/topology").handler(rc -> view(rc, views::topology));
-    router.get("/v1/stats").handler(rc -> view(rc, views::stats));
+    router.get("/v1/status").handler(rc -> view(rc, caller -> RestJson.status(views.status(caller))));
+    router.get("/v1/nodes").handler(rc -> view(rc, caller -> RestJson.nodes(views.nodes(caller))));
+    router.get("/v1/topology").handler(rc -> view(rc, caller -> RestJson.topology(views.topology(caller))));
+    router.get("/v1/stats").handler(rc -> view(rc, caller -> RestJson.stats(views.stats(caller))));
     router.get("/v1/sd/prometheus").handler(this::prometheusTargets);
 
     router.route("/v1/*").failureHandler(rc -> Responses.error(rc, failureOf(rc)));
@@ -141,7 +147,7 @@ public final class RestApi {
 
   private void discover(RoutingContext rc) {
     ops.requireReady();
-    io.vertx.core.MultiMap params = rc.queryParams();
+    MultiMap params = rc.queryParams();
     if (params.contains("index") || params.contains("wait")) {
       blockingDiscover(rc, params);
       return;
@@ -164,7 +170,7 @@ public final class RestApi {
    */
   private void prometheusTargets(RoutingContext rc) {
     ops.requireReady();
-    io.vertx.core.MultiMap params = rc.queryParams();
+    MultiMap params = rc.queryParams();
     Queries.onlyParams(params, "name", "tag");
     String raw = rc.request().query();
     String key = "sd:" + (raw == null ? "" : raw);
@@ -198,15 +204,15 @@ public final class RestApi {
    * {@code index=R&wait=30s}: answers when the result changes after revision R (a client passes the
    * {@code X-Cairn-Revision} of its previous answer), or after the wait.
    */
-  private void blockingDiscover(RoutingContext rc, io.vertx.core.MultiMap params) {
+  private void blockingDiscover(RoutingContext rc, MultiMap params) {
     long index = Queries.nonNegative(params, "index");
     long wait = params.contains("wait") ? Queries.duration(params, "wait") : MAX_WAIT_MILLIS;
-    io.vertx.core.MultiMap rest = io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(params);
+    MultiMap rest = MultiMap.caseInsensitiveMultiMap().addAll(params);
     rest.remove("index");
     rest.remove("wait");
     ServiceQuery query = Queries.fromParams(rest);
     String key = rest.entries().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
-        .collect(java.util.stream.Collectors.joining("&"));
+        .collect(Collectors.joining("&"));
     Caller caller = caller(rc);
     // The index a client passes is the X-Cairn-Revision it saw (the replica's revision, at least the name's own
     // index): it waits until the name's index passes it.
@@ -231,7 +237,7 @@ public final class RestApi {
     });
   }
 
-  private void view(RoutingContext rc, java.util.function.Function<Caller, JsonObject> view) {
+  private void view(RoutingContext rc, Function<Caller, JsonObject> view) {
     Queries.onlyParams(rc.queryParams());
     JsonObject json = view.apply(caller(rc));
     Responses.json(rc, 200, json.getLong("revision", -1L), json);
@@ -256,7 +262,7 @@ public final class RestApi {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.trim().toLowerCase(java.util.Locale.ROOT);
+    String type = contentType.trim().toLowerCase(Locale.ROOT);
     return type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded");
   }
 
@@ -291,7 +297,7 @@ public final class RestApi {
   /** The body as parsed JSON, after checking that it claims to be JSON. */
   private static Object jsonBody(RoutingContext rc) {
     String type = rc.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       throw new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", null);
     }
     Buffer body = rc.body().buffer();
@@ -299,7 +305,7 @@ public final class RestApi {
       throw new ApiException(400, "invalid_json", "the body is empty; send a JSON document", null);
     }
     try {
-      return io.vertx.core.json.Json.decodeValue(body);
+      return Json.decodeValue(body);
     } catch (DecodeException e) {
       throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
     }

@@ -7,12 +7,15 @@ import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
 import io.cairn.config.CairnConfig;
+import io.cairn.model.ValidationException;
 import io.cairn.node.NodeState;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Replica;
 import io.cairn.webapi.Authentication;
 import io.cairn.webapi.Responses;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -74,7 +77,7 @@ public final class EventStreams {
     HttpServerResponse response = rc.response().setChunked(true)
         .putHeader("Content-Type", "text/event-stream")
         .putHeader("Cache-Control", "no-cache")
-        .putHeader(io.vertx.core.http.HttpHeaders.CONTENT_ENCODING, io.vertx.core.http.HttpHeaders.IDENTITY)
+        .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
         .putHeader(Responses.REVISION_HEADER, Long.toString(replica.revision()));
     response.write("retry: 2000\n\n");
     SseWatcher watcher = new SseWatcher(response, filter, closed -> {
@@ -117,7 +120,7 @@ public final class EventStreams {
   }
 
   /** How many of the history's events the opening snapshot carries: {@code recent=N}, 0 to 1000, given once. */
-  private static int recent(io.vertx.core.MultiMap params) {
+  private static int recent(MultiMap params) {
     if (!params.contains("recent")) {
       return 0;
     }
@@ -126,7 +129,7 @@ public final class EventStreams {
       if (n <= MAX_RECENT) {
         return (int) n;
       }
-    } catch (io.cairn.model.ValidationException notANumber) {
+    } catch (ValidationException notANumber) {
       // refused below, with what the parameter takes
     }
     throw new ApiException(400, "invalid_recent", "recent is a number of events from 0 to " + MAX_RECENT, "recent");
