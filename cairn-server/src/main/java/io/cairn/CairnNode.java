@@ -123,10 +123,11 @@ public class CairnNode extends AbstractVerticle {
     CheckResults checkResults = new CheckResults();
     CommandLog commandLog = new EventBusCommandLog(vertx.eventBus(), cfg.replication().writeTimeoutMillis());
     QueryCache cache = new QueryCache(replica, cfg.registry().queryCacheSize());
-    RegistryOperations ops = new RegistryOperations(vertx, cfg, node, replica, access, checkDefaults(cfg, checkers),
-        commandLog, cache);
+    RegistryOperations ops = new RegistryOperations(vertx, cfg.registry(), cfg.checks().allowedTargets(), node,
+        replica, access, checkDefaults(cfg, checkers), commandLog, cache);
     CheckOperations checks = new CheckOperations(vertx, node, replica, access, checkResults, ops);
-    ClusterViews views = new ClusterViews(cfg, node, replica, access, stats, checkStats, cache);
+    ClusterViews views = new ClusterViews(cfg.cluster(), cfg.raft(), cfg.http(), node, replica, access, stats,
+        checkStats, cache);
     NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views);
     NodeMetrics.configure(Meters.of(cfg.node().id()));
     AuditLog.configure(cfg.security());

@@ -48,10 +48,10 @@ final class NodeEndpoints implements Endpoints {
   NodeEndpoints(Vertx vertx, Parts p) {
     BlockingQueries blocking = new BlockingQueries(vertx, p.cfg().http());
     WatchHub hub = new WatchHub(vertx, p.node(), p.replica(), p.history(), p.stats(), p.cfg().http().keepAliveMillis());
-    page = new TopologyPage(p.cfg(), p.replica());
-    consul = new ConsulApi(p.cfg(), p.node(), p.replica(), p.ops(), blocking);
-    streams = new EventStreams(vertx, p.cfg(), p.node(), p.replica(), p.history(), p.ops(), hub);
-    rest = new RestApi(p.cfg(), p.replica(), p.ops(), p.views(), p.checks(), blocking);
+    page = new TopologyPage(p.cfg().security().tlsEnabled(), p.replica());
+    consul = new ConsulApi(p.cfg().consul(), p.cfg().http(), p.node(), p.replica(), p.ops(), blocking);
+    streams = new EventStreams(vertx, p.cfg().http(), p.node(), p.replica(), p.history(), p.ops(), hub);
+    rest = new RestApi(p.cfg().http(), p.replica(), p.ops(), p.views(), p.checks(), blocking);
     grpc = grpcServer(vertx, p, hub);
   }
 
@@ -84,8 +84,8 @@ final class NodeEndpoints implements Endpoints {
    */
   private static GrpcServer grpcServer(Vertx vertx, Parts p, WatchHub hub) {
     GrpcServer grpc = GrpcServer.server(vertx);
-    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, p.cfg(), p.node(), p.stats(), p.replica(), p.access(),
-        p.ops(), p.views(), hub);
+    RegistryGrpcApi registry = new RegistryGrpcApi(vertx, p.cfg().grpc(), p.cfg().registry(), p.node(), p.stats(),
+        p.replica(), p.access(), p.ops(), p.views(), hub);
     Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(p.node().ready() && !p.node().leaving());
     grpc.addService(registry);
     grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));

@@ -10,6 +10,7 @@ import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -139,7 +140,7 @@ public final class Access {
       return;
     }
     JsonObject line = new JsonObject()
-        .put("time", java.time.Instant.now().toString())
+        .put("time", Instant.now().toString())
         .put("subject", caller.name())
         .put("action", operation)
         .put("object", object)

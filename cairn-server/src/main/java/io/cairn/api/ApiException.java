@@ -2,7 +2,9 @@ package io.cairn.api;
 
 import io.cairn.model.ValidationException;
 import io.cairn.node.bus.Append;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.HttpException;
 
 /** A failure the API reports to its caller: an HTTP status and the body {@code {"error","message","field"}}. */
 public class ApiException extends RuntimeException {
@@ -34,15 +36,15 @@ public class ApiException extends RuntimeException {
       ValidationException v = (ValidationException) t;
       return new ApiException(400, v.code(), v.getMessage(), v.field());
     }
-    if (t instanceof io.vertx.ext.web.handler.HttpException) {
+    if (t instanceof HttpException) {
       // Raised by the router itself, e.g. a query string that does not decode (%zz).
-      io.vertx.ext.web.handler.HttpException h = (io.vertx.ext.web.handler.HttpException) t;
+      HttpException h = (HttpException) t;
       int code = h.getStatusCode();
       return new ApiException(code, code < 500 ? "bad_request" : "internal",
           h.getPayload() != null ? h.getPayload() : "the request could not be read (status " + code + ")");
     }
-    if (t instanceof io.vertx.core.eventbus.ReplyException) {
-      io.vertx.core.eventbus.ReplyException r = (io.vertx.core.eventbus.ReplyException) t;
+    if (t instanceof ReplyException) {
+      ReplyException r = (ReplyException) t;
       if (r.failureCode() == Append.NO_QUORUM) {
         return noQuorum();
       }

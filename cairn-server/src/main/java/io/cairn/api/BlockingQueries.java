@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -106,7 +107,7 @@ public final class BlockingQueries {
    * @param maxMillis the longest wait this API allows
    * @param onClientGone takes what to do when the client goes away before the answer
    */
-  public <T> Future<T> await(String key, java.util.function.LongPredicate changed, long waitMillis, long maxMillis,
+  public <T> Future<T> await(String key, LongPredicate changed, long waitMillis, long maxMillis,
                              LongSupplier index, Supplier<T> read, Function<T, Buffer> content,
                              Consumer<Runnable> onClientGone) {
     long current = index.getAsLong();

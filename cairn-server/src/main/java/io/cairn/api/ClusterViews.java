@@ -1,6 +1,8 @@
 package io.cairn.api;
 
-import io.cairn.config.CairnConfig;
+import io.cairn.config.ClusterSettings;
+import io.cairn.config.HttpSettings;
+import io.cairn.config.RaftSettings;
 import io.cairn.health.CheckStats;
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
@@ -25,7 +27,9 @@ import java.util.TreeMap;
  * that every transport renders its own way (REST as JSON, gRPC as messages).
  */
 public final class ClusterViews {
-  private final CairnConfig cfg;
+  private final ClusterSettings cluster;
+  private final RaftSettings raft;
+  private final HttpSettings http;
   private final NodeState node;
   private final Replica replica;
   private final Access access;
@@ -35,9 +39,11 @@ public final class ClusterViews {
   private volatile Topology topology;
   private volatile DigestAt digest;
 
-  public ClusterViews(CairnConfig cfg, NodeState node, Replica replica, Access access, NodeStats stats,
-                      CheckStats checkStats, QueryCache cache) {
-    this.cfg = cfg;
+  public ClusterViews(ClusterSettings cluster, RaftSettings raft, HttpSettings http, NodeState node, Replica replica,
+                      Access access, NodeStats stats, CheckStats checkStats, QueryCache cache) {
+    this.cluster = cluster;
+    this.raft = raft;
+    this.http = http;
     this.node = node;
     this.replica = replica;
     this.access = access;
@@ -69,11 +75,11 @@ public final class ClusterViews {
     long alive = r.nodes().values().stream().filter(NodeInfo::alive).count();
     long now = System.currentTimeMillis();
     boolean led = r.leaderSince() > 0;
-    return new Status(node.nodeId(), node.memberId(), CairnVersion.VERSION, cfg.cluster().name(), node.ready(),
+    return new Status(node.nodeId(), node.memberId(), CairnVersion.VERSION, cluster.name(), node.ready(),
         r.revision(), role(), r.leader(), r.term(), node.isLeader(), led ? r.leaderSince() : null,
         led ? Math.max(0, now - r.leaderSince()) : null, node.quorate(), node.current(), node.notCurrentBecause(),
-        node.raft(), cfg.raft().voters(), node.standing(), r.size(), r.nameCount(), alive, cfg.http().advertisedHost(),
-        cfg.http().port(), node.startedAt(), now - node.startedAt());
+        node.raft(), raft.voters(), node.standing(), r.size(), r.nameCount(), alive, http.advertisedHost(),
+        http.port(), node.startedAt(), now - node.startedAt());
   }
 
   /** A member as this node sees it: the log's record, its state (suspect included), its role, its instances. */

@@ -57,7 +57,7 @@ public record EventFilter(String name, String tag, Readable readable) {
    */
   public static EventFilter of(String name, String tag, Access access, Caller caller) {
     if (name != null && name.isBlank() || tag != null && tag.isBlank()) {
-      throw new io.cairn.api.ApiException(400, "invalid_value", "name and tag, when given, must not be empty",
+      throw new ApiException(400, "invalid_value", "name and tag, when given, must not be empty",
           name == null ? "tag" : "name");
     }
     if (name != null) {

@@ -1,5 +1,6 @@
 package io.cairn.api;
 
+import io.cairn.model.Durations;
 import io.cairn.model.Registrations;
 import io.cairn.model.ServiceQuery;
 import io.cairn.model.StatusFilter;
@@ -10,7 +11,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -96,7 +99,7 @@ public final class Queries {
     if (!params.contains(CONSISTENT)) {
       return false;
     }
-    String v = single(CONSISTENT, params.getAll(CONSISTENT)).trim().toLowerCase(java.util.Locale.ROOT);
+    String v = single(CONSISTENT, params.getAll(CONSISTENT)).trim().toLowerCase(Locale.ROOT);
     if (v.isEmpty() || v.equals("true") || v.equals("1")) {
       return true;
     }
@@ -147,7 +150,7 @@ public final class Queries {
   public static long duration(MultiMap params, String key) {
     String value = single(key, params.getAll(key));
     try {
-      return io.cairn.model.Durations.parse(value);
+      return Durations.parse(value);
     } catch (IllegalArgumentException e) {
       throw new ValidationException("invalid_duration", key + ": " + e.getMessage(), key);
     }
@@ -223,7 +226,7 @@ public final class Queries {
         Registrations.text(m.getKey(), "meta." + m.getKey());
         Registrations.text(m.getValue(), "meta." + m.getKey());
       }
-      return new ServiceQuery(name, version, List.copyOf(new java.util.LinkedHashSet<>(tags)), status, node, region,
+      return new ServiceQuery(name, version, List.copyOf(new LinkedHashSet<>(tags)), status, node, region,
           zone, metadata);
     }
   }

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Encoded discovery answers, keyed by the query as the client wrote it. An answer stays valid while
@@ -101,7 +103,7 @@ public final class QueryCache {
     }
 
     /** The same answer with only the instances {@code keep} accepts (itself when it accepts them all). */
-    Answer narrowed(java.util.function.Predicate<ServiceEntry> keep) {
+    Answer narrowed(Predicate<ServiceEntry> keep) {
       List<ServiceEntry> kept = entries.stream().filter(keep).toList();
       return kept.size() == entries.size() ? this : new Answer(query, kept);
     }
@@ -120,7 +122,7 @@ public final class QueryCache {
 
     /** The answer in another encoding, made by {@code encode} the first time and kept with the answer. */
     @SuppressWarnings("unchecked")
-    public <T> T encoded(java.util.function.Function<List<ServiceEntry>, T> encode) {
+    public <T> T encoded(Function<List<ServiceEntry>, T> encode) {
       Object form = otherForm;
       if (form == null) {
         form = encode.apply(entries);

@@ -1,7 +1,7 @@
 package io.cairn.api;
 
-import io.cairn.config.CairnConfig;
 import io.cairn.config.CheckTargets;
+import io.cairn.config.RegistrySettings;
 import io.cairn.model.CheckDefaults;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
@@ -35,7 +35,7 @@ public final class RegistryOperations {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
-  private final CairnConfig cfg;
+  private final RegistrySettings registry;
   private final NodeState node;
   private final Replica replica;
   private final Access access;
@@ -44,17 +44,18 @@ public final class RegistryOperations {
   private final QueryCache cache;
   private final CheckTargets checkTargets;
 
-  public RegistryOperations(Vertx vertx, CairnConfig cfg, NodeState node, Replica replica, Access access,
-                            CheckDefaults checkDefaults, CommandLog commandLog, QueryCache cache) {
+  public RegistryOperations(Vertx vertx, RegistrySettings registry, CheckTargets checkTargets, NodeState node,
+                            Replica replica, Access access, CheckDefaults checkDefaults, CommandLog commandLog,
+                            QueryCache cache) {
     this.vertx = vertx;
-    this.cfg = cfg;
+    this.registry = registry;
     this.node = node;
     this.replica = replica;
     this.access = access;
     this.checkDefaults = checkDefaults;
     this.commandLog = commandLog;
     this.cache = cache;
-    this.checkTargets = cfg.checks().allowedTargets();
+    this.checkTargets = checkTargets;
   }
 
   public Access access() {
@@ -246,8 +247,9 @@ public final class RegistryOperations {
    * does not keep the others out.
    */
   public Future<Bulk> registerAll(Caller caller, JsonArray items) {
-    if (items.size() > cfg.registry().maxBulk()) {
-      throw new ValidationException("too_many_instances", "at most " + cfg.registry().maxBulk() + " instances per bulk request", "services");
+    if (items.size() > registry.maxBulk()) {
+      throw new ValidationException("too_many_instances", "at most " + registry.maxBulk() + " instances per bulk request",
+          "services");
     }
     BulkItem[] results = new BulkItem[items.size()];
     List<Command> commands = new ArrayList<>();

@@ -6,6 +6,7 @@ import io.netty.util.NetUtil;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,7 +78,7 @@ public final class CheckTargets {
     URI url;
     try {
       url = new URI(check.url());
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       return new Refusal("check.url", "check.url is not a valid URL: " + e.getMessage());
     }
     String host = url.getHost();

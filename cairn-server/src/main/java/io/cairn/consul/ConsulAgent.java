@@ -4,7 +4,7 @@ import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.CatalogQueries;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.HttpSettings;
 import io.cairn.model.Command;
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
@@ -23,7 +23,7 @@ import io.vertx.ext.web.RoutingContext;
  * writes (registration, deregistration, maintenance mode, TTL checks' reports).
  */
 final class ConsulAgent {
-  private final CairnConfig cfg;
+  private final HttpSettings http;
   private final NodeState node;
   private final CatalogQueries catalog;
   private final RegistryOperations ops;
@@ -31,9 +31,9 @@ final class ConsulAgent {
   private final ConsulAnswers answers;
   private final String datacenter;
 
-  ConsulAgent(CairnConfig cfg, NodeState node, CatalogQueries catalog, RegistryOperations ops, ConsulViews views,
+  ConsulAgent(HttpSettings http, NodeState node, CatalogQueries catalog, RegistryOperations ops, ConsulViews views,
               ConsulAnswers answers, String datacenter) {
-    this.cfg = cfg;
+    this.http = http;
     this.node = node;
     this.catalog = catalog;
     this.ops = ops;
@@ -47,7 +47,7 @@ final class ConsulAgent {
     router.get("/v1/agent/self").handler(rc -> answers.answer(rc, 200, self()));
     router.get("/v1/agent/services").handler(rc -> answers.answer(rc, 200, services(Authentication.caller(rc))));
 
-    Handler<RoutingContext> body = ConsulBody.reader(cfg.http().maxBodyBytes());
+    Handler<RoutingContext> body = ConsulBody.reader(http.maxBodyBytes());
     router.put("/v1/agent/service/register").handler(body).handler(this::register);
     router.put("/v1/agent/service/deregister/:id").handler(body).handler(rc ->
         answers.write(rc, ops.deregister(Authentication.caller(rc), rc.pathParam("id"))));
@@ -71,7 +71,7 @@ final class ConsulAgent {
 
   private JsonObject self() {
     NodeInfo me = catalog.node(node.nodeId());
-    String address = me != null ? me.host() : cfg.http().advertisedHost();
+    String address = me != null ? me.host() : http.advertisedHost();
     return new JsonObject()
         .put("Config", new JsonObject()
             .put("Datacenter", datacenter)
@@ -93,7 +93,7 @@ final class ConsulAgent {
   }
 
   private void register(RoutingContext rc) {
-    JsonObject definition = ConsulRegistration.toCairn(ConsulBody.json(rc), cfg.http().advertisedHost());
+    JsonObject definition = ConsulRegistration.toCairn(ConsulBody.json(rc), http.advertisedHost());
     String id = definition.getString("id");
     answers.write(rc, ops.register(Authentication.caller(rc), definition, id, false, Command.NO_CAS));
   }

@@ -4,7 +4,8 @@ import io.cairn.api.ApiException;
 import io.cairn.api.BlockingQueries;
 import io.cairn.api.CatalogQueries;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.ConsulSettings;
+import io.cairn.config.HttpSettings;
 import io.cairn.node.NodeState;
 import io.cairn.registry.Replica;
 import io.cairn.webapi.TokenSource;
@@ -27,15 +28,16 @@ public final class ConsulApi {
   private final ConsulAgent agent;
   private final ConsulStatus status;
 
-  public ConsulApi(CairnConfig cfg, NodeState node, Replica replica, RegistryOperations ops, BlockingQueries blocking) {
-    String datacenter = cfg.consul().datacenter();
+  public ConsulApi(ConsulSettings consul, HttpSettings http, NodeState node, Replica replica, RegistryOperations ops,
+                   BlockingQueries blocking) {
+    String datacenter = consul.datacenter();
     // Consul's reads share the node's discovery cache with REST and DNS, under keys of their own.
     CatalogQueries queries = CatalogQueries.cached(replica, ops, "consul");
     ConsulViews views = new ConsulViews(queries, datacenter);
     ConsulAnswers answers = new ConsulAnswers(node, queries, ops, blocking, datacenter);
     this.catalog = new ConsulCatalog(queries, views, answers, datacenter);
     this.health = new ConsulHealth(queries, views, answers);
-    this.agent = new ConsulAgent(cfg, node, queries, ops, views, answers, datacenter);
+    this.agent = new ConsulAgent(http, node, queries, ops, views, answers, datacenter);
     this.status = new ConsulStatus(node, queries, answers);
   }
 

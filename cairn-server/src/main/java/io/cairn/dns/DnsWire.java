@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * DNS messages on the wire: a query read with netty's record decoder, a response written with its record encoder,
@@ -235,7 +236,7 @@ final class DnsWire {
   }
 
   /** The bytes {@code write} puts in a buffer. */
-  private static byte[] data(java.util.function.Consumer<ByteBuf> write) {
+  private static byte[] data(Consumer<ByteBuf> write) {
     ByteBuf b = Unpooled.buffer();
     try {
       write.accept(b);

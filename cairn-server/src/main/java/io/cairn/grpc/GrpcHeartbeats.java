@@ -3,7 +3,7 @@ package io.cairn.grpc;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.GrpcSettings;
 import io.cairn.grpc.v1.Drained;
 import io.cairn.grpc.v1.HeartbeatMessage;
 import io.cairn.grpc.v1.HeartbeatReply;
@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  */
 final class GrpcHeartbeats {
   private final Vertx vertx;
-  private final CairnConfig cfg;
+  private final GrpcSettings grpc;
   private final NodeStats stats;
   private final Replica replica;
   private final RegistryOperations ops;
@@ -40,10 +40,10 @@ final class GrpcHeartbeats {
   /** Open calls, each with what ends it (gives its place back). */
   private final Map<GrpcServerResponse<HeartbeatMessage, HeartbeatReply>, Runnable> open = new HashMap<>();
 
-  GrpcHeartbeats(Vertx vertx, CairnConfig cfg, NodeStats stats, Replica replica, RegistryOperations ops,
+  GrpcHeartbeats(Vertx vertx, GrpcSettings grpc, NodeStats stats, Replica replica, RegistryOperations ops,
                  Supplier<String> otherNode) {
     this.vertx = vertx;
-    this.cfg = cfg;
+    this.grpc = grpc;
     this.stats = stats;
     this.replica = replica;
     this.ops = ops;
@@ -53,7 +53,7 @@ final class GrpcHeartbeats {
   /** Serves an admitted call of {@code caller}; {@code release} gives its place back once it ends. */
   void serve(GrpcServerRequest<HeartbeatMessage, HeartbeatReply> call, Caller caller, Runnable release) {
     GrpcServerResponse<HeartbeatMessage, HeartbeatReply> response = call.response();
-    long timeout = cfg.grpc().clientTimeoutMillis();
+    long timeout = grpc.clientTimeoutMillis();
     long[] lastHeard = {System.currentTimeMillis()};
     boolean[] ended = {false};
     long[] timer = new long[1];

@@ -9,7 +9,8 @@ import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.GrpcSettings;
+import io.cairn.config.RegistrySettings;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
 import io.cairn.grpc.v1.HeartbeatMessage;
@@ -55,7 +56,8 @@ import java.util.function.BiFunction;
  * {@link GrpcHeartbeats}; streaming calls count against {@code grpc.maxClients}.
  */
 public final class RegistryGrpcApi implements Service {
-  private final CairnConfig cfg;
+  private final GrpcSettings grpc;
+  private final RegistrySettings registry;
   private final NodeState node;
   private final NodeStats stats;
   private final Access access;
@@ -65,16 +67,17 @@ public final class RegistryGrpcApi implements Service {
   private final Set<GrpcWatcher> watchers = new HashSet<>();
   private final GrpcHeartbeats heartbeats;
 
-  public RegistryGrpcApi(Vertx vertx, CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, Access access,
+  public RegistryGrpcApi(Vertx vertx, GrpcSettings grpc, RegistrySettings registry, NodeState node, NodeStats stats, Replica replica, Access access,
                          RegistryOperations ops, ClusterViews views, WatchHub hub) {
-    this.cfg = cfg;
+    this.grpc = grpc;
+    this.registry = registry;
     this.node = node;
     this.stats = stats;
     this.access = access;
     this.ops = ops;
     this.views = views;
     this.hub = hub;
-    this.heartbeats = new GrpcHeartbeats(vertx, cfg, stats, replica, ops, this::otherNodeAddress);
+    this.heartbeats = new GrpcHeartbeats(vertx, grpc, stats, replica, ops, this::otherNodeAddress);
     hub.onLeaving(this::closeForLeaving);
   }
 
@@ -183,7 +186,7 @@ public final class RegistryGrpcApi implements Service {
     QueryKey q = queryKeys.get(request);
     if (q == null) {
       JsonObject criteria = ProtoMapping.query(request);
-      if (queryKeys.size() >= Math.max(1, cfg.registry().queryCacheSize())) {
+      if (queryKeys.size() >= Math.max(1, registry.queryCacheSize())) {
         queryKeys.clear();
       }
       // Cached beside REST's answers, under a key of its own.
@@ -214,10 +217,10 @@ public final class RegistryGrpcApi implements Service {
       fail(response, e);
       return false;
     }
-    if (!stats.grpcStreamOpened(cfg.grpc().maxClients())) {
+    if (!stats.grpcStreamOpened(grpc.maxClients())) {
       access.closeStream(caller);
       GrpcErrors.end(response, GrpcStatus.RESOURCE_EXHAUSTED, "too_many_clients: this node holds "
-          + cfg.grpc().maxClients() + " streams (grpc.maxClients); use another node or retry later");
+          + grpc.maxClients() + " streams (grpc.maxClients); use another node or retry later");
       return false;
     }
     return true;

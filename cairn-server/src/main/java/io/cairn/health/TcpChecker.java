@@ -4,6 +4,7 @@ import io.cairn.model.Check;
 import io.cairn.model.ServiceEntry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 
@@ -23,7 +24,7 @@ public final class TcpChecker implements Checker {
 
   @Override
   public Future<CheckResult> check(ServiceEntry instance, Check check) {
-    return client.connect(new io.vertx.core.net.ConnectOptions().setHost(instance.address())
+    return client.connect(new ConnectOptions().setHost(instance.address())
             .setPort(instance.port()).setTimeout((int) Math.min(Integer.MAX_VALUE, check.timeoutMillis())))
         .map(socket -> {
           socket.close();

@@ -8,6 +8,7 @@ import io.cairn.model.ServiceEntry;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static io.cairn.registry.Outcome.Status.CAS_FAILED;
 import static io.cairn.registry.Outcome.Status.CREATED;
@@ -134,7 +135,7 @@ public final class Apply {
     if (e == null) {
       return Outcome.rejected(NOT_FOUND, null);
     }
-    if (e.health() == cmd.health() && java.util.Objects.equals(e.healthReason(), cmd.reason())) {
+    if (e.health() == cmd.health() && Objects.equals(e.healthReason(), cmd.reason())) {
       return Outcome.rejected(UNCHANGED, e);
     }
     long at = cmd.timestamp();

@@ -4,7 +4,9 @@ import io.cairn.model.Event;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The most recent events this node applied, oldest first, bounded: what a watcher resuming from a revision is
@@ -51,8 +53,8 @@ public final class EventHistory {
   }
 
   /** The last {@code count} events at or before revision {@code upTo} that {@code wanted} takes, oldest first. */
-  public synchronized List<Event> latest(long upTo, int count, java.util.function.Predicate<Event> wanted) {
-    java.util.LinkedList<Event> result = new java.util.LinkedList<>();
+  public synchronized List<Event> latest(long upTo, int count, Predicate<Event> wanted) {
+    LinkedList<Event> result = new LinkedList<>();
     for (var it = events.descendingIterator(); it.hasNext() && result.size() < count; ) {
       Event e = it.next();
       if (e.revision() <= upTo && wanted.test(e)) {

@@ -12,8 +12,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -52,7 +59,7 @@ public final class LogCodec {
     for (byte[] item : items) {
       size += 4 + item.length;
     }
-    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size).putInt(items.size());
+    ByteBuffer out = ByteBuffer.allocate(size).putInt(items.size());
     for (byte[] item : items) {
       out.putInt(item.length).put(item);
     }
@@ -60,7 +67,7 @@ public final class LogCodec {
   }
 
   /** The items of an entry made by {@link #entry}. */
-  public static List<byte[]> items(java.nio.ByteBuffer entry) {
+  public static List<byte[]> items(ByteBuffer entry) {
     int count = entry.getInt();
     if (count < 0 || count > entry.remaining() / 4) {
       throw new IllegalArgumentException("not a Cairn log entry (" + count + " items)");
@@ -91,13 +98,13 @@ public final class LogCodec {
   /** The node that appended an item, as its header names it. */
   public static String origin(byte[] bytes) {
     int length = ((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff);
-    return new String(bytes, 10, length, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(bytes, 10, length, StandardCharsets.UTF_8);
   }
 
   /** True when the item's header names {@code origin} (given as UTF-8 bytes) as the appending node. */
   public static boolean isFrom(byte[] bytes, byte[] origin) {
     int length = ((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff);
-    return length == origin.length && java.util.Arrays.equals(bytes, 10, 10 + length, origin, 0, length);
+    return length == origin.length && Arrays.equals(bytes, 10, 10 + length, origin, 0, length);
   }
 
   public static byte[] encode(Snapshot s) {
@@ -118,7 +125,7 @@ public final class LogCodec {
       }
       g.writeEndArray();
       g.writeObjectFieldStart("lastRequests");
-      for (var e : new java.util.TreeMap<>(s.lastRequests()).entrySet()) {
+      for (var e : new TreeMap<>(s.lastRequests()).entrySet()) {
         g.writeNumberField(e.getKey(), e.getValue());
       }
       g.writeEndObject();
@@ -131,7 +138,7 @@ public final class LogCodec {
     // node, and the default level measured a twelfth of a busy node's CPU for 10-20% smaller files.
     try (GZIPOutputStream gzip = new GZIPOutputStream(out) {
       {
-        def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+        def.setLevel(Deflater.BEST_SPEED);
       }
     }) {
       gzip.write(json);
@@ -161,7 +168,7 @@ public final class LogCodec {
     for (Object o : json.getJsonArray("nodes")) {
       nodes.add(ModelJson.nodeFromJson((JsonObject) o));
     }
-    java.util.Map<String, Long> lastRequests = new java.util.HashMap<>();
+    Map<String, Long> lastRequests = new HashMap<>();
     JsonObject requests = json.getJsonObject("lastRequests", new JsonObject());
     for (String origin : requests.fieldNames()) {
       lastRequests.put(origin, requests.getLong(origin));

@@ -14,6 +14,8 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,7 +55,7 @@ final class Proposals {
   private final Map<Long, Pending> pending = new HashMap<>();
   /** Commands proposed and not yet applied, read by the state machine on Ratis' thread to skip parsing them. */
   private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
-  private final java.util.ArrayDeque<Request> queue = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Request> queue = new ArrayDeque<>();
   /** Proposals under way, by number, with when each was sent. */
   private final Map<Long, Long> underWay = new HashMap<>();
   private long lastProposal;
@@ -72,7 +74,7 @@ final class Proposals {
     this.stats = stats;
     this.context = context;
     this.standing = standing;
-    this.origin = node.nodeId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.origin = node.nodeId().getBytes(StandardCharsets.UTF_8);
   }
 
   /** How proposals reach the leader, once this node's Raft server runs. */

@@ -1,6 +1,7 @@
 package io.cairn.replication;
 
 import io.cairn.model.Command;
+import io.cairn.model.Event;
 import io.cairn.registry.Apply;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Outcome;
@@ -34,8 +35,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 
@@ -92,7 +96,7 @@ final class RegistryStateMachine extends BaseStateMachine {
   /** The last snapshot handed to watchers; dropped whenever a command is applied. */
   private Snapshot shared;
   /** Snapshots are written to disk here, one at a time, off Ratis' applying thread. */
-  private final java.util.concurrent.ExecutorService snapshotWriter = java.util.concurrent.Executors
+  private final ExecutorService snapshotWriter = Executors
       .newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cairn-snapshot-writer");
         t.setDaemon(true);
@@ -193,7 +197,7 @@ final class RegistryStateMachine extends BaseStateMachine {
         replica.endEntry();
       }
       // The revision enters the history whole, so that a watcher reading it never gets half of one.
-      List<io.cairn.model.Event> events = new java.util.ArrayList<>();
+      List<Event> events = new ArrayList<>();
       for (Outcome o : outcomes) {
         events.addAll(o.events());
       }

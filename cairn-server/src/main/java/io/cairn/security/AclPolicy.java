@@ -5,6 +5,9 @@ import org.casbin.jcasbin.model.Model;
 import org.casbin.jcasbin.persist.file_adapter.FileAdapter;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,13 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class AclPolicy {
   /** The model shipped in conf/acl/model.conf (built into the jar), used when security.acl.model names none. */
   public static String shippedModel() {
-    try (java.io.InputStream in = AclPolicy.class.getClassLoader().getResourceAsStream("acl/model.conf")) {
+    try (InputStream in = AclPolicy.class.getClassLoader().getResourceAsStream("acl/model.conf")) {
       if (in == null) {
         throw new IllegalStateException("acl/model.conf is missing from the classpath");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

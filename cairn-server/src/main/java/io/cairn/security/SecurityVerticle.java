@@ -5,6 +5,7 @@ import io.cairn.node.Addresses;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.file.FileProps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +109,7 @@ public class SecurityVerticle extends AbstractVerticle {
   }
 
   private static List<String> configured(String... files) {
-    return java.util.Arrays.stream(files).filter(f -> !f.isBlank()).toList();
+    return Arrays.stream(files).filter(f -> !f.isBlank()).toList();
   }
 
   private Future<Map<String, String>> fingerprints() {
@@ -139,7 +141,7 @@ public class SecurityVerticle extends AbstractVerticle {
       if (tlsChanged) {
         log.info("TLS certificate files changed; the listeners reload them");
         vertx.eventBus().publish(Addresses.TLS_CHANGED, null,
-            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true));
+            new DeliveryOptions().setLocalOnly(true));
       }
       return accessChanged ? reloadAccess() : Future.succeededFuture();
     }).onComplete(ar -> reading = false);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -50,7 +51,7 @@ public final class TokenFile {
         throw new IllegalArgumentException(source + " line " + (i + 1) + ": expected NAME:SHA256HEX (the hex SHA-256 "
             + "of the secret, 64 hex digits; the name letters, digits, . _ @ -)");
       }
-      entries.add(new Entry(name, HexFormat.of().parseHex(hex.toLowerCase(java.util.Locale.ROOT))));
+      entries.add(new Entry(name, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT))));
     }
     return new TokenFile(List.copyOf(entries));
   }

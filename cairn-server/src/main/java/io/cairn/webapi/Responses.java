@@ -1,6 +1,7 @@
 package io.cairn.webapi;
 
 import io.cairn.api.ApiException;
+import io.cairn.config.JsonLineEncoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -16,7 +17,7 @@ public final class Responses {
   public static final String STALE_HEADER = "X-Cairn-Stale";
   public static final String REQUEST_ID_HEADER = "X-Request-Id";
   /** The request id's key in the MDC and in the routing context. */
-  public static final String REQUEST_ID = io.cairn.config.JsonLineEncoder.REQUEST_ID;
+  public static final String REQUEST_ID = JsonLineEncoder.REQUEST_ID;
   private static final Logger log = LoggerFactory.getLogger(Responses.class);
   private static final String JSON = "application/json";
 

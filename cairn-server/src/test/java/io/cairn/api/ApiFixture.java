@@ -60,10 +60,11 @@ final class ApiFixture implements AutoCloseable {
     node = writers.state();
     access = new Access(cfg.security(), new Security(cfg.security()));
     cache = new QueryCache(replica, cfg.registry().queryCacheSize());
-    ops = new RegistryOperations(vertx, cfg, node, replica, access, cfg.checks().defaults(Set.of("ttl", "http", "tcp")),
-        log, cache);
+    ops = new RegistryOperations(vertx, cfg.registry(), cfg.checks().allowedTargets(), node, replica, access,
+        cfg.checks().defaults(Set.of("ttl", "http", "tcp")), log, cache);
     checks = new CheckOperations(vertx, node, replica, access, new CheckResults(), ops);
-    views = new ClusterViews(cfg, node, replica, access, stats, checkStats, cache);
+    views = new ClusterViews(cfg.cluster(), cfg.raft(), cfg.http(), node, replica, access, stats, checkStats,
+        cache);
   }
 
   /** A node with security on (tokens), where an anonymous caller may do nothing. */

@@ -8,7 +8,7 @@ import io.cairn.api.ClusterViews;
 import io.cairn.api.Queries;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.HttpSettings;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
@@ -42,16 +42,16 @@ import java.util.stream.Collectors;
 public final class RestApi {
   /** The longest a blocking discovery waits. */
   private static final long MAX_WAIT_MILLIS = 5 * 60_000;
-  private final CairnConfig cfg;
+  private final HttpSettings http;
   private final Replica replica;
   private final RegistryOperations ops;
   private final ClusterViews views;
   private final CheckOperations checks;
   private final BlockingQueries blocking;
 
-  public RestApi(CairnConfig cfg, Replica replica, RegistryOperations ops, ClusterViews views, CheckOperations checks,
+  public RestApi(HttpSettings http, Replica replica, RegistryOperations ops, ClusterViews views, CheckOperations checks,
                  BlockingQueries blocking) {
-    this.cfg = cfg;
+    this.http = http;
     this.replica = replica;
     this.ops = ops;
     this.views = views;
@@ -60,7 +60,7 @@ public final class RestApi {
   }
 
   public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.http().maxBodyBytes());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
     // Bodies are JSON. A form is refused before the body handler sees it: it decodes form bodies on its own, and a
     // malformed one (a bad %-escape in the body or the query) ended in a 500 or in no answer at all.
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(rc -> {

@@ -6,7 +6,7 @@ import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.WatchHub;
-import io.cairn.config.CairnConfig;
+import io.cairn.config.HttpSettings;
 import io.cairn.model.ValidationException;
 import io.cairn.node.NodeState;
 import io.cairn.registry.EventHistory;
@@ -37,7 +37,7 @@ public final class EventStreams {
   /** Most history events a WebSocket's opening snapshot carries ({@code recent}). */
   static final int MAX_RECENT = 1000;
 
-  private final CairnConfig cfg;
+  private final HttpSettings http;
   private final NodeState node;
   private final Replica replica;
   private final EventHistory history;
@@ -46,15 +46,15 @@ public final class EventStreams {
   private final Set<SseWatcher> sse = new HashSet<>();
   private final Set<WebSocketWatcher> sockets = new HashSet<>();
 
-  public EventStreams(Vertx vertx, CairnConfig cfg, NodeState node, Replica replica, EventHistory history,
+  public EventStreams(Vertx vertx, HttpSettings http, NodeState node, Replica replica, EventHistory history,
                       RegistryOperations ops, WatchHub hub) {
-    this.cfg = cfg;
+    this.http = http;
     this.node = node;
     this.replica = replica;
     this.history = history;
     this.ops = ops;
     this.hub = hub;
-    vertx.setPeriodic(cfg.http().keepAliveMillis(), id -> ping());
+    vertx.setPeriodic(http.keepAliveMillis(), id -> ping());
     hub.onLeaving(this::closeForLeaving);
   }
 

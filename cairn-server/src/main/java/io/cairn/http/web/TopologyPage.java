@@ -11,6 +11,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 
+import java.net.URI;
+
 /**
  * The live topology page: the files of {@code web/} at {@code /} (from the working directory when there is one,
  * else from the jar), and cross-origin access to the API for a page that another node of this cluster served, so
@@ -20,11 +22,12 @@ public final class TopologyPage {
   /** Where the page's files are: {@code web/} in the working directory, else {@code web/} inside the jar. */
   static final String WEB_ROOT = "web";
 
-  private final CairnConfig cfg;
+  /** The nodes' HTTP API is served over TLS (what their origins look like). */
+  private final boolean tls;
   private final Replica replica;
 
-  public TopologyPage(CairnConfig cfg, Replica replica) {
-    this.cfg = cfg;
+  public TopologyPage(boolean tls, Replica replica) {
+    this.tls = tls;
     this.replica = replica;
   }
 
@@ -68,16 +71,16 @@ public final class TopologyPage {
    * same port under another loopback name (a page opened at localhost:8080 for a node that advertises 127.0.0.1).
    */
   private boolean isClusterNode(String origin) {
-    java.net.URI uri;
+    URI uri;
     try {
-      uri = java.net.URI.create(origin);
+      uri = URI.create(origin);
     } catch (IllegalArgumentException notAnOrigin) {
       return false;
     }
     boolean loopbackOrigin = CairnConfig.isLoopback(uri.getHost());
     for (NodeInfo n : replica.nodes().values()) {
-      String scheme = cfg.security().tlsEnabled() ? "https" : "http";
-      if (origin.equals(n.baseUrl(cfg.security().tlsEnabled()))
+      String scheme = tls ? "https" : "http";
+      if (origin.equals(n.baseUrl(tls))
           || loopbackOrigin && CairnConfig.isLoopback(n.host()) && uri.getPort() == n.httpPort() && scheme.equals(uri.getScheme())) {
         return true;
       }
