@@ -224,24 +224,6 @@ public final class RegistryOperations {
     return e;
   }
 
-  /** A bulk registration's answer: the highest revision that holds one of its items, and one result per item. */
-  public record Bulk(long revision, List<BulkItem> results) {
-  }
-
-  /**
-   * One item of a bulk registration, at its index in the request: registered ({@code status} 200 or 201, with the
-   * instance's {@code id} and the {@code revision} that holds it), or refused ({@code error} says why).
-   */
-  public record BulkItem(int index, int status, String id, long revision, ApiException error) {
-    static BulkItem registered(int index, Written w) {
-      return new BulkItem(index, w.status(), w.entry().id(), w.revision(), null);
-    }
-
-    static BulkItem refused(int index, ApiException error) {
-      return new BulkItem(index, error.status(), null, -1, error);
-    }
-  }
-
   /**
    * Registers many instances as one entry of the log (one revision). Each item is judged on its own: a refused one
    * does not keep the others out.
@@ -251,7 +233,7 @@ public final class RegistryOperations {
       throw new ValidationException("too_many_instances", "at most " + registry.maxBulk() + " instances per bulk request",
           "services");
     }
-    BulkItem[] results = new BulkItem[items.size()];
+    Bulk.Item[] results = new Bulk.Item[items.size()];
     List<Command> commands = new ArrayList<>();
     List<Integer> commandIndex = new ArrayList<>();
     long now = System.currentTimeMillis();
@@ -266,7 +248,7 @@ public final class RegistryOperations {
         commands.add(Command.register(node.nodeId(), 0, now, definition, false, Command.NO_CAS));
         commandIndex.add(i);
       } catch (ValidationException | ApiException e) {
-        results[i] = BulkItem.refused(i, ApiException.of(e));
+        results[i] = Bulk.Item.refused(i, ApiException.of(e));
       }
     }
     if (!commands.isEmpty()) {
@@ -280,10 +262,10 @@ public final class RegistryOperations {
         try {
           Written w = written(outcomes.get(k), commands.get(k).id());
           access.record(caller, "register", Access.service(w.entry().name()), "ok", w.revision());
-          results[i] = BulkItem.registered(i, w);
+          results[i] = Bulk.Item.registered(i, w);
           revision = Math.max(revision, w.revision());
         } catch (ApiException e) {
-          results[i] = BulkItem.refused(i, e);
+          results[i] = Bulk.Item.refused(i, e);
         }
       }
       return new Bulk(revision, List.of(results));

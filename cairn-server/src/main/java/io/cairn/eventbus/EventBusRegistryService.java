@@ -3,6 +3,7 @@ package io.cairn.eventbus;
 import io.cairn.api.Access;
 import io.cairn.api.Action;
 import io.cairn.api.ApiException;
+import io.cairn.api.Bulk;
 import io.cairn.api.Caller;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
@@ -123,7 +124,7 @@ final class EventBusRegistryService implements RegistryService {
   public Future<JsonObject> registerAll(JsonArray instances) {
     Caller caller = caller();
     return guarded(() -> ops.registerAll(caller, instances == null ? new JsonArray() : instances)
-        .map(EventBusRegistryService::bulk));
+        .map(Bulk::toJson));
   }
 
   @Override
@@ -142,24 +143,6 @@ final class EventBusRegistryService implements RegistryService {
         .put("revision", replica.revision())
         .put("leader", replica.leader())
         .put("term", replica.term()));
-  }
-
-  /**
-   * The JSON REST answers a bulk registration with, so that a client reads the same fields either way: one result
-   * per item, {@code {index, status, id, revision}} or {@code {index, status, error, message, field}}.
-   */
-  private static JsonObject bulk(RegistryOperations.Bulk bulk) {
-    JsonArray results = new JsonArray();
-    for (RegistryOperations.BulkItem item : bulk.results()) {
-      JsonObject json = new JsonObject().put("index", item.index()).put("status", item.status());
-      if (item.error() != null) {
-        json.mergeIn(item.error().toJson());
-      } else {
-        json.put("id", item.id()).put("revision", item.revision());
-      }
-      results.add(json);
-    }
-    return new JsonObject().put("revision", bulk.revision()).put("results", results);
   }
 
   private Future<JsonObject> written(Callable<Future<RegistryOperations.Written>> op) {

@@ -65,17 +65,17 @@ class RegistryOperationsTest {
         .add(new JsonObject().put("id", "nameless-1").put("address", "127.0.0.1").put("port", 80))
         .add(instance("db-1", "db"));
 
-    RegistryOperations.Bulk bulk = await(api.ops.registerAll(Caller.NODE, items));
+    Bulk bulk = await(api.ops.registerAll(Caller.NODE, items));
 
     assertThat(api.log.appends).isEqualTo(1);
     assertThat(bulk.revision()).isEqualTo(api.replica.revision());
-    assertThat(bulk.results()).extracting(RegistryOperations.BulkItem::index).containsExactly(0, 1, 2, 3);
-    assertThat(bulk.results()).extracting(RegistryOperations.BulkItem::status).containsExactly(201, 400, 400, 201);
-    RegistryOperations.BulkItem registered = bulk.results().get(0);
+    assertThat(bulk.results()).extracting(Bulk.Item::index).containsExactly(0, 1, 2, 3);
+    assertThat(bulk.results()).extracting(Bulk.Item::status).containsExactly(201, 400, 400, 201);
+    Bulk.Item registered = bulk.results().get(0);
     assertThat(registered.id()).isEqualTo("web-1");
     assertThat(registered.revision()).isEqualTo(bulk.revision());
     assertThat(registered.error()).isNull();
-    RegistryOperations.BulkItem notAnObject = bulk.results().get(1);
+    Bulk.Item notAnObject = bulk.results().get(1);
     assertThat(notAnObject.error().code()).isEqualTo("invalid_type");
     assertThat(notAnObject.error().field()).isEqualTo("services[1]");
     assertThat(notAnObject.id()).isNull();
@@ -88,7 +88,7 @@ class RegistryOperationsTest {
     api.leading();
     long revision = api.replica.revision();
 
-    RegistryOperations.Bulk bulk = await(api.ops.registerAll(Caller.NODE, new JsonArray().add(1).add("two")));
+    Bulk bulk = await(api.ops.registerAll(Caller.NODE, new JsonArray().add(1).add("two")));
 
     assertThat(api.log.appends).isZero();
     assertThat(bulk.revision()).isEqualTo(revision);
@@ -116,7 +116,7 @@ class RegistryOperationsTest {
 
     ApiException single = refusal(() -> api.ops.register(stranger, instance("web-1", "web"), null, true,
         Command.NO_CAS));
-    RegistryOperations.Bulk bulk = await(api.ops.registerAll(stranger, new JsonArray().add(instance("web-2", "web"))));
+    Bulk bulk = await(api.ops.registerAll(stranger, new JsonArray().add(instance("web-2", "web"))));
 
     assertThat(single.status()).isEqualTo(403);
     assertThat(bulk.results()).singleElement().satisfies(item -> {

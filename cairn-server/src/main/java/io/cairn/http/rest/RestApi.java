@@ -86,7 +86,7 @@ public final class RestApi {
       }
       ops.registerAll(caller(rc), items).onComplete(ar -> {
         if (ar.succeeded()) {
-          Responses.json(rc, 200, ar.result().revision(), RestJson.bulk(ar.result()));
+          Responses.json(rc, 200, ar.result().revision(), ar.result().toJson());
         } else {
           Responses.error(rc, ar.cause());
         }

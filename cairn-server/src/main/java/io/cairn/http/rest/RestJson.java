@@ -2,7 +2,6 @@ package io.cairn.http.rest;
 
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
-import io.cairn.api.RegistryOperations;
 import io.cairn.health.CheckStats;
 import io.cairn.model.ModelJson;
 import io.cairn.node.RaftStatus;
@@ -173,24 +172,6 @@ public final class RestJson {
         .put("latenessP99Millis", c.latenessP99Millis())
         .put("latenessMaxMillis", c.latenessMaxMillis())
         .put("scheduledRuns", c.scheduledRuns());
-  }
-
-  /**
-   * {@code POST /v1/services:bulk}: one result per item, in order, {@code {index, status, id, revision}} or
-   * {@code {index, status, error, message, field}}.
-   */
-  public static JsonObject bulk(RegistryOperations.Bulk bulk) {
-    JsonArray results = new JsonArray();
-    for (RegistryOperations.BulkItem item : bulk.results()) {
-      JsonObject json = new JsonObject().put("index", item.index()).put("status", item.status());
-      if (item.error() != null) {
-        json.mergeIn(item.error().toJson());
-      } else {
-        json.put("id", item.id()).put("revision", item.revision());
-      }
-      results.add(json);
-    }
-    return new JsonObject().put("revision", bulk.revision()).put("results", results);
   }
 
   /** {@code GET /v1/services/{id}}: the instance, with a newer check run than the log's as its {@code lastCheck}. */

@@ -1,9 +1,9 @@
 package io.cairn.http.rest;
 
 import io.cairn.api.ApiException;
+import io.cairn.api.Bulk;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
-import io.cairn.api.RegistryOperations;
 import io.cairn.model.CheckOutcome;
 import io.cairn.model.Health;
 import io.cairn.node.RaftStatus;
@@ -36,12 +36,12 @@ class RestJsonTest {
 
   @Test
   void aBulkAnswerNamesEachItemsInstanceOrRefusal() {
-    RegistryOperations.Bulk bulk = new RegistryOperations.Bulk(7, List.of(
-        new RegistryOperations.BulkItem(0, 201, "web-1", 7, null),
-        new RegistryOperations.BulkItem(1, 400, null, -1,
+    Bulk bulk = new Bulk(7, List.of(
+        new Bulk.Item(0, 201, "web-1", 7, null),
+        new Bulk.Item(1, 400, null, -1,
             new ApiException(400, "invalid_type", "each item must be a JSON object", "services[1]"))));
 
-    assertThat(RestJson.bulk(bulk).encode()).isEqualTo("{\"revision\":7,\"results\":["
+    assertThat(bulk.toJson().encode()).isEqualTo("{\"revision\":7,\"results\":["
         + "{\"index\":0,\"status\":201,\"id\":\"web-1\",\"revision\":7},"
         + "{\"index\":1,\"status\":400,\"error\":\"invalid_type\",\"message\":\"each item must be a JSON object\","
         + "\"field\":\"services[1]\"}]}");
