@@ -1,7 +1,7 @@
 package io.cairn.api;
 
 import io.cairn.model.ValidationException;
-import io.cairn.node.bus.Append;
+import io.cairn.node.CommandLog;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.HttpException;
@@ -45,10 +45,10 @@ public class ApiException extends RuntimeException {
     }
     if (t instanceof ReplyException) {
       ReplyException r = (ReplyException) t;
-      if (r.failureCode() == Append.NO_QUORUM) {
+      if (r.failureCode() == CommandLog.NO_QUORUM) {
         return noQuorum();
       }
-      if (r.failureCode() == Append.INSUFFICIENT_STORAGE) {
+      if (r.failureCode() == CommandLog.INSUFFICIENT_STORAGE) {
         return new ApiException(507, "insufficient_storage", r.getMessage());
       }
       int code = r.failureCode() >= 400 && r.failureCode() < 600 ? r.failureCode() : 503;

@@ -2,6 +2,7 @@ package io.cairn.replication;
 
 import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
+import io.cairn.node.CommandLog;
 import io.cairn.node.NodeState;
 import io.cairn.node.NodeStats;
 import io.cairn.node.bus.Append;
@@ -122,7 +123,7 @@ final class Proposals {
 
   void submit(Message<Append.Request> message) {
     if (link == null) {
-      message.fail(Append.NO_QUORUM, "this node has not joined the cluster's Raft group yet; write to another node");
+      message.fail(CommandLog.NO_QUORUM, "this node has not joined the cluster's Raft group yet; write to another node");
       return;
     }
     List<Command> commands = message.body().commands();
@@ -197,10 +198,10 @@ final class Proposals {
     int storage = message.indexOf(RegistryStateMachine.INSUFFICIENT_STORAGE);
     if (storage >= 0) {
       // The leader refused the entry before appending it: it never happened, on any node.
-      request.fail(Append.INSUFFICIENT_STORAGE,
+      request.fail(CommandLog.INSUFFICIENT_STORAGE,
           message.substring(storage + RegistryStateMachine.INSUFFICIENT_STORAGE.length()));
     } else if (!node.quorate()) {
-      request.fail(Append.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "
+      request.fail(CommandLog.NO_QUORUM, "this node cannot reach a Raft leader with a majority; write to a node of the "
           + "majority side");
     } else {
       request.fail(503, "the Raft group did not commit the write (" + cause + "); it may or may not have been "

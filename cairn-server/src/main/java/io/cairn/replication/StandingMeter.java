@@ -4,8 +4,8 @@ import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
+import io.cairn.node.CommandLog;
 import io.cairn.node.Standing;
-import io.cairn.node.bus.Append;
 import io.cairn.registry.Replica;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,14 +181,14 @@ final class StandingMeter {
     Standing s = standing;
     String storage = s.storageRefusal();
     if (storage != null) {
-      return new Refusal(Append.INSUFFICIENT_STORAGE, "this node " + storage + "; write to another node");
+      return new Refusal(CommandLog.INSUFFICIENT_STORAGE, "this node " + storage + "; write to another node");
     }
     String behind = s.problem();
     if (behind != null) {
       return new Refusal(503, "this node is not current: " + behind + "; write to another node");
     }
     String quota = quotaRefusal(s, commands, bodies.stream().mapToLong(b -> b.length).toArray());
-    return quota == null ? null : new Refusal(Append.INSUFFICIENT_STORAGE, quota);
+    return quota == null ? null : new Refusal(CommandLog.INSUFFICIENT_STORAGE, quota);
   }
 
   record Refusal(int code, String why) {

@@ -2,8 +2,8 @@ package io.cairn.replication;
 
 import io.cairn.config.CairnConfig;
 import io.cairn.model.Command;
+import io.cairn.node.CommandLog;
 import io.cairn.node.Standing;
-import io.cairn.node.bus.Append;
 import io.cairn.registry.Apply;
 import io.cairn.registry.Fixtures;
 import io.cairn.registry.Replica;
@@ -70,7 +70,7 @@ class StandingMeterTest {
     Standing s = meter.measure(20);
     assertThat(s.logFailure()).as("the first cause").isEqualTo("No space left on device");
     assertThat(s.problem()).contains("cannot be written");
-    assertThat(meter.refusal(List.of(), List.of()).code()).isEqualTo(Append.INSUFFICIENT_STORAGE);
+    assertThat(meter.refusal(List.of(), List.of()).code()).isEqualTo(CommandLog.INSUFFICIENT_STORAGE);
     assertThat(meter.judge(500, false)).as("before the back-off").isEqualTo(StandingMeter.Action.NONE);
     assertThat(meter.judge(1_000, false)).isEqualTo(StandingMeter.Action.RESTART);
     meter.restarted();
@@ -104,7 +104,7 @@ class StandingMeterTest {
     Command update = Command.register("n1", 0, 1000, Fixtures.definition("a", "web"), false, Command.NO_CAS);
     Command gone = Command.onInstance(Command.Type.DEREGISTER, "n1", 0, 1000, "b");
     StandingMeter.Refusal refused = meter.refusal(List.of(fresh), List.of(LogCodec.body(fresh)));
-    assertThat(refused.code()).isEqualTo(Append.INSUFFICIENT_STORAGE);
+    assertThat(refused.code()).isEqualTo(CommandLog.INSUFFICIENT_STORAGE);
     assertThat(refused.why()).contains("registry.maxInstances is 2");
     assertThat(meter.refusal(List.of(update, gone), List.of(LogCodec.body(update), LogCodec.body(gone)))).isNull();
     byte[] origin = "n2".getBytes(java.nio.charset.StandardCharsets.UTF_8);

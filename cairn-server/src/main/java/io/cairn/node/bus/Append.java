@@ -11,14 +11,6 @@ import java.util.List;
  * node's replica when it applied the command.
  */
 public final class Append {
-  /** Failure code of a request refused because this side of a split has no quorum (the API's 503 no-quorum). */
-  public static final int NO_QUORUM = 5031;
-  /**
-   * Failure code of a write refused because a node cannot store it: its disk is short of space or its log cannot be
-   * written, or the registry is at its quota (the API's 507 insufficient_storage).
-   */
-  public static final int INSUFFICIENT_STORAGE = 507;
-
   private Append() {
   }
 
