@@ -70,19 +70,9 @@ public final class CairnConfig {
     shutdown = ShutdownSettings.from(root.section("shutdown"));
     security = SecuritySettings.from(root.section("security"), node.dataDir());
     security.requireAuthenticatedCallers(http.host());
-    security.requireSecuredCluster("cluster.host", cluster.host());
+    security.requireSecuredCluster(cluster.host());
     logging = LoggingSettings.from(root.section("logging"));
     dns = DnsSettings.from(root.section("dns"));
-  }
-
-  /**
-   * Refuses a node whose API asks callers for credentials while its cluster port, on {@code host}, is reachable from
-   * other machines without mutual TLS between nodes: any process reaching it could join and write the registry.
-   *
-   * @param setting the setting that chose the host, for the message
-   */
-  public void requireSecuredCluster(String setting, String host) {
-    security.requireSecuredCluster(setting, host);
   }
 
   /** Whether a host name or address is this machine's loopback (localhost, 127.x, ::1); false for null. */

@@ -80,11 +80,14 @@ public record SecuritySettings(String tokensFile, long reloadIntervalMillis, boo
     }
   }
 
-  /** See {@link CairnConfig#requireSecuredCluster}. */
-  void requireSecuredCluster(String setting, String host) {
+  /**
+   * Refuses a node whose API asks callers for credentials while its cluster port, on {@code clusterHost}, is reachable
+   * from other machines without mutual TLS between nodes: any process reaching it could join and write the registry.
+   */
+  void requireSecuredCluster(String clusterHost) {
     boolean apiSecured = !tokensFile.isBlank() || tlsEnabled();
-    if (apiSecured && !CairnConfig.isLoopback(host) && !clusterTlsEnabled() && !allowInsecure) {
-      throw new IllegalArgumentException(setting + " is " + host + ", reachable from other machines, and the API "
+    if (apiSecured && !CairnConfig.isLoopback(clusterHost) && !clusterTlsEnabled() && !allowInsecure) {
+      throw new IllegalArgumentException("cluster.host is " + clusterHost + ", reachable from other machines, and the API "
           + "asks callers for credentials, but the cluster port admits any process that reaches it (such a process "
           + "could join and write the registry): set security.cluster.certFile, security.cluster.keyFile and "
           + "security.cluster.caFile (mutual TLS between nodes; ./run.sh certs DIR makes them), bind it to "

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
 /**
  * The counters one node keeps for /v1/stats and /metrics: what it appended and applied, its snapshots, the events it
@@ -23,8 +24,8 @@ public final class NodeStats {
   private final LongAdder registrationsApplied = new LongAdder();
   private final LongAdder deregistrationsApplied = new LongAdder();
   private final LongAdder leaderElectionsApplied = new LongAdder();
-  private final Map<String, AtomicInteger> watchers = Map.of(
-      "sse", new AtomicInteger(), "websocket", new AtomicInteger(), "grpc", new AtomicInteger());
+  private final Map<String, AtomicInteger> watchers = WATCH_KINDS.stream()
+      .collect(Collectors.toUnmodifiableMap(kind -> kind, kind -> new AtomicInteger()));
   private final AtomicInteger agents = new AtomicInteger();
   private final AtomicInteger grpcStreams = new AtomicInteger();
   private final AtomicInteger requestsInFlight = new AtomicInteger();

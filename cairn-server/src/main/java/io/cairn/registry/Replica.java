@@ -225,19 +225,6 @@ public final class Replica {
 
   // ---- writes, from the applying thread only (package-private: Apply and Snapshots) ----
 
-  /**
-   * After a cold start from disk, nothing Cairn probed is known any more: every instance with a probe check is
-   * {@code unknown} again (until its check runs); ttl instances keep their health and must heartbeat within a ttl.
-   */
-  public void forgetProbedHealth(long at) {
-    for (String id : List.copyOf(indexes.probeIds)) {
-      ServiceEntry e = byId.get(id);
-      if (e != null && e.health() != Health.UNKNOWN) {
-        put(e.withHealth(Health.UNKNOWN, "restarted", at, e.revision()));
-      }
-    }
-  }
-
   void put(ServiceEntry entry) {
     ServiceEntry previous = byId.put(entry.id(), entry);
     if (previous != null) {

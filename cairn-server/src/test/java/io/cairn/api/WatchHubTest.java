@@ -27,6 +27,9 @@ import static org.awaitility.Awaitility.await;
  */
 class WatchHubTest {
   private final ApiFixture api = new ApiFixture().leading();
+  /** Generous: a loaded machine may take seconds to run the loop; a watcher that gets nothing fails either way. */
+  private static final Duration SETTLE = Duration.ofSeconds(30);
+
   private final EventHistory history = new EventHistory(100);
   private Context loop;
   private WatchHub hub;
@@ -94,7 +97,7 @@ class WatchHubTest {
 
     long revision = register("web-1", "web", "db-1", "db");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> !web.frames().isEmpty());
+    await().atMost(SETTLE).until(() -> !web.frames().isEmpty());
     assertThat(web.frames()).containsExactly("serviceRegistered " + revision + " web-1");
   }
 
@@ -103,11 +106,11 @@ class WatchHubTest {
     TextWatcher web = watcherOf("web");
     onLoop(() -> hub.watchFromNow(web));
     long revision = register("web-1", "web", "db-1", "db");
-    await().atMost(Duration.ofSeconds(5)).until(() -> web.frames().size() == 1);
+    await().atMost(SETTLE).until(() -> web.frames().size() == 1);
 
     api.vertx.eventBus().publish(Addresses.APPLIED, Applied.RESET);
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> web.frames().size() == 3);
+    await().atMost(SETTLE).until(() -> web.frames().size() == 3);
     assertThat(web.frames()).endsWith("reset " + revision, "snapshot " + revision + " [web-1]");
   }
 
@@ -117,14 +120,14 @@ class WatchHubTest {
     long second = register("web-2", "web");
     TextWatcher within = watcherOf("web");
     onLoop(() -> hub.watchFrom(within, first, -1));
-    await().atMost(Duration.ofSeconds(5)).until(() -> !within.frames().isEmpty());
+    await().atMost(SETTLE).until(() -> !within.frames().isEmpty());
     assertThat(within.frames()).containsExactly("serviceRegistered " + second + " web-2");
 
     history.reset(second);
     TextWatcher before = watcherOf("web");
     onLoop(() -> hub.watchFrom(before, first, -1));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> before.frames().size() == 2);
+    await().atMost(SETTLE).until(() -> before.frames().size() == 2);
     assertThat(before.frames()).containsExactly("reset " + second, "snapshot " + second + " [web-1, web-2]");
   }
 
@@ -135,11 +138,11 @@ class WatchHubTest {
     web.output.full = true;
 
     long revision = register("web-1", "web");
-    await().atMost(Duration.ofSeconds(5)).until(web.output::awaited);
+    await().atMost(SETTLE).until(web.output::awaited);
     assertThat(web.frames()).isEmpty();
 
     onLoop(web.output::drain);
-    await().atMost(Duration.ofSeconds(5)).until(() -> web.frames().size() == 2);
+    await().atMost(SETTLE).until(() -> web.frames().size() == 2);
     assertThat(web.frames()).containsExactly("reset " + revision, "snapshot " + revision + " [web-1]");
   }
 
@@ -150,7 +153,7 @@ class WatchHubTest {
 
     long revision = register("db-1", "db");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> !web.frames().isEmpty());
+    await().atMost(SETTLE).until(() -> !web.frames().isEmpty());
     assertThat(web.frames()).containsExactly("progress " + revision);
   }
 
