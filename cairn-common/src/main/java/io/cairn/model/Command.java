@@ -36,7 +36,7 @@ public record Command(
   /** The same command numbered by the node that appends it, which answers its caller when it comes back. */
   public Command withRequestId(long newRequestId) {
     return new Command(type, origin, newRequestId, timestamp, term, service, id, cas, create, health, reason, node,
-        outcome, null);
+        outcome, route);
   }
 
   public static Command register(String origin, long requestId, long now, ServiceEntry entry, boolean create, long cas) {
