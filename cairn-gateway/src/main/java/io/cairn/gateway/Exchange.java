@@ -111,7 +111,9 @@ final class Exchange {
       body = Buffer.buffer();
       attempt();
     } else if (!chunked && declared <= GatewaySettings.RETRYABLE_BODY_BYTES) {
-      request.body().onComplete(ar -> {
+      Future<Buffer> read = request.body();
+      request.resume();
+      read.onComplete(ar -> {
         if (ar.failed()) {
           fail(400, "bad_request", "the request body could not be read: " + ar.cause().getMessage());
         } else {
