@@ -14,12 +14,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -247,6 +251,43 @@ class ForwarderTest {
     assertThat(empty.statusCode()).isEqualTo(503);
     assertThat(new JsonObject(empty.body()).getString("error")).isEqualTo("no_healthy_instance");
     assertThat(gateway.upstreams()).isEmpty();
+  }
+
+  @Test
+  void webSocketsAndEventStreamsPassThroughAsTheyAreWritten() throws Exception {
+    int port = upstream("ws", req -> {
+      if (req.path().equals("/ws")) {
+        req.toWebSocket().onSuccess(ws -> ws.textMessageHandler(m -> ws.writeTextMessage("echo:" + m)));
+      } else {
+        req.response().setChunked(true).putHeader("Content-Type", "text/event-stream");
+        req.response().write("data: first\n\n");
+        vertx.setTimer(1500, t -> req.response().end("data: last\n\n"));
+      }
+    });
+    register("ws", "live", port);
+    CompletableFuture<String> echoed = new CompletableFuture<>();
+    WebSocket ws = client.newWebSocketBuilder().header("Host", "live.cairn")
+        .buildAsync(URI.create("ws://127.0.0.1:" + proxyPort + "/ws"), new WebSocket.Listener() {
+          @Override
+          public CompletableFuture<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            echoed.complete(data.toString());
+            return null;
+          }
+        }).get(30, TimeUnit.SECONDS);
+    ws.sendText("hello", true);
+    assertThat(echoed.get(30, TimeUnit.SECONDS)).isEqualTo("echo:hello");
+    ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+
+    long start = System.nanoTime();
+    HttpResponse<InputStream> events = client.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + proxyPort + "/events")).header("Host", "live.cairn")
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    BufferedReader lines = new BufferedReader(new InputStreamReader(events.body()));
+    assertThat(lines.readLine()).isEqualTo("data: first");
+    // The first event is read while the upstream still holds the stream open: nothing was buffered to the end.
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1500);
+    lines.readLine();
+    assertThat(lines.readLine()).isEqualTo("data: last");
   }
 
   private static int closedPort() throws IOException {
