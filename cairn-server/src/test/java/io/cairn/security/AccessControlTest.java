@@ -488,6 +488,14 @@ class AccessControlTest {
     assertThat(eventBusStatus(() -> eventBus(VIEWER).discover(new JsonObject().put("name", "vault")))).isEqualTo(403);
     assertThat(eventBusStatus(() -> eventBus(NOBODY).deregister("payments-eb"))).isEqualTo(403);
     assertThat(eventBusStatus(() -> eventBus(DEPLOYER).deregister("payments-eb"))).isEqualTo(200);
+    JsonObject route = new JsonObject().put("service", "payments-api");
+    assertThat(eventBusStatus(() -> eventBus(null).putRoute("payments-eb", route, null))).isEqualTo(401);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).putRoute("payments-eb", route, null))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(OPERATOR).putRoute("payments-eb", route, null))).isEqualTo(200);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).getRoute("payments-eb"))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(VIEWER).getRoute("payments-eb"))).isEqualTo(200);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).deleteRoute("payments-eb"))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(ADMIN).deleteRoute("payments-eb"))).isEqualTo(200);
   }
 
   @Test
