@@ -2,11 +2,12 @@ package io.cairn.gateway;
 
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -15,13 +16,17 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One request on its way through the gateway: it tries instances until one answers, within the route's retries,
@@ -35,6 +40,8 @@ import java.util.Set;
  * Every try counts for the instance's passive health ({@link Ejections}) and load ({@link InstanceLoad}).
  */
 final class Exchange {
+  /** One line per answer the gateway makes itself (an error), with the request id the instance's logs carry too. */
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
       HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
 
@@ -56,8 +63,7 @@ final class Exchange {
   private boolean done;
   private long deadlineTimer = -1;
   private HttpClientRequest current;
-  private HttpClientAgent client;
-  private HttpClientAgent tlsClient;
+  private UpstreamClients clients;
 
   Exchange(Vertx vertx, Gateway gateway, GatewayObserver observer, HttpServerRequest request, RouteState routeState,
            ServiceState service, String uri, Set<String> consumedHeaders) {
@@ -87,9 +93,8 @@ final class Exchange {
         : gateway.settings().requestTimeoutMillis();
   }
 
-  void start(HttpClientAgent plain, HttpClientAgent tls) {
-    this.client = plain;
-    this.tlsClient = tls;
+  void start(UpstreamClients clients) {
+    this.clients = clients;
     routeState.budget.onRequest();
     request.response().closeHandler(v -> abandon());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -175,14 +180,9 @@ final class Exchange {
     RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
         .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout())
         .setFollowRedirects(false);
-    boolean tls = "true".equals(target.metadata().get("proxy.tls")) || target.check() != null && target.check().tls();
-    (tls ? tlsClient : client).request(options).onComplete(ar -> {
+    clients.of(speaksTls(target)).request(options).onComplete(ar -> {
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onConnectFailure(target.id(), inRotation.size());
-        // Nothing was sent: another instance may take it, whatever the method.
-        retryOr(true, 502, "bad_gateway", "could not connect to an instance of '" + route.service() + "': "
-            + ar.cause().getMessage());
+        connectFailed(ar.cause(), target, load, inRotation.size());
         return;
       }
       HttpClientRequest upstream = ar.result();
@@ -193,6 +193,42 @@ final class Exchange {
       }
       send(upstream, target, load, inRotation.size());
     });
+  }
+
+  /** Whether the instance is reached over TLS: it says so in its metadata, or its health check speaks TLS. */
+  static boolean speaksTls(ServiceEntry target) {
+    return "true".equals(target.metadata().get("proxy.tls")) || target.check() != null && target.check().tls();
+  }
+
+  /**
+   * No connection, so nothing was sent: another instance may take the request, whatever its method. A refused or
+   * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault.
+   */
+  private void connectFailed(Throwable cause, ServiceEntry target, InstanceLoad load, int inService) {
+    if (cause instanceof ConnectionPoolTooBusyException) {
+      load.finished(false);
+      fail(503, "overloaded", "service '" + route.service() + "' has as many requests waiting for a connection as its "
+          + "breaker's maxPendingRequests allows; retry later", Map.of(ProxyAnswers.OVERLOADED, "true"));
+      return;
+    }
+    load.finished(true);
+    if (cause instanceof ConnectException) {
+      service.ejections.onConnectFailure(target.id(), inService);
+    }
+    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
+    retryOr(true, timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
+        (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout() + " ms"
+            : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage());
+  }
+
+  /** Whether an instance not tried yet is in rotation, so that dropping an answer for another try can pay off. */
+  private boolean untriedLeft() {
+    for (ServiceEntry e : gateway.instances().inRotation(route.service(), route.select())) {
+      if (!tried.contains(e.id())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private ServiceEntry pick(List<ServiceEntry> inRotation) {
@@ -233,7 +269,7 @@ final class Exchange {
       });
     } else {
       startTry.run();
-      answer = upstream.send(body);
+      answer = body.length() == 0 ? upstream.send() : upstream.send(body);
     }
     answer.onComplete(ar -> {
       vertx.cancelTimer(tryTimer[0]);
@@ -259,7 +295,7 @@ final class Exchange {
       } else {
         service.ejections.onSuccess(target.id());
       }
-      if ((status == 502 || status == 503 || status == 504) && mayResend() && mayRetry()) {
+      if ((status == 502 || status == 503 || status == 504) && mayResend() && untriedLeft() && mayRetry()) {
         // The answer is dropped for another try: read it to the end so that its connection is reused.
         response.end();
         load.finished(true);
@@ -326,13 +362,19 @@ final class Exchange {
   }
 
   void fail(int status, String code, String message) {
+    fail(status, code, message, Map.of());
+  }
+
+  private void fail(int status, String code, String message, Map<String, String> extra) {
     if (done) {
       return;
     }
-    Map<String, String> headers = new HashMap<>();
+    LOG.info("{} {} {} for service '{}' (route {}, request {}, {} tried): {}", status, request.method(), uri,
+        route.service(), route.id(), requestId, attempts, message);
+    Map<String, String> headers = new HashMap<>(extra);
     headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(attempts));
     headers.put(ForwardedHeaders.REQUEST_ID, requestId);
-    if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) {
+    if (streaming && !request.isEnded() && request.version() != HttpVersion.HTTP_2) {
       // A body left unread would be taken for the next request: the connection ends with this answer.
       headers.put("Connection", "close");
     }
@@ -358,8 +400,14 @@ final class Exchange {
     }
   }
 
-  /** For the WebSocket relay: the next instance to try, counted as a try; null when none is left. */
+  /**
+   * For the WebSocket relay: the next instance to try, counted as a try; null when none is left or the route's
+   * retries are spent.
+   */
   ServiceEntry nextTarget() {
+    if (attempts > route.retries()) {
+      return null;
+    }
     ServiceEntry target = pick(gateway.instances().inRotation(route.service(), route.select()));
     if (target != null) {
       tried.add(target.id());
@@ -370,6 +418,10 @@ final class Exchange {
 
   int attempts() {
     return attempts;
+  }
+
+  int inService() {
+    return gateway.instances().inRotation(route.service(), route.select()).size();
   }
 
   Vertx vertx() {

@@ -192,6 +192,17 @@ class ForwarderTest {
   }
 
   @Test
+  void aLoneInstancesOwn503ReachesTheClientAsItWasSent() throws Exception {
+    register("busy", "users", upstream("busy", req -> req.response().setStatusCode(503).putHeader("Retry-After", "7")
+        .end("busy")));
+    HttpResponse<String> r = get("users.cairn", "/", Map.of());
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("busy");
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("7");
+    assertThat(r.headers().firstValue("X-Cairn-Attempts")).hasValue("1");
+  }
+
+  @Test
   void theBreakerAnswersAtOnceOverItsLimit() throws Exception {
     register("slow", "users", upstream("slow", req -> vertx.setTimer(3000, t -> req.response().end("late"))));
     routes.add(Routes.parse(new JsonObject("{\"service\":\"users\",\"breaker\":{\"maxConcurrentRequests\":2}}"), "all"));

@@ -195,8 +195,7 @@ final class EventBusRegistryService implements RegistryService {
 
   /** A route write answered as REST answers it (the route as the log applied it), with its status. */
   private Future<JsonObject> routeWritten(Callable<Future<RouteOperations.Written>> op) {
-    return guarded(() -> op.call().map(w -> (w.route() == null ? new JsonObject()
-        : new RouteOperations.Shown(w.route(), "log").toJson()).put("status", w.status())));
+    return guarded(() -> op.call().map(w -> w.toJson().put("status", w.status())));
   }
 
   /** Runs an operation, turning every failure, thrown or returned, into a ServiceException. */
