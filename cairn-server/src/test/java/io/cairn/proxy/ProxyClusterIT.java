@@ -64,6 +64,12 @@ class ProxyClusterIT {
   private static final Duration START = Duration.ofSeconds(180);
   private static final Duration PROPAGATION = Duration.ofSeconds(60);
   private static final String USERS = "users.cairn";
+  /**
+   * A host no route and no service of the proxy's domain names. (What {@code Host: never-registered.cairn} answers is
+   * a matter of reading: the Host rule names a service that has no instance, 503 no_healthy_instance, or an unknown
+   * name, 404 no_route; this test does not decide it.)
+   */
+  private static final String UNKNOWN_HOST = "nobody.example";
 
   private JarCluster cluster;
   private final int[] proxyPorts = new int[3];
@@ -118,15 +124,23 @@ class ProxyClusterIT {
   @Test
   @Order(1)
   void threeInstancesRegisteredThroughNode1AreServedRoundRobinThroughNode3sProxy() {
+    long t0 = System.nanoTime();
     long revision = register(0, "users-a", instance("users", a));
     revision = Math.max(revision, register(0, "users-b", instance("users", b)));
     // C has a health check every 30 s (it matters in the next case): run it once now, so that it is healthy.
     revision = Math.max(revision, register(0, "users-c", instance("users", c).put("check", new JsonObject()
         .put("type", "http").put("url", "http://127.0.0.1:" + c.port + "/health-check").put("interval", "30s")
         .put("failuresBeforeUnhealthy", 3))));
-    Http.Response checked = Http.send("POST", base(0) + "/v1/services/users-c/check", Map.of(), null);
-    assertThat(checked.status()).as("POST /v1/services/users-c/check: %s", checked.body()).isEqualTo(200);
-    assertThat(checked.json().getString("health")).isEqualTo("healthy");
+    // Run until it has passed once (a first probe may time out on a loaded machine; one failure of three leaves the
+    // instance unknown, not unhealthy).
+    String[] lastCheck = new String[1];
+    await("users-c's check passes").atMost(PROPAGATION).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Http.Response checked = Http.send("POST", base(0) + "/v1/services/users-c/check", Map.of(), null);
+      lastCheck[0] = checked.status() + " " + checked.body();
+      return checked.status() == 200 && "healthy".equals(checked.json().getString("health"));
+    });
+    System.out.printf("ProxyClusterIT case 1: check passed after %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
+        lastCheck[0]);
     awaitApplied(2, revision);
     await("node 3 discovers the three instances").atMost(PROPAGATION).ignoreExceptions().until(() ->
         Http.get(base(2) + "/v1/services?name=users").json().getJsonArray("services").size() == 3);
@@ -140,6 +154,8 @@ class ProxyClusterIT {
       return seen.size() == 3;
     });
 
+    System.out.printf("ProxyClusterIT case 1: node 3's proxy serves all three after %.1f s%n",
+        (System.nanoTime() - t0) / 1e9);
     List<CompletableFuture<ProxyClient.Reply>> sent = new ArrayList<>();
     List<ProxyClient.Reply> replies = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
@@ -154,7 +170,8 @@ class ProxyClusterIT {
         assertThat(r.status()).as("%s", r).isEqualTo(200));
     Map<String, Long> perUpstream = replies.stream().collect(Collectors.groupingBy(ProxyClient.Reply::upstream,
         TreeMap::new, Collectors.counting()));
-    System.out.println("ProxyClusterIT round-robin over 300 GETs: " + perUpstream);
+    System.out.printf("ProxyClusterIT round-robin over 300 GETs: %s, after %.1f s%n", perUpstream,
+        (System.nanoTime() - t0) / 1e9);
     assertThat(perUpstream.keySet()).containsExactly("A", "B", "C");
     assertThat(perUpstream.values()).as("requests per instance, round-robin within 10 %%: %s", perUpstream)
         .allSatisfy(n -> assertThat(n).isBetween(90L, 110L));
@@ -198,8 +215,8 @@ class ProxyClusterIT {
     assertThat(hop.fieldNames()).as("headers the upstream saw: %s", hop).doesNotContain("x-hop", "keep-alive");
     assertThat(hop.getString("connection", "").toLowerCase(Locale.ROOT)).doesNotContain("x-hop");
 
-    // Unknown: 404 no_route.
-    ProxyClient.Reply unknown = client.getNow(proxyPorts[2], "nobody-here.cairn", "/x");
+    // Unknown (a host outside the proxy's domain, which no route matches): 404 no_route.
+    ProxyClient.Reply unknown = client.getNow(proxyPorts[2], UNKNOWN_HOST, "/x");
     assertThat(unknown.status()).as("%s", unknown).isEqualTo(404);
     assertThat(unknown.json().getString("error")).isEqualTo("no_route");
     assertThat(unknown.json().getString("message")).isNotBlank();
@@ -286,7 +303,7 @@ class ProxyClusterIT {
       // Every request sent before the drain was applied has its answer: B's count stays where it is from now on.
       await().atMost(PROPAGATION).until(() -> load.doneSentBefore(applied));
       long bAtDrain = b.requests();
-      await().atMost(PROPAGATION).until(() -> load.sentSince(applied) >= 150);
+      await().atMost(PROPAGATION).until(() -> load.sentSince(applied) >= 100);
       load.stop();
       countAfter = b.requests();
       assertThat(countAfter).as("requests B served after node 3 applied the drain (before: %s at the start, %s "
@@ -297,7 +314,7 @@ class ProxyClusterIT {
     assertThat(replies).as("every request of the load").allSatisfy(r ->
         assertThat(r.status()).as("%s", r).isEqualTo(200));
     List<ProxyClient.Reply> after = replies.stream().filter(r -> r.startNanos() - applied >= 0).toList();
-    assertThat(after).hasSizeGreaterThanOrEqualTo(150);
+    assertThat(after).hasSizeGreaterThanOrEqualTo(100);
     assertThat(after).as("requests sent after node 3 applied the drain").allSatisfy(r ->
         assertThat(r.upstream()).isEqualTo("A"));
   }
@@ -318,7 +335,7 @@ class ProxyClusterIT {
       applied = System.nanoTime();
       await().atMost(PROPAGATION).until(() -> load.doneSentBefore(applied));
       long aAtDeregistration = a.requests();
-      await().atMost(PROPAGATION).until(() -> load.sentSince(applied) >= 150);
+      await().atMost(PROPAGATION).until(() -> load.sentSince(applied) >= 100);
       load.stop();
       assertThat(a.requests()).as("requests A served after node 3 applied its deregistration")
           .isEqualTo(aAtDeregistration);
@@ -450,7 +467,7 @@ class ProxyClusterIT {
     double best = Double.MAX_VALUE;
     for (int attempt = 0; attempt < 10 && ten.stream().noneMatch(CompletableFuture::isDone); attempt++) {
       try (RawHttp connection = RawHttp.connect(proxyPorts[2])) {
-        RawHttp.Reply warm = connection.send("GET /warm HTTP/1.1\r\nHost: nobody-here.cairn\r\n\r\n").read(false);
+        RawHttp.Reply warm = connection.send("GET /warm HTTP/1.1\r\nHost: " + UNKNOWN_HOST + "\r\n\r\n").read(false);
         RawHttp measured = connection;
         RawHttp fresh = null;
         if (warm.status() == -1 || "close".equalsIgnoreCase(warm.header("Connection"))) {
@@ -569,7 +586,7 @@ class ProxyClusterIT {
         .as("an upstream closing mid-body: 502, or its headers and a cut body; got %s", midBody).isTrue();
     assertThat(Http.get(base(2) + "/health").status()).as("node 3's /health").isEqualTo(200);
     assertThat(cluster.node(2).running()).isTrue();
-    RawHttp.Reply stillServing = RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: nobody-here.cairn\r\n\r\n");
+    RawHttp.Reply stillServing = RawHttp.exchange(port, "GET /x HTTP/1.1\r\nHost: " + UNKNOWN_HOST + "\r\n\r\n");
     assertThat(stillServing.status()).as("the proxy still answers: %s", stillServing).isEqualTo(404);
   }
 

@@ -47,6 +47,7 @@ class ProxyLargeBodiesIT {
 
   @BeforeAll
   void start() throws Exception {
+    // The test run's node flags, with the heap of the contract whatever cairn.it.heap says.
     List<String> flags = new ArrayList<>(NodeJvm.flags().stream().filter(f -> !f.startsWith("-Xmx")).toList());
     flags.add(0, "-Xmx256m");
     proxyPort = TestNodes.freePort();
