@@ -91,14 +91,6 @@ final class Exchange {
     this.client = plain;
     this.tlsClient = tls;
     routeState.budget.onRequest();
-    deadlineTimer = vertx.setTimer(requestTimeout(), t -> {
-      deadlineTimer = -1;
-      if (current != null) {
-        current.reset();
-      }
-      fail(504, "upstream_timeout", "no answer from service '" + route.service() + "' within "
-          + requestTimeout() + " ms (the route's request timeout)");
-    });
     request.response().closeHandler(v -> abandon());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
@@ -109,13 +101,17 @@ final class Exchange {
     }
     if (!chunked && declared == 0 && request.version() != HttpVersion.HTTP_2 || request.isEnded()) {
       body = Buffer.buffer();
+      startDeadline();
       attempt();
     } else if (!chunked && declared <= GatewaySettings.RETRYABLE_BODY_BYTES) {
-      request.body().onComplete(ar -> {
+      Future<Buffer> read = request.body();
+      request.resume();
+      read.onComplete(ar -> {
         if (ar.failed()) {
           fail(400, "bad_request", "the request body could not be read: " + ar.cause().getMessage());
         } else {
           body = ar.result();
+          startDeadline();
           attempt();
         }
       });
@@ -123,6 +119,24 @@ final class Exchange {
       streaming = true;
       attempt();
     }
+  }
+
+  /**
+   * The request timeout counts from when the whole request is at hand: a streamed upload starts it once its body
+   * was sent (a gigabyte takes what it takes), everything else at once.
+   */
+  private void startDeadline() {
+    if (deadlineTimer >= 0 || done) {
+      return;
+    }
+    deadlineTimer = vertx.setTimer(requestTimeout(), t -> {
+      deadlineTimer = -1;
+      if (current != null) {
+        current.reset();
+      }
+      fail(504, "upstream_timeout", "no answer from service '" + route.service() + "' within "
+          + requestTimeout() + " ms (the route's request timeout)");
+    });
   }
 
   private static long parseLength(String length) {
@@ -197,19 +211,32 @@ final class Exchange {
   private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
     current = upstream;
     boolean[] timedOut = {false};
-    long tryTimer = vertx.setTimer(tryTimeout(), t -> {
+    long[] tryTimer = {-1};
+    Runnable startTry = () -> tryTimer[0] = vertx.setTimer(tryTimeout(), t -> {
       timedOut[0] = true;
       upstream.reset();
     });
     Future<HttpClientResponse> answer;
     if (streaming) {
-      request.resume();
-      answer = upstream.send(request);
+      // A try waits for the answer once the body is sent; sending it takes as long as the client takes.
+      if (!upstreamHeaders.contains(HttpHeaders.CONTENT_LENGTH)) {
+        upstream.setChunked(true);
+      }
+      answer = upstream.response();
+      request.pipeTo(upstream).onComplete(sent -> {
+        if (sent.succeeded()) {
+          startDeadline();
+          startTry.run();
+        } else {
+          upstream.reset();
+        }
+      });
     } else {
+      startTry.run();
       answer = upstream.send(body);
     }
     answer.onComplete(ar -> {
-      vertx.cancelTimer(tryTimer);
+      vertx.cancelTimer(tryTimer[0]);
       if (done) {
         load.finished(false);
         return;
