@@ -66,6 +66,8 @@ class RoutesTest {
     assertField("{\"service\": \"u\", \"breaker\": {\"maxConcurrentRequests\": 0}}", "breaker.maxConcurrentRequests");
     assertField("{\"service\": \"u\", \"sticky\": true}", "sticky");
     assertField("{\"service\": \"u\", \"id\": \"other\"}", "id");
+    assertThatThrownBy(() -> Routes.parse(new JsonObject().put("service", "u"), "host:u"))
+        .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("id"));
   }
 
   @Test

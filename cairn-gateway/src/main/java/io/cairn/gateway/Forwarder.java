@@ -104,10 +104,17 @@ public final class Forwarder {
       return;
     }
     if (gateway.instances().inRotation(route.service(), route.select()).isEmpty()) {
+      boolean known = gateway.instances().known(route.service());
+      if (!known && RouteTable.isDefault(route)) {
+        // Host or path routing named a service nobody registered: nothing matched, as far as the client can tell.
+        ProxyAnswers.error(request, 404, "no_route", "no service '" + route.service() + "' is registered ("
+            + table.explainMiss(host, path, request.method().name()) + ")");
+        return;
+      }
       ProxyAnswers.error(request, 503, "no_healthy_instance", "service '" + route.service() + "' has no instance in "
           + "rotation" + (route.select().isAll() ? "" : " that the route's select admits")
           + " (healthy or degraded, enabled, not draining)");
-      if (gateway.instances().known(route.service())) {
+      if (known) {
         observer.answered(route.service(), route.id(), 503, 0, 0);
       }
       return;

@@ -86,7 +86,7 @@ public final class Gateway {
     }
     // Host and path routing make a route per service on the fly: its state goes with the service's instances.
     routeStates.entrySet().removeIf(e -> !live.contains(e.getKey())
-        && !(e.getValue().route.id().startsWith("host:") || e.getValue().route.id().startsWith("path:"))
+        && !RouteTable.isDefault(e.getValue().route)
         || !instances.known(e.getValue().route.service()));
     services.values().removeIf(s -> !instances.known(s.name) && s.breaker.active() == 0);
     for (ServiceState s : services.values()) {

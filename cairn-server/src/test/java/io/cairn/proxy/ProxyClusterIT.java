@@ -64,11 +64,7 @@ class ProxyClusterIT {
   private static final Duration START = Duration.ofSeconds(180);
   private static final Duration PROPAGATION = Duration.ofSeconds(60);
   private static final String USERS = "users.cairn";
-  /**
-   * A host no route and no service of the proxy's domain names. (What {@code Host: never-registered.cairn} answers is
-   * a matter of reading: the Host rule names a service that has no instance, 503 no_healthy_instance, or an unknown
-   * name, 404 no_route; this test does not decide it.)
-   */
+  /** A host no route and no service of the proxy's domain names. */
   private static final String UNKNOWN_HOST = "nobody.example";
 
   private JarCluster cluster;
@@ -220,6 +216,11 @@ class ProxyClusterIT {
     assertThat(unknown.status()).as("%s", unknown).isEqualTo(404);
     assertThat(unknown.json().getString("error")).isEqualTo("no_route");
     assertThat(unknown.json().getString("message")).isNotBlank();
+    // A name under the proxy's domain that no service has: 404 too, naming it (not 503, which says "registered,
+    // but none in rotation").
+    ProxyClient.Reply unregistered = client.getNow(proxyPorts[2], "never-registered.cairn", "/x");
+    assertThat(unregistered.status()).as("%s", unregistered).isEqualTo(404);
+    assertThat(unregistered.json().getString("message")).contains("never-registered");
 
     // A service whose only instance drains: 503 no_healthy_instance, naming it.
     register(0, "ghosts-1", instance("ghosts", d));
