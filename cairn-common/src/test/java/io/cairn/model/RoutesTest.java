@@ -75,7 +75,7 @@ class RoutesTest {
     Route r = Routes.parse(new JsonObject(FULL), "users-api");
     Command c = Command.putRoute("n1", 7, 1000, r, 0).withRequestId(8);
 
-    Command back = ModelJson.commandFromJson(ModelJson.toJson(c));
+    Command back = CommandJson.fromJson(CommandJson.toJson(c));
 
     assertThat(back.route()).isEqualTo(r);
     assertThat(back.cas()).isZero();

@@ -20,9 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,8 +54,7 @@ final class Exchange {
   final String requestId;
   final MultiMap upstreamHeaders;
   private final long startNanos = System.nanoTime();
-  private final Set<String> tried = new HashSet<>();
-  private int attempts;
+  private final Tries tries;
   private boolean streaming;
   private Buffer body;
   private boolean done;
@@ -75,22 +72,21 @@ final class Exchange {
     this.route = routeState.route;
     this.service = service;
     this.uri = uri;
+    this.tries = new Tries(service, routeState.balancer);
     this.requestId = ForwardedHeaders.requestId(request);
     this.upstreamHeaders = ForwardedHeaders.upstream(request, requestId, gateway.settings().via(), consumedHeaders);
   }
 
   long connectTimeout() {
-    return route.timeouts().connectMillis() > 0 ? route.timeouts().connectMillis()
-        : gateway.settings().connectTimeoutMillis();
+    return gateway.settings().connectTimeout(route);
   }
 
   private long tryTimeout() {
-    return route.timeouts().tryMillis() > 0 ? route.timeouts().tryMillis() : gateway.settings().tryTimeoutMillis();
+    return gateway.settings().tryTimeout(route);
   }
 
   private long requestTimeout() {
-    return route.timeouts().requestMillis() > 0 ? route.timeouts().requestMillis()
-        : gateway.settings().requestTimeoutMillis();
+    return gateway.settings().requestTimeout(route);
   }
 
   void start(UpstreamClients clients) {
@@ -161,26 +157,24 @@ final class Exchange {
       return;
     }
     List<ServiceEntry> inRotation = gateway.instances().inRotation(route.service(), route.select());
-    ServiceEntry target = pick(inRotation);
+    ServiceEntry target = tries.next(inRotation);
     if (target == null) {
-      if (attempts == 0) {
+      if (tries.count() == 0) {
         fail(503, "no_healthy_instance", "service '" + route.service() + "' has no instance in rotation"
             + (route.select().isAll() ? "" : " that the route's select admits") + " (healthy or degraded, enabled, "
             + "not draining)");
       } else {
-        fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + attempts
+        fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + tries.count()
             + " tried)");
       }
       return;
     }
-    tried.add(target.id());
-    attempts++;
     InstanceLoad load = service.load(target.id());
     load.started();
     RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
         .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout())
         .setFollowRedirects(false);
-    clients.of(speaksTls(target)).request(options).onComplete(ar -> {
+    clients.of(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
       if (ar.failed()) {
         connectFailed(ar.cause(), target, load, inRotation.size());
         return;
@@ -195,11 +189,6 @@ final class Exchange {
     });
   }
 
-  /** Whether the instance is reached over TLS: it says so in its metadata, or its health check speaks TLS. */
-  static boolean speaksTls(ServiceEntry target) {
-    return "true".equals(target.metadata().get("proxy.tls")) || target.check() != null && target.check().tls();
-  }
-
   /**
    * No connection, so nothing was sent: another instance may take the request, whatever its method. A refused or
    * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault.
@@ -212,36 +201,18 @@ final class Exchange {
       return;
     }
     load.finished(true);
-    if (cause instanceof ConnectException) {
+    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
+    if (timedOut || cause instanceof ConnectException) {
+      // Refused, or no connection within the connect timeout (a host that does not answer at all).
       service.ejections.onConnectFailure(target.id(), inService);
     }
-    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
     retryOr(true, timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
         (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout() + " ms"
             : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage());
   }
 
-  /** Whether an instance not tried yet is in rotation, so that dropping an answer for another try can pay off. */
   private boolean untriedLeft() {
-    for (ServiceEntry e : gateway.instances().inRotation(route.service(), route.select())) {
-      if (!tried.contains(e.id())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private ServiceEntry pick(List<ServiceEntry> inRotation) {
-    List<ServiceEntry> fresh = new ArrayList<>(inRotation.size());
-    List<ServiceEntry> ejected = new ArrayList<>();
-    for (ServiceEntry e : inRotation) {
-      if (!tried.contains(e.id())) {
-        (service.ejections.isEjected(e.id()) ? ejected : fresh).add(e);
-      }
-    }
-    // Ejection keeps traffic off an instance while others can serve; with none left, trying one beats refusing.
-    List<ServiceEntry> candidates = fresh.isEmpty() ? ejected : fresh;
-    return candidates.isEmpty() ? null : routeState.balancer.pick(candidates, service::inFlight);
+    return tries.untriedAmong(gateway.instances().inRotation(route.service(), route.select()));
   }
 
   private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
@@ -312,11 +283,12 @@ final class Exchange {
   }
 
   private boolean mayRetry() {
-    return attempts <= route.retries() && routeState.budget.tryAcquire();
+    return tries.count() <= route.retries() && routeState.budget.tryAcquire();
   }
 
+  /** Another try when the request may be resent, an instance is left to try and the retries allow; else fails. */
   private void retryOr(boolean resendable, int status, String code, String message) {
-    if (resendable && mayRetry()) {
+    if (resendable && untriedLeft() && mayRetry()) {
       retry();
     } else {
       fail(status, code, message);
@@ -337,7 +309,7 @@ final class Exchange {
       out.setStatusMessage(response.statusMessage());
     }
     ForwardedHeaders.downstream(response.headers(), out.headers(), requestId, gateway.settings().via());
-    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(attempts));
+    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
     if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && request.version() == HttpVersion.HTTP_1_1) {
       out.setChunked(true);
     }
@@ -369,10 +341,10 @@ final class Exchange {
     if (done) {
       return;
     }
-    LOG.info("{} {} {} for service '{}' (route {}, request {}, {} tried): {}", status, request.method(), uri,
-        route.service(), route.id(), requestId, attempts, message);
+    LOG.info("{} {} {} for service '{}' (route {}, request {}, {} tried): {}", status, request.method(), request.path(),
+        route.service(), route.id(), requestId, tries.count(), message);
     Map<String, String> headers = new HashMap<>(extra);
-    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(attempts));
+    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
     headers.put(ForwardedHeaders.REQUEST_ID, requestId);
     if (streaming && !request.isEnded() && request.version() != HttpVersion.HTTP_2) {
       // A body left unread would be taken for the next request: the connection ends with this answer.
@@ -390,7 +362,7 @@ final class Exchange {
     done = true;
     cancelDeadline();
     service.breaker.release();
-    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, attempts);
+    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, tries.count());
   }
 
   private void cancelDeadline() {
@@ -405,19 +377,12 @@ final class Exchange {
    * retries are spent.
    */
   ServiceEntry nextTarget() {
-    if (attempts > route.retries()) {
-      return null;
-    }
-    ServiceEntry target = pick(gateway.instances().inRotation(route.service(), route.select()));
-    if (target != null) {
-      tried.add(target.id());
-      attempts++;
-    }
-    return target;
+    return tries.count() > route.retries() ? null
+        : tries.next(gateway.instances().inRotation(route.service(), route.select()));
   }
 
   int attempts() {
-    return attempts;
+    return tries.count();
   }
 
   int inService() {

@@ -31,6 +31,8 @@ public final class Forwarder {
   private final Admission admission;
   private final GatewayObserver observer;
   private final Set<String> consumedHeaders;
+  /** Distinct pairs of route breaker limits that get pools of their own on a loop. */
+  private static final int MAX_CLIENT_POOLS = 16;
   private final Function<ClientOptionsBase, ClientOptionsBase> upstreamTls;
   /** This loop's clients, one pair per pair of breaker limits in use (the node's, and any a route sets). */
   private final Map<List<Integer>, UpstreamClients> clients = new HashMap<>();
@@ -146,8 +148,17 @@ public final class Forwarder {
     int connections = route.breaker().maxConnections() > 0 ? route.breaker().maxConnections() : s.maxConnections();
     int pending = route.breaker().maxPendingRequests() > 0 ? route.breaker().maxPendingRequests()
         : s.maxPendingRequests();
-    return clients.computeIfAbsent(List.of(connections, pending),
-        k -> new UpstreamClients(vertx, s, connections, pending, upstreamTls));
+    List<Integer> limits = List.of(connections, pending);
+    UpstreamClients found = clients.get(limits);
+    if (found != null) {
+      return found;
+    }
+    if (clients.size() >= MAX_CLIENT_POOLS) {
+      // Routes rewritten with ever new limits must not open pools without end: past the bound, the node's limits.
+      return clients.computeIfAbsent(List.of(s.maxConnections(), s.maxPendingRequests()),
+          k -> new UpstreamClients(vertx, s, s.maxConnections(), s.maxPendingRequests(), upstreamTls));
+    }
+    return clients.computeIfAbsent(limits, k -> new UpstreamClients(vertx, s, connections, pending, upstreamTls));
   }
 
   private static boolean isWebSocketUpgrade(HttpServerRequest request) {

@@ -1,5 +1,6 @@
 package io.cairn.gateway;
 
+import io.cairn.model.ServiceEntry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -37,6 +38,11 @@ final class UpstreamClients {
         // The gateway relays bodies as they are: a compressed answer stays compressed for the client to inflate.
         .setDecompressionSupported(false)
         .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024);
+  }
+
+  /** Whether the instance is reached over TLS: it says so in its metadata, or its health check speaks TLS. */
+  static boolean speaksTls(ServiceEntry target) {
+    return "true".equals(target.metadata().get("proxy.tls")) || target.check() != null && target.check().tls();
   }
 
   HttpClientAgent of(boolean secure) {

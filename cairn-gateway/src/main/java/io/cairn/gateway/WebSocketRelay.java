@@ -41,7 +41,7 @@ final class WebSocketRelay {
     load.started();
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(target.address()).setPort(target.port())
         .setURI(exchange.uri).setConnectTimeout(exchange.connectTimeout())
-        .setSsl(Exchange.speaksTls(target));
+        .setSsl(UpstreamClients.speaksTls(target));
     exchange.upstreamHeaders.forEach(e -> {
       if (!HANDSHAKE.contains(e.getKey().toLowerCase(Locale.ROOT))) {
         options.addHeader(e.getKey(), e.getValue());
