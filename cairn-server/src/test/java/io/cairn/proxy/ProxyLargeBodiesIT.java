@@ -5,6 +5,7 @@ import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.NodeJvm;
 import io.cairn.support.TestNodes;
+import io.cairn.support.TimedProcessTest;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
 import io.vertx.core.json.JsonObject;
@@ -31,8 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Bodies stream through the proxy with back-pressure: a 1 GB upload and a 1 GB download through a node whose heap
- * is 256 MB (-Xmx256m), each arriving whole, the node alive and healthy after.
+ * is 256 MB (-Xmx256m), each arriving whole, the node alive and healthy after. Two gigabytes through loopback keep
+ * both cores busy for a while, which starved another class's Raft cluster into losing its leader: so this class
+ * runs alone, with the timed ones.
  */
+@TimedProcessTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
