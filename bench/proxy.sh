@@ -388,6 +388,11 @@ start_cairn3() {
 
 # ---------------------------------------------------------------- measuring
 
+# Maven builds and test runs on this machine (another checkout's): their PIDs, to warn that a run was disturbed.
+builds_running() {
+  pgrep -f 'maven|surefire|failsafe' | tr '\n' ' ' || true
+}
+
 # wrk output -> "rps p50 p99 non2xx requests [socket errors]"
 summarize() {
   python3 "$(dirname "$0")/wrk-summary.py" "$1"
@@ -400,11 +405,16 @@ measure() { # label
   if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "$HOST_HEADER" "$TARGET_URL" >"$WORK/$label.warm.txt"
   fi
-  local before after hz
+  local before after hz busy_before busy_after
   hz=$(getconf CLK_TCK)
+  busy_before=$(builds_running)
   before=$(cpu_ticks "${TARGET_PIDS[@]}")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$HOST_HEADER" "$TARGET_URL" >"$WORK/$label.txt"
   after=$(cpu_ticks "${TARGET_PIDS[@]}")
+  busy_after=$(builds_running)
+  if [ -n "$busy_before$busy_after" ]; then
+    NOTES+=("$label: a Maven build or test run (not this script's) was running at the start or end of the measured run (pids $busy_before$busy_after): its figures are disturbed")
+  fi
   local rps p50 p99 bad reqs rest=""
   read -r rps p50 p99 bad reqs rest <<<"$(summarize "$WORK/$label.txt")"
   local cpu_us=$(( (after - before) * 1000000 / hz ))
@@ -444,17 +454,18 @@ declare -A DESC=(
   [cairn1]="Cairn proxy, one node"
   [cairn3]="Cairn proxy, node 2 of 3 (registered on 1)"
 )
+NOTES=()
 declare -A SEEN=()
 declare -A SKIPPED=()
 for T in $TARGETS; do
   echo
-  echo "== $T: ${DESC[$T]}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "== $T: ${DESC[$T]}; $(date -u +%H:%M:%SZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   if "start_$T"; then
     SEEN[$T]=$(upstreams_seen "$TARGET_URL")
     echo "routing to $TARGET_URL; 9 requests answered by: ${SEEN[$T]}"
     measure "$T"
   else
-    SKIPPED[$T]=1
+    SKIPPED[$T]=1; FAILED=1
     echo "$T: skipped (see above)"
   fi
   stop_target
@@ -504,6 +515,7 @@ if "cairn3" in targets:
     print("for information, through node 2 of three:")
     ratios(c3, "Cairn (node 2 of 3)")
 PY
+for n in "${NOTES[@]}"; do echo "$n"; done
 if [ "$FAILED" != 0 ]; then
-  echo "Some runs had non-2xx answers, socket errors or a process that died: see $WORK (logs, wrk output)."
+  echo "A target was skipped, or a run had non-2xx answers, socket errors or a process that died: see $WORK (logs, wrk output)."
 fi
