@@ -413,7 +413,7 @@ measure() { # label
   after=$(cpu_ticks "${TARGET_PIDS[@]}")
   busy_after=$(builds_running)
   if [ -n "$busy_before$busy_after" ]; then
-    NOTES+=("$label: a Maven build or test run (not this script's) was running at the start or end of the measured run (pids $busy_before$busy_after): its figures are disturbed")
+    NOTES+=("$label: a Maven build or test run (not this script's) was running at the start or end of the measured run (pids $(echo $busy_before $busy_after | tr ' ' '\n' | sort -un | tr '\n' ' ')): its figures are disturbed")
   fi
   local rps p50 p99 bad reqs rest=""
   read -r rps p50 p99 bad reqs rest <<<"$(summarize "$WORK/$label.txt")"
