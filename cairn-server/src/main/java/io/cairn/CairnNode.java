@@ -3,18 +3,22 @@ package io.cairn;
 import io.cairn.api.Access;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.config.CairnConfig;
 import io.cairn.consul.ConsulApi;
 import io.cairn.dns.DnsVerticle;
 import io.cairn.eventbus.EventBusApiVerticle;
+import io.cairn.gateway.Gateway;
+import io.cairn.gateway.GatewayObserver;
 import io.cairn.health.CheckResults;
 import io.cairn.health.CheckStats;
 import io.cairn.health.Checkers;
 import io.cairn.health.HealthCheckVerticle;
 import io.cairn.health.HousekeepingVerticle;
-import io.cairn.http.GatewayVerticle;
+import io.cairn.http.HttpApiVerticle;
 import io.cairn.http.NodeMetrics;
 import io.cairn.membership.MembershipVerticle;
 import io.cairn.model.Check;
@@ -27,6 +31,7 @@ import io.cairn.node.bus.Append;
 import io.cairn.node.bus.Applied;
 import io.cairn.node.bus.EventBusCommandLog;
 import io.cairn.node.bus.LocalCodec;
+import io.cairn.proxy.ProxyVerticle;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Replica;
 import io.cairn.registry.Snapshot;
@@ -57,6 +62,7 @@ import java.nio.file.Files;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One Cairn node, and the only place that knows all its rooms: reads its configuration (the deployment config laid
@@ -128,7 +134,12 @@ public class CairnNode extends AbstractVerticle {
     CheckOperations checks = new CheckOperations(vertx, node, replica, access, checkResults, ops);
     ClusterViews views = new ClusterViews(cfg.cluster(), cfg.raft(), cfg.http(), node, replica, access, stats,
         checkStats, cache);
-    NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views);
+    RouteOperations routes = new RouteOperations(node, replica, access, commandLog, ops, cfg.proxy().routes());
+    Gateway gateway = cfg.proxy().enabled()
+        ? ProxyVerticle.gateway(cfg.proxy(), node.nodeId(), ops, replica, routes::inForce) : null;
+    ProxyUpstreams upstreams = new ProxyUpstreams(access, gateway == null ? List::of : gateway::upstreams);
+    NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views,
+        routes, upstreams);
     NodeMetrics.configure(Meters.of(cfg.node().id()));
     AuditLog.configure(cfg.security());
     deploy(new SecurityVerticle(cfg.security(), security))
@@ -139,11 +150,12 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> deploy(new HealthCheckVerticle(cfg.checks(), node, replica, checkers, checkStats, checkResults,
             commandLog)))
         .compose(v -> deploy(new EventBusApiVerticle(node, replica, access, ops)))
-        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(cfg.http(), cfg.grpc(), cfg.security(), node,
+        .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(cfg.http(), cfg.grpc(), cfg.security(), node,
                 stats, replica, access, views, List.of(ConsulApi.TOKENS), loop -> new NodeEndpoints(loop, parts)),
             new DeploymentOptions().setInstances(cfg.http().instances())))
         .compose(v -> cfg.dns().port() == 0 ? Future.succeededFuture()
             : deploy(new DnsVerticle(cfg.dns(), cfg.http().host(), node, replica, access, ops)))
+        .compose(v -> gateway == null ? Future.succeededFuture() : deployProxy(cfg, gateway, access))
         .onSuccess(v -> {
           NodeMetrics.bind(node, stats, replica, checkStats, cache);
           log.info("Cairn node {} ready: http://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
@@ -152,6 +164,14 @@ public class CairnNode extends AbstractVerticle {
         })
         .<Void>mapEmpty()
         .onComplete(started);
+  }
+
+  /** The proxy, one listener per event loop over the node's one gateway. */
+  private Future<String> deployProxy(CairnConfig cfg, Gateway gateway, Access access) {
+    GatewayObserver metrics = ProxyVerticle.metrics(cfg.node().id(), gateway);
+    AtomicBoolean keeper = new AtomicBoolean(true);
+    return vertx.deployVerticle(() -> new ProxyVerticle(cfg.proxy(), cfg.security(), gateway, access, metrics,
+        keeper.getAndSet(false)), new DeploymentOptions().setInstances(cfg.http().instances()));
   }
 
   /** The check types this node runs (TTL always: nothing runs it) and the settings a check leaves out. */

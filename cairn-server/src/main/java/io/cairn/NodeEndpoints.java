@@ -4,7 +4,9 @@ import io.cairn.api.Access;
 import io.cairn.api.BlockingQueries;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.api.WatchHub;
 import io.cairn.config.CairnConfig;
 import io.cairn.consul.ConsulApi;
@@ -42,7 +44,8 @@ final class NodeEndpoints implements Endpoints {
 
   /** The node's parts the endpoints are built from, the same for every loop. */
   record Parts(CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, EventHistory history, Access access,
-               RegistryOperations ops, CheckOperations checks, ClusterViews views) {
+               RegistryOperations ops, CheckOperations checks, ClusterViews views, RouteOperations routes,
+               ProxyUpstreams upstreams) {
   }
 
   NodeEndpoints(Vertx vertx, Parts p) {
@@ -51,7 +54,8 @@ final class NodeEndpoints implements Endpoints {
     page = new TopologyPage(p.cfg().security().tlsEnabled(), p.replica());
     consul = new ConsulApi(p.cfg().consul(), p.cfg().http(), p.node(), p.replica(), p.ops(), blocking);
     streams = new EventStreams(vertx, p.cfg().http(), p.node(), p.replica(), p.history(), p.ops(), hub);
-    rest = new RestApi(p.cfg().http(), p.replica(), p.ops(), p.views(), p.checks(), blocking);
+    rest = new RestApi(p.cfg().http(), p.replica(), p.ops(), p.views(), p.checks(), blocking, p.routes(),
+        p.upstreams());
     grpc = grpcServer(vertx, p, hub);
   }
 

@@ -278,6 +278,10 @@ public final class ModelJson {
       g.writeFieldName("outcome");
       write(g, c.outcome());
     }
+    if (c.route() != null) {
+      g.writeFieldName("route");
+      g.writeRawValue(Routes.toJson(c.route()).encode());
+    }
     g.writeEndObject();
   }
 
@@ -297,6 +301,10 @@ public final class ModelJson {
     if (e.leader() != null) {
       g.writeStringField("leader", e.leader());
       g.writeNumberField("term", e.term());
+    }
+    if (e.route() != null) {
+      g.writeFieldName("route");
+      g.writeRawValue(Routes.toJson(e.route()).encode());
     }
     g.writeEndObject();
   }
@@ -367,6 +375,7 @@ public final class ModelJson {
   public static Command commandFromJson(JsonObject j) {
     JsonObject service = j.getJsonObject("service");
     JsonObject node = j.getJsonObject("node");
+    JsonObject route = j.getJsonObject("route");
     return new Command(
         Command.Type.valueOf(j.getString("type")),
         Canonical.of(j.getString("origin")),
@@ -380,7 +389,8 @@ public final class ModelJson {
         Health.parse(j.getString("health")),
         j.getString("reason"),
         node == null ? null : nodeFromJson(node),
-        outcomeFromJson(j.getJsonObject("outcome")));
+        outcomeFromJson(j.getJsonObject("outcome")),
+        route == null ? null : Routes.parse(route, route.getString("id")));
   }
 
   static List<String> stringList(JsonArray array) {

@@ -15,6 +15,12 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import static io.cairn.model.Fields.duration;
+import static io.cairn.model.Fields.optionalBoolean;
+import static io.cairn.model.Fields.optionalString;
+import static io.cairn.model.Fields.requiredInt;
+import static io.cairn.model.Fields.requiredString;
+
 /**
  * Turns a client's registration JSON into a {@link ServiceEntry}, or rejects it with a
  * {@link ValidationException} naming the field at fault. Nothing a client sends reaches the log unchecked.
@@ -232,16 +238,6 @@ public final class Registrations {
     return headers;
   }
 
-  private static boolean optionalBoolean(JsonObject j, String key, String field) {
-    Object v = j.getValue(key);
-    if (v == null) {
-      return false;
-    }
-    if (!(v instanceof Boolean)) {
-      throw new ValidationException("invalid_type", field + " must be true or false", field);
-    }
-    return (Boolean) v;
-  }
 
   private static List<String> tags(JsonObject body) {
     Object raw = body.getValue("tags");
@@ -342,57 +338,10 @@ public final class Registrations {
     return false;
   }
 
-  private static long duration(String text, String field) {
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new ValidationException("invalid_duration", e.getMessage(), field);
-    }
-  }
 
-  private static String requiredString(JsonObject j, String key) {
-    return requiredString(j, key, key);
-  }
 
-  private static String requiredString(JsonObject j, String key, String field) {
-    String value = optionalString(j, key, field);
-    if (value == null || value.isEmpty()) {
-      throw new ValidationException("missing_field", field + " is required", field);
-    }
-    return value;
-  }
 
-  private static String optionalString(JsonObject j, String key) {
-    return optionalString(j, key, key);
-  }
 
-  private static String optionalString(JsonObject j, String key, String field) {
-    Object v = j.getValue(key);
-    if (v == null) {
-      return null;
-    }
-    if (!(v instanceof String)) {
-      throw new ValidationException("invalid_type", field + " must be a string", field);
-    }
-    return (String) v;
-  }
 
-  private static int requiredInt(JsonObject j, String key) {
-    return requiredInt(j, key, key);
-  }
 
-  private static int requiredInt(JsonObject j, String key, String field) {
-    Object v = j.getValue(key);
-    if (v == null) {
-      throw new ValidationException("missing_field", field + " is required", field);
-    }
-    if (!(v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte)) {
-      throw new ValidationException("invalid_type", field + " must be a whole number", field);
-    }
-    long value = ((Number) v).longValue();
-    if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
-      throw new ValidationException("invalid_" + field.replace("check.", ""), field + " is out of range", field);
-    }
-    return (int) value;
-  }
 }

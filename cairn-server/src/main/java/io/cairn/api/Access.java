@@ -4,6 +4,7 @@ import io.cairn.config.SecuritySettings;
 import io.cairn.security.AuditLog;
 import io.cairn.security.PeerCertificates;
 import io.cairn.security.Security;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The one place that decides who a caller is and what it may do, for every transport: a token or a client
@@ -30,7 +32,10 @@ public final class Access {
   private final int writesPerSecond;
   private final int writeBurst;
   private final int streamsPerCaller;
+  private final int proxyRequestsPerSecond;
+  private final int proxyBurst;
   private final Map<String, WriteBucket> buckets = new ConcurrentHashMap<>();
+  private final Map<String, WriteBucket> proxyBuckets = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
 
   public Access(SecuritySettings settings, Security security) {
@@ -38,6 +43,13 @@ public final class Access {
     this.writesPerSecond = settings.writesPerSecond();
     this.writeBurst = settings.writeBurst();
     this.streamsPerCaller = settings.streamsPerCaller();
+    this.proxyRequestsPerSecond = settings.proxyRequestsPerSecond();
+    this.proxyBurst = settings.proxyBurst();
+  }
+
+  /** Whether callers must say who they are (tokens or client certificates are on). */
+  public boolean enforced() {
+    return security.enabled();
   }
 
   public static String service(String name) {
@@ -168,6 +180,38 @@ public final class Access {
       throw new ApiException(429, "rate_limited", "'" + caller.name() + "' writes faster than "
           + writesPerSecond + "/s (security.limits.writesPerSecond); retry later").retryAfter((waitMillis + 999) / 1000);
     }
+  }
+
+  /** Counts a request through the proxy against the caller's rate (429 with a Retry-After beyond it), as writes. */
+  public void admitProxied(Caller caller) {
+    if (proxyRequestsPerSecond <= 0 || !limited(caller)) {
+      return;
+    }
+    WriteBucket bucket = proxyBuckets.computeIfAbsent(caller.name(),
+        k -> new WriteBucket(proxyRequestsPerSecond, proxyBurst));
+    long waitMillis = bucket.take(1);
+    if (waitMillis > 0) {
+      record(caller, "route", "-", "rate_limited", -1);
+      throw new ApiException(429, "rate_limited", "'" + caller.name() + "' sends more than " + proxyRequestsPerSecond
+          + " requests/s through the proxy (security.limits.proxyRequestsPerSecond); retry later")
+          .retryAfter((waitMillis + 999) / 1000);
+    }
+  }
+
+  /**
+   * Writes the write's audit line once it is answered: its revision, or the error the client got.
+   *
+   * @param revision the revision a successful result holds
+   */
+  public <T> Future<T> audited(Caller caller, String operation, String object, Future<T> write,
+                               ToLongFunction<T> revision) {
+    return write.onComplete(ar -> {
+      if (ar.succeeded()) {
+        record(caller, operation, object, "ok", revision.applyAsLong(ar.result()));
+      } else {
+        record(caller, operation, object, ApiException.of(ar.cause()).code(), -1);
+      }
+    });
   }
 
   /** Takes one of the caller's stream places (429 beyond security.limits.streamsPerCaller); give it back with {@link #closeStream}. */

@@ -6,10 +6,12 @@ public enum Action {
   READ("read"),
   /** register, heartbeat, deregister. */
   REGISTER("register"),
-  /** enable, disable, drain, run checks. */
+  /** enable, disable, drain, run checks; write and delete routes. */
   OPERATE("operate"),
   /** stats and metrics. */
-  ADMIN("admin");
+  ADMIN("admin"),
+  /** send requests through the proxy to a service's instances. */
+  ROUTE("route");
 
   private final String policyName;
 

@@ -152,15 +152,8 @@ public final class RegistryOperations {
     return existing;
   }
 
-  /** Writes the write's audit line once it is answered: its revision, or the error a client got. */
   private Future<Written> audited(Caller caller, String operation, String object, Future<Written> write) {
-    return write.onComplete(ar -> {
-      if (ar.succeeded()) {
-        access.record(caller, operation, object, "ok", ar.result().revision());
-      } else {
-        access.record(caller, operation, object, ApiException.of(ar.cause()).code(), -1);
-      }
-    });
+    return access.audited(caller, operation, object, write, Written::revision);
   }
 
   /**

@@ -30,6 +30,7 @@ import java.util.Map;
 public final class CairnConfig {
   public static final String DEFAULTS_RESOURCE = "cairn.yaml";
   private static final String LOGGERS = "logging.loggers";
+  private static final String PROXY_ROUTES = "proxy.routes";
 
   private final JsonObject json;
   private final NodeSettings node;
@@ -45,6 +46,7 @@ public final class CairnConfig {
   private final ShutdownSettings shutdown;
   private final SecuritySettings security;
   private final DnsSettings dns;
+  private final ProxySettings proxy;
   private final RegistrySettings registry;
   private final ConsulSettings consul;
   private final LoggingSettings logging;
@@ -69,10 +71,14 @@ public final class CairnConfig {
     snapshot = SnapshotSettings.from(root.section("snapshot"));
     shutdown = ShutdownSettings.from(root.section("shutdown"));
     security = SecuritySettings.from(root.section("security"), node.dataDir());
-    security.requireAuthenticatedCallers(http.host());
+    security.requireAuthenticatedCallers("http.host", http.host());
     security.requireSecuredCluster(cluster.host());
     logging = LoggingSettings.from(root.section("logging"));
     dns = DnsSettings.from(root.section("dns"));
+    proxy = ProxySettings.from(root.section("proxy"), http.host());
+    if (proxy.enabled()) {
+      security.requireAuthenticatedCallers("proxy.host", proxy.host());
+    }
   }
 
   /** Whether a host name or address is this machine's loopback (localhost, 127.x, ::1); false for null. */
@@ -219,6 +225,10 @@ public final class CairnConfig {
     return dns;
   }
 
+  public ProxySettings proxy() {
+    return proxy;
+  }
+
   public RegistrySettings registry() {
     return registry;
   }
@@ -306,6 +316,11 @@ public final class CairnConfig {
       }
       Object value = top.getValue(key);
       Object current = base.getValue(key);
+      if (where.equals(PROXY_ROUTES)) {
+        // Route ids are the operator's: the routes of a layer replace those of the layers below, whole.
+        base.put(key, value);
+        continue;
+      }
       if (where.equals(LOGGERS)) {
         // Logger names are free: a map (file, -conf) or name=level pairs (environment, flag), added to the defaults.
         JsonObject levels = ((JsonObject) current).copy();

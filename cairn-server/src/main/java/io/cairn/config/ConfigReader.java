@@ -45,6 +45,11 @@ final class ConfigReader {
     return path.isEmpty() ? key : path + "." + key;
   }
 
+  /** The raw value of {@code key} (a section is a JsonObject), or null. */
+  Object value(String key) {
+    return values.getValue(key);
+  }
+
   String string(String key) {
     Object v = values.getValue(key);
     return v == null ? "" : String.valueOf(v);

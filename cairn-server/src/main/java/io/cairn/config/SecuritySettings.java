@@ -18,15 +18,17 @@ public record SecuritySettings(String tokensFile, long reloadIntervalMillis, boo
                                String aclPolicy, String tlsCertFile, String tlsKeyFile, String tlsClientCaFile,
                                String tlsClientAuth, String clusterCertFile, String clusterKeyFile,
                                String clusterCaFile, String auditFile, int writesPerSecond, int writeBurst,
-                               int streamsPerCaller) {
+                               int streamsPerCaller, int proxyRequestsPerSecond, int proxyBurst) {
 
   public SecuritySettings {
     if (reloadIntervalMillis < 100) {
       throw new IllegalArgumentException(HttpSettings.TIMEOUTS);
     }
-    if (writesPerSecond < 0 || writeBurst < writesPerSecond || streamsPerCaller < 1) {
-      throw new IllegalArgumentException("security.limits: writesPerSecond at least 0 (0: no limit), writeBurst at "
-          + "least writesPerSecond, streamsPerCaller at least 1");
+    if (writesPerSecond < 0 || writeBurst < writesPerSecond || streamsPerCaller < 1 || proxyRequestsPerSecond < 0
+        || proxyBurst < proxyRequestsPerSecond) {
+      throw new IllegalArgumentException("security.limits: writesPerSecond and proxyRequestsPerSecond at least 0 (0: "
+          + "no limit), writeBurst at least writesPerSecond, proxyBurst at least proxyRequestsPerSecond, "
+          + "streamsPerCaller at least 1");
     }
     if (!tlsClientAuth.equals("none") && !tlsClientAuth.equals("optional") && !tlsClientAuth.equals("required")) {
       throw new IllegalArgumentException("security.tls.clientAuth is none, optional or required, not '" + tlsClientAuth
@@ -57,7 +59,8 @@ public record SecuritySettings(String tokensFile, long reloadIntervalMillis, boo
         tls.string("clientCaFile"), tls.string("clientAuth").trim().toLowerCase(Locale.ROOT),
         cluster.string("certFile"), cluster.string("keyFile"), cluster.string("caFile"),
         audit.isBlank() ? dataDir.resolve("audit.log").toString() : audit, limits.integer("writesPerSecond"),
-        limits.integer("writeBurst"), limits.integer("streamsPerCaller"));
+        limits.integer("writeBurst"), limits.integer("streamsPerCaller"), limits.integer("proxyRequestsPerSecond"),
+        limits.integer("proxyBurst"));
   }
 
   /** Whether the HTTP and gRPC listeners serve TLS. */
@@ -71,12 +74,12 @@ public record SecuritySettings(String tokensFile, long reloadIntervalMillis, boo
   }
 
   /** Refuses an API that other machines reach while nothing authenticates its callers. */
-  void requireAuthenticatedCallers(String httpHost) {
-    if (!CairnConfig.isLoopback(httpHost) && tokensFile.isBlank() && !tlsClientAuth.equals("required")
+  void requireAuthenticatedCallers(String key, String host) {
+    if (!CairnConfig.isLoopback(host) && tokensFile.isBlank() && !tlsClientAuth.equals("required")
         && !allowInsecure) {
-      throw new IllegalArgumentException("http.host is " + httpHost + ", reachable from other machines, and nothing "
+      throw new IllegalArgumentException(key + " is " + host + ", reachable from other machines, and nothing "
           + "authenticates callers: set security.tokensFile (or security.tls.clientAuth: required), bind "
-          + "http.host: 127.0.0.1, or accept the risk with security.allowInsecure: true");
+          + key + ": 127.0.0.1, or accept the risk with security.allowInsecure: true");
     }
   }
 

@@ -4,6 +4,7 @@ import io.cairn.model.Command;
 import io.cairn.model.Event;
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 
 import java.util.ArrayList;
@@ -61,6 +62,8 @@ public final class Apply {
       case ENABLE: return rotation(state, cmd, revision, true, false, Event.Type.SERVICE_ENABLED);
       case DISABLE: return rotation(state, cmd, revision, false, null, Event.Type.SERVICE_DISABLED);
       case DRAIN: return rotation(state, cmd, revision, null, true, Event.Type.SERVICE_DRAINING);
+      case PUT_ROUTE: return putRoute(state, cmd, revision);
+      case DELETE_ROUTE: return deleteRoute(state, cmd, revision);
       case NODE_JOINED: return nodeJoined(state, cmd, revision);
       case NODE_LEFT:
       case NODE_FAILED: return nodeGone(state, cmd, revision);
@@ -72,7 +75,7 @@ public final class Apply {
         }
         state.setLeader(cmd.origin(), cmd.term(), at);
         return Outcome.of(UPDATED, null,
-            new Event(Event.Type.LEADER_ELECTED, revision, at, null, state.node(cmd.origin()), cmd.origin(), cmd.term()));
+            Event.leaderElected(revision, at, state.node(cmd.origin()), cmd.origin(), cmd.term()));
       }
       default:
         throw new IllegalArgumentException("unknown command type " + cmd.type());
@@ -162,6 +165,34 @@ public final class Apply {
         e.healthSince(), revision);
     state.put(updated);
     return Outcome.of(UPDATED, updated, Event.service(eventType, revision, cmd.timestamp(), updated));
+  }
+
+  /**
+   * A route set whole. The compare-and-set of registrations holds here too: cas 0 writes only a new id, cas n only
+   * over a route last written at or before revision n.
+   */
+  private static Outcome putRoute(Replica state, Command cmd, long revision) {
+    Route existing = state.routes().get(cmd.id());
+    if (cmd.cas() == 0 && existing != null
+        || cmd.cas() > 0 && (existing == null || existing.revision() > cmd.cas())) {
+      return Outcome.rejected(CAS_FAILED, null);
+    }
+    Route route = cmd.route().at(revision);
+    if (route.equals(existing == null ? null : existing.at(revision))) {
+      return Outcome.rejected(UNCHANGED, null);
+    }
+    state.putRoute(route.id(), route);
+    return Outcome.of(existing == null ? CREATED : UPDATED, null,
+        Event.route(Event.Type.ROUTE_SET, revision, cmd.timestamp(), route));
+  }
+
+  private static Outcome deleteRoute(Replica state, Command cmd, long revision) {
+    Route existing = state.routes().get(cmd.id());
+    if (existing == null) {
+      return Outcome.rejected(NOT_FOUND, null);
+    }
+    state.putRoute(cmd.id(), null);
+    return Outcome.of(UPDATED, null, Event.route(Event.Type.ROUTE_DELETED, revision, cmd.timestamp(), existing));
   }
 
   /** Reason recorded on the instances of a node that failed. */

@@ -2,6 +2,7 @@ package io.cairn.registry;
 
 import io.cairn.model.Health;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
 
@@ -44,6 +45,8 @@ public final class Replica {
   /** True while reset() refills the maps: names then read as absent until the reset stamps them all at once. */
   private boolean resetting;
   private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+  /** The routes written through the log, by id; replaced whole on each change, so a reader holds one table. */
+  private volatile Map<String, Route> routes = Map.of();
   /** Per node, the highest number of its commands applied (see firstApplication); read by proposers, so concurrent. */
   private final Map<String, Long> lastRequests = new ConcurrentHashMap<>();
 
@@ -102,6 +105,11 @@ public final class Replica {
 
   public NodeInfo node(String id) {
     return nodes.get(id);
+  }
+
+  /** The routes written through the log, by id, as of one revision (an immutable map). */
+  public Map<String, Route> routes() {
+    return routes;
   }
 
   /** Ids of instances that heartbeat, for the leader's expiry scan. */
@@ -171,6 +179,9 @@ public final class Replica {
       for (NodeInfo n : new TreeMap<>(nodes).values()) {
         sha.update(n.toString().getBytes(StandardCharsets.UTF_8));
       }
+      for (Route r : new TreeMap<>(routes).values()) {
+        sha.update(r.toString().getBytes(StandardCharsets.UTF_8));
+      }
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JVM", e);
@@ -185,12 +196,17 @@ public final class Replica {
   /** The state as a snapshot; call it from the applying thread so that it is one revision's state. */
   public Snapshot snapshot() {
     return new Snapshot(revision, term, leader, leaderSince, List.copyOf(byId.values()), List.copyOf(nodes.values()),
-        Map.copyOf(lastRequests));
+        List.copyOf(routes.values()), Map.copyOf(lastRequests));
   }
 
   /** Replaces the whole state with a snapshot's; from the applying thread. */
   public void load(Snapshot s) {
     reset(s.revision(), s.term(), s.leader(), s.leaderSince(), s.services(), s.nodes());
+    Map<String, Route> loaded = new TreeMap<>();
+    for (Route r : s.routes()) {
+      loaded.put(r.id(), r);
+    }
+    routes = Collections.unmodifiableMap(loaded);
     lastRequests.clear();
     lastRequests.putAll(s.lastRequests());
   }
@@ -290,6 +306,17 @@ public final class Replica {
     }
     namesInEntry.clear();
     revision = entryRevision;
+  }
+
+  /** Sets or (with a null route) removes route {@code id}; readers see the old table or the new one, whole. */
+  void putRoute(String id, Route route) {
+    Map<String, Route> next = new TreeMap<>(routes);
+    if (route == null) {
+      next.remove(id);
+    } else {
+      next.put(id, route);
+    }
+    routes = Collections.unmodifiableMap(next);
   }
 
   /** A node joined, left or failed, at {@code atRevision}. */

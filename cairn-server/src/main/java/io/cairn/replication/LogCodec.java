@@ -3,9 +3,12 @@ package io.cairn.replication;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.ByteArrayInputStream;
@@ -124,6 +127,11 @@ public final class LogCodec {
         ModelJson.write(g, n);
       }
       g.writeEndArray();
+      g.writeArrayFieldStart("routes");
+      for (Route r : s.routes()) {
+        g.writeRawValue(Routes.toJson(r).encode());
+      }
+      g.writeEndArray();
       g.writeObjectFieldStart("lastRequests");
       for (var e : new TreeMap<>(s.lastRequests()).entrySet()) {
         g.writeNumberField(e.getKey(), e.getValue());
@@ -168,12 +176,17 @@ public final class LogCodec {
     for (Object o : json.getJsonArray("nodes")) {
       nodes.add(ModelJson.nodeFromJson((JsonObject) o));
     }
+    List<Route> routes = new ArrayList<>();
+    for (Object o : json.getJsonArray("routes", new JsonArray())) {
+      JsonObject r = (JsonObject) o;
+      routes.add(Routes.parse(r, r.getString("id")));
+    }
     Map<String, Long> lastRequests = new HashMap<>();
     JsonObject requests = json.getJsonObject("lastRequests", new JsonObject());
     for (String origin : requests.fieldNames()) {
       lastRequests.put(origin, requests.getLong(origin));
     }
     return new Snapshot(json.getLong("revision"), json.getLong("term"), json.getString("leader"),
-        json.getLong("leaderSince", 0L), services, nodes, lastRequests);
+        json.getLong("leaderSince", 0L), services, nodes, routes, lastRequests);
   }
 }

@@ -5,9 +5,11 @@ import io.cairn.api.BlockingQueries;
 import io.cairn.api.Caller;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.Queries;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.config.HttpSettings;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
@@ -20,7 +22,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,15 +49,17 @@ public final class RestApi {
   private final ClusterViews views;
   private final CheckOperations checks;
   private final BlockingQueries blocking;
+  private final RouteApi routes;
 
   public RestApi(HttpSettings http, Replica replica, RegistryOperations ops, ClusterViews views, CheckOperations checks,
-                 BlockingQueries blocking) {
+                 BlockingQueries blocking, RouteOperations routeOps, ProxyUpstreams upstreams) {
     this.http = http;
     this.replica = replica;
     this.ops = ops;
     this.views = views;
     this.checks = checks;
     this.blocking = blocking;
+    this.routes = new RouteApi(replica, routeOps, upstreams);
   }
 
   public void mount(Router router) {
@@ -71,11 +74,11 @@ public final class RestApi {
     });
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT).handler(body);
 
-    router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(caller(rc), jsonObject(rc), null, true, Command.NO_CAS),
+    router.post("/v1/services").handler(rc -> write(rc, () -> ops.register(caller(rc), RestBodies.jsonObject(rc, "the instance"), null, true, Command.NO_CAS),
         "/v1/services"));
     router.postWithRegex("/v1/services:bulk").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      Object parsed = jsonBody(rc);
+      Object parsed = RestBodies.jsonBody(rc);
       JsonArray items;
       if (parsed instanceof JsonArray) {
         items = (JsonArray) parsed;
@@ -111,8 +114,8 @@ public final class RestApi {
     });
     router.put("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams(), "cas");
-      long cas = casParam(rc);
-      write(rc, () -> ops.register(caller(rc), jsonObject(rc), rc.pathParam("id"), false, cas), null);
+      long cas = RestBodies.casParam(rc);
+      write(rc, () -> ops.register(caller(rc), RestBodies.jsonObject(rc, "the instance"), rc.pathParam("id"), false, cas), null);
     });
     router.delete("/v1/services/:id").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
@@ -132,6 +135,7 @@ public final class RestApi {
     router.get("/v1/topology").handler(rc -> view(rc, caller -> RestJson.topology(views.topology(caller))));
     router.get("/v1/stats").handler(rc -> view(rc, caller -> RestJson.stats(views.stats(caller))));
     router.get("/v1/sd/prometheus").handler(this::prometheusTargets);
+    routes.mount(router);
 
     router.route("/v1/*").failureHandler(rc -> Responses.error(rc, failureOf(rc)));
     router.route("/v1/*").last().handler(rc -> Responses.error(rc,
@@ -270,55 +274,9 @@ public final class RestApi {
     return Authentication.caller(rc);
   }
 
-  private static long casParam(RoutingContext rc) {
-    String cas = rc.queryParams().get("cas");
-    if (cas == null) {
-      return Command.NO_CAS;
-    }
-    try {
-      long value = Long.parseLong(cas);
-      if (value < 0) {
-        throw new NumberFormatException();
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
-    }
-  }
 
-  private static JsonObject jsonObject(RoutingContext rc) {
-    Object parsed = jsonBody(rc);
-    if (!(parsed instanceof JsonObject)) {
-      throw new ApiException(400, "invalid_body", "the body must be a JSON object describing the instance", null);
-    }
-    return (JsonObject) parsed;
-  }
 
-  /** The body as parsed JSON, after checking that it claims to be JSON. */
-  private static Object jsonBody(RoutingContext rc) {
-    String type = rc.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      throw new ApiException(415, "unsupported_media_type", "send the body as Content-Type: application/json", null);
-    }
-    Buffer body = rc.body().buffer();
-    if (body == null || body.length() == 0) {
-      throw new ApiException(400, "invalid_json", "the body is empty; send a JSON document", null);
-    }
-    try {
-      return Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + firstLine(e.getMessage()), null);
-    }
-  }
 
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "";
-    }
-    int nl = message.indexOf('\n');
-    String line = nl < 0 ? message : message.substring(0, nl);
-    return line.length() > 200 ? line.substring(0, 200) : line;
-  }
 
   private static Throwable failureOf(RoutingContext rc) {
     if (rc.failure() != null) {

@@ -44,8 +44,8 @@ import java.util.function.Function;
  * and the {@link Endpoints} the wiring gives it: the REST API, its event streams, Consul's API, the topology page, and
  * gRPC (on the same port unless {@code grpc.port} says). Deployed once per event loop; the instances share the port.
  */
-public class GatewayVerticle extends AbstractVerticle {
-  private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+public class HttpApiVerticle extends AbstractVerticle {
+  private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
   private final HttpSettings http;
   private final GrpcSettings grpc;
   private final SecuritySettings security;
@@ -67,7 +67,7 @@ public class GatewayVerticle extends AbstractVerticle {
    * @param tokenSources where protocols' clients send their tokens otherwise than as a bearer header
    * @param endpoints    builds what this loop serves beside the node's own endpoints
    */
-  public GatewayVerticle(HttpSettings http, GrpcSettings grpc, SecuritySettings security, NodeState node,
+  public HttpApiVerticle(HttpSettings http, GrpcSettings grpc, SecuritySettings security, NodeState node,
                          NodeStats stats, Replica replica, Access access, ClusterViews views,
                          List<TokenSource> tokenSources, Function<Vertx, Endpoints> endpoints) {
     this.http = http;

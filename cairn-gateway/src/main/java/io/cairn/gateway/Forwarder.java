@@ -1,0 +1,160 @@
+package io.cairn.gateway;
+
+import io.cairn.model.Route;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.ClientOptionsBase;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * One event loop's gateway: takes each request of its HTTP server to an instance, with its own HTTP client (so a
+ * request and its upstream connection stay on one event loop), sharing the node-wide {@link Gateway} state.
+ *
+ * <p>Order of work for a request: framing and path checks (400), the route (404), the caller's admission (401,
+ * 403, 429), the service's breaker (503 overloaded), then an {@link Exchange} tries instances until one answers.
+ */
+public final class Forwarder {
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private final Admission admission;
+  private final GatewayObserver observer;
+  private final Set<String> consumedHeaders;
+  private final HttpClientAgent client;
+  private final HttpClientAgent tlsClient;
+  private final WebSocketClient webSockets;
+  /** Connections that sent an ambiguously framed request (this loop's only: no locking). */
+  private final Set<HttpConnection> refused = new HashSet<>();
+
+  /**
+   * @param upstreamTls     client options for instances that speak TLS (trust, client certificate), or null to
+   *                        trust the JDK's default authorities
+   * @param consumedHeaders request headers the admission reads and the upstream must not see (a Cairn token)
+   */
+  public Forwarder(Vertx vertx, Gateway gateway, Admission admission, GatewayObserver observer,
+                   Function<ClientOptionsBase, ClientOptionsBase> upstreamTls, Set<String> consumedHeaders) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+    this.admission = admission;
+    this.observer = observer;
+    this.consumedHeaders = consumedHeaders;
+    GatewaySettings s = gateway.settings();
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(s.maxConnections()).setMaxWaitQueueSize(s.maxPendingRequests());
+    HttpClientOptions plain = clientOptions(s);
+    this.client = vertx.httpClientBuilder().with(plain).with(pool).build();
+    HttpClientOptions secure = clientOptions(s).setSsl(true);
+    if (upstreamTls != null) {
+      upstreamTls.apply(secure);
+    }
+    this.tlsClient = vertx.httpClientBuilder().with(secure).with(pool).build();
+    WebSocketClientOptions ws = new WebSocketClientOptions().setConnectTimeout((int) s.connectTimeoutMillis())
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 24);
+    this.webSockets = vertx.createWebSocketClient(ws);
+  }
+
+  private static HttpClientOptions clientOptions(GatewaySettings s) {
+    return new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true)
+        .setConnectTimeout((int) s.connectTimeoutMillis())
+        .setKeepAliveTimeout((int) Math.max(1, s.idleTimeoutMillis() / 1000))
+        .setIdleTimeout((int) Math.max(1, s.idleTimeoutMillis() / 1000))
+        // The gateway relays bodies as they are: a compressed answer stays compressed for the client to inflate.
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024);
+  }
+
+  /**
+   * Puts the decoder that refuses ambiguous framing on each new connection of the server that uses this. The
+   * server must settle HTTP/1.x before the first request is decoded (no h2c on a cleartext port): a decoder swapped
+   * in mid-request would hand the rest of the connection's bytes past itself.
+   */
+  public static void onConnection(HttpConnection connection, HttpServerOptions options) {
+    StrictFraming.install(connection, options);
+  }
+
+  public void handle(HttpServerRequest request) {
+    // Nothing of the body may be read before an instance is chosen and connected.
+    request.pause();
+    if (refused.contains(request.connection())) {
+      // What followed a refused request on its connection: read and dropped until the connection closes.
+      return;
+    }
+    String framing = ForwardedHeaders.framingProblem(request);
+    if (framing != null) {
+      HttpConnection connection = request.connection();
+      refused.add(connection);
+      connection.closeHandler(v -> refused.remove(connection));
+      ProxyAnswers.badFraming(vertx, request, framing);
+      return;
+    }
+    String path = Paths.normalize(request.path());
+    if (path == null) {
+      ProxyAnswers.error(request, 400, "bad_path",
+          "the path must be absolute, without encoded slashes, and must not climb above /");
+      return;
+    }
+    String host = request.authority() == null ? null : request.authority().toString();
+    RouteTable table = gateway.table();
+    RouteTable.Resolution resolution = table.resolve(host, path, request.method().name(), request.headers()::get);
+    if (resolution == null) {
+      ProxyAnswers.error(request, 404, "no_route", table.explainMiss(host, path, request.method().name()));
+      return;
+    }
+    Route route = resolution.route();
+    Admission.Refusal refusal = admission.admit(request, route.service());
+    if (refusal != null) {
+      ProxyAnswers.error(request, refusal.status(), refusal.code(), refusal.message(), refusal.headers());
+      return;
+    }
+    if (gateway.instances().inRotation(route.service(), route.select()).isEmpty()) {
+      ProxyAnswers.error(request, 503, "no_healthy_instance", "service '" + route.service() + "' has no instance in "
+          + "rotation" + (route.select().isAll() ? "" : " that the route's select admits")
+          + " (healthy or degraded, enabled, not draining)");
+      if (gateway.instances().known(route.service())) {
+        observer.answered(route.service(), route.id(), 503, 0, 0);
+      }
+      return;
+    }
+    ServiceState service = gateway.service(route.service());
+    int limit = route.breaker().maxConcurrentRequests() > 0 ? route.breaker().maxConcurrentRequests()
+        : gateway.settings().maxConcurrentRequests();
+    if (!service.breaker.tryAcquire(limit)) {
+      ProxyAnswers.error(request, 503, "overloaded", "service '" + route.service() + "' has " + limit
+          + " requests in flight through this node (its breaker's maxConcurrentRequests); retry later",
+          Map.of(ProxyAnswers.OVERLOADED, "true"));
+      observer.answered(route.service(), route.id(), 503, 0, 0);
+      return;
+    }
+    String query = request.query();
+    String uri = resolution.upstreamPath() + (query == null ? "" : "?" + query);
+    Exchange exchange = new Exchange(vertx, gateway, observer, request, gateway.route(route), service, uri,
+        consumedHeaders);
+    if (isWebSocketUpgrade(request)) {
+      new WebSocketRelay(exchange, webSockets).start();
+    } else {
+      exchange.start(client, tlsClient);
+    }
+  }
+
+  private static boolean isWebSocketUpgrade(HttpServerRequest request) {
+    String upgrade = request.headers().get(HttpHeaders.UPGRADE);
+    return upgrade != null && upgrade.equalsIgnoreCase("websocket") && request.version() != HttpVersion.HTTP_2;
+  }
+
+  public void close() {
+    client.close();
+    tlsClient.close();
+    webSockets.close();
+  }
+}

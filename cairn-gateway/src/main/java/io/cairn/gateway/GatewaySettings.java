@@ -1,0 +1,28 @@
+package io.cairn.gateway;
+
+/**
+ * How the gateway behaves where a route says nothing, and what it calls itself.
+ *
+ * @param via                   this gateway's name in {@code Via} (e.g. the node id)
+ * @param domain                {@code Host: {service}.{domain}} routes to that service
+ * @param pathRouting           {@code /{service}/...} routes to that service
+ * @param connectTimeoutMillis  connecting to an instance
+ * @param tryTimeoutMillis      one try, until the answer's head arrives
+ * @param requestTimeoutMillis  the whole request with its retries, until the answer's head arrives
+ * @param retryBudgetPercent    retries at most this share of a route's requests over 10 s
+ * @param minRetriesPerSecond   retries a quiet route may always make
+ * @param outlier               passive health
+ * @param maxConnections        connections to one instance from one event loop
+ * @param maxPendingRequests    requests waiting for a connection to one instance, per event loop
+ * @param maxConcurrentRequests requests in flight to one service from this gateway
+ * @param idleTimeoutMillis     an upstream connection idle this long is closed
+ */
+public record GatewaySettings(String via, String domain, boolean pathRouting, long connectTimeoutMillis,
+                              long tryTimeoutMillis, long requestTimeoutMillis, int retryBudgetPercent,
+                              int minRetriesPerSecond, OutlierSettings outlier, int maxConnections,
+                              int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis) {
+  /** Bodies up to this size are kept while they are sent, so a 5xx can be retried on another instance. */
+  public static final int RETRYABLE_BODY_BYTES = 64 * 1024;
+  /** The window of the retry budget. */
+  public static final long RETRY_WINDOW_MILLIS = 10_000;
+}

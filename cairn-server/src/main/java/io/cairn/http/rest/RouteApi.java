@@ -1,0 +1,90 @@
+package io.cairn.http.rest;
+
+import io.cairn.api.Caller;
+import io.cairn.api.ProxyUpstreams;
+import io.cairn.api.Queries;
+import io.cairn.api.RouteOperations;
+import io.cairn.gateway.Upstreams;
+import io.cairn.registry.Replica;
+import io.cairn.webapi.Authentication;
+import io.cairn.webapi.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The proxy's part of the REST API: the route table ({@code /v1/routes}, written through the log) and this node's
+ * view of its upstreams ({@code /v1/proxy/upstreams}).
+ */
+final class RouteApi {
+  private final Replica replica;
+  private final RouteOperations routes;
+  private final ProxyUpstreams upstreams;
+
+  RouteApi(Replica replica, RouteOperations routes, ProxyUpstreams upstreams) {
+    this.replica = replica;
+    this.routes = routes;
+    this.upstreams = upstreams;
+  }
+
+  void mount(Router router) {
+    router.get("/v1/routes").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      JsonArray list = new JsonArray();
+      routes.list(caller(rc)).forEach(r -> list.add(r.toJson()));
+      Responses.json(rc, 200, replica.revision(), list.toBuffer());
+    });
+    router.get("/v1/routes/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      Responses.json(rc, 200, replica.revision(), routes.get(caller(rc), rc.pathParam("id")).toJson());
+    });
+    router.put("/v1/routes/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams(), "cas");
+      long cas = RestBodies.casParam(rc);
+      written(rc, routes.put(caller(rc), rc.pathParam("id"), RestBodies.jsonObject(rc, "the route"), cas));
+    });
+    router.delete("/v1/routes/:id").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      written(rc, routes.delete(caller(rc), rc.pathParam("id")));
+    });
+    router.get("/v1/proxy/upstreams").handler(rc -> {
+      Queries.onlyParams(rc.queryParams());
+      JsonArray services = new JsonArray();
+      for (Upstreams u : upstreams.readableBy(caller(rc))) {
+        services.add(upstreams(u));
+      }
+      Responses.json(rc, 200, replica.revision(), new JsonObject().put("services", services));
+    });
+  }
+
+  private static JsonObject upstreams(Upstreams u) {
+    JsonArray instances = new JsonArray();
+    for (Upstreams.Instance i : u.instances()) {
+      instances.add(new JsonObject().put("id", i.id()).put("address", i.address()).put("port", i.port())
+          .put("inFlight", i.inFlight()).put("requests", i.requests())
+          .put("recentErrorRate", Math.round(i.recentErrorRate() * 1000) / 1000.0)
+          .put("requestsPerSecond", Math.round(i.requestsPerSecond() * 10) / 10.0)
+          .put("ejected", i.ejected()).put("ejectedUntil", i.ejected() ? i.ejectedUntil() : null));
+    }
+    return new JsonObject().put("service", u.service()).put("activeRequests", u.activeRequests())
+        .put("breakerOpen", u.breakerOpen()).put("ejected", u.ejected()).put("instances", instances);
+  }
+
+  private static void written(RoutingContext rc, Future<RouteOperations.Written> write) {
+    write.onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.error(rc, ar.cause());
+        return;
+      }
+      RouteOperations.Written w = ar.result();
+      JsonObject body = w.route() == null ? new JsonObject() : new RouteOperations.Shown(w.route(), "log").toJson();
+      Responses.json(rc, w.status(), w.revision(), body);
+    });
+  }
+
+  private static Caller caller(RoutingContext rc) {
+    return Authentication.caller(rc);
+  }
+}

@@ -1,0 +1,92 @@
+package io.cairn.proxy;
+
+import io.cairn.gateway.Gateway;
+import io.cairn.gateway.GatewayObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's metrics, with bounded labels (service, route, a status class; never an instance):
+ * {@code cairn_proxy_requests_total{service,route,code_class}}, {@code cairn_proxy_request_duration_seconds{service,
+ * route}} (a histogram), {@code cairn_proxy_retries_total{service,route}}, and per service the gauges
+ * {@code cairn_proxy_active_requests}, {@code cairn_proxy_ejections_active} and {@code cairn_proxy_breaker_open}.
+ * Meters are made on a service's or route's first request and kept in maps, so a request costs two map lookups.
+ */
+final class ProxyMetrics implements GatewayObserver {
+  private static final Duration[] BUCKETS = {Duration.ofNanos(250_000), Duration.ofMillis(1), Duration.ofMillis(2),
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+  private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  private final MeterRegistry registry;
+  private final String node;
+  private final Gateway gateway;
+  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> services = new ConcurrentHashMap<>();
+
+  private final class RouteMeters {
+    final Counter[] requests = new Counter[CLASSES.length];
+    final Timer duration;
+    final Counter retries;
+
+    RouteMeters(String service, String route) {
+      for (int i = 0; i < CLASSES.length; i++) {
+        requests[i] = Counter.builder("cairn_proxy_requests").description("Requests through the proxy by answer class")
+            .tags("node", node, "service", service, "route", route, "code_class", CLASSES[i]).register(registry);
+      }
+      duration = Timer.builder("cairn_proxy_request_duration").description("Time to the answer's end through the proxy")
+          .tags("node", node, "service", service, "route", route).serviceLevelObjectives(BUCKETS).register(registry);
+      retries = Counter.builder("cairn_proxy_retries").description("Tries on another instance")
+          .tags("node", node, "service", service, "route", route).register(registry);
+    }
+  }
+
+  ProxyMetrics(MeterRegistry registry, String node, Gateway gateway) {
+    this.registry = registry;
+    this.node = node;
+    this.gateway = gateway;
+  }
+
+  @Override
+  public void answered(String service, String route, int status, long nanos, int attempts) {
+    RouteMeters m = meters(service, route);
+    int cls = status / 100 - 1;
+    m.requests[cls >= 0 && cls < CLASSES.length ? cls : 4].increment();
+    m.duration.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void retried(String service, String route) {
+    meters(service, route).retries.increment();
+  }
+
+  private RouteMeters meters(String service, String route) {
+    String key = service + "\n" + route;
+    RouteMeters m = routes.get(key);
+    if (m == null) {
+      m = routes.computeIfAbsent(key, k -> new RouteMeters(service, route));
+      services.computeIfAbsent(service, this::serviceGauges);
+    }
+    return m;
+  }
+
+  private Boolean serviceGauges(String service) {
+    Gauge.builder("cairn_proxy_active_requests", gateway, g -> g.activeRequests(service))
+        .description("Requests in flight to the service through this node").tags("node", node, "service", service)
+        .register(registry);
+    Gauge.builder("cairn_proxy_ejections_active", gateway, g -> g.ejectedCount(service))
+        .description("Instances this node has ejected (passive health)").tags("node", node, "service", service)
+        .register(registry);
+    Gauge.builder("cairn_proxy_breaker_open", gateway, g -> g.breakerOpen(service) ? 1 : 0)
+        .description("1 while the service's breaker refuses requests").tags("node", node, "service", service)
+        .register(registry);
+    return Boolean.TRUE;
+  }
+}
