@@ -405,12 +405,14 @@ measure() { # label
   if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "$HOST_HEADER" "$TARGET_URL" >"$WORK/$label.warm.txt"
   fi
-  local before after hz busy_before busy_after
+  local before after hz busy_before busy_after pid each_before=() each_after=()
   hz=$(getconf CLK_TCK)
   busy_before=$(builds_running)
+  for pid in "${TARGET_PIDS[@]}"; do each_before+=("$(cpu_ticks "$pid")"); done
   before=$(cpu_ticks "${TARGET_PIDS[@]}")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "$HOST_HEADER" "$TARGET_URL" >"$WORK/$label.txt"
   after=$(cpu_ticks "${TARGET_PIDS[@]}")
+  for pid in "${TARGET_PIDS[@]}"; do each_after+=("$(cpu_ticks "$pid")"); done
   busy_after=$(builds_running)
   if [ -n "$busy_before$busy_after" ]; then
     NOTES+=("$label: a Maven build or test run (not this script's) was running at the start or end of the measured run (pids $(echo $busy_before $busy_after | tr ' ' '\n' | sort -un | tr '\n' ' ')): its figures are disturbed")
@@ -429,7 +431,14 @@ measure() { # label
     cores=$(python3 -c "print(round($cpu_us / 1e6 / ${DURATION%s}, 2))")
   fi
   echo "$rps $p50 $p99 $bad $reqs $cpu $cores $pp50 $pp99 $rest" >"$WORK/$label.sum"
-  local pid
+  # A cluster: each node's share (the proxying node and the others, which only keep the cluster going).
+  if [ "$label" = cairn3 ] && [ "$reqs" -gt 0 ]; then
+    local i shares=""
+    for i in "${!TARGET_PIDS[@]}"; do
+      shares="$shares, p$((i + 1)) $(( (each_after[i] - each_before[i]) * 1000000 / hz / reqs )) us"
+    done
+    NOTES+=("cairn3: CPU per request by node:${shares#,} (wrk through p2)")
+  fi
   for pid in "${TARGET_PIDS[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "a process of $label (pid $pid) died during the run" >&2; FAILED=1; }
   done
