@@ -2,8 +2,9 @@
 
 import { request, setRotation, setToken, token } from './api.js';
 import { ClusterConnection } from './connection.js';
+import { ProxyPoller } from './proxy.js';
 import { Renderer, nodeBaseUrl } from './render.js';
-import { applyFrame, createState, nodeState, resumePoint, takeChanges } from './state.js';
+import { applyFrame, applyUpstreams, createState, nodeState, resumePoint, takeChanges } from './state.js';
 
 const state = createState();
 const renderer = new Renderer(state);
@@ -45,6 +46,15 @@ function draw() {
   }
 }
 
+// Requests per second, ejections and breakers of the connected node's proxy.
+const proxy = new ProxyPoller({
+  onUpstreams: (services) => {
+    if (applyUpstreams(state, services)) {
+      scheduleDraw();
+    }
+  },
+});
+
 const connection = new ClusterConnection({
   home: location.origin,
   candidates: () => [...state.nodes.values()]
@@ -58,7 +68,12 @@ const connection = new ClusterConnection({
     return resumePoint(state);
   },
   onFrame: enqueue,
-  onStatus: (status, base) => renderer.connection(status, base, state.revision),
+  onStatus: (status, base) => {
+    renderer.connection(status, base, state.revision);
+    if (status === 'live') {
+      proxy.follow(base);
+    }
+  },
   onNodes: (answer) => {
     state.suspects = new Set(answer.nodes.filter((n) => n.status === 'suspect').map((n) => n.id));
     state.lagging = new Map(answer.nodes.filter((n) => n.lagging).map((n) => [n.id, n.problem]));
@@ -150,4 +165,4 @@ setInterval(() => {
 
 connection.start();
 // For tests and the curious: the page's state, read-only by convention.
-window.cairn = { state, connection, request, drawMillis };
+window.cairn = { state, connection, proxy, request, drawMillis };

@@ -30,6 +30,10 @@ export class Renderer {
         this.drawInstance(id, false);
       }
     }
+    // Services whose breaker changed on the connected node's proxy.
+    for (const name of changed.groups) {
+      this.dirtyGroups.add(name);
+    }
     for (const name of this.dirtyGroups) {
       this.drawGroupCount(name);
     }
@@ -133,7 +137,8 @@ export class Renderer {
       li = el('li', 'instance');
       li.dataset.instanceId = id;
       li.tabIndex = 0;
-      li.append(el('span', 'id'), el('span', 'version'), el('span', 'zone'), el('span', 'marks'));
+      li.append(el('span', 'id'), el('span', 'version'), el('span', 'zone'), el('span', 'load'), el('span', 'marks'),
+        el('span', 'ejection'));
       if (inOrder) {
         group.list.append(li);
       } else {
@@ -141,7 +146,7 @@ export class Renderer {
       }
       this.instances.set(id, li);
     }
-    fillInstance(li, s);
+    fillInstance(li, s, this.state.proxy.instances.get(id));
     li.hidden = !matches(s, this.filter);
     this.dirtyGroups.add(s.name);
   }
@@ -153,7 +158,11 @@ export class Renderer {
       section.dataset.service = name;
       const title = el('h3');
       const count = el('span', 'count');
-      title.append(el('span', 'service-name', name), count);
+      const breaker = el('span', 'breaker', 'breaker open');
+      breaker.hidden = true;
+      breaker.title = 'The proxy of the node this page is connected to refused its last request to this service at once '
+        + '(a breaker limit).';
+      title.append(el('span', 'service-name', name), breaker, count);
       const list = el('ul', 'instances');
       section.append(title, list);
       if (inOrder) {
@@ -161,7 +170,7 @@ export class Renderer {
       } else {
         insertSorted($('services'), section, (other) => compare(other.dataset.service, name) > 0);
       }
-      group = { section, list, count };
+      group = { section, list, count, breaker };
       this.groups.set(name, group);
     }
     return group;
@@ -180,6 +189,9 @@ export class Renderer {
     }
     const passing = items.filter((li) => li.dataset.passing === 'true').length;
     group.count.textContent = `${passing}/${items.length} passing`;
+    const open = this.state.proxy.services.get(name)?.breakerOpen === true;
+    assignData(group.section, 'breaker', open ? 'open' : 'closed');
+    assign(group.breaker, 'hidden', !open);
     group.section.hidden = items.every((li) => li.hidden);
   }
 
@@ -253,6 +265,15 @@ export class Renderer {
       ['metadata', Object.entries(s.metadata ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '–'],
       ['revision', String(s.revision)],
     ];
+    const load = this.state.proxy.instances.get(s.id);
+    if (load) {
+      // The proxy of the node this page is connected to (each node has its own view).
+      const figures = [rate(load), `${load.inFlight} in flight`, `${Math.round(load.recentErrorRate * 100)}% errors (10 s)`];
+      if (load.ejected) {
+        figures.push(ejectionText(load));
+      }
+      rows.splice(5, 0, ['proxy here', figures.join(' · ')]);
+    }
     for (const [k, v] of rows) {
       fields.append(el('dt', null, k), el('dd', null, v));
     }
@@ -316,22 +337,41 @@ export class Renderer {
   }
 }
 
-function fillInstance(li, s) {
+/** load: what the connected node's proxy knows of the instance, if anything. */
+function fillInstance(li, s, load) {
   // Only what differs is written: an unchanged attribute costs the browser no style recalculation.
   const passing = isPassing(s);
-  assign(li, 'className', `instance health-${s.health}${s.enabled === false ? ' disabled' : ''}${s.draining ? ' draining' : ''}`);
+  const ejected = load?.ejected === true;
+  assign(li, 'className', `instance health-${s.health}${s.enabled === false ? ' disabled' : ''}`
+    + `${s.draining ? ' draining' : ''}${ejected ? ' ejected' : ''}`);
   assignData(li, 'name', s.name);
   assignData(li, 'health', s.health);
   assignData(li, 'enabled', String(s.enabled !== false));
   assignData(li, 'draining', String(!!s.draining));
   assignData(li, 'passing', String(passing));
-  const [id, version, zone, marks] = li.children;
+  assignData(li, 'ejected', String(ejected));
+  assignData(li, 'ejectedUntil', ejected ? String(load.ejectedUntil) : '');
+  const [id, version, zone, rps, marks, ejection] = li.children;
   assign(id, 'textContent', s.id);
   assign(version, 'textContent', s.version ?? '');
   assign(zone, 'textContent', s.zone ?? '');
+  assign(rps, 'textContent', load ? rate(load) : '');
   assign(marks, 'textContent', [s.enabled === false ? 'disabled' : '', s.draining ? 'draining' : ''].filter(Boolean).join(' '));
+  assign(ejection, 'textContent', ejected ? ejectionText(load) : '');
   const check = s.lastCheck ? `\nlast check: ${s.lastCheck.output ?? s.lastCheck.status} (on ${s.lastCheck.node})` : '';
-  assign(li, 'title', `${s.id}: ${s.health === 'unknown' ? 'unknown / starting' : s.health}${s.healthReason ? ' — ' + s.healthReason : ''}${check}`);
+  const proxied = load ? `\nproxy (this page's node): ${rate(load)}, ${load.inFlight} in flight${ejected ? ', ' + ejectionText(load) : ''}` : '';
+  assign(li, 'title', `${s.id}: ${s.health === 'unknown' ? 'unknown / starting' : s.health}${s.healthReason ? ' — ' + s.healthReason : ''}${check}${proxied}`);
+}
+
+/** Requests per second through the connected node's proxy over its last 10 s: "12.3 req/s". */
+function rate(load) {
+  const rps = load.requestsPerSecond;
+  return `${rps >= 100 ? Math.round(rps) : rps.toFixed(1)} req/s`;
+}
+
+/** "ejected until 14:03:07" (local time), or "ejected" when the node did not say until when. */
+function ejectionText(load) {
+  return load.ejectedUntil ? `ejected until ${hms(load.ejectedUntil)}` : 'ejected';
 }
 
 function assign(element, property, value) {
@@ -396,6 +436,11 @@ function el(tag, className, text) {
 
 function clock(ms) {
   return new Date(ms).toLocaleTimeString([], { hour12: false });
+}
+
+function hms(ms) {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
 function ago(ms) {

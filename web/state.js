@@ -16,7 +16,9 @@ export function createState() {
     suspects: new Set(),     // node ids the connected node's /v1/nodes calls suspect (gone, failure not recorded yet)
     lagging: new Map(),      // node id -> why it is not current (a log it cannot write, behind the leader), per /v1/nodes
     timeline: [],            // newest first, at most TIMELINE_LIMIT
-    changed: { services: new Set(), all: true, nodes: true, timeline: [] },
+    // The connected node's proxy (/v1/proxy/upstreams): instance id -> its load and ejection, service -> breaker.
+    proxy: { instances: new Map(), services: new Map() },
+    changed: { services: new Set(), groups: new Set(), all: true, nodes: true, timeline: [] },
   };
 }
 
@@ -136,8 +138,49 @@ export function nodeState(state, node) {
   return node.status === 'alive' && state.suspects.has(node.id) ? 'suspect' : node.status;
 }
 
+/**
+ * The services of a /v1/proxy/upstreams answer (this node's proxy). Marks the instances and services whose figures
+ * changed; returns whether any did.
+ */
+export function applyUpstreams(state, services) {
+  const instances = new Map();
+  const byService = new Map();
+  for (const s of services) {
+    byService.set(s.service, { breakerOpen: s.breakerOpen === true, ejected: s.ejected ?? 0 });
+    for (const i of s.instances ?? []) {
+      instances.set(i.id, {
+        requestsPerSecond: i.requestsPerSecond ?? 0, inFlight: i.inFlight ?? 0,
+        recentErrorRate: i.recentErrorRate ?? 0, ejected: i.ejected === true, ejectedUntil: i.ejectedUntil ?? null,
+      });
+    }
+  }
+  const before = state.proxy;
+  let changed = false;
+  for (const id of new Set([...before.instances.keys(), ...instances.keys()])) {
+    if (!sameFigures(before.instances.get(id), instances.get(id))) {
+      state.changed.services.add(id);
+      changed = true;
+    }
+  }
+  for (const name of new Set([...before.services.keys(), ...byService.keys()])) {
+    if (!sameFigures(before.services.get(name), byService.get(name))) {
+      state.changed.groups.add(name);
+      changed = true;
+    }
+  }
+  state.proxy = { instances, services: byService };
+  return changed;
+}
+
+function sameFigures(a, b) {
+  if (!a || !b) {
+    return a === b;
+  }
+  return Object.keys(a).every((k) => a[k] === b[k]);
+}
+
 export function takeChanges(state) {
   const changed = state.changed;
-  state.changed = { services: new Set(), all: false, nodes: false, timeline: [] };
+  state.changed = { services: new Set(), groups: new Set(), all: false, nodes: false, timeline: [] };
   return changed;
 }

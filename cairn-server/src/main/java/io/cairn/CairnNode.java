@@ -149,7 +149,7 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> deploy(new HousekeepingVerticle(cfg.health(), node, replica, commandLog)))
         .compose(v -> deploy(new HealthCheckVerticle(cfg.checks(), node, replica, checkers, checkStats, checkResults,
             commandLog)))
-        .compose(v -> deploy(new EventBusApiVerticle(node, replica, access, ops)))
+        .compose(v -> deploy(new EventBusApiVerticle(node, replica, access, ops, routes)))
         .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(cfg.http(), cfg.grpc(), cfg.security(), node,
                 stats, replica, access, views, List.of(ConsulApi.TOKENS), loop -> new NodeEndpoints(loop, parts)),
             new DeploymentOptions().setInstances(cfg.http().instances())))

@@ -89,7 +89,7 @@ final class NodeEndpoints implements Endpoints {
   private static GrpcServer grpcServer(Vertx vertx, Parts p, WatchHub hub) {
     GrpcServer grpc = GrpcServer.server(vertx);
     RegistryGrpcApi registry = new RegistryGrpcApi(vertx, p.cfg().grpc(), p.cfg().registry(), p.node(), p.stats(),
-        p.replica(), p.access(), p.ops(), p.views(), hub);
+        p.replica(), p.access(), p.ops(), p.views(), hub, p.routes());
     Supplier<Future<Boolean>> serving = () -> Future.succeededFuture(p.node().ready() && !p.node().leaving());
     grpc.addService(registry);
     grpc.addService(HealthService.create(vertx).register("", serving).register(registry.name(), serving));

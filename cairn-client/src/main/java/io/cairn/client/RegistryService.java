@@ -52,4 +52,20 @@ public interface RegistryService {
 
   /** The answering node: {@code {node, ready, revision, leader, term}}. */
   Future<JsonObject> status();
+
+  /**
+   * Writes a route of the built-in proxy whole (REST: {@code PUT /v1/routes/{id}}): the route document of the REST
+   * API, validated the same way. {@code cas} (nullable) as in {@link #put}. Answers the route as REST does (with
+   * {@code id}, {@code revision} and {@code source}), with {@code status} 201 (created) or 200.
+   */
+  Future<JsonObject> putRoute(String id, JsonObject route, Long cas);
+
+  /** A route in force on the answering node, written through the log ({@code source: log}) or configured there. */
+  Future<JsonObject> getRoute(String id);
+
+  /** Removes a route written through the log; answers it as it was, with {@code status} 200. */
+  Future<JsonObject> deleteRoute(String id);
+
+  /** The routes in force that the caller may read: {@code {revision, routes: [...]}}, sorted by id. */
+  Future<JsonObject> listRoutes();
 }

@@ -60,20 +60,12 @@ public final class ModelJson {
     });
   }
 
-  public static byte[] bytes(Command c) {
-    return bytes(g -> write(g, c));
-  }
-
   public static JsonObject toJson(ServiceEntry e) {
     return parse(bytes(e));
   }
 
   public static JsonObject toJson(NodeInfo n) {
     return parse(bytes(g -> write(g, n)));
-  }
-
-  public static JsonObject toJson(Command c) {
-    return parse(bytes(c));
   }
 
   public static JsonObject toJson(Event e) {
@@ -242,49 +234,6 @@ public final class ModelJson {
     g.writeEndArray();
   }
 
-  public static void write(JsonGenerator g, Command c) throws IOException {
-    g.writeStartObject();
-    g.writeStringField("type", c.type().name());
-    g.writeStringField("origin", c.origin());
-    g.writeNumberField("requestId", c.requestId());
-    g.writeNumberField("timestamp", c.timestamp());
-    if (c.term() != 0) {
-      g.writeNumberField("term", c.term());
-    }
-    if (c.service() != null) {
-      g.writeFieldName("service");
-      write(g, c.service(), false);
-    }
-    if (c.id() != null) {
-      g.writeStringField("id", c.id());
-    }
-    if (c.cas() != Command.NO_CAS) {
-      g.writeNumberField("cas", c.cas());
-    }
-    if (c.create()) {
-      g.writeBooleanField("create", true);
-    }
-    if (c.health() != null) {
-      g.writeStringField("health", c.health().json());
-    }
-    if (c.reason() != null) {
-      g.writeStringField("reason", c.reason());
-    }
-    if (c.node() != null) {
-      g.writeFieldName("node");
-      write(g, c.node());
-    }
-    if (c.outcome() != null) {
-      g.writeFieldName("outcome");
-      write(g, c.outcome());
-    }
-    if (c.route() != null) {
-      g.writeFieldName("route");
-      g.writeRawValue(Routes.toJson(c.route()).encode());
-    }
-    g.writeEndObject();
-  }
-
   public static void write(JsonGenerator g, Event e) throws IOException {
     g.writeStartObject();
     g.writeStringField("type", e.type().json());
@@ -370,27 +319,6 @@ public final class ModelJson {
         NodeInfo.Status.valueOf(j.getString("status", "alive").toUpperCase(java.util.Locale.ROOT)),
         j.getLong("joinedAt", 0L),
         j.getLong("since", 0L));
-  }
-
-  public static Command commandFromJson(JsonObject j) {
-    JsonObject service = j.getJsonObject("service");
-    JsonObject node = j.getJsonObject("node");
-    JsonObject route = j.getJsonObject("route");
-    return new Command(
-        Command.Type.valueOf(j.getString("type")),
-        Canonical.of(j.getString("origin")),
-        j.getLong("requestId", 0L),
-        j.getLong("timestamp", 0L),
-        j.getLong("term", 0L),
-        service == null ? null : entryFromJson(service),
-        j.getString("id"),
-        j.getLong("cas", Command.NO_CAS),
-        j.getBoolean("create", false),
-        Health.parse(j.getString("health")),
-        j.getString("reason"),
-        node == null ? null : nodeFromJson(node),
-        outcomeFromJson(j.getJsonObject("outcome")),
-        route == null ? null : Routes.parse(route, route.getString("id")));
   }
 
   static List<String> stringList(JsonArray array) {

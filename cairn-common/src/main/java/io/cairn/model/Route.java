@@ -1,5 +1,6 @@
 package io.cairn.model;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
 
@@ -27,7 +28,7 @@ public record Route(String id, Match match, String service, boolean stripPrefix,
   /** Null fields match anything; {@code headers} must all be present with exactly these values. */
   public record Match(String host, String pathPrefix, String pathRegex, List<String> methods,
                       SortedMap<String, String> headers) {
-    public static final Match ANY = new Match(null, null, null, List.of(), new java.util.TreeMap<>());
+    public static final Match ANY = new Match(null, null, null, List.of(), Collections.emptySortedMap());
 
     public boolean isAny() {
       return host == null && pathPrefix == null && pathRegex == null && methods.isEmpty() && headers.isEmpty();
@@ -36,7 +37,7 @@ public record Route(String id, Match match, String service, boolean stripPrefix,
 
   /** Narrows a service's instances in rotation; null fields do not narrow. */
   public record Select(String version, List<String> tags, SortedMap<String, String> meta, String region, String zone) {
-    public static final Select ALL = new Select(null, List.of(), new java.util.TreeMap<>(), null, null);
+    public static final Select ALL = new Select(null, List.of(), Collections.emptySortedMap(), null, null);
 
     public boolean isAll() {
       return version == null && tags.isEmpty() && meta.isEmpty() && region == null && zone == null;

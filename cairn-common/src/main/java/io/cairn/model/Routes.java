@@ -58,6 +58,10 @@ public final class Routes {
       }
     }
     String id = Registrations.validId(pathId, "id");
+    if (id.startsWith("host:") || id.startsWith("path:")) {
+      throw new ValidationException("invalid_id", "route ids starting with host: or path: name the routes the proxy "
+          + "makes for Host and path routing; choose another", "id");
+    }
     String bodyId = optionalString(body, "id");
     if (bodyId != null && !bodyId.equals(id)) {
       throw new ValidationException("id_mismatch", "the body's id differs from the route's id", "id");

@@ -66,6 +66,8 @@ class RoutesTest {
     assertField("{\"service\": \"u\", \"breaker\": {\"maxConcurrentRequests\": 0}}", "breaker.maxConcurrentRequests");
     assertField("{\"service\": \"u\", \"sticky\": true}", "sticky");
     assertField("{\"service\": \"u\", \"id\": \"other\"}", "id");
+    assertThatThrownBy(() -> Routes.parse(new JsonObject().put("service", "u"), "host:u"))
+        .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.field()).isEqualTo("id"));
   }
 
   @Test
@@ -73,7 +75,7 @@ class RoutesTest {
     Route r = Routes.parse(new JsonObject(FULL), "users-api");
     Command c = Command.putRoute("n1", 7, 1000, r, 0).withRequestId(8);
 
-    Command back = ModelJson.commandFromJson(ModelJson.toJson(c));
+    Command back = CommandJson.fromJson(CommandJson.toJson(c));
 
     assertThat(back.route()).isEqualTo(r);
     assertThat(back.cas()).isZero();

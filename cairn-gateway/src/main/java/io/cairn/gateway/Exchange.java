@@ -2,11 +2,12 @@ package io.cairn.gateway;
 
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -15,13 +16,15 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.net.ConnectException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One request on its way through the gateway: it tries instances until one answers, within the route's retries,
@@ -35,6 +38,8 @@ import java.util.Set;
  * Every try counts for the instance's passive health ({@link Ejections}) and load ({@link InstanceLoad}).
  */
 final class Exchange {
+  /** One line per answer the gateway makes itself (an error), with the request id the instance's logs carry too. */
+  private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
   private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
       HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
 
@@ -49,15 +54,13 @@ final class Exchange {
   final String requestId;
   final MultiMap upstreamHeaders;
   private final long startNanos = System.nanoTime();
-  private final Set<String> tried = new HashSet<>();
-  private int attempts;
+  private final Tries tries;
   private boolean streaming;
   private Buffer body;
   private boolean done;
   private long deadlineTimer = -1;
   private HttpClientRequest current;
-  private HttpClientAgent client;
-  private HttpClientAgent tlsClient;
+  private UpstreamClients clients;
 
   Exchange(Vertx vertx, Gateway gateway, GatewayObserver observer, HttpServerRequest request, RouteState routeState,
            ServiceState service, String uri, Set<String> consumedHeaders) {
@@ -69,36 +72,26 @@ final class Exchange {
     this.route = routeState.route;
     this.service = service;
     this.uri = uri;
+    this.tries = new Tries(service, routeState.balancer);
     this.requestId = ForwardedHeaders.requestId(request);
     this.upstreamHeaders = ForwardedHeaders.upstream(request, requestId, gateway.settings().via(), consumedHeaders);
   }
 
   long connectTimeout() {
-    return route.timeouts().connectMillis() > 0 ? route.timeouts().connectMillis()
-        : gateway.settings().connectTimeoutMillis();
+    return gateway.settings().connectTimeout(route);
   }
 
   private long tryTimeout() {
-    return route.timeouts().tryMillis() > 0 ? route.timeouts().tryMillis() : gateway.settings().tryTimeoutMillis();
+    return gateway.settings().tryTimeout(route);
   }
 
   private long requestTimeout() {
-    return route.timeouts().requestMillis() > 0 ? route.timeouts().requestMillis()
-        : gateway.settings().requestTimeoutMillis();
+    return gateway.settings().requestTimeout(route);
   }
 
-  void start(HttpClientAgent plain, HttpClientAgent tls) {
-    this.client = plain;
-    this.tlsClient = tls;
+  void start(UpstreamClients clients) {
+    this.clients = clients;
     routeState.budget.onRequest();
-    deadlineTimer = vertx.setTimer(requestTimeout(), t -> {
-      deadlineTimer = -1;
-      if (current != null) {
-        current.reset();
-      }
-      fail(504, "upstream_timeout", "no answer from service '" + route.service() + "' within "
-          + requestTimeout() + " ms (the route's request timeout)");
-    });
     request.response().closeHandler(v -> abandon());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
@@ -109,6 +102,7 @@ final class Exchange {
     }
     if (!chunked && declared == 0 && request.version() != HttpVersion.HTTP_2 || request.isEnded()) {
       body = Buffer.buffer();
+      startDeadline();
       attempt();
     } else if (!chunked && declared <= GatewaySettings.RETRYABLE_BODY_BYTES) {
       Future<Buffer> read = request.body();
@@ -118,6 +112,7 @@ final class Exchange {
           fail(400, "bad_request", "the request body could not be read: " + ar.cause().getMessage());
         } else {
           body = ar.result();
+          startDeadline();
           attempt();
         }
       });
@@ -125,6 +120,24 @@ final class Exchange {
       streaming = true;
       attempt();
     }
+  }
+
+  /**
+   * The request timeout counts from when the whole request is at hand: a streamed upload starts it once its body
+   * was sent (a gigabyte takes what it takes), everything else at once.
+   */
+  private void startDeadline() {
+    if (deadlineTimer >= 0 || done) {
+      return;
+    }
+    deadlineTimer = vertx.setTimer(requestTimeout(), t -> {
+      deadlineTimer = -1;
+      if (current != null) {
+        current.reset();
+      }
+      fail(504, "upstream_timeout", "no answer from service '" + route.service() + "' within "
+          + requestTimeout() + " ms (the route's request timeout)");
+    });
   }
 
   private static long parseLength(String length) {
@@ -144,33 +157,26 @@ final class Exchange {
       return;
     }
     List<ServiceEntry> inRotation = gateway.instances().inRotation(route.service(), route.select());
-    ServiceEntry target = pick(inRotation);
+    ServiceEntry target = tries.next(inRotation);
     if (target == null) {
-      if (attempts == 0) {
+      if (tries.count() == 0) {
         fail(503, "no_healthy_instance", "service '" + route.service() + "' has no instance in rotation"
             + (route.select().isAll() ? "" : " that the route's select admits") + " (healthy or degraded, enabled, "
             + "not draining)");
       } else {
-        fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + attempts
+        fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + tries.count()
             + " tried)");
       }
       return;
     }
-    tried.add(target.id());
-    attempts++;
     InstanceLoad load = service.load(target.id());
     load.started();
     RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
         .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout())
         .setFollowRedirects(false);
-    boolean tls = "true".equals(target.metadata().get("proxy.tls")) || target.check() != null && target.check().tls();
-    (tls ? tlsClient : client).request(options).onComplete(ar -> {
+    clients.of(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onConnectFailure(target.id(), inRotation.size());
-        // Nothing was sent: another instance may take it, whatever the method.
-        retryOr(true, 502, "bad_gateway", "could not connect to an instance of '" + route.service() + "': "
-            + ar.cause().getMessage());
+        connectFailed(ar.cause(), target, load, inRotation.size());
         return;
       }
       HttpClientRequest upstream = ar.result();
@@ -183,35 +189,61 @@ final class Exchange {
     });
   }
 
-  private ServiceEntry pick(List<ServiceEntry> inRotation) {
-    List<ServiceEntry> fresh = new ArrayList<>(inRotation.size());
-    List<ServiceEntry> ejected = new ArrayList<>();
-    for (ServiceEntry e : inRotation) {
-      if (!tried.contains(e.id())) {
-        (service.ejections.isEjected(e.id()) ? ejected : fresh).add(e);
-      }
+  /**
+   * No connection, so nothing was sent: another instance may take the request, whatever its method. A refused or
+   * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault.
+   */
+  private void connectFailed(Throwable cause, ServiceEntry target, InstanceLoad load, int inService) {
+    if (cause instanceof ConnectionPoolTooBusyException) {
+      load.finished(false);
+      fail(503, "overloaded", "service '" + route.service() + "' has as many requests waiting for a connection as its "
+          + "breaker's maxPendingRequests allows; retry later", Map.of(ProxyAnswers.OVERLOADED, "true"));
+      return;
     }
-    // Ejection keeps traffic off an instance while others can serve; with none left, trying one beats refusing.
-    List<ServiceEntry> candidates = fresh.isEmpty() ? ejected : fresh;
-    return candidates.isEmpty() ? null : routeState.balancer.pick(candidates, service::inFlight);
+    load.finished(true);
+    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
+    if (timedOut || cause instanceof ConnectException) {
+      // Refused, or no connection within the connect timeout (a host that does not answer at all).
+      service.ejections.onConnectFailure(target.id(), inService);
+    }
+    retryOr(true, timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
+        (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout() + " ms"
+            : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage());
+  }
+
+  private boolean untriedLeft() {
+    return tries.untriedAmong(gateway.instances().inRotation(route.service(), route.select()));
   }
 
   private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
     current = upstream;
     boolean[] timedOut = {false};
-    long tryTimer = vertx.setTimer(tryTimeout(), t -> {
+    long[] tryTimer = {-1};
+    Runnable startTry = () -> tryTimer[0] = vertx.setTimer(tryTimeout(), t -> {
       timedOut[0] = true;
       upstream.reset();
     });
     Future<HttpClientResponse> answer;
     if (streaming) {
-      request.resume();
-      answer = upstream.send(request);
+      // A try waits for the answer once the body is sent; sending it takes as long as the client takes.
+      if (!upstreamHeaders.contains(HttpHeaders.CONTENT_LENGTH)) {
+        upstream.setChunked(true);
+      }
+      answer = upstream.response();
+      request.pipeTo(upstream).onComplete(sent -> {
+        if (sent.succeeded()) {
+          startDeadline();
+          startTry.run();
+        } else {
+          upstream.reset();
+        }
+      });
     } else {
-      answer = upstream.send(body);
+      startTry.run();
+      answer = body.length() == 0 ? upstream.send() : upstream.send(body);
     }
     answer.onComplete(ar -> {
-      vertx.cancelTimer(tryTimer);
+      vertx.cancelTimer(tryTimer[0]);
       if (done) {
         load.finished(false);
         return;
@@ -234,7 +266,7 @@ final class Exchange {
       } else {
         service.ejections.onSuccess(target.id());
       }
-      if ((status == 502 || status == 503 || status == 504) && mayResend() && mayRetry()) {
+      if ((status == 502 || status == 503 || status == 504) && mayResend() && untriedLeft() && mayRetry()) {
         // The answer is dropped for another try: read it to the end so that its connection is reused.
         response.end();
         load.finished(true);
@@ -251,11 +283,12 @@ final class Exchange {
   }
 
   private boolean mayRetry() {
-    return attempts <= route.retries() && routeState.budget.tryAcquire();
+    return tries.count() <= route.retries() && routeState.budget.tryAcquire();
   }
 
+  /** Another try when the request may be resent, an instance is left to try and the retries allow; else fails. */
   private void retryOr(boolean resendable, int status, String code, String message) {
-    if (resendable && mayRetry()) {
+    if (resendable && untriedLeft() && mayRetry()) {
       retry();
     } else {
       fail(status, code, message);
@@ -276,7 +309,7 @@ final class Exchange {
       out.setStatusMessage(response.statusMessage());
     }
     ForwardedHeaders.downstream(response.headers(), out.headers(), requestId, gateway.settings().via());
-    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(attempts));
+    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
     if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && request.version() == HttpVersion.HTTP_1_1) {
       out.setChunked(true);
     }
@@ -301,13 +334,19 @@ final class Exchange {
   }
 
   void fail(int status, String code, String message) {
+    fail(status, code, message, Map.of());
+  }
+
+  private void fail(int status, String code, String message, Map<String, String> extra) {
     if (done) {
       return;
     }
-    Map<String, String> headers = new HashMap<>();
-    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(attempts));
+    LOG.info("{} {} {} for service '{}' (route {}, request {}, {} tried): {}", status, request.method(), request.path(),
+        route.service(), route.id(), requestId, tries.count(), message);
+    Map<String, String> headers = new HashMap<>(extra);
+    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
     headers.put(ForwardedHeaders.REQUEST_ID, requestId);
-    if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) {
+    if (streaming && !request.isEnded() && request.version() != HttpVersion.HTTP_2) {
       // A body left unread would be taken for the next request: the connection ends with this answer.
       headers.put("Connection", "close");
     }
@@ -323,7 +362,7 @@ final class Exchange {
     done = true;
     cancelDeadline();
     service.breaker.release();
-    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, attempts);
+    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, tries.count());
   }
 
   private void cancelDeadline() {
@@ -333,18 +372,21 @@ final class Exchange {
     }
   }
 
-  /** For the WebSocket relay: the next instance to try, counted as a try; null when none is left. */
+  /**
+   * For the WebSocket relay: the next instance to try, counted as a try; null when none is left or the route's
+   * retries are spent.
+   */
   ServiceEntry nextTarget() {
-    ServiceEntry target = pick(gateway.instances().inRotation(route.service(), route.select()));
-    if (target != null) {
-      tried.add(target.id());
-      attempts++;
-    }
-    return target;
+    return tries.count() > route.retries() ? null
+        : tries.next(gateway.instances().inRotation(route.service(), route.select()));
   }
 
   int attempts() {
-    return attempts;
+    return tries.count();
+  }
+
+  int inService() {
+    return gateway.instances().inRotation(route.service(), route.select()).size();
   }
 
   Vertx vertx() {

@@ -2,19 +2,18 @@ package io.cairn.gateway;
 
 import io.cairn.model.Route;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.net.ClientOptionsBase;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -32,8 +31,11 @@ public final class Forwarder {
   private final Admission admission;
   private final GatewayObserver observer;
   private final Set<String> consumedHeaders;
-  private final HttpClientAgent client;
-  private final HttpClientAgent tlsClient;
+  /** Distinct pairs of route breaker limits that get pools of their own on a loop. */
+  private static final int MAX_CLIENT_POOLS = 16;
+  private final Function<ClientOptionsBase, ClientOptionsBase> upstreamTls;
+  /** This loop's clients, one pair per pair of breaker limits in use (the node's, and any a route sets). */
+  private final Map<List<Integer>, UpstreamClients> clients = new HashMap<>();
   private final WebSocketClient webSockets;
   /** Connections that sent an ambiguously framed request (this loop's only: no locking). */
   private final Set<HttpConnection> refused = new HashSet<>();
@@ -50,28 +52,14 @@ public final class Forwarder {
     this.admission = admission;
     this.observer = observer;
     this.consumedHeaders = consumedHeaders;
+    this.upstreamTls = upstreamTls;
     GatewaySettings s = gateway.settings();
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(s.maxConnections()).setMaxWaitQueueSize(s.maxPendingRequests());
-    HttpClientOptions plain = clientOptions(s);
-    this.client = vertx.httpClientBuilder().with(plain).with(pool).build();
-    HttpClientOptions secure = clientOptions(s).setSsl(true);
-    if (upstreamTls != null) {
-      upstreamTls.apply(secure);
-    }
-    this.tlsClient = vertx.httpClientBuilder().with(secure).with(pool).build();
     WebSocketClientOptions ws = new WebSocketClientOptions().setConnectTimeout((int) s.connectTimeoutMillis())
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 24);
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 24).setMaxConnections(s.maxConnections());
+    if (upstreamTls != null) {
+      upstreamTls.apply(ws);
+    }
     this.webSockets = vertx.createWebSocketClient(ws);
-  }
-
-  private static HttpClientOptions clientOptions(GatewaySettings s) {
-    return new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(true)
-        .setConnectTimeout((int) s.connectTimeoutMillis())
-        .setKeepAliveTimeout((int) Math.max(1, s.idleTimeoutMillis() / 1000))
-        .setIdleTimeout((int) Math.max(1, s.idleTimeoutMillis() / 1000))
-        // The gateway relays bodies as they are: a compressed answer stays compressed for the client to inflate.
-        .setDecompressionSupported(false)
-        .setMaxHeaderSize(64 * 1024).setMaxInitialLineLength(16 * 1024);
   }
 
   /**
@@ -118,10 +106,17 @@ public final class Forwarder {
       return;
     }
     if (gateway.instances().inRotation(route.service(), route.select()).isEmpty()) {
+      boolean known = gateway.instances().known(route.service());
+      if (!known && RouteTable.isDefault(route)) {
+        // Host or path routing named a service nobody registered: nothing matched, as far as the client can tell.
+        ProxyAnswers.error(request, 404, "no_route", "no service '" + route.service() + "' is registered ("
+            + table.explainMiss(host, path, request.method().name()) + ")");
+        return;
+      }
       ProxyAnswers.error(request, 503, "no_healthy_instance", "service '" + route.service() + "' has no instance in "
           + "rotation" + (route.select().isAll() ? "" : " that the route's select admits")
           + " (healthy or degraded, enabled, not draining)");
-      if (gateway.instances().known(route.service())) {
+      if (known) {
         observer.answered(route.service(), route.id(), 503, 0, 0);
       }
       return;
@@ -143,8 +138,27 @@ public final class Forwarder {
     if (isWebSocketUpgrade(request)) {
       new WebSocketRelay(exchange, webSockets).start();
     } else {
-      exchange.start(client, tlsClient);
+      exchange.start(clientsFor(route));
     }
+  }
+
+  /** The clients under the route's breaker limits where it sets them, else the node's. */
+  private UpstreamClients clientsFor(Route route) {
+    GatewaySettings s = gateway.settings();
+    int connections = route.breaker().maxConnections() > 0 ? route.breaker().maxConnections() : s.maxConnections();
+    int pending = route.breaker().maxPendingRequests() > 0 ? route.breaker().maxPendingRequests()
+        : s.maxPendingRequests();
+    List<Integer> limits = List.of(connections, pending);
+    UpstreamClients found = clients.get(limits);
+    if (found != null) {
+      return found;
+    }
+    if (clients.size() >= MAX_CLIENT_POOLS) {
+      // Routes rewritten with ever new limits must not open pools without end: past the bound, the node's limits.
+      return clients.computeIfAbsent(List.of(s.maxConnections(), s.maxPendingRequests()),
+          k -> new UpstreamClients(vertx, s, s.maxConnections(), s.maxPendingRequests(), upstreamTls));
+    }
+    return clients.computeIfAbsent(limits, k -> new UpstreamClients(vertx, s, connections, pending, upstreamTls));
   }
 
   private static boolean isWebSocketUpgrade(HttpServerRequest request) {
@@ -153,8 +167,7 @@ public final class Forwarder {
   }
 
   public void close() {
-    client.close();
-    tlsClient.close();
+    clients.values().forEach(UpstreamClients::close);
     webSockets.close();
   }
 }

@@ -84,7 +84,10 @@ public final class Gateway {
     for (Route r : routes.get()) {
       live.add(r.id() + "@" + r.revision());
     }
-    routeStates.keySet().removeIf(k -> !live.contains(k) && !k.startsWith("host:") && !k.startsWith("path:"));
+    // Host and path routing make a route per service on the fly: its state goes with the service's instances.
+    routeStates.entrySet().removeIf(e -> !live.contains(e.getKey())
+        && !RouteTable.isDefault(e.getValue().route)
+        || !instances.known(e.getValue().route.service()));
     services.values().removeIf(s -> !instances.known(s.name) && s.breaker.active() == 0);
     for (ServiceState s : services.values()) {
       Set<String> registered = new HashSet<>();

@@ -1,5 +1,7 @@
 package io.cairn.gateway;
 
+import io.cairn.model.Route;
+
 /**
  * How the gateway behaves where a route says nothing, and what it calls itself.
  *
@@ -25,4 +27,16 @@ public record GatewaySettings(String via, String domain, boolean pathRouting, lo
   public static final int RETRYABLE_BODY_BYTES = 64 * 1024;
   /** The window of the retry budget. */
   public static final long RETRY_WINDOW_MILLIS = 10_000;
+
+  long connectTimeout(Route route) {
+    return route.timeouts().connectMillis() > 0 ? route.timeouts().connectMillis() : connectTimeoutMillis;
+  }
+
+  long tryTimeout(Route route) {
+    return route.timeouts().tryMillis() > 0 ? route.timeouts().tryMillis() : tryTimeoutMillis;
+  }
+
+  long requestTimeout(Route route) {
+    return route.timeouts().requestMillis() > 0 ? route.timeouts().requestMillis() : requestTimeoutMillis;
+  }
 }

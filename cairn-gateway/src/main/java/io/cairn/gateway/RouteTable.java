@@ -38,6 +38,9 @@ import java.util.regex.Pattern;
  * example.com itself.
  */
 public final class RouteTable {
+  /** Ids of the routes Host and path routing make; Routes refuses them for routes of the table. */
+  static final String HOST_PREFIX = "host:";
+  static final String PATH_PREFIX = "path:";
   private static final int MAX_ECHO = 100;
 
   private final List<Entry> entries;
@@ -79,14 +82,14 @@ public final class RouteTable {
     }
     String byHost = serviceOfHost(h);
     if (byHost != null) {
-      return new Resolution(defaultRoute("host:" + byHost, byHost), path);
+      return new Resolution(defaultRoute(HOST_PREFIX + byHost, byHost), path);
     }
     int end = pathRouting ? serviceEnd(path) : -1;
     if (end < 0) {
       return null;
     }
     String byPath = path.substring(1, end);
-    return new Resolution(defaultRoute("path:" + byPath, byPath), end == path.length() ? "/" : path.substring(end));
+    return new Resolution(defaultRoute(PATH_PREFIX + byPath, byPath), end == path.length() ? "/" : path.substring(end));
   }
 
   /** What {@link #resolve} tried and why each failed, for the body of a 404. */
@@ -134,6 +137,11 @@ public final class RouteTable {
 
   // Made per request rather than cached per name: the name comes from the client, so a cache could be filled
   // without bound, and one record costs less than a map look-up would save.
+  /** Whether the route is one Host or path routing made for a service, rather than one of the table. */
+  static boolean isDefault(Route route) {
+    return route.revision() == 0 && (route.id().startsWith(HOST_PREFIX) || route.id().startsWith(PATH_PREFIX));
+  }
+
   private static Route defaultRoute(String id, String service) {
     return new Route(id, Route.Match.ANY, service, false, null, Route.Select.ALL, Route.Balance.ROUND_ROBIN,
         Route.DEFAULT_RETRIES, false, Route.Timeouts.DEFAULT, Route.Limits.DEFAULT, 0);

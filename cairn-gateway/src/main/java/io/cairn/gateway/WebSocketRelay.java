@@ -41,7 +41,7 @@ final class WebSocketRelay {
     load.started();
     WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(target.address()).setPort(target.port())
         .setURI(exchange.uri).setConnectTimeout(exchange.connectTimeout())
-        .setSsl("true".equals(target.metadata().get("proxy.tls")));
+        .setSsl(UpstreamClients.speaksTls(target));
     exchange.upstreamHeaders.forEach(e -> {
       if (!HANDSHAKE.contains(e.getKey().toLowerCase(Locale.ROOT))) {
         options.addHeader(e.getKey(), e.getValue());
@@ -56,7 +56,7 @@ final class WebSocketRelay {
     client.connect(options).onComplete(ar -> {
       if (ar.failed()) {
         load.finished(true);
-        exchange.service.ejections.onConnectFailure(target.id(), 1);
+        exchange.service.ejections.onConnectFailure(target.id(), exchange.inService());
         start();
         return;
       }

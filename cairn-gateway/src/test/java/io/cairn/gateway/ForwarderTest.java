@@ -62,7 +62,7 @@ class ForwarderTest {
     InstanceSource source = new InstanceSource() {
       @Override
       public List<ServiceEntry> inRotation(String service, Route.Select select) {
-        return instances.stream().filter(e -> e.name().equals(service)).toList();
+        return instances.stream().filter(e -> e.name().equals(service) && e.passing()).toList();
       }
 
       @Override
@@ -192,6 +192,17 @@ class ForwarderTest {
   }
 
   @Test
+  void aLoneInstancesOwn503ReachesTheClientAsItWasSent() throws Exception {
+    register("busy", "users", upstream("busy", req -> req.response().setStatusCode(503).putHeader("Retry-After", "7")
+        .end("busy")));
+    HttpResponse<String> r = get("users.cairn", "/", Map.of());
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).isEqualTo("busy");
+    assertThat(r.headers().firstValue("Retry-After")).hasValue("7");
+    assertThat(r.headers().firstValue("X-Cairn-Attempts")).hasValue("1");
+  }
+
+  @Test
   void theBreakerAnswersAtOnceOverItsLimit() throws Exception {
     register("slow", "users", upstream("slow", req -> vertx.setTimer(3000, t -> req.response().end("late"))));
     routes.add(Routes.parse(new JsonObject("{\"service\":\"users\",\"breaker\":{\"maxConcurrentRequests\":2}}"), "all"));
@@ -236,7 +247,7 @@ class ForwarderTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("X-Bytes")).hasValue(Integer.toString(big.length()));
     assertThat(new JsonObject(r.body()).getString("uri")).isEqualTo("/up/load");
-    // Climbing out of the prefix leaves the route: /etc is routed as /etc (here to a service 'etc' there is not).
+    // Climbing out of the prefix leaves the route: /etc is routed as /etc (here to a service 'etc' nobody registered).
     HttpResponse<String> out = get("whatever", "/api/files/%2e%2e/%2e%2e/etc", Map.of());
     assertThat(new JsonObject(out.body()).getString("message")).contains("'etc'");
     assertThat(get("whatever", "/api/files/%2e%2e/%2e%2e/%2e%2e/etc", Map.of()).statusCode()).isEqualTo(400);
@@ -247,6 +258,11 @@ class ForwarderTest {
     HttpResponse<String> unknown = get("127.0.0.1", "/", Map.of());
     assertThat(unknown.statusCode()).isEqualTo(404);
     assertThat(new JsonObject(unknown.body()).getString("error")).isEqualTo("no_route");
+    HttpResponse<String> nobody = get("users.cairn", "/", Map.of());
+    assertThat(nobody.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(nobody.body()).getString("message")).contains("no service 'users' is registered");
+    register("a", "users", closedPort());
+    instances.replaceAll(e -> e.withState(e.health(), false, false, null, 0, 0, 2));
     HttpResponse<String> empty = get("users.cairn", "/", Map.of());
     assertThat(empty.statusCode()).isEqualTo(503);
     assertThat(new JsonObject(empty.body()).getString("error")).isEqualTo("no_healthy_instance");

@@ -71,6 +71,11 @@ public record EventFilter(String name, String tag, Readable readable) {
   }
 
   public boolean wants(Event e) {
+    if (e.route() != null) {
+      // A route concerns the service it takes traffic to: a watcher of that service (or of all) that may read it.
+      return (name == null || name.equals(e.route().service())) && tag == null
+          && readable.service(e.route().service());
+    }
     if (e.service() == null) {
       return isAll() && readable.cluster();
     }

@@ -36,8 +36,12 @@ public final class RouteOperations {
   private record InForce(Map<String, Route> logged, List<Route> routes) {
   }
 
-  /** A route write's result: the HTTP status, the route as the log applied it, and that revision. */
+  /** A route write's result: the HTTP status, the route as the log applied it (or as it was, deleted), the revision. */
   public record Written(int status, Route route, long revision) {
+    /** The route as the API shows it; empty when the write left no route to show. */
+    public JsonObject toJson() {
+      return route == null ? new JsonObject() : new Shown(route, "log").toJson();
+    }
   }
 
   /** A route as the API shows it: where it comes from ({@code log} or {@code config}). */
@@ -85,13 +89,17 @@ public final class RouteOperations {
    * @param cas {@link Command#NO_CAS}, 0 for "only if absent", or the revision the client last saw
    */
   public Future<Written> put(Caller caller, String id, JsonObject body, long cas) {
+    if (cas < Command.NO_CAS) {
+      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'",
+          "cas");
+    }
     Route route = Routes.parse(body, id);
     String object = Access.service(route.service());
     access.require(caller, object, Action.OPERATE, "put_route");
-    Route existing = replica.routes().get(id);
-    if (existing != null && !existing.service().equals(route.service())) {
+    Shown existing = inForce(id);
+    if (existing != null && !existing.route().service().equals(route.service())) {
       // Moving a route to another service takes the right over the service it takes traffic from, too.
-      access.require(caller, Access.service(existing.service()), Action.OPERATE, "put_route");
+      access.require(caller, Access.service(existing.route().service()), Action.OPERATE, "put_route");
     }
     access.admitWrite(caller, 1);
     return access.audited(caller, "put_route", object,
@@ -100,13 +108,16 @@ public final class RouteOperations {
   }
 
   public Future<Written> delete(Caller caller, String id) {
-    Shown shown = get(caller, id);
+    Shown shown = inForce(id);
+    if (shown == null) {
+      throw notFound(id);
+    }
+    String object = Access.service(shown.route().service());
+    access.require(caller, object, Action.OPERATE, "delete_route");
     if (!shown.source().equals("log")) {
       throw new ApiException(409, "configured_route", "route '" + id + "' comes from proxy.routes in the "
           + "configuration file of this node; remove it there", "id");
     }
-    String object = Access.service(shown.route().service());
-    access.require(caller, object, Action.OPERATE, "delete_route");
     access.admitWrite(caller, 1);
     return access.audited(caller, "delete_route", object,
         append(Command.deleteRoute(node.nodeId(), 0, System.currentTimeMillis(), id)).map(o -> written(o, id)),
@@ -115,19 +126,30 @@ public final class RouteOperations {
 
   /** One route in force, for a caller that may read its service. */
   public Shown get(Caller caller, String id) {
-    Registrations.validId(id, "id");
-    Route logged = replica.routes().get(id);
-    Shown shown = logged != null ? new Shown(logged, "log")
-        : configured.containsKey(id) ? new Shown(configured.get(id), "config") : null;
+    registry.requireReady();
+    Shown shown = inForce(id);
     if (shown == null) {
-      throw new ApiException(404, "not_found", "no route with id '" + id + "'", "id");
+      throw notFound(id);
     }
     access.require(caller, Access.service(shown.route().service()), Action.READ, "get_route");
     return shown;
   }
 
+  /** Route {@code id} as it is in force here (the log's, else the configuration's), or null. */
+  private Shown inForce(String id) {
+    Registrations.validId(id, "id");
+    Route logged = replica.routes().get(id);
+    return logged != null ? new Shown(logged, "log")
+        : configured.containsKey(id) ? new Shown(configured.get(id), "config") : null;
+  }
+
+  private static ApiException notFound(String id) {
+    return new ApiException(404, "not_found", "no route with id '" + id + "'", "id");
+  }
+
   /** The routes in force that the caller may read, by id. */
   public List<Shown> list(Caller caller) {
+    registry.requireReady();
     Map<String, Route> logged = replica.routes();
     List<Shown> shown = new ArrayList<>();
     for (Route r : inForce()) {
@@ -151,7 +173,7 @@ public final class RouteOperations {
       case CREATED: return new Written(201, route, o.revision());
       case UPDATED:
       case UNCHANGED: return new Written(200, route, o.revision());
-      case NOT_FOUND: throw new ApiException(404, "not_found", "no route with id '" + id + "'", "id");
+      case NOT_FOUND: throw notFound(id);
       case CAS_FAILED: throw new ApiException(409, "cas_failed", "route '" + id + "' changed after the given revision",
           "cas");
       default: throw new ApiException(503, "unavailable", "the write was not accepted (" + o.status() + "); retry");

@@ -4,6 +4,7 @@ import io.cairn.api.Access;
 import io.cairn.api.ApiException;
 import io.cairn.api.Caller;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.client.RegistryServiceVertxProxyHandler;
 import io.cairn.node.Addresses;
 import io.cairn.node.NodeState;
@@ -28,18 +29,21 @@ public class EventBusApiVerticle extends AbstractVerticle {
   private final Replica replica;
   private final Access access;
   private final RegistryOperations ops;
+  private final RouteOperations routes;
   private MessageConsumer<JsonObject> consumer;
 
-  public EventBusApiVerticle(NodeState node, Replica replica, Access access, RegistryOperations ops) {
+  public EventBusApiVerticle(NodeState node, Replica replica, Access access, RegistryOperations ops,
+                             RouteOperations routes) {
     this.node = node;
     this.replica = replica;
     this.access = access;
     this.ops = ops;
+    this.routes = routes;
   }
 
   @Override
   public void start() {
-    EventBusRegistryService service = new EventBusRegistryService(ops, node, replica, access);
+    EventBusRegistryService service = new EventBusRegistryService(ops, routes, node, replica, access);
     RegistryServiceVertxProxyHandler dispatch = new RegistryServiceVertxProxyHandler(vertx, service);
     consumer = vertx.eventBus().consumer(Addresses.REGISTRY, (Message<JsonObject> msg) -> {
       Caller caller;

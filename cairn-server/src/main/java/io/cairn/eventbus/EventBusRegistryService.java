@@ -7,6 +7,7 @@ import io.cairn.api.Bulk;
 import io.cairn.api.Caller;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.client.RegistryService;
 import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
@@ -26,14 +27,17 @@ import java.util.concurrent.Callable;
  */
 final class EventBusRegistryService implements RegistryService {
   private final RegistryOperations ops;
+  private final RouteOperations routes;
   private final NodeState node;
   private final Replica replica;
   private final Access access;
   /** The caller of the message being dispatched; each operation reads it before anything asynchronous. */
   private Caller current;
 
-  EventBusRegistryService(RegistryOperations ops, NodeState node, Replica replica, Access access) {
+  EventBusRegistryService(RegistryOperations ops, RouteOperations routes, NodeState node, Replica replica,
+                          Access access) {
     this.ops = ops;
+    this.routes = routes;
     this.node = node;
     this.replica = replica;
     this.access = access;
@@ -136,6 +140,46 @@ final class EventBusRegistryService implements RegistryService {
     });
   }
 
+  @Override
+  public Future<JsonObject> putRoute(String id, JsonObject route, Long cas) {
+    Caller caller = caller();
+    return routeWritten(() -> routes.put(caller, id, route, cas == null ? Command.NO_CAS : validCas(cas)));
+  }
+
+  @Override
+  public Future<JsonObject> getRoute(String id) {
+    Caller caller = caller();
+    return guarded(() -> {
+      ops.requireReady();
+      return Future.succeededFuture(routes.get(caller, id).toJson());
+    });
+  }
+
+  @Override
+  public Future<JsonObject> deleteRoute(String id) {
+    Caller caller = caller();
+    return routeWritten(() -> routes.delete(caller, id));
+  }
+
+  @Override
+  public Future<JsonObject> listRoutes() {
+    Caller caller = caller();
+    return guarded(() -> {
+      ops.requireReady();
+      long revision = replica.revision();
+      JsonArray list = new JsonArray();
+      routes.list(caller).forEach(r -> list.add(r.toJson()));
+      return Future.succeededFuture(new JsonObject().put("revision", revision).put("routes", list));
+    });
+  }
+
+  private static long validCas(long cas) {
+    if (cas < 0) {
+      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
+    }
+    return cas;
+  }
+
   private JsonObject statusOf() {
     return (new JsonObject()
         .put("node", node.nodeId())
@@ -147,6 +191,11 @@ final class EventBusRegistryService implements RegistryService {
 
   private Future<JsonObject> written(Callable<Future<RegistryOperations.Written>> op) {
     return guarded(() -> op.call().map(w -> ModelJson.toJson(w.entry()).put("status", w.status())));
+  }
+
+  /** A route write answered as REST answers it (the route as the log applied it), with its status. */
+  private Future<JsonObject> routeWritten(Callable<Future<RouteOperations.Written>> op) {
+    return guarded(() -> op.call().map(w -> w.toJson().put("status", w.status())));
   }
 
   /** Runs an operation, turning every failure, thrown or returned, into a ServiceException. */

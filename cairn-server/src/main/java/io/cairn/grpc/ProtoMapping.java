@@ -1,5 +1,6 @@
 package io.cairn.grpc;
 
+import io.cairn.api.ApiException;
 import io.cairn.api.ClusterViews;
 import io.cairn.grpc.v1.Check;
 import io.cairn.grpc.v1.CheckRun;
@@ -9,6 +10,7 @@ import io.cairn.grpc.v1.ListNodesResponse;
 import io.cairn.grpc.v1.Node;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.model.CheckOutcome;
+import io.cairn.model.Command;
 import io.cairn.model.Durations;
 import io.cairn.model.Event;
 import io.cairn.model.NodeInfo;
@@ -54,6 +56,20 @@ public final class ProtoMapping {
       json.put("check", check(i.getCheck()));
     }
     return json;
+  }
+
+  /**
+   * An {@code optional int64 cas} as the API takes it: {@link Command#NO_CAS} when absent, 0 for "only if absent",
+   * or a revision; a negative one is refused.
+   */
+  static long cas(boolean present, long cas) {
+    if (!present) {
+      return Command.NO_CAS;
+    }
+    if (cas < 0) {
+      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
+    }
+    return cas;
   }
 
   private static JsonObject check(Check c) {

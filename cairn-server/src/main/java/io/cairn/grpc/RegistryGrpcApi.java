@@ -8,6 +8,7 @@ import io.cairn.api.ClusterViews;
 import io.cairn.api.EventFilter;
 import io.cairn.api.Queries;
 import io.cairn.api.RegistryOperations;
+import io.cairn.api.RouteOperations;
 import io.cairn.api.WatchHub;
 import io.cairn.config.GrpcSettings;
 import io.cairn.config.RegistrySettings;
@@ -52,8 +53,9 @@ import java.util.function.BiFunction;
 /**
  * {@code cairn.v1.Registry} on one gateway event loop: the same operations as the REST API, through the same
  * {@link RegistryOperations} (validation, the log, read-your-writes), with gRPC status codes for failures. Watch
- * streams are served by the loop's {@link WatchHub}, like SSE and WebSocket streams, and agents' Heartbeat calls by
- * {@link GrpcHeartbeats}; streaming calls count against {@code grpc.maxClients}.
+ * streams are served by the loop's {@link WatchHub}, like SSE and WebSocket streams, agents' Heartbeat calls by
+ * {@link GrpcHeartbeats}, and the route RPCs by {@link GrpcRoutes}; streaming calls count against
+ * {@code grpc.maxClients}.
  */
 public final class RegistryGrpcApi implements Service {
   private final GrpcSettings grpc;
@@ -66,9 +68,10 @@ public final class RegistryGrpcApi implements Service {
   private final WatchHub hub;
   private final Set<GrpcWatcher> watchers = new HashSet<>();
   private final GrpcHeartbeats heartbeats;
+  private final GrpcRoutes routes;
 
   public RegistryGrpcApi(Vertx vertx, GrpcSettings grpc, RegistrySettings registry, NodeState node, NodeStats stats, Replica replica, Access access,
-                         RegistryOperations ops, ClusterViews views, WatchHub hub) {
+                         RegistryOperations ops, ClusterViews views, WatchHub hub, RouteOperations routes) {
     this.grpc = grpc;
     this.registry = registry;
     this.node = node;
@@ -78,6 +81,7 @@ public final class RegistryGrpcApi implements Service {
     this.views = views;
     this.hub = hub;
     this.heartbeats = new GrpcHeartbeats(vertx, grpc, stats, replica, ops, this::otherNodeAddress);
+    this.routes = new GrpcRoutes(routes, ops, replica);
     hub.onLeaving(this::closeForLeaving);
   }
 
@@ -108,6 +112,10 @@ public final class RegistryGrpcApi implements Service {
         (caller, request) -> Future.succeededFuture(ProtoMapping.nodes(views.nodes(caller)))));
     server.callHandler(RegistryGrpcService.Watch, this::watch);
     server.callHandler(RegistryGrpcService.Heartbeat, this::heartbeat);
+    server.callHandler(RegistryGrpcService.PutRoute, call -> unary(call, routes::put));
+    server.callHandler(RegistryGrpcService.GetRoute, call -> unary(call, routes::get));
+    server.callHandler(RegistryGrpcService.DeleteRoute, call -> unary(call, routes::delete));
+    server.callHandler(RegistryGrpcService.ListRoutes, call -> unary(call, routes::list));
   }
 
   // ---------------------------------------------------------------- unary calls
@@ -140,10 +148,7 @@ public final class RegistryGrpcApi implements Service {
     Instance instance = request.getInstance();
     JsonObject body = ProtoMapping.registration(instance);
     String id = instance.getId();
-    long cas = request.hasCas() ? request.getCas() : Command.NO_CAS;
-    if (request.hasCas() && cas < 0) {
-      throw new ApiException(400, "invalid_cas", "cas must be a revision: a whole number, 0 for 'only if absent'", "cas");
-    }
+    long cas = ProtoMapping.cas(request.hasCas(), request.getCas());
     // With an id: register or replace (REST's PUT). Without: create under a generated id (REST's POST).
     return ops.register(caller, body, id.isEmpty() ? null : id, id.isEmpty(), cas)
         .map(w -> RegisterResponse.newBuilder().setInstance(ProtoMapping.instance(w.entry()))

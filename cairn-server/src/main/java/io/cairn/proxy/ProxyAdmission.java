@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * Who may send requests through this node's proxy, asked of {@code api/}'s access layer as any API asks it: the
  * caller (a bearer token, {@code X-Cairn-Token}, or under mutual TLS the client certificate's CN) needs the right
- * {@code route} on {@code service:NAME}; refusals are audited; per-caller limits hold. On a node without security
- * everyone may.
+ * {@code route} on {@code service:NAME}; refusals are audited; per-caller limits hold. A caller without credentials
+ * is {@code anonymous}, let through only where the ACL policy grants anonymous the right (else 401). On a node
+ * without security everyone may.
  */
 final class ProxyAdmission implements Admission {
   /** The headers that carry a Cairn token: read here, never passed to an instance. */
@@ -30,8 +31,19 @@ final class ProxyAdmission implements Admission {
   @Override
   public Refusal admit(HttpServerRequest request, String service) {
     try {
-      Caller caller = access.authenticate(request.getHeader("Authorization"),
-          () -> request.getHeader("X-Cairn-Token"), request.connection());
+      Caller caller;
+      try {
+        caller = access.authenticate(request.getHeader("Authorization"), () -> request.getHeader("X-Cairn-Token"),
+            request.connection());
+      } catch (ApiException e) {
+        // No credentials at all: anonymous may still be let through where the policy grants it, as for DNS.
+        Caller anonymous = Caller.anonymous(remote(request));
+        if (e.status() != 401 || hasCredentials(request)
+            || !access.allowed(anonymous, Access.service(service), Action.ROUTE)) {
+          throw e;
+        }
+        caller = anonymous;
+      }
       access.require(caller, Access.service(service), Action.ROUTE, "route");
       access.admitProxied(caller);
       return null;
@@ -45,5 +57,13 @@ final class ProxyAdmission implements Admission {
       }
       return new Refusal(e.status(), e.code(), e.getMessage(), headers);
     }
+  }
+
+  private static boolean hasCredentials(HttpServerRequest request) {
+    return request.getHeader("Authorization") != null || request.getHeader("X-Cairn-Token") != null;
+  }
+
+  private static String remote(HttpServerRequest request) {
+    return request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress();
   }
 }

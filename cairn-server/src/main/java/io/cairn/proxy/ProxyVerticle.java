@@ -11,6 +11,7 @@ import io.cairn.gateway.GatewayObserver;
 import io.cairn.gateway.GatewaySettings;
 import io.cairn.gateway.OutlierSettings;
 import io.cairn.model.Route;
+import io.cairn.node.Addresses;
 import io.cairn.node.Meters;
 import io.cairn.registry.Replica;
 import io.cairn.security.TlsOptions;
@@ -102,6 +103,12 @@ public final class ProxyVerticle extends AbstractVerticle {
         .requestHandler(forwarder::handle);
     if (keeper) {
       vertx.setPeriodic(FORGET_EVERY_MILLIS, id -> gateway.forgetGone());
+    }
+    if (security.tlsEnabled()) {
+      // Rotated certificate files: served from the next handshake, as on the API's port.
+      vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> server.updateSSLOptions(
+          TlsOptions.serverSsl(security), true).onFailure(e -> log.error(
+          "TLS certificates not reloaded on the proxy's port; the previous ones stay in use: {}", e.getMessage())));
     }
     server.listen().onSuccess(s -> {
       if (keeper) {

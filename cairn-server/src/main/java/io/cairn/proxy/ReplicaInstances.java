@@ -47,6 +47,10 @@ final class ReplicaInstances implements InstanceSource {
 
   @Override
   public List<ServiceEntry> inRotation(String service, Route.Select select) {
+    if (!known(service)) {
+      // A Host header can name anything: only names with instances reach the discovery cache.
+      return List.of();
+    }
     Prepared p = prepared.get(new Wanted(service, select));
     if (p == null) {
       p = prepare(service, select);

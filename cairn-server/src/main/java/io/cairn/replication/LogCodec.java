@@ -1,6 +1,7 @@
 package io.cairn.replication;
 
 import io.cairn.model.Command;
+import io.cairn.model.CommandJson;
 import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.Route;
@@ -34,7 +35,7 @@ public final class LogCodec {
 
   /** The JSON part of an item; encoded by whoever submits the command, so that the applying loop need not. */
   public static byte[] body(Command command) {
-    return ModelJson.bytes(command);
+    return CommandJson.bytes(command);
   }
 
   /**
@@ -86,7 +87,7 @@ public final class LogCodec {
 
   public static Command decode(byte[] bytes) {
     int jsonStart = 10 + (((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff));
-    return ModelJson.commandFromJson(new JsonObject(Buffer.buffer(bytes).slice(jsonStart, bytes.length)));
+    return CommandJson.fromJson(new JsonObject(Buffer.buffer(bytes).slice(jsonStart, bytes.length)));
   }
 
   /** The request id in an item's header. */

@@ -24,19 +24,22 @@ import static org.awaitility.Awaitility.await;
 /**
  * A real Prometheus in front of a three-node cluster: it finds the nodes through {@code GET /v1/sd/prometheus}
  * (each node registers itself as service {@code cairn}), scrapes them every second, and every panel of
- * {@code conf/grafana/cairn.json} answers with data.
+ * {@code conf/grafana/cairn.json} answers with data. Each node runs the proxy, and requests to service {@code cairn}
+ * through it (to the nodes' own APIs) feed the Proxy row.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PrometheusClusterTest {
   private TestNodes cluster;
   private Prometheus prometheus;
   private final List<TestNodes.Node> nodes = new ArrayList<>();
+  private final List<Integer> proxyPorts = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
     cluster = new TestNodes(3);
     for (int i = 0; i < 3; i++) {
-      nodes.add(cluster.start(i));
+      proxyPorts.add(TestNodes.freePort());
+      nodes.add(cluster.start(i, new JsonObject().put("proxy", new JsonObject().put("port", proxyPorts.get(i)))));
     }
     String first = nodes.get(0).base();
     for (int i = 0; i < 3; i++) {
@@ -102,16 +105,16 @@ class PrometheusClusterTest {
   void everyPanelOfTheGrafanaDashboardAnswersWithData() throws Exception {
     JsonObject dashboard = new JsonObject(Files.readString(Path.of("conf/grafana/cairn.json")));
     List<String> queries = new ArrayList<>();
-    for (Object p : dashboard.getJsonArray("panels")) {
-      for (Object t : ((JsonObject) p).getJsonArray("targets")) {
-        queries.add(((JsonObject) t).getString("expr"));
-      }
-    }
+    addQueries(dashboard.getJsonArray("panels"), queries);
     assertThat(queries).hasSizeGreaterThanOrEqualTo(10);
-    // Some traffic for the request-latency panel; the tcp checks run by themselves.
+    assertThat(String.join("\n", queries)).as("the Proxy row").contains("cairn_proxy_requests_total",
+        "cairn_proxy_request_duration_seconds_bucket", "cairn_proxy_retries_total", "cairn_proxy_active_requests",
+        "cairn_proxy_ejections_active", "cairn_proxy_breaker_open");
+    // Some traffic for the request-latency panel and the proxy's; the tcp checks run by themselves.
     for (TestNodes.Node n : nodes) {
       Http.get(n.base() + "/v1/services?name=cairn");
     }
+    proxyRequests();
     for (String panelQuery : queries) {
       // What Grafana would put in: every job, and a rate window of a few scrapes.
       String promql = panelQuery.replace("$__rate_interval", "15s").replace("$job", ".+");
@@ -119,12 +122,35 @@ class PrometheusClusterTest {
         for (TestNodes.Node n : nodes) {
           Http.get(n.base() + "/v1/status");
         }
+        proxyRequests();
         JsonObject data = prometheus.query(promql);
         JsonArray result = data.getJsonArray("result");
         assertThat(result).as("%s answered %s", promql, data.encode()).isNotEmpty();
         assertThat(result.stream().map(r -> ((JsonObject) r).getJsonArray("value").getString(1)))
             .as("%s answered %s", promql, data.encode()).anyMatch(v -> !v.equals("NaN"));
       });
+    }
+  }
+
+  /** The panels' queries; a row's own panels too (a collapsed row holds them), a row itself has none. */
+  private static void addQueries(JsonArray panels, List<String> queries) {
+    for (Object o : panels) {
+      JsonObject panel = (JsonObject) o;
+      if ("row".equals(panel.getString("type"))) {
+        addQueries(panel.getJsonArray("panels", new JsonArray()), queries);
+        continue;
+      }
+      assertThat(panel.getJsonArray("targets")).as("panel %s", panel.getString("title")).isNotEmpty();
+      for (Object t : panel.getJsonArray("targets")) {
+        queries.add(((JsonObject) t).getString("expr"));
+      }
+    }
+  }
+
+  /** A request to service cairn (the nodes' own APIs) through each node's proxy. */
+  private void proxyRequests() {
+    for (int port : proxyPorts) {
+      Http.raw("http://127.0.0.1:" + port, "GET", "/v1/status", "cairn.cairn");
     }
   }
 }

@@ -171,6 +171,62 @@ class ReplicationClusterTest {
   }
 
   @Test
+  @Order(4)
+  void theEventBusApiPutsReadsListsAndDeletesRoutesAsTheJsonOfRest() {
+    if (plain == null) {
+      plain = cluster.startPlainMember(4);
+    }
+    RegistryService proxy = RegistryService.createProxy(plain);
+    JsonObject document = new JsonObject().put("service", "users")
+        .put("match", new JsonObject().put("host", "users.example.com").put("pathPrefix", "/api/users/"))
+        .put("stripPrefix", true).put("select", new JsonObject().put("version", "^2"));
+    // The member's event bus may not know every node's consumer yet.
+    JsonObject created = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        .until(() -> call(proxy.putRoute("users-eb", document, 0L)), r -> r != null);
+    assertThat(created.getInteger("status")).isEqualTo(201);
+    assertThat(created.getString("source")).isEqualTo("log");
+    assertThat(created.getJsonObject("select").getString("version")).isEqualTo("^2");
+    JsonObject shown = created.copy();
+    shown.remove("status");
+    // Calls are spread over the nodes: once every node has applied the write, any of them answers the same.
+    await().atMost(SETTLE).until(() -> cluster.nodes().stream()
+        .allMatch(n -> Http.get(n.base() + "/v1/routes/users-eb").status() == 200));
+    assertThat(call(proxy.getRoute("users-eb"))).isEqualTo(shown)
+        .isEqualTo(Http.get(nodes.get(1).base() + "/v1/routes/users-eb").json());
+    JsonObject listed = call(proxy.listRoutes());
+    assertThat(listed.getLong("revision")).isGreaterThanOrEqualTo(created.getLong("revision"));
+    assertThat(listed.getJsonArray("routes").stream().map(r -> (JsonObject) r)
+        .filter(r -> r.getString("id").equals("users-eb"))).containsExactly(shown);
+
+    ServiceException invalid = refusal(() -> call(proxy.putRoute("users-eb",
+        document.copy().put("balance", "fastest"), null)));
+    assertThat(invalid.failureCode()).isEqualTo(400);
+    assertThat(invalid.getDebugInfo().getString("error")).isEqualTo("invalid_balance");
+    assertThat(invalid.getDebugInfo().getString("field")).isEqualTo("balance");
+    ServiceException exists = refusal(() -> call(proxy.putRoute("users-eb", document, 0L)));
+    assertThat(exists.failureCode()).isEqualTo(409);
+    assertThat(exists.getDebugInfo().getString("error")).isEqualTo("cas_failed");
+
+    JsonObject deleted = call(proxy.deleteRoute("users-eb"));
+    assertThat(deleted.getInteger("status")).isEqualTo(200);
+    assertThat(deleted.getString("service")).isEqualTo("users");
+    await().atMost(SETTLE).until(() -> cluster.nodes().stream()
+        .allMatch(n -> Http.get(n.base() + "/v1/routes/users-eb").status() == 404));
+    ServiceException gone = refusal(() -> call(proxy.getRoute("users-eb")));
+    assertThat(gone.failureCode()).isEqualTo(404);
+    assertThat(gone.getDebugInfo().getString("field")).isEqualTo("id");
+  }
+
+  private static <T> T call(io.vertx.core.Future<T> f) {
+    return await(f.toCompletionStage().toCompletableFuture(), CALL_SECONDS);
+  }
+
+  /** The ServiceException an event-bus call failed with. */
+  private static ServiceException refusal(Runnable call) {
+    return (ServiceException) catchThrowable(call::run).getCause().getCause();
+  }
+
+  @Test
   @Order(5)
   void heartbeatsSentToAnyNodeKeepATtlInstanceHealthyAndSilenceExpiresIt() throws InterruptedException {
     String body = instance("beating", 80).put("ttl", "2s").encode();

@@ -9,13 +9,19 @@ import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.InstanceRef;
 import io.cairn.grpc.v1.ListNodesRequest;
 import io.cairn.grpc.v1.ListNodesResponse;
+import io.cairn.grpc.v1.ListRoutesRequest;
+import io.cairn.grpc.v1.ListRoutesResponse;
 import io.cairn.grpc.v1.Ping;
+import io.cairn.grpc.v1.PutRouteRequest;
 import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegisterResponse;
 import io.cairn.grpc.v1.RegistryGrpc;
+import io.cairn.grpc.v1.RouteRef;
+import io.cairn.grpc.v1.RouteResponse;
 import io.cairn.grpc.v1.ShutdownNotice;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
+import io.cairn.support.Http;
 import io.cairn.support.Observers;
 import io.cairn.support.TestNodes;
 import io.grpc.ManagedChannel;
@@ -30,6 +36,7 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +154,72 @@ class GrpcInteropTest {
     StatusRuntimeException missing = catchThrowableOfType(StatusRuntimeException.class,
         () -> onA.drain(InstanceRef.newBuilder().setId(unique("nobody")).build()));
     assertThat(missing.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void routesArePutReadListedAndDeletedAsTheJsonDocumentOfRest() {
+    String id = unique("route");
+    JsonObject document = new JsonObject().put("service", "users")
+        .put("match", new JsonObject().put("pathPrefix", "/api/users/").put("methods", new JsonArray().add("GET")))
+        .put("stripPrefix", true).put("timeouts", new JsonObject().put("try", "5s"));
+    RouteResponse created = onA.putRoute(PutRouteRequest.newBuilder().setId(id).setRouteJson(document.encode())
+        .build());
+    assertThat(created.getCreated()).isTrue();
+    assertThat(created.getRoute().getSource()).isEqualTo("log");
+    assertThat(created.getRoute().getRevision()).isEqualTo(created.getRevision()).isPositive();
+    JsonObject shown = new JsonObject(created.getRoute().getRouteJson());
+    assertThat(shown.getString("id")).isEqualTo(id);
+    assertThat(shown.getJsonObject("match").getString("pathPrefix")).isEqualTo("/api/users/");
+    assertThat(shown.getJsonObject("timeouts").getString("try")).isEqualTo("5s");
+    assertThat(shown.getString("balance")).isEqualTo("round-robin");
+
+    RouteResponse read = onA.getRoute(RouteRef.newBuilder().setId(id).build());
+    assertThat(read.getRoute()).isEqualTo(created.getRoute());
+    assertThat(read.getRevision()).isGreaterThanOrEqualTo(created.getRevision());
+    // The same document as REST's.
+    assertThat(Http.get(cluster.nodes().get(0).base() + "/v1/routes/" + id).json()).isEqualTo(shown);
+    // Written on a, listed on b once b has applied it.
+    await().atMost(Duration.ofSeconds(10)).until(() -> onB.listRoutes(ListRoutesRequest.getDefaultInstance())
+        .getRoutesList().stream().anyMatch(r -> r.getId().equals(id)));
+    ListRoutesResponse listed = onB.listRoutes(ListRoutesRequest.getDefaultInstance());
+    assertThat(listed.getRevision()).isGreaterThanOrEqualTo(created.getRevision());
+    assertThat(listed.getRoutesList()).filteredOn(r -> r.getId().equals(id)).containsExactly(created.getRoute());
+
+    // A changed document, compare-and-set against the revision the put answered.
+    RouteResponse replaced = onA.putRoute(PutRouteRequest.newBuilder().setId(id)
+        .setRouteJson(document.copy().put("retries", 1).encode()).setCas(created.getRevision()).build());
+    assertThat(replaced.getCreated()).isFalse();
+    assertThat(new JsonObject(replaced.getRoute().getRouteJson()).getInteger("retries")).isEqualTo(1);
+    StatusRuntimeException stale = catchThrowableOfType(StatusRuntimeException.class, () -> onA.putRoute(
+        PutRouteRequest.newBuilder().setId(id).setRouteJson(document.encode()).setCas(created.getRevision()).build()));
+    assertThat(stale.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(stale.getTrailers().get(Metadata.Key.of("cairn-error", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("cas_failed");
+
+    // Validated as REST validates it: the field at fault in the message and the trailer.
+    StatusRuntimeException invalid = catchThrowableOfType(StatusRuntimeException.class, () -> onA.putRoute(
+        PutRouteRequest.newBuilder().setId(id).setRouteJson(document.copy().put("timeouts",
+            new JsonObject().put("try", "soon")).encode()).build()));
+    assertThat(invalid.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(invalid.getStatus().getDescription()).contains("timeouts.try");
+    assertThat(invalid.getTrailers().get(Metadata.Key.of("cairn-field", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("timeouts.try");
+    StatusRuntimeException notJson = catchThrowableOfType(StatusRuntimeException.class, () -> onA.putRoute(
+        PutRouteRequest.newBuilder().setId(id).setRouteJson("{\"service\": ").build()));
+    assertThat(notJson.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(notJson.getTrailers().get(Metadata.Key.of("cairn-field", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("route_json");
+    assertThat(onA.getRoute(RouteRef.newBuilder().setId(id).build()).getRoute()).isEqualTo(replaced.getRoute());
+
+    RouteResponse deleted = onA.deleteRoute(RouteRef.newBuilder().setId(id).build());
+    assertThat(deleted.getRoute()).isEqualTo(replaced.getRoute());
+    assertThat(deleted.getRevision()).isGreaterThan(replaced.getRevision());
+    StatusRuntimeException gone = catchThrowableOfType(StatusRuntimeException.class,
+        () -> onA.getRoute(RouteRef.newBuilder().setId(id).build()));
+    assertThat(gone.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(catchThrowableOfType(StatusRuntimeException.class,
+        () -> onA.deleteRoute(RouteRef.newBuilder().setId(id).build())).getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test

@@ -8,8 +8,10 @@ import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.InstanceRef;
 import io.cairn.grpc.v1.ListNodesRequest;
 import io.cairn.grpc.v1.Ping;
+import io.cairn.grpc.v1.PutRouteRequest;
 import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegistryGrpc;
+import io.cairn.grpc.v1.RouteRef;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.support.Http;
@@ -380,8 +382,12 @@ class AccessControlTest {
       Iterator<WatchEvent> events = s.watch(WatchRequest.newBuilder().setName("payments-api").build());
       return events.next();
     });
+    // A route takes the right to operate its service; reading it, the right to read.
+    calls.put("PutRoute", s -> s.putRoute(PutRouteRequest.newBuilder().setId("payments-grpc")
+        .setRouteJson(new JsonObject().put("service", "payments-api").encode()).build()));
+    calls.put("GetRoute", s -> s.getRoute(RouteRef.newBuilder().setId("payments-grpc").build()));
     Map<String, String> rightful = Map.of("Register", DEPLOYER, "Get", VIEWER, "Discover", DEPLOYER, "Disable",
-        OPERATOR, "Enable", OPERATOR, "ListNodes", VIEWER, "Watch", VIEWER);
+        OPERATOR, "Enable", OPERATOR, "ListNodes", VIEWER, "Watch", VIEWER, "PutRoute", OPERATOR, "GetRoute", VIEWER);
     for (var call : calls.entrySet()) {
       String rpc = call.getKey();
       assertThat(grpcCode(() -> call.getValue().apply(grpc(null)))).as(rpc + " without a token")
@@ -396,6 +402,11 @@ class AccessControlTest {
     InstanceRef created = InstanceRef.newBuilder().setId("payments-grpc").build();
     assertThat(grpcCode(() -> grpc(NOBODY).deregister(created))).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(grpcCode(() -> grpc(DEPLOYER).deregister(created))).isEqualTo(Status.Code.OK);
+    RouteRef route = RouteRef.newBuilder().setId("payments-grpc").build();
+    assertThat(grpcCode(() -> grpc(NOBODY).deleteRoute(route))).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(grpc(NOBODY).listRoutes(io.cairn.grpc.v1.ListRoutesRequest.getDefaultInstance()).getRoutesCount())
+        .as("only the routes the caller may read").isZero();
+    assertThat(grpcCode(() -> grpc(ADMIN).deleteRoute(route))).isEqualTo(Status.Code.OK);
     // The standard health service stays open to load balancers.
     assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
         .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -477,6 +488,14 @@ class AccessControlTest {
     assertThat(eventBusStatus(() -> eventBus(VIEWER).discover(new JsonObject().put("name", "vault")))).isEqualTo(403);
     assertThat(eventBusStatus(() -> eventBus(NOBODY).deregister("payments-eb"))).isEqualTo(403);
     assertThat(eventBusStatus(() -> eventBus(DEPLOYER).deregister("payments-eb"))).isEqualTo(200);
+    JsonObject route = new JsonObject().put("service", "payments-api");
+    assertThat(eventBusStatus(() -> eventBus(null).putRoute("payments-eb", route, null))).isEqualTo(401);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).putRoute("payments-eb", route, null))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(OPERATOR).putRoute("payments-eb", route, null))).isEqualTo(200);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).getRoute("payments-eb"))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(VIEWER).getRoute("payments-eb"))).isEqualTo(200);
+    assertThat(eventBusStatus(() -> eventBus(NOBODY).deleteRoute("payments-eb"))).isEqualTo(403);
+    assertThat(eventBusStatus(() -> eventBus(ADMIN).deleteRoute("payments-eb"))).isEqualTo(200);
   }
 
   @Test

@@ -63,10 +63,15 @@ public final class Http {
    * build (a malformed query string). Reads the status and the body of a Connection: close response.
    */
   public static Response raw(String base, String method, String pathAndQuery) {
+    return raw(base, method, pathAndQuery, URI.create(base).getHost());
+  }
+
+  /** {@link #raw(String, String, String)} with this Host header ({@code users.cairn} for the proxy, say). */
+  public static Response raw(String base, String method, String pathAndQuery, String host) {
     URI uri = URI.create(base);
     try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
       socket.setSoTimeout(10_000);
-      String request = method + " " + pathAndQuery + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nConnection: close\r\n\r\n";
+      String request = method + " " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
       socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       int status = Integer.parseInt(response.substring(9, 12));

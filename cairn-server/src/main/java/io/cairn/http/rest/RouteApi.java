@@ -79,8 +79,7 @@ final class RouteApi {
         return;
       }
       RouteOperations.Written w = ar.result();
-      JsonObject body = w.route() == null ? new JsonObject() : new RouteOperations.Shown(w.route(), "log").toJson();
-      Responses.json(rc, w.status(), w.revision(), body);
+      Responses.json(rc, w.status(), w.revision(), w.toJson());
     });
   }
 

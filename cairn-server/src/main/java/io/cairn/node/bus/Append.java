@@ -1,7 +1,7 @@
 package io.cairn.node.bus;
 
 import io.cairn.model.Command;
-import io.cairn.model.ModelJson;
+import io.cairn.model.CommandJson;
 import io.cairn.registry.Outcome;
 
 import java.util.List;
@@ -17,7 +17,7 @@ public final class Append {
   /** Commands to append, with their JSON (the body of each log item) already encoded on the submitting thread. */
   public record Request(List<Command> commands, List<byte[]> bodies) {
     public Request(List<Command> commands) {
-      this(commands, commands.stream().map(ModelJson::bytes).toList());
+      this(commands, commands.stream().map(CommandJson::bytes).toList());
     }
   }
 

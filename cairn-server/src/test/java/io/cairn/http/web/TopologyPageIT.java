@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cairn.support.Browser;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,9 +32,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The topology page in headless Chromium against three processes of the fat jar (Raft, as production runs):
- * nodes and leader, an instance appearing live and changing colour with its health, disable from the page, a
- * burst of events on 1,000 instances, and a killed node (the one the page is connected to) with the page moving
- * to another node and ending at the cluster's revision. The cluster is shared; the kill comes last.
+ * nodes and leader, an instance appearing live and changing colour with its health, disable from the page, what the
+ * first node's proxy sees (requests per second, an open breaker, an ejection), a burst of events on 1,000 instances,
+ * and a killed node (the one the page is connected to) with the page moving to another node and ending at the
+ * cluster's revision. The cluster is shared; the kill comes last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -41,6 +47,12 @@ class TopologyPageIT {
   private Browser browser;
   private HttpServer stub;
   private final AtomicInteger stubStatus = new AtomicInteger(200);
+  /** The first node's proxy, whose breaker lets one request at a time through to a service. */
+  private final int proxyPort = TestNodes.freePort();
+  /** Two upstreams of service "shop", and what holds their answers to /slow. */
+  private final List<HttpServer> shop = new ArrayList<>();
+  private final ExecutorService shopThreads = Executors.newCachedThreadPool();
+  private final CountDownLatch slowAnswers = new CountDownLatch(1);
 
   @BeforeAll
   void start() throws Exception {
@@ -50,7 +62,27 @@ class TopologyPageIT {
       exchange.close();
     });
     stub.start();
-    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
+    for (String answer : List.of("a", "b")) {
+      HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      upstream.setExecutor(shopThreads);
+      upstream.createContext("/", exchange -> {
+        if (exchange.getRequestURI().getPath().equals("/slow")) {
+          try {
+            slowAnswers.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        byte[] body = answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+      });
+      upstream.start();
+      shop.add(upstream);
+    }
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")
+        .withNodeArgs(0, "--proxy.port=" + proxyPort, "--proxy.breaker.maxConcurrentRequests=1");
     cluster.startWhole(Duration.ofSeconds(120));
     browser = Browser.start();
     browser.open(cluster.node(0).base() + "/");
@@ -70,6 +102,9 @@ class TopologyPageIT {
       if (stub != null) {
         stub.stop(0);
       }
+      slowAnswers.countDown();
+      shop.forEach(upstream -> upstream.stop(0));
+      shopThreads.shutdownNow();
     }
   }
 
@@ -163,6 +198,66 @@ class TopologyPageIT {
 
   @Test
   @Order(4)
+  void theConnectedNodesProxyShowsRequestsPerSecondAnOpenBreakerAndAnEjection() throws Exception {
+    String node = cluster.node(0).base();
+    for (int i = 0; i < shop.size(); i++) {
+      assertThat(Http.put(node + "/v1/services/shop-" + (i + 1), new JsonObject().put("name", "shop")
+          .put("address", "127.0.0.1").put("port", shop.get(i).getAddress().getPort()).encode()).status()).isEqualTo(201);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> discovered(node, "shop") == 2);
+    // Traffic through the first node's proxy by Host: round-robin, so both instances serve.
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      assertThat(throughProxy("/").status()).isEqualTo(200);
+      assertThat(proxied("shop-1").getLong("requests")).isPositive();
+      assertThat(proxied("shop-2").getLong("requests")).isPositive();
+    });
+    // A page asks a node whose proxy has routed nothing yet only every 30 s: this one opens with traffic going on.
+    browser.open(node + "/");
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+      throughProxy("/");
+      assertThat(requestsPerSecond("shop-1")).isGreaterThan(0);
+      assertThat(requestsPerSecond("shop-2")).isGreaterThan(0);
+    });
+    assertThat(browser.attribute("li[data-instance-id='shop-1']", "data-ejected")).isEqualTo("false");
+    assertThat(browser.attribute("section.group[data-service='shop']", "data-breaker")).isEqualTo("closed");
+    browser.screenshot("05a-proxy-requests-per-second");
+
+    // Breaker: one request in flight (held by the upstream) is all this node lets through; the next is refused at
+    // once, and the breaker stays open until a request gets through again.
+    CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> throughProxy("/slow"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> upstreams("shop").getInteger("activeRequests") == 1);
+    assertThat(throughProxy("/").status()).isEqualTo(503);
+    slowAnswers.countDown();
+    assertThat(slow.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+    assertThat(upstreams("shop").getBoolean("breakerOpen")).isTrue();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(browser.attribute("section.group[data-service='shop']", "data-breaker")).isEqualTo("open");
+      assertThat(browser.text("section.group[data-service='shop'] h3 .breaker")).isEqualToIgnoringCase("breaker open");
+    });
+    browser.screenshot("05b-proxy-breaker-open");
+    assertThat(throughProxy("/").status()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).until(() ->
+        "closed".equals(browser.attribute("section.group[data-service='shop']", "data-breaker")));
+
+    // Ejection: the second upstream stops; three connection failures in a row take it out of this node's rotation
+    // (its first one stays: at most half of a service's instances are ejected).
+    shop.get(1).stop(0);
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      throughProxy("/");
+      return proxied("shop-2").getBoolean("ejected");
+    });
+    long until = proxied("shop-2").getLong("ejectedUntil");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(browser.attribute("li[data-instance-id='shop-2']", "class")).contains("ejected");
+      assertThat(browser.attribute("li[data-instance-id='shop-2']", "data-ejected-until")).isEqualTo(String.valueOf(until));
+      assertThat(browser.text("li[data-instance-id='shop-2'] .ejection")).matches("ejected until \\d\\d:\\d\\d:\\d\\d");
+    });
+    assertThat(browser.attribute("li[data-instance-id='shop-1']", "data-ejected")).isEqualTo("false");
+    browser.screenshot("05c-proxy-ejected");
+  }
+
+  @Test
+  @Order(5)
   void thousandInstancesAndABurstOf500EventsASecondLeaveThePageResponsive() throws Exception {
     // 1,000 instances in 20 services, registered through the three nodes.
     for (int part = 0; part < 3; part++) {
@@ -231,7 +326,7 @@ class TopologyPageIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aPageOpenedOnABusyClusterShowsItsNodesAndRecentEventsWithItsFirstPicture() throws Exception {
     browser.open(cluster.node(0).base() + "/");
     // What the page shows the moment its instances appear, read in one go: the nodes and the timeline must come
@@ -263,7 +358,7 @@ class TopologyPageIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aKilledNodeIsShownFailedAndThePageReconnectsToTheClusterRevision() throws Exception {
     JarCluster.Node first = cluster.node(0);
     assertThat(browser.attribute("#connection", "data-node")).isEqualTo(first.id);
@@ -282,6 +377,9 @@ class TopologyPageIT {
     assertThat(states).as("the page said it was reconnecting").contains("reconnecting");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(browser.attribute("[data-node-id='" + first.id + "']", "data-status")).isEqualTo("failed"));
+    // What the page showed of the proxy was the first node's own view: the node it is on now has no proxy.
+    assertThat(browser.text("li[data-instance-id='shop-1'] .load")).isEmpty();
+    assertThat(browser.attribute("li[data-instance-id='shop-2']", "data-ejected")).isEqualTo("false");
     browser.screenshot("08-node-failed");
 
     // Still live: a registration through a surviving node shows up, and the page ends at the cluster's revision.
@@ -301,6 +399,29 @@ class TopologyPageIT {
   private String colour(String css) {
     return (String) browser.script("const e = document.querySelector(arguments[0]); "
         + "return e ? getComputedStyle(e).borderLeftColor : null;", css);
+  }
+
+  /** A GET through the first node's proxy to service "shop", by Host. */
+  private Http.Response throughProxy(String path) {
+    return Http.raw("http://127.0.0.1:" + proxyPort, "GET", path, "shop.cairn");
+  }
+
+  /** The first node's proxy's view of a service, from /v1/proxy/upstreams. */
+  private JsonObject upstreams(String service) {
+    return Http.get(cluster.node(0).base() + "/v1/proxy/upstreams").json().getJsonArray("services").stream()
+        .map(o -> (JsonObject) o).filter(o -> o.getString("service").equals(service)).findFirst().orElseThrow();
+  }
+
+  private JsonObject proxied(String instance) {
+    return upstreams("shop").getJsonArray("instances").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("id").equals(instance)).findFirst().orElseThrow();
+  }
+
+  /** The requests per second the page shows for an instance ("12.3 req/s"). */
+  private double requestsPerSecond(String instance) {
+    String shown = browser.text("li[data-instance-id='" + instance + "'] .load");
+    assertThat(shown).matches("\\d+(\\.\\d)? req/s");
+    return Double.parseDouble(shown.substring(0, shown.indexOf(' ')));
   }
 
   private long pageRevision() {
