@@ -27,6 +27,9 @@
 # throughput >= 2, Cairn's added p50 over direct <= 0.3 ms (all from the runs above). For information it also measures
 # each target with one connection (wrk -t1 -c1, --probe, default 5s; 0 skips): the latency a proxy adds when no
 # request waits behind another, which the 64-connection p50 (mostly queueing on two cores) does not show.
+# The JVMs (the gateway's, Cairn's) are still compiling after a 10 s warm-up on two cores, the gateway most: with
+# --warmup 60s it answered about twice the requests/s it did after 10 s here, Cairn about the same; the first line of
+# the output names the warm-up a run had.
 # A Cairn target whose node does not start (a jar without the proxy refuses --proxy.port) is reported and skipped,
 # and the others still run; --skip-cairn leaves both Cairn targets out.
 # Only processes this script started are stopped (by PID); logs are deleted unless something failed or PROXY_KEEP=1.
