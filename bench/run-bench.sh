@@ -26,14 +26,21 @@
 #  12. security (bench/security.sh, --only security): one node plain, then with TLS + a token + an ACL policy of 100
 #      lines, the same wrk runs: registrations/s and discovery/s, p50/p99, and the ratio secure/plain (target >= 70 %).
 #      Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security] [--kills 20]
-#                       [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers)]
+#  13. proxy (bench/proxy.sh, --only proxy): Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway (HAProxy and
+#      nginx-light installed when missing, the gateway built from bench/spring-gateway) in front of the same three
+#      nginx upstreams, and direct to one upstream, the same wrk for each (2 threads, 64 connections unless
+#      --connections, a warm-up of --warmup, default the same as --duration, then --duration measured): one Cairn node,
+#      and node 2 of a three-node cluster with the upstreams registered through node 1. Prints requests/s, p50/p99,
+#      the proxy's CPU per request and the ratios against the targets of issue 23. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy]
+#                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=10s
 WARMUP=""
 CONNECTIONS=32
+CONNECTIONS_SET=""
 ONLY=""
 KILLS=20
 STABILITY=0
@@ -44,7 +51,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
-    --connections) CONNECTIONS=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; CONNECTIONS_SET=1; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --kills) KILLS=$2; shift 2 ;;
     --checks) CHECKS=$2; shift 2 ;;
@@ -67,6 +74,11 @@ fi
 # Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
 if [ "$ONLY" = peers ]; then
   exec bench/peers.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
+fi
+
+# Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway: a script of its own (64 connections unless --connections).
+if [ "$ONLY" = proxy ]; then
+  exec bench/proxy.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" ${CONNECTIONS_SET:+--connections "$CONNECTIONS"}
 fi
 
 JAR=target/cairn.jar
