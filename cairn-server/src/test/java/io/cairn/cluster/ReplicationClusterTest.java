@@ -249,11 +249,15 @@ class ReplicationClusterTest {
   @Test
   @Order(6)
   void whenTheLeaderGoesAnotherNodeLeadsWithAHigherTermRecordsTheFailureAndKeepsExpiringTtls() {
-    TestNodes.Node leader = nodes.get(0);
-    assertThat(Http.get(leader.base() + "/v1/status").json().getBoolean("isLeader")).isTrue();
+    // n1 was elected first; on a loaded machine another voter may have taken over since (a term later): whichever
+    // leads now is the one stopped.
+    TestNodes.Node leader = nodes.stream().limit(3)
+        .filter(n -> Http.get(n.base() + "/v1/status").json().getBoolean("isLeader", false)).findFirst()
+        .orElseThrow(() -> new AssertionError("no leader among n1, n2, n3"));
     long term = Http.get(leader.base() + "/v1/status").json().getLong("term");
     cluster.stop(leader);
-    TestNodes.Node survivor = nodes.get(1);
+    TestNodes.Node survivor = nodes.stream().limit(3).filter(n -> n != leader).findFirst().orElseThrow();
+    TestNodes.Node other = nodes.stream().limit(3).filter(n -> n != leader && n != survivor).findFirst().orElseThrow();
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       JsonObject status = Http.get(survivor.base() + "/v1/status").json();
       String now = status.getString("leader");
@@ -261,8 +265,8 @@ class ReplicationClusterTest {
     });
     await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(survivor.base() + "/v1/nodes").json()
         .getJsonArray("nodes").stream().map(n -> (JsonObject) n)
-        .anyMatch(n -> n.getString("id").equals("n1") && n.getString("status").equals("failed")));
-    assertThat(Http.put(nodes.get(2).base() + "/v1/services/orphan-1", instance("orphan", 80).put("ttl", "1s").encode())
+        .anyMatch(n -> n.getString("id").equals(leader.id()) && n.getString("status").equals("failed")));
+    assertThat(Http.put(other.base() + "/v1/services/orphan-1", instance("orphan", 80).put("ttl", "1s").encode())
         .status()).isEqualTo(201);
     await().atMost(SETTLE).until(() ->
         "unhealthy".equals(Http.get(survivor.base() + "/v1/services/orphan-1").json().getString("health")));
