@@ -16,11 +16,14 @@ import java.util.SortedMap;
  * @param rewritePrefix      with {@code match.pathPrefix}: the prefix that replaces it; null keeps the path
  * @param retryNonIdempotent retry POST and PATCH too after a 5xx or a try timeout (connection failures before any
  *                           byte was sent are retried for every method anyway)
+ * @param traffic            how requests spread beyond {@code select} and {@code balance}: splits between versions,
+ *                           keys that keep a user on one side or instance, zone affinity
  * @param revision           the log revision that wrote it; 0 for a route of the node's configuration file
  */
 public record Route(String id, Match match, String service, boolean stripPrefix, String rewritePrefix, Select select,
                     Balance balance,
-                    int retries, boolean retryNonIdempotent, Timeouts timeouts, Limits breaker, long revision) {
+                    int retries, boolean retryNonIdempotent, Timeouts timeouts, Limits breaker, Traffic traffic,
+                    long revision) {
 
   /** Retries when a route says nothing. */
   public static final int DEFAULT_RETRIES = 2;
@@ -54,12 +57,45 @@ public record Route(String id, Match match, String service, boolean stripPrefix,
     public static final Limits DEFAULT = new Limits(0, 0, 0);
   }
 
+  /**
+   * What spreads a route's requests besides its balancer. Each part is optional: an empty split, null keys and a null
+   * zone affinity leave requests to {@code select} and {@code balance} alone.
+   *
+   * @param split        sides by weight, each narrowing the route's instances further (a version, a tag): canaries
+   *                     and blue/green; one write moves the weights on every node at the same revision
+   * @param sticky       with a split: the key that keeps a user on one side; null draws a side per request
+   * @param hashOn       with {@code balance: hash}: the key that keeps a user on one instance
+   * @param zoneAffinity prefer the caller's zone (then region) while enough of it is in rotation; null spreads over
+   *                     every zone
+   */
+  public record Traffic(List<Split> split, Key sticky, Key hashOn, ZoneAffinity zoneAffinity) {
+    public static final Traffic NONE = new Traffic(List.of(), null, null, null);
+  }
+
+  /** One side of a split: the instances its {@code select} admits (within the route's), and its share by weight. */
+  public record Split(Select select, int weight) {
+  }
+
+  /** Where a request's key is read: one header, one cookie, or the client's address. */
+  public record Key(String header, String cookie, boolean clientAddress) {
+  }
+
+  /**
+   * @param minHealthyPercent the caller's zone takes its requests while at least this share of its instances (that
+   *                          the route admits) are in rotation and not ejected; below, they spill to the region, then
+   *                          everywhere
+   */
+  public record ZoneAffinity(int minHealthyPercent) {
+  }
+
   /** How one instance is picked among those in rotation. */
   public enum Balance {
     ROUND_ROBIN("round-robin"),
     WEIGHTED("weighted"),
     LEAST_REQUESTS("least-requests"),
-    RANDOM("random");
+    RANDOM("random"),
+    /** By a key of the request ({@link Traffic#hashOn}) on a ring: a key stays on its instance while it serves. */
+    HASH("hash");
 
     private final String json;
 
@@ -93,6 +129,6 @@ public record Route(String id, Match match, String service, boolean stripPrefix,
   /** The same route as the log applied it at {@code at}. */
   public Route at(long at) {
     return new Route(id, match, service, stripPrefix, rewritePrefix, select, balance, retries, retryNonIdempotent, timeouts,
-        breaker, at);
+        breaker, traffic, at);
   }
 }

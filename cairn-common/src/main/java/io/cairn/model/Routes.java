@@ -30,14 +30,15 @@ public final class Routes {
   private static final int MAX_HEADERS = 16;
   private static final int MAX_PATTERN = 512;
   private static final Set<String> FIELDS = Set.of("id", "match", "service", "stripPrefix", "rewritePrefix", "select",
-      "balance", "retries", "retryNonIdempotent", "timeouts", "breaker", "revision", "source");
+      "balance", "retries", "retryNonIdempotent", "timeouts", "breaker", "split", "sticky", "hashOn", "zoneAffinity",
+      "revision", "source");
   private static final Set<String> MATCH_FIELDS = Set.of("host", "pathPrefix", "pathRegex", "methods", "headers");
   private static final Set<String> SELECT_FIELDS = Set.of("version", "tags", "meta", "region", "zone");
   private static final Set<String> TIMEOUT_FIELDS = Set.of("connect", "try", "request");
   private static final Set<String> BREAKER_FIELDS = Set.of("maxConnections", "maxPendingRequests",
       "maxConcurrentRequests");
   private static final Pattern METHOD = Pattern.compile("[A-Z]{1,16}");
-  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
+  static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}");
   private static final Pattern HOST = Pattern.compile(
       "(?=.{1,253}$)(\\*\\.)?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
 
@@ -89,7 +90,7 @@ public final class Routes {
     Route.Balance balance = balanceName == null ? Route.Balance.ROUND_ROBIN : Route.Balance.of(balanceName);
     if (balance == null) {
       throw new ValidationException("invalid_balance",
-          "balance is one of round-robin, weighted, least-requests, random", "balance");
+          "balance is one of round-robin, weighted, least-requests, random, hash", "balance");
     }
     int retries = body.containsKey("retries") ? requiredInt(body, "retries") : Route.DEFAULT_RETRIES;
     if (retries < 0 || retries > MAX_RETRIES) {
@@ -98,7 +99,7 @@ public final class Routes {
     long revision = body.getValue("revision") instanceof Number ? body.getLong("revision") : 0;
     return new Route(id, match, service, strip, rewrite, select(object(body, "select")), balance, retries,
         optionalBoolean(body, "retryNonIdempotent", "retryNonIdempotent"), timeouts(object(body, "timeouts")),
-        breaker(object(body, "breaker")), revision);
+        breaker(object(body, "breaker")), RouteTraffic.parse(body, balance), revision);
   }
 
   private static Route.Match match(JsonObject m) {
@@ -158,41 +159,47 @@ public final class Routes {
   }
 
   private static Route.Select select(JsonObject s) {
+    return select(s, "select");
+  }
+
+  /** @param field where the select sits in the route document, for errors: select, or split[1].select */
+  static Route.Select select(JsonObject s, String field) {
     if (s == null) {
       return Route.Select.ALL;
     }
-    onlyFields(s, SELECT_FIELDS, "select");
-    String version = optionalString(s, "version", "select.version");
+    onlyFields(s, SELECT_FIELDS, field);
+    String version = optionalString(s, "version", field + ".version");
     if (version != null) {
       try {
         VersionFilter.parse(version);
       } catch (ValidationException e) {
-        throw new ValidationException(e.code(), e.getMessage(), "select.version");
+        throw new ValidationException(e.code(), e.getMessage(), field + ".version");
       }
     }
     List<String> tags = new ArrayList<>();
-    for (String tag : strings(s, "tags", "select.tags")) {
-      tags.add(Registrations.text(tag, "select.tags"));
+    for (String tag : strings(s, "tags", field + ".tags")) {
+      tags.add(Registrations.text(tag, field + ".tags"));
     }
     SortedMap<String, String> meta = new TreeMap<>();
-    JsonObject m = object(s, "meta", "select.meta");
+    JsonObject m = object(s, "meta", field + ".meta");
     if (m != null) {
       for (Map.Entry<String, Object> e : m) {
-        String field = "select.meta." + Durations.abbreviate(e.getKey());
+        String name = field + ".meta." + Durations.abbreviate(e.getKey());
         if (!(e.getValue() instanceof String)) {
-          throw new ValidationException("invalid_type", "select.meta values must be strings", field);
+          throw new ValidationException("invalid_type", field + ".meta values must be strings", name);
         }
-        meta.put(Registrations.text(e.getKey(), field), Registrations.text((String) e.getValue(), field));
+        meta.put(Registrations.text(e.getKey(), name), Registrations.text((String) e.getValue(), name));
       }
     }
     return new Route.Select(version, List.copyOf(tags), Collections.unmodifiableSortedMap(meta),
-        label(s, "region"), label(s, "zone"));
+        label(s, "region", field), label(s, "zone", field));
   }
 
-  private static String label(JsonObject s, String key) {
-    String value = optionalString(s, key, "select." + key);
+  private static String label(JsonObject s, String key, String parent) {
+    String field = parent + "." + key;
+    String value = optionalString(s, key, field);
     if (value != null && !Registrations.validLabel(value)) {
-      throw new ValidationException("invalid_" + key, "select." + key + " must be a region or zone label", "select." + key);
+      throw new ValidationException("invalid_" + key, field + " must be a region or zone label", field);
     }
     return value;
   }
@@ -256,7 +263,7 @@ public final class Routes {
     }
   }
 
-  private static void onlyFields(JsonObject j, Set<String> allowed, String parent) {
+  static void onlyFields(JsonObject j, Set<String> allowed, String parent) {
     for (String key : j.fieldNames()) {
       if (!allowed.contains(key)) {
         throw new ValidationException("unknown_field",
@@ -269,7 +276,7 @@ public final class Routes {
     return object(j, key, key);
   }
 
-  private static JsonObject object(JsonObject j, String key, String field) {
+  static JsonObject object(JsonObject j, String key, String field) {
     Object v = j.getValue(key);
     if (v == null) {
       return null;
@@ -322,18 +329,7 @@ public final class Routes {
     }
     putIf(j, "rewritePrefix", r.rewritePrefix());
     if (!r.select().isAll()) {
-      Route.Select s = r.select();
-      JsonObject select = new JsonObject();
-      putIf(select, "version", s.version());
-      if (!s.tags().isEmpty()) {
-        select.put("tags", new JsonArray(new ArrayList<>(s.tags())));
-      }
-      if (!s.meta().isEmpty()) {
-        select.put("meta", new JsonObject(new TreeMap<>(s.meta())));
-      }
-      putIf(select, "region", s.region());
-      putIf(select, "zone", s.zone());
-      j.put("select", select);
+      j.put("select", toJson(r.select()));
     }
     j.put("balance", r.balance().json()).put("retries", r.retries());
     if (r.retryNonIdempotent()) {
@@ -353,7 +349,22 @@ public final class Routes {
       putLimit(b, "maxConcurrentRequests", r.breaker().maxConcurrentRequests());
       j.put("breaker", b);
     }
+    RouteTraffic.toJson(r.traffic(), j);
     return j.put("revision", r.revision());
+  }
+
+  static JsonObject toJson(Route.Select s) {
+    JsonObject select = new JsonObject();
+    putIf(select, "version", s.version());
+    if (!s.tags().isEmpty()) {
+      select.put("tags", new JsonArray(new ArrayList<>(s.tags())));
+    }
+    if (!s.meta().isEmpty()) {
+      select.put("meta", new JsonObject(new TreeMap<>(s.meta())));
+    }
+    putIf(select, "region", s.region());
+    putIf(select, "zone", s.zone());
+    return select;
   }
 
   private static void putIf(JsonObject j, String key, String value) {

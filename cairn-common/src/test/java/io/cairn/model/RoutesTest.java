@@ -71,6 +71,45 @@ class RoutesTest {
   }
 
   @Test
+  void aCanarySplitWithStickyUsersAHashKeyAndZoneAffinityReadAsWrittenAndBackTheSame() {
+    Route r = Routes.parse(new JsonObject("""
+        {"service": "web", "balance": "hash", "hashOn": {"cookie": "session"},
+         "split": [{"select": {"version": "^1"}, "weight": 95}, {"select": {"version": "^2", "tags": ["canary"]},
+                    "weight": 5}],
+         "sticky": {"header": "X-User"}, "zoneAffinity": {"minHealthyPercent": 60}}"""), "web");
+
+    assertThat(r.traffic().split()).extracting(Route.Split::weight).containsExactly(95, 5);
+    assertThat(r.traffic().split().get(1).select().tags()).containsExactly("canary");
+    assertThat(r.traffic().sticky()).isEqualTo(new Route.Key("X-User", null, false));
+    assertThat(r.traffic().hashOn()).isEqualTo(new Route.Key(null, "session", false));
+    assertThat(r.traffic().zoneAffinity().minHealthyPercent()).isEqualTo(60);
+    assertThat(Routes.parse(Routes.toJson(r), "web")).isEqualTo(r);
+    assertThat(Routes.parse(new JsonObject("{\"service\": \"web\", \"zoneAffinity\": {}}"), "w").traffic()
+        .zoneAffinity().minHealthyPercent()).isEqualTo(50);
+  }
+
+  @Test
+  void badTrafficFieldsNameTheFieldAtFault() {
+    assertField("{\"service\": \"u\", \"split\": []}", "split");
+    assertField("{\"service\": \"u\", \"split\": [{\"weight\": 5}]}", "split[0].select");
+    assertField("{\"service\": \"u\", \"split\": [{\"select\": {\"version\": \"^1\"}, \"weight\": -1}]}",
+        "split[0].weight");
+    assertField("{\"service\": \"u\", \"split\": [{\"select\": {\"version\": \"^1\"}, \"weight\": 0}]}",
+        "split");
+    assertField("{\"service\": \"u\", \"split\": [{\"select\": {\"version\": \"^1\"}, \"weight\": 1}, "
+        + "{\"select\": {\"version\": \"nope\"}, \"weight\": 1}]}", "split[1].select.version");
+    assertField("{\"service\": \"u\", \"sticky\": {\"header\": \"X-User\"}}", "sticky");
+    assertField("{\"service\": \"u\", \"split\": [{\"select\": {\"version\": \"^1\"}, \"weight\": 1}], "
+        + "\"sticky\": {\"header\": \"X-User\", \"cookie\": \"s\"}}", "sticky");
+    assertField("{\"service\": \"u\", \"balance\": \"hash\"}", "hashOn");
+    assertField("{\"service\": \"u\", \"hashOn\": {\"header\": \"X-User\"}}", "hashOn");
+    assertField("{\"service\": \"u\", \"balance\": \"hash\", \"hashOn\": {\"header\": \"bad header\"}}",
+        "hashOn.header");
+    assertField("{\"service\": \"u\", \"zoneAffinity\": {\"minHealthyPercent\": 101}}",
+        "zoneAffinity.minHealthyPercent");
+  }
+
+  @Test
   void aRouteInACommandSurvivesTheLogsEncoding() {
     Route r = Routes.parse(new JsonObject(FULL), "users-api");
     Command c = Command.putRoute("n1", 7, 1000, r, 0).withRequestId(8);

@@ -144,7 +144,7 @@ public final class RouteTable {
 
   private static Route defaultRoute(String id, String service) {
     return new Route(id, Route.Match.ANY, service, false, null, Route.Select.ALL, Route.Balance.ROUND_ROBIN,
-        Route.DEFAULT_RETRIES, false, Route.Timeouts.DEFAULT, Route.Limits.DEFAULT, 0);
+        Route.DEFAULT_RETRIES, false, Route.Timeouts.DEFAULT, Route.Limits.DEFAULT, Route.Traffic.NONE, 0);
   }
 
   static String normalizeHost(String host) {
