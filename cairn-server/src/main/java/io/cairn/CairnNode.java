@@ -136,7 +136,7 @@ public class CairnNode extends AbstractVerticle {
         checkStats, cache);
     RouteOperations routes = new RouteOperations(node, replica, access, commandLog, ops, cfg.proxy().routes());
     Gateway gateway = cfg.proxy().enabled()
-        ? ProxyVerticle.gateway(cfg.proxy(), node.nodeId(), ops, replica, routes::inForce) : null;
+        ? ProxyVerticle.gateway(cfg.proxy(), cfg.node(), node.nodeId(), ops, replica, routes::inForce) : null;
     ProxyUpstreams upstreams = new ProxyUpstreams(access, gateway == null ? List::of : gateway::upstreams);
     NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views,
         routes, upstreams);

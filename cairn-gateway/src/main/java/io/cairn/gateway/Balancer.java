@@ -13,6 +13,18 @@ public interface Balancer {
    * @param candidates not empty, and already narrowed to what may serve this try: in rotation, not ejected, not
    *                   tried before by this request
    * @param load       this node's in-flight counts, for balancers that weigh load
+   * @param key        the request's key and the instances it is placed among, for the hash balancer; null when the
+   *                   request carries none
    */
-  ServiceEntry pick(List<ServiceEntry> candidates, LoadView load);
+  ServiceEntry pick(List<ServiceEntry> candidates, LoadView load, Keyed key);
+
+  /**
+   * A request's key for consistent hashing.
+   *
+   * @param hash       the key's hash ({@link HashRing#hash})
+   * @param population every instance the key could be placed on (the candidates before tries and ejections took
+   *                   some out), so that a key keeps its place while others come and go
+   */
+  record Keyed(long hash, List<ServiceEntry> population) {
+  }
 }

@@ -3,6 +3,7 @@ package io.cairn.gateway;
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
@@ -27,7 +28,8 @@ public final class Balancers {
       case ROUND_ROBIN -> new RoundRobin();
       case WEIGHTED -> new Weighted(random);
       case LEAST_REQUESTS -> new LeastRequests(random);
-      case RANDOM -> (candidates, load) -> candidates.get(random.nextInt(candidates.size()));
+      case RANDOM -> (candidates, load, key) -> candidates.get(random.nextInt(candidates.size()));
+      case HASH -> new Hash();
     };
   }
 
@@ -36,7 +38,7 @@ public final class Balancers {
     private final AtomicInteger next = new AtomicInteger();
 
     @Override
-    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load) {
+    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load, Keyed key) {
       return candidates.get(Math.floorMod(next.getAndIncrement(), candidates.size()));
     }
   }
@@ -55,13 +57,13 @@ public final class Balancers {
     }
 
     @Override
-    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load) {
+    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load, Keyed key) {
       long total = 0;
       for (int i = 0; i < candidates.size(); i++) {
         total += weight(candidates.get(i));
       }
       if (total == 0) {
-        return unweighted.pick(candidates, load);
+        return unweighted.pick(candidates, load, key);
       }
       // point < total, so the walk stops on an instance of positive weight before the end of the list
       long point = random.nextLong(total);
@@ -91,7 +93,7 @@ public final class Balancers {
     }
 
     @Override
-    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load) {
+    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load, Keyed key) {
       int n = candidates.size();
       if (n == 1) {
         return candidates.get(0);
@@ -109,6 +111,52 @@ public final class Balancers {
         return la < lb ? a : b;
       }
       return random.nextBoolean() ? a : b;
+    }
+  }
+
+  /**
+   * Consistent hashing on the request's key; a request without one is balanced round-robin. The ring is rebuilt only
+   * when the instances it is placed among change.
+   */
+  private static final class Hash implements Balancer {
+    private final RoundRobin keyless = new RoundRobin();
+    private volatile Ring ring;
+
+    private record Ring(List<String> ids, HashRing ring) {
+    }
+
+    @Override
+    public ServiceEntry pick(List<ServiceEntry> candidates, LoadView load, Keyed key) {
+      if (key == null) {
+        return keyless.pick(candidates, load, null);
+      }
+      return ringOf(key.population()).pick(key.hash(), candidates);
+    }
+
+    private HashRing ringOf(List<ServiceEntry> population) {
+      Ring r = ring;
+      if (r != null && sameIds(r.ids(), population)) {
+        return r.ring();
+      }
+      List<String> ids = new ArrayList<>(population.size());
+      for (ServiceEntry e : population) {
+        ids.add(e.id());
+      }
+      r = new Ring(ids, new HashRing(population));
+      ring = r;
+      return r.ring();
+    }
+
+    private static boolean sameIds(List<String> ids, List<ServiceEntry> population) {
+      if (ids.size() != population.size()) {
+        return false;
+      }
+      for (int i = 0; i < ids.size(); i++) {
+        if (!ids.get(i).equals(population.get(i).id())) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 }

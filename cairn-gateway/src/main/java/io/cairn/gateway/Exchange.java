@@ -53,6 +53,7 @@ final class Exchange {
   final String uri;
   final String requestId;
   final MultiMap upstreamHeaders;
+  private final Plan plan;
   private final long startNanos = System.nanoTime();
   private final Tries tries;
   private boolean streaming;
@@ -63,7 +64,7 @@ final class Exchange {
   private UpstreamClients clients;
 
   Exchange(Vertx vertx, Gateway gateway, GatewayObserver observer, HttpServerRequest request, RouteState routeState,
-           ServiceState service, String uri, Set<String> consumedHeaders) {
+           ServiceState service, Plan plan, String uri, Set<String> consumedHeaders) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.observer = observer;
@@ -71,6 +72,7 @@ final class Exchange {
     this.routeState = routeState;
     this.route = routeState.route;
     this.service = service;
+    this.plan = plan;
     this.uri = uri;
     this.tries = new Tries(service, routeState.balancer);
     this.requestId = ForwardedHeaders.requestId(request);
@@ -156,13 +158,10 @@ final class Exchange {
     if (done) {
       return;
     }
-    List<ServiceEntry> inRotation = gateway.instances().inRotation(route.service(), route.select());
-    ServiceEntry target = tries.next(inRotation);
+    ServiceEntry target = tries.next(plan);
     if (target == null) {
       if (tries.count() == 0) {
-        fail(503, "no_healthy_instance", "service '" + route.service() + "' has no instance in rotation"
-            + (route.select().isAll() ? "" : " that the route's select admits") + " (healthy or degraded, enabled, "
-            + "not draining)");
+        fail(503, "no_healthy_instance", Forwarder.noInstanceMessage(route));
       } else {
         fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + tries.count()
             + " tried)");
@@ -176,7 +175,7 @@ final class Exchange {
         .setFollowRedirects(false);
     clients.of(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
       if (ar.failed()) {
-        connectFailed(ar.cause(), target, load, inRotation.size());
+        connectFailed(ar.cause(), target, load, inService());
         return;
       }
       HttpClientRequest upstream = ar.result();
@@ -185,7 +184,7 @@ final class Exchange {
         load.finished(false);
         return;
       }
-      send(upstream, target, load, inRotation.size());
+      send(upstream, target, load, inService());
     });
   }
 
@@ -212,7 +211,7 @@ final class Exchange {
   }
 
   private boolean untriedLeft() {
-    return tries.untriedAmong(gateway.instances().inRotation(route.service(), route.select()));
+    return tries.untriedIn(plan);
   }
 
   private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
@@ -377,14 +376,14 @@ final class Exchange {
    * retries are spent.
    */
   ServiceEntry nextTarget() {
-    return tries.count() > route.retries() ? null
-        : tries.next(gateway.instances().inRotation(route.service(), route.select()));
+    return tries.count() > route.retries() ? null : tries.next(plan);
   }
 
   int attempts() {
     return tries.count();
   }
 
+  /** Instances of the route in rotation: the ejections' bound (at most half of them out) counts against these. */
   int inService() {
     return gateway.instances().inRotation(route.service(), route.select()).size();
   }

@@ -105,20 +105,28 @@ public final class Forwarder {
       ProxyAnswers.error(request, refusal.status(), refusal.code(), refusal.message(), refusal.headers());
       return;
     }
-    if (gateway.instances().inRotation(route.service(), route.select()).isEmpty()) {
-      boolean known = gateway.instances().known(route.service());
-      if (!known && RouteTable.isDefault(route)) {
+    boolean known = gateway.instances().known(route.service());
+    if (!known) {
+      // State is kept only for services with instances, so Host headers naming anything cannot grow it.
+      if (RouteTable.isDefault(route)) {
         // Host or path routing named a service nobody registered: nothing matched, as far as the client can tell.
         ProxyAnswers.error(request, 404, "no_route", "no service '" + route.service() + "' is registered ("
             + table.explainMiss(host, path, request.method().name()) + ")");
-        return;
+      } else {
+        ProxyAnswers.error(request, 503, "no_healthy_instance", noInstanceMessage(route));
       }
-      ProxyAnswers.error(request, 503, "no_healthy_instance", "service '" + route.service() + "' has no instance in "
-          + "rotation" + (route.select().isAll() ? "" : " that the route's select admits")
-          + " (healthy or degraded, enabled, not draining)");
-      if (known) {
-        observer.answered(route.service(), route.id(), 503, 0, 0);
-      }
+      return;
+    }
+    RouteState routeState = gateway.route(route);
+    Plan plan = gateway.planner().plan(routeState, id -> gateway.ejected(route.service(), id),
+        RequestFacts.of(request));
+    if (plan.refusal() != null) {
+      ProxyAnswers.error(request, 400, "bad_request", plan.refusal());
+      return;
+    }
+    if (plan.isEmpty()) {
+      ProxyAnswers.error(request, 503, "no_healthy_instance", noInstanceMessage(route));
+      observer.answered(route.service(), route.id(), 503, 0, 0);
       return;
     }
     ServiceState service = gateway.service(route.service());
@@ -133,13 +141,22 @@ public final class Forwarder {
     }
     String query = request.query();
     String uri = resolution.upstreamPath() + (query == null ? "" : "?" + query);
-    Exchange exchange = new Exchange(vertx, gateway, observer, request, gateway.route(route), service, uri,
+    routeState.tookSide(plan.side());
+    Exchange exchange = new Exchange(vertx, gateway, observer, request, routeState, service, plan, uri,
         consumedHeaders);
     if (isWebSocketUpgrade(request)) {
       new WebSocketRelay(exchange, webSockets).start();
     } else {
       exchange.start(clientsFor(route));
     }
+  }
+
+  /** Why no instance may serve: the route's select, its split and the caller's own narrowing all count. */
+  static String noInstanceMessage(Route route) {
+    boolean narrowed = !route.select().isAll() || !route.traffic().split().isEmpty();
+    return "service '" + route.service() + "' has no instance in rotation" + (narrowed ? " that the route's select "
+        + "and split admit" : "") + " (healthy or degraded, enabled, not draining; " + TrafficPlanner.VERSION_HEADER
+        + " and " + TrafficPlanner.TAG_HEADER + " narrow it further)";
   }
 
   /** The clients under the route's breaker limits where it sets them, else the node's. */

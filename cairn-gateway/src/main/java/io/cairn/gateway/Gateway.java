@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -25,6 +26,7 @@ public final class Gateway {
   private final LongSupplier clock;
   private final Map<String, ServiceState> services = new ConcurrentHashMap<>();
   private final Map<String, RouteState> routeStates = new ConcurrentHashMap<>();
+  private final TrafficPlanner planner;
   private volatile Table table;
 
   private record Table(List<Route> source, RouteTable table) {
@@ -39,6 +41,7 @@ public final class Gateway {
     this.instances = instances;
     this.routes = routes;
     this.clock = clock;
+    this.planner = new TrafficPlanner(instances, settings.zone(), settings.region(), ThreadLocalRandom.current());
   }
 
   public GatewaySettings settings() {
@@ -64,11 +67,21 @@ public final class Gateway {
     return s != null ? s : services.computeIfAbsent(name, n -> new ServiceState(n, settings.outlier(), clock));
   }
 
+  /** Whether this gateway has ejected instance {@code id} of {@code service} now; false without state of it. */
+  boolean ejected(String service, String id) {
+    ServiceState s = services.get(service);
+    return s != null && s.ejections.isEjected(id);
+  }
+
   /** A route's state; a route written anew (another revision) starts with fresh state. */
   RouteState route(Route route) {
     String key = route.id() + "@" + route.revision();
     RouteState r = routeStates.get(key);
     return r != null ? r : routeStates.computeIfAbsent(key, k -> new RouteState(route, settings, clock));
+  }
+
+  TrafficPlanner planner() {
+    return planner;
   }
 
   long now() {
@@ -114,6 +127,25 @@ public final class Gateway {
   public boolean breakerOpen(String service) {
     ServiceState s = services.get(service);
     return s != null && s.breaker.open();
+  }
+
+  /** Per route with a split that this gateway routed requests by: how many each side took over the last minute. */
+  public List<SplitShare> splitShares() {
+    List<SplitShare> all = new ArrayList<>();
+    for (RouteState r : routeStates.values()) {
+      if (!r.route.traffic().split().isEmpty()) {
+        all.add(new SplitShare(r.route, r.recentPerSide()));
+      }
+    }
+    all.sort(Comparator.comparing(s -> s.route().id()));
+    return all;
+  }
+
+  /**
+   * @param recent per side of the route's split, in its order: requests sent to it over the last
+   *               {@link RouteState#SIDE_WINDOW_MILLIS} ms
+   */
+  public record SplitShare(Route route, List<Long> recent) {
   }
 
   /** Per service this gateway has routed to, its instances in rotation and what it knows of each. */

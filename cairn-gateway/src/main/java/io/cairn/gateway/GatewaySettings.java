@@ -18,11 +18,14 @@ import io.cairn.model.Route;
  * @param maxPendingRequests    requests waiting for a connection to one instance, per event loop
  * @param maxConcurrentRequests requests in flight to one service from this gateway
  * @param idleTimeoutMillis     an upstream connection idle this long is closed
+ * @param zone                  where this gateway runs, for zone affinity when a caller does not say; null when unknown
+ * @param region                likewise
  */
 public record GatewaySettings(String via, String domain, boolean pathRouting, long connectTimeoutMillis,
                               long tryTimeoutMillis, long requestTimeoutMillis, int retryBudgetPercent,
                               int minRetriesPerSecond, OutlierSettings outlier, int maxConnections,
-                              int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis) {
+                              int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis,
+                              String zone, String region) {
   /** Bodies up to this size are kept while they are sent, so a 5xx can be retried on another instance. */
   public static final int RETRYABLE_BODY_BYTES = 64 * 1024;
   /** The window of the retry budget. */

@@ -21,4 +21,10 @@ public interface InstanceSource {
    * their own, so that Host headers naming anything cannot grow either.
    */
   boolean known(String service);
+
+  /**
+   * Every instance of {@code service}, whatever its health or rotation, in a stable order: what zone affinity
+   * holds the instances in rotation against.
+   */
+  List<ServiceEntry> registered(String service);
 }

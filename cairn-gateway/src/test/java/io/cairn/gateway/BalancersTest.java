@@ -19,7 +19,7 @@ class BalancersTest {
   private static Map<String, Integer> picks(Balancer b, List<ServiceEntry> candidates, LoadView load, int times) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < times; i++) {
-      counts.merge(b.pick(candidates, load).id(), 1, Integer::sum);
+      counts.merge(b.pick(candidates, load, null).id(), 1, Integer::sum);
     }
     return counts;
   }
@@ -30,7 +30,7 @@ class BalancersTest {
     List<ServiceEntry> three = instances(1, 1, 1);
     Map<String, Integer> counts = new HashMap<>(Map.of("i0", 0, "i1", 0, "i2", 0));
     for (int pick = 1; pick <= 300; pick++) {
-      counts.merge(b.pick(three, IDLE).id(), 1, Integer::sum);
+      counts.merge(b.pick(three, IDLE, null).id(), 1, Integer::sum);
       int max = counts.values().stream().max(Integer::compare).orElseThrow();
       int min = counts.values().stream().min(Integer::compare).orElseThrow();
       assertThat(max - min).as("after %d picks", pick).isLessThanOrEqualTo(1);
@@ -42,11 +42,11 @@ class BalancersTest {
   void roundRobinVisitsEveryCandidateInTurn() {
     Balancer b = Balancers.create(Route.Balance.ROUND_ROBIN, new Random(1));
     List<ServiceEntry> three = instances(1, 1, 1);
-    String first = b.pick(three, IDLE).id();
-    String second = b.pick(three, IDLE).id();
-    String third = b.pick(three, IDLE).id();
+    String first = b.pick(three, IDLE, null).id();
+    String second = b.pick(three, IDLE, null).id();
+    String third = b.pick(three, IDLE, null).id();
     assertThat(List.of(first, second, third)).containsExactlyInAnyOrder("i0", "i1", "i2");
-    assertThat(b.pick(three, IDLE).id()).isEqualTo(first);
+    assertThat(b.pick(three, IDLE, null).id()).isEqualTo(first);
   }
 
   @Test
@@ -93,7 +93,7 @@ class BalancersTest {
   @Test
   void leastRequestsWithOneCandidateTakesIt() {
     Balancer b = Balancers.create(Route.Balance.LEAST_REQUESTS, new Random(5));
-    assertThat(b.pick(instances(1), id -> 100).id()).isEqualTo("i0");
+    assertThat(b.pick(instances(1), id -> 100, null).id()).isEqualTo("i0");
   }
 
   @Test
@@ -107,11 +107,11 @@ class BalancersTest {
   @Test
   void everyBalanceHasABalancerWithItsOwnState() {
     for (Route.Balance balance : Route.Balance.values()) {
-      assertThat(Balancers.create(balance, new Random(1)).pick(instances(1, 1), IDLE)).isNotNull();
+      assertThat(Balancers.create(balance, new Random(1)).pick(instances(1, 1), IDLE, null)).isNotNull();
     }
     Balancer a = Balancers.create(Route.Balance.ROUND_ROBIN, new Random(1));
     Balancer c = Balancers.create(Route.Balance.ROUND_ROBIN, new Random(1));
     List<ServiceEntry> two = instances(1, 1);
-    assertThat(a.pick(two, IDLE)).isEqualTo(c.pick(two, IDLE));
+    assertThat(a.pick(two, IDLE, null)).isEqualTo(c.pick(two, IDLE, null));
   }
 }

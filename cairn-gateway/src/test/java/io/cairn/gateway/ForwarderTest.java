@@ -58,7 +58,7 @@ class ForwarderTest {
   @BeforeEach
   void start() throws Exception {
     GatewaySettings settings = new GatewaySettings("test-gw", "cairn", true, 1000, 10_000, 20_000, 20, 3,
-        OutlierSettings.DEFAULTS, 64, 1024, 10_000, 60_000);
+        OutlierSettings.DEFAULTS, 64, 1024, 10_000, 60_000, null, null);
     InstanceSource source = new InstanceSource() {
       @Override
       public List<ServiceEntry> inRotation(String service, Route.Select select) {
@@ -68,6 +68,11 @@ class ForwarderTest {
       @Override
       public boolean known(String service) {
         return instances.stream().anyMatch(e -> e.name().equals(service));
+      }
+
+      @Override
+      public List<ServiceEntry> registered(String service) {
+        return instances.stream().filter(e -> e.name().equals(service)).toList();
       }
     };
     List<Route> snapshot = new ArrayList<>();

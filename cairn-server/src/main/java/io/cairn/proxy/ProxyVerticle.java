@@ -2,6 +2,7 @@ package io.cairn.proxy;
 
 import io.cairn.api.Access;
 import io.cairn.api.RegistryOperations;
+import io.cairn.config.NodeSettings;
 import io.cairn.config.ProxySettings;
 import io.cairn.config.SecuritySettings;
 import io.cairn.gateway.Admission;
@@ -62,16 +63,24 @@ public final class ProxyVerticle extends AbstractVerticle {
     this.keeper = keeper;
   }
 
-  /** The node's gateway: instances from the replica as discovery reads them, the routes in force. */
-  public static Gateway gateway(ProxySettings proxy, String nodeId, RegistryOperations registry, Replica replica,
-                                Supplier<List<Route>> routes) {
+  /**
+   * The node's gateway: instances from the replica as discovery reads them, the routes in force, the node's zone and
+   * region for zone affinity.
+   */
+  public static Gateway gateway(ProxySettings proxy, NodeSettings node, String nodeId, RegistryOperations registry,
+                                Replica replica, Supplier<List<Route>> routes) {
     GatewaySettings settings = new GatewaySettings("cairn-" + nodeId, proxy.domain(), proxy.pathRouting(),
         proxy.connectTimeoutMillis(), proxy.tryTimeoutMillis(), proxy.requestTimeoutMillis(),
         proxy.retryBudgetPercent(), proxy.minRetriesPerSecond(),
         new OutlierSettings(proxy.consecutive5xx(), proxy.consecutiveConnectFailures(), proxy.baseEjectionMillis(),
             proxy.maxEjectionMillis(), proxy.maxEjectionPercent()),
-        proxy.maxConnections(), proxy.maxPendingRequests(), proxy.maxConcurrentRequests(), proxy.idleTimeoutMillis());
+        proxy.maxConnections(), proxy.maxPendingRequests(), proxy.maxConcurrentRequests(), proxy.idleTimeoutMillis(),
+        blankToNull(node.zone()), blankToNull(node.region()));
     return new Gateway(settings, new ReplicaInstances(registry, replica), routes, System::currentTimeMillis);
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 
   /** The proxy's metrics, one per node. */

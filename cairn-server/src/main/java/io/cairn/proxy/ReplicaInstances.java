@@ -28,7 +28,8 @@ final class ReplicaInstances implements InstanceSource {
   private final Replica replica;
   private final Map<Wanted, Prepared> prepared = new ConcurrentHashMap<>();
 
-  private record Wanted(String service, Route.Select select) {
+  /** @param all every instance, whatever its health and rotation, or only those in rotation */
+  private record Wanted(String service, Route.Select select, boolean all) {
   }
 
   /** The discovery query of a (service, select) pair and its cache key, made once. */
@@ -47,13 +48,22 @@ final class ReplicaInstances implements InstanceSource {
 
   @Override
   public List<ServiceEntry> inRotation(String service, Route.Select select) {
-    if (!known(service)) {
+    return read(new Wanted(service, select, false));
+  }
+
+  @Override
+  public List<ServiceEntry> registered(String service) {
+    return read(new Wanted(service, Route.Select.ALL, true));
+  }
+
+  private List<ServiceEntry> read(Wanted wanted) {
+    if (!known(wanted.service())) {
       // A Host header can name anything: only names with instances reach the discovery cache.
       return List.of();
     }
-    Prepared p = prepared.get(new Wanted(service, select));
+    Prepared p = prepared.get(wanted);
     if (p == null) {
-      p = prepare(service, select);
+      p = prepare(wanted);
     }
     RegistryOperations.Discovery d = registry.cachedDiscovery(Caller.NODE, p.key());
     if (d == null) {
@@ -62,15 +72,17 @@ final class ReplicaInstances implements InstanceSource {
     return d.answer().entries();
   }
 
-  private Prepared prepare(String service, Route.Select select) {
+  private Prepared prepare(Wanted wanted) {
     if (prepared.size() >= MAX_PREPARED) {
       prepared.clear();
     }
-    ServiceQuery query = new ServiceQuery(service,
+    Route.Select select = wanted.select();
+    ServiceQuery query = new ServiceQuery(wanted.service(),
         select.version() == null ? null : VersionFilter.parse(select.version()), select.tags(),
-        StatusFilter.PASSING, null, select.region(), select.zone(), new TreeMap<>(select.meta()));
-    Prepared p = new Prepared(QueryCache.key("proxy", service + " " + select), query);
-    prepared.put(new Wanted(service, select), p);
+        wanted.all() ? StatusFilter.ANY : StatusFilter.PASSING, null, select.region(), select.zone(),
+        new TreeMap<>(select.meta()));
+    Prepared p = new Prepared(QueryCache.key("proxy", wanted.service() + " " + select + " " + wanted.all()), query);
+    prepared.put(wanted, p);
     return p;
   }
 }
