@@ -4,8 +4,10 @@ import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.Map;
@@ -27,7 +29,11 @@ import static org.awaitility.Awaitility.await;
  * marks its reads stale and refuses linearizable ones (?consistent=true), while the other two have (or elect) a
  * leader with a term no lower than before and go on accepting writes; after healing, every write any node
  * acknowledged, the lone node's included, is on every node, and every replica has the same digest.
+ *
+ * <p>Both tests use one cluster (each ends with the cut healed and every member back, and each begins by waiting for
+ * the cluster to be whole), with ids and writers of their own.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PartitionIT {
   private static final Duration FORM = Duration.ofSeconds(180);
   private static final Duration CUT = Duration.ofSeconds(20);
@@ -35,7 +41,15 @@ class PartitionIT {
   private static final Duration AFTER_HEAL = Duration.ofSeconds(120);
   private JarCluster cluster;
 
-  @AfterEach
+  @BeforeAll
+  void startCluster() throws Exception {
+    cluster = new JarCluster(3, true, "--cluster.raft.bootstrapExpect=3");
+    cluster.startAll();
+    cluster.awaitAllHealthy(FORM);
+    cluster.awaitWhole(FORM);
+  }
+
+  @AfterAll
   void stop() throws Exception {
     if (cluster != null) {
       cluster.close();
@@ -44,23 +58,16 @@ class PartitionIT {
 
   @Test
   void theLeaderCutOffForTwentySecondsLosesNoAcknowledgedWriteAndTheMajorityElectsAnother() throws Exception {
-    startCluster();
+    cluster.awaitWhole(FORM);
     JarCluster.Node leader = cluster.leader();
     cutOffWhileWriting(leader, true);
   }
 
   @Test
   void aFollowerCutOffForTwentySecondsLosesNoAcknowledgedWriteAndTheMajorityKeepsWriting() throws Exception {
-    startCluster();
+    cluster.awaitWhole(FORM);
     JarCluster.Node leader = cluster.leader();
     cutOffWhileWriting(cluster.other(leader), false);
-  }
-
-  private void startCluster() throws Exception {
-    cluster = new JarCluster(3, true, "--cluster.raft.bootstrapExpect=3");
-    cluster.startAll();
-    cluster.awaitAllHealthy(FORM);
-    cluster.awaitWhole(FORM);
   }
 
   private void cutOffWhileWriting(JarCluster.Node cutOff, boolean wasLeader) throws Exception {
@@ -70,11 +77,13 @@ class PartitionIT {
     long termBefore = majority.status().getJsonObject("raft").getLong("term");
     assertThat(leaderBefore).isNotNull();
     assertThat(leaderBefore.equals(cutOff.id)).as("the node cut off is the leader").isEqualTo(wasLeader);
-    assertThat(put(majority, "before-cut").status()).isEqualTo(201);
+    // Ids of this test's own: the other test ran (or runs) on the same cluster.
+    String beforeCut = wasLeader ? "before-cut-l" : "before-cut-f";
+    assertThat(put(majority, beforeCut).status()).isEqualTo(201);
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
-        Http.get(cutOff.base() + "/v1/services/before-cut").status() == 200);
+        Http.get(cutOff.base() + "/v1/services/" + beforeCut).status() == 200);
 
-    Writers writers = new Writers(cluster, "part");
+    Writers writers = new Writers(cluster, wasLeader ? "part-l" : "part-f");
     Map<String, Integer> cutOffAtHeal;
     int majorityAcksAtCut;
     int majorityAcksAtHeal;
@@ -82,24 +91,26 @@ class PartitionIT {
     String stuckAfterHeal = null;
     AtomicBoolean staleReadSeen = new AtomicBoolean();
     AtomicReference<JsonObject> majorityLeader = new AtomicReference<>();
+    boolean cut = false;
     try {
       await().atMost(Duration.ofSeconds(60)).until(() ->
           java.util.stream.IntStream.range(0, cluster.size()).allMatch(i -> writers.acknowledgedCount(i) > 0));
 
       cluster.partition(cutOff.index);
+      cut = true;
       long cutAt = System.nanoTime();
       majorityAcksAtCut = writers.acknowledgedCount(majority.index) + writers.acknowledgedCount(majority2.index);
 
       // The lone node: it learns it has no quorum, and marks what it serves stale, within the cut.
       await().atMost(CUT).ignoreExceptions().until(() -> !cutOff.status().getBoolean("quorate"));
       await().atMost(CUT).ignoreExceptions().until(() -> {
-        Http.Response read = Http.get(cutOff.base() + "/v1/services/before-cut");
+        Http.Response read = Http.get(cutOff.base() + "/v1/services/" + beforeCut);
         staleReadSeen.set(read.status() == 200 && "true".equals(read.header("X-Cairn-Stale")));
         return staleReadSeen.get();
       });
       // A linearizable read cannot be had there.
       await().atMost(CUT).ignoreExceptions().until(() ->
-          Http.get(cutOff.base() + "/v1/services/before-cut?consistent=true").status() == 503);
+          Http.get(cutOff.base() + "/v1/services/" + beforeCut + "?consistent=true").status() == 503);
       // The majority: a leader of its own side (another one when the leader was cut off), quorate, at a term no
       // lower than before.
       await().atMost(CUT).ignoreExceptions().until(() -> {
@@ -111,10 +122,10 @@ class PartitionIT {
         }
         return ok;
       });
-      Http.Response majorityRead = Http.get(majority.base() + "/v1/services/before-cut");
+      Http.Response majorityRead = Http.get(majority.base() + "/v1/services/" + beforeCut);
       assertThat(majorityRead.status()).isEqualTo(200);
       assertThat(majorityRead.header("X-Cairn-Stale")).as("a read on the majority side").isNull();
-      assertThat(Http.get(majority.base() + "/v1/services/before-cut?consistent=true").status())
+      assertThat(Http.get(majority.base() + "/v1/services/" + beforeCut + "?consistent=true").status())
           .as("a linearizable read on the majority side").isEqualTo(200);
 
       long left = CUT.toNanos() - (System.nanoTime() - cutAt);
@@ -124,6 +135,7 @@ class PartitionIT {
       majorityAcksAtHeal = writers.acknowledgedCount(majority.index) + writers.acknowledgedCount(majority2.index);
       cutOffAtHeal = writers.outcomes(cutOff.index);
       cluster.heal(cutOff.index);
+      cut = false;
 
       // Healed: the lone node takes writes again (asserted last, so that a node that never does still has every
       // other promise checked).
@@ -141,6 +153,9 @@ class PartitionIT {
       }
     } finally {
       writers.stop();
+      if (cut) {
+        cluster.heal(cutOff.index); // failed while cut off: leave the shared cluster whole for the other test
+      }
     }
     // Every replica the same, and then every member back.
     cluster.awaitReplicasEqual(FORM);
