@@ -14,6 +14,8 @@ import io.cairn.model.Command;
 import io.cairn.model.Durations;
 import io.cairn.model.Event;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.json.JsonArray;
@@ -248,6 +250,9 @@ public final class ProtoMapping {
     for (NodeInfo n : s.nodes()) {
       b.addNodes(node(n, n.status().json(), n.id().equals(s.leader()) ? "leader" : "none", 0));
     }
+    for (Route r : s.routes()) {
+      b.addRoutes(Routes.toJson(r).encode());
+    }
     return b.build();
   }
 
@@ -264,6 +269,9 @@ public final class ProtoMapping {
     }
     if (e.leader() != null) {
       b.setLeader(e.leader()).setTerm(e.term());
+    }
+    if (e.route() != null) {
+      b.setRoute(Routes.toJson(e.route()).encode());
     }
     return b.build();
   }
