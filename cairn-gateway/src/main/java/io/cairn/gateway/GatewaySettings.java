@@ -18,15 +18,28 @@ import io.cairn.model.Route;
  * @param maxPendingRequests    requests waiting for a connection to one instance, per event loop
  * @param maxConcurrentRequests requests in flight to one service from this gateway
  * @param idleTimeoutMillis     an upstream connection idle this long is closed
+ * @param bareNames             {@code Host: {service}} routes to that service too (an agent's sidecar, whose
+ *                              application names services as hosts; off on a node, where a Host names the node)
  */
 public record GatewaySettings(String via, String domain, boolean pathRouting, long connectTimeoutMillis,
                               long tryTimeoutMillis, long requestTimeoutMillis, int retryBudgetPercent,
                               int minRetriesPerSecond, OutlierSettings outlier, int maxConnections,
-                              int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis) {
+                              int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis,
+                              boolean bareNames) {
   /** Bodies up to this size are kept while they are sent, so a 5xx can be retried on another instance. */
   public static final int RETRYABLE_BODY_BYTES = 64 * 1024;
   /** The window of the retry budget. */
   public static final long RETRY_WINDOW_MILLIS = 10_000;
+
+  /** A node's settings: a Host routes only as {@code {service}.{domain}}. */
+  public GatewaySettings(String via, String domain, boolean pathRouting, long connectTimeoutMillis,
+                         long tryTimeoutMillis, long requestTimeoutMillis, int retryBudgetPercent,
+                         int minRetriesPerSecond, OutlierSettings outlier, int maxConnections,
+                         int maxPendingRequests, int maxConcurrentRequests, long idleTimeoutMillis) {
+    this(via, domain, pathRouting, connectTimeoutMillis, tryTimeoutMillis, requestTimeoutMillis, retryBudgetPercent,
+        minRetriesPerSecond, outlier, maxConnections, maxPendingRequests, maxConcurrentRequests, idleTimeoutMillis,
+        false);
+  }
 
   long connectTimeout(Route route) {
     return route.timeouts().connectMillis() > 0 ? route.timeouts().connectMillis() : connectTimeoutMillis;
