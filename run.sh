@@ -196,7 +196,7 @@ case "$cmd" in
     # The sidecar: ./run.sh agent --nodes 127.0.0.1:8080,127.0.0.1:8081 --name web-api --port 3000 --check http:/health --ttl 10s
     shift
     build
-    exec java $JAVA_OPTS -cp "$JAR" io.cairn.client.CairnAgent "$@"
+    exec java $JAVA_OPTS -cp "$JAR" io.cairn.agent.CairnAgent "$@"
     ;;
   bench)
     shift

@@ -41,6 +41,15 @@ public record GatewaySettings(String via, String domain, boolean pathRouting, lo
         false);
   }
 
+  /**
+   * The settings a node has when its configuration says nothing (conf/cairn.yaml's {@code proxy.*}), for a gateway
+   * without a configuration of its own (an agent's sidecar), with path routing off.
+   */
+  public static GatewaySettings defaults(String via, String domain, boolean bareNames) {
+    return new GatewaySettings(via, domain, false, 1_000, 15_000, 30_000, 20, 3, OutlierSettings.DEFAULTS, 256, 1024,
+        10_000, 60_000, bareNames);
+  }
+
   long connectTimeout(Route route) {
     return route.timeouts().connectMillis() > 0 ? route.timeouts().connectMillis() : connectTimeoutMillis;
   }

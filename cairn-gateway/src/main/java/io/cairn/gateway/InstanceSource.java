@@ -21,4 +21,7 @@ public interface InstanceSource {
    * their own, so that Host headers naming anything cannot grow either.
    */
   boolean known(String service);
+
+  /** Every instance of {@code service}, whatever its health and rotation, in a stable order; empty when none. */
+  List<ServiceEntry> registered(String service);
 }

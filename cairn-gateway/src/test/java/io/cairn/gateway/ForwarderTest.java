@@ -69,6 +69,11 @@ class ForwarderTest {
       public boolean known(String service) {
         return instances.stream().anyMatch(e -> e.name().equals(service));
       }
+
+      @Override
+      public List<ServiceEntry> registered(String service) {
+        return instances.stream().filter(e -> e.name().equals(service)).toList();
+      }
     };
     List<Route> snapshot = new ArrayList<>();
     gateway = new Gateway(settings, source, () -> {

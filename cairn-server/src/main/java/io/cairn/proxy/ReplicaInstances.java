@@ -7,13 +7,10 @@ import io.cairn.gateway.InstanceSource;
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
-import io.cairn.model.StatusFilter;
-import io.cairn.model.VersionFilter;
 import io.cairn.registry.Replica;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -62,14 +59,24 @@ final class ReplicaInstances implements InstanceSource {
     return d.answer().entries();
   }
 
+  @Override
+  public List<ServiceEntry> registered(String service) {
+    if (!known(service)) {
+      return List.of();
+    }
+    String key = QueryCache.key("proxy-all", service);
+    RegistryOperations.Discovery d = registry.cachedDiscovery(Caller.NODE, key);
+    if (d == null) {
+      d = registry.discover(Caller.NODE, key, ServiceQuery.allOf(service));
+    }
+    return d.answer().entries();
+  }
+
   private Prepared prepare(String service, Route.Select select) {
     if (prepared.size() >= MAX_PREPARED) {
       prepared.clear();
     }
-    ServiceQuery query = new ServiceQuery(service,
-        select.version() == null ? null : VersionFilter.parse(select.version()), select.tags(),
-        StatusFilter.PASSING, null, select.region(), select.zone(), new TreeMap<>(select.meta()));
-    Prepared p = new Prepared(QueryCache.key("proxy", service + " " + select), query);
+    Prepared p = new Prepared(QueryCache.key("proxy", service + " " + select), ServiceQuery.inRotation(service, select));
     prepared.put(new Wanted(service, select), p);
     return p;
   }
