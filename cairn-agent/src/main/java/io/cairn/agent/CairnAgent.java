@@ -68,6 +68,9 @@ public final class CairnAgent {
   private final HttpClient http;
   private final NetClient tcp;
   private volatile boolean healthy;
+  /** Counted down to stop: a signal, or a sidecar that could not start. */
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private volatile int exitStatus;
   private KeepAlive link;
 
   CairnAgent(Map<String, String> options) {
@@ -115,15 +118,14 @@ public final class CairnAgent {
       System.exit(2);
       return;
     }
-    CountDownLatch stop = new CountDownLatch(1);
     // SIGTERM is how orchestrators and ./run.sh stop ask: drain first, then exit 0 (a shutdown hook cannot choose
     // the exit status).
-    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
-    Signal.handle(new Signal("INT"), signal -> stop.countDown());
+    Signal.handle(new Signal("TERM"), signal -> agent.stopping.countDown());
+    Signal.handle(new Signal("INT"), signal -> agent.stopping.countDown());
     agent.start();
-    stop.await();
+    agent.stopping.await();
     agent.stop();
-    System.exit(0);
+    System.exit(agent.exitStatus);
   }
 
   /** {@code --key value} or {@code --key=value}; null when an argument is neither. */
@@ -149,9 +151,11 @@ public final class CairnAgent {
   void start() {
     if (sidecar != null) {
       sidecar.start().onFailure(e -> {
-        // The application counts on its proxy: an agent that cannot give it one says so and stops.
+        // The application counts on its proxy: an agent that cannot give it one says so and stops (from main's
+        // thread: exiting here would hold the event loop while the JVM shuts down).
         log.error("Sidecar proxy not started: {}", e.getMessage());
-        System.exit(1);
+        exitStatus = 1;
+        stopping.countDown();
       });
     }
     if (instance == null) {
