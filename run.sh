@@ -193,10 +193,11 @@ case "$cmd" in
     done
     ;;
   agent)
-    # The sidecar: ./run.sh agent --nodes 127.0.0.1:8080,127.0.0.1:8081 --name web-api --port 3000 --check http:/health --ttl 10s
+    # The agent: ./run.sh agent --nodes 127.0.0.1:8080,127.0.0.1:8081 --name web-api --port 3000 --check http:/health --ttl 10s
+    # (add --proxy-port 15001 for the sidecar proxy; with it alone, the agent registers nothing and only proxies)
     shift
     build
-    exec java $JAVA_OPTS -cp "$JAR" io.cairn.client.CairnAgent "$@"
+    exec java $JAVA_OPTS -cp "$JAR" io.cairn.agent.CairnAgent "$@"
     ;;
   bench)
     shift

@@ -11,6 +11,7 @@ import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegistryGrpcClient;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
+import io.cairn.model.Route;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -161,8 +162,9 @@ public final class CairnClient implements AutoCloseable {
   // ---------------------------------------------------------------- the cache
 
   /**
-   * Keeps a local copy of service {@code name}, fed by a Watch stream, from now until {@link #close}. Completes
-   * with its instances once the first snapshot arrived (at once when already watched).
+   * Keeps a local copy of service {@code name} (its instances and the routes to it), fed by a Watch stream, from now
+   * until {@link #close}. Completes with its instances once the first snapshot arrived (at once when already
+   * watched). {@link #EVERYTHING} watches the whole registry: every service's instances and every route.
    */
   public Future<List<Instance>> watch(String name) {
     Promise<List<Instance>> loaded = Promise.promise();
@@ -182,6 +184,18 @@ public final class CairnClient implements AutoCloseable {
       }
     });
     return loaded.future();
+  }
+
+  /** The name that watches every service and route at once (one stream, one cache). */
+  public static final String EVERYTHING = ServiceCache.ALL;
+
+  /**
+   * The routes written through the log to the watched service (all of them for {@link #EVERYTHING}), by id; the
+   * same list until one of them changes.
+   */
+  public List<Route> routes(String name) {
+    ServiceCache cache = caches.get(name);
+    return cache == null ? List.of() : cache.routes();
   }
 
   /** The watched service's instances as the cache has them now (all of them, passing or not). */

@@ -3,6 +3,9 @@ package io.cairn.client;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,12 +15,16 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The client's copy of one service's instances, fed by a Watch stream for that name. It remembers how far it got
- * (revision, and events of that revision) so that a stream that breaks resumes on another node exactly after the
- * last change it applied. Changed only on the client's event loop; read from anywhere through {@link #passing()}.
+ * The client's copy of one service's instances and routes (or, for the name {@link #ALL}, of every service and
+ * route), fed by a Watch stream for that name. It remembers how far it got (revision, and events of that revision)
+ * so that a stream that breaks resumes on another node exactly after the last change it applied. Changed only on
+ * the client's event loop; read from anywhere through {@link #passing()}, {@link #all()} and {@link #routes()}.
  */
 final class ServiceCache {
+  /** The name of the watch of everything: the whole registry and every route written through the log. */
+  static final String ALL = "";
   final String name;
+  private final Map<String, Route> routesById = new TreeMap<>();
   private final Map<String, Instance> instances = new TreeMap<>();
   private final List<InstanceListener> listeners = new CopyOnWriteArrayList<>();
   /** Instances this program picked: it hears when one of them goes away. */
@@ -25,6 +32,8 @@ final class ServiceCache {
   // Written on the client's loop, read from any thread: immutable lists and volatile fields.
   private volatile List<Instance> passing = List.of();
   private volatile List<Instance> all = List.of();
+  /** Replaced only when a route changes, so a reader can tell a change by the list's identity. */
+  private volatile List<Route> routes = List.of();
   private volatile long revision = -1;
   private int eventsOfRevision;
   private volatile boolean loaded;
@@ -35,6 +44,7 @@ final class ServiceCache {
 
   /** Where a new Watch call starts: from a snapshot the first time, after the last change applied afterwards. */
   WatchRequest resumeRequest() {
+    // An empty name is no filter: the node streams every service, route and node.
     WatchRequest.Builder b = WatchRequest.newBuilder().setName(name);
     if (loaded) {
       b.setFromRevision(revision).setFromEvent(eventsOfRevision);
@@ -58,6 +68,10 @@ final class ServiceCache {
     return all;
   }
 
+  List<Route> routes() {
+    return routes;
+  }
+
   void addListener(InstanceListener listener) {
     listeners.add(listener);
   }
@@ -79,6 +93,14 @@ final class ServiceCache {
         revision = event.getRevision();
         eventsOfRevision = 0;
         loaded = true;
+        routesById.clear();
+        for (String json : event.getRoutesList()) {
+          Route r = route(json);
+          if (r != null) {
+            routesById.put(r.id(), r);
+          }
+        }
+        routes = List.copyOf(routesById.values());
         refresh();
         for (Instance was : before.values()) {
           if (!instances.containsKey(was.getId())) {
@@ -102,14 +124,25 @@ final class ServiceCache {
       case "goodbye":
         return false;
       default:
-        if (!event.hasInstance()) {
-          return false;
-        }
+        // Every event counts towards where a resumed stream starts, whatever it concerns (the node counts them so).
         if (event.getRevision() == revision) {
           eventsOfRevision++;
         } else {
           revision = event.getRevision();
           eventsOfRevision = 1;
+        }
+        if (!event.getRoute().isEmpty()) {
+          Route r = route(event.getRoute());
+          if (r != null && event.getType().equals("routeDeleted")) {
+            routesById.remove(r.id());
+          } else if (r != null) {
+            routesById.put(r.id(), r);
+          }
+          routes = List.copyOf(routesById.values());
+          return false;
+        }
+        if (!event.hasInstance()) {
+          return false;
         }
         Instance instance = event.getInstance();
         boolean removed = event.getType().equals("serviceDeregistered");
@@ -147,6 +180,19 @@ final class ServiceCache {
       for (InstanceListener l : listeners) {
         l.leaving(instance, alternatives);
       }
+    }
+  }
+
+  /**
+   * A route document as the node sends it, or null when this client cannot read it (a newer node's field): such a
+   * route is left out rather than ending the stream, which would only meet it again on resuming.
+   */
+  private static Route route(String json) {
+    try {
+      JsonObject document = new JsonObject(json);
+      return Routes.parse(document, document.getString("id"));
+    } catch (RuntimeException unreadable) {
+      return null;
     }
   }
 

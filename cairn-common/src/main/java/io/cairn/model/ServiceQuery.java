@@ -19,6 +19,15 @@ public record ServiceQuery(String name, VersionFilter version, List<String> tags
     return new ServiceQuery(name, null, List.of(), StatusFilter.ANY, null, null, null, new java.util.TreeMap<>());
   }
 
+  /**
+   * The instances of {@code service} in rotation (passing, as discovery counts it) that a route's {@code select}
+   * admits: where a proxy, a node's or a sidecar's, sends the route's requests.
+   */
+  public static ServiceQuery inRotation(String service, Route.Select select) {
+    return new ServiceQuery(service, select.version() == null ? null : VersionFilter.parse(select.version()),
+        select.tags(), StatusFilter.PASSING, null, select.region(), select.zone(), new java.util.TreeMap<>(select.meta()));
+  }
+
   public boolean matches(ServiceEntry e) {
     if (name != null && !name.equals(e.name())) {
       return false;

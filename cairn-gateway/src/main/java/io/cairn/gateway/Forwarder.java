@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -60,6 +61,25 @@ public final class Forwarder {
       upstreamTls.apply(ws);
     }
     this.webSockets = vertx.createWebSocketClient(ws);
+  }
+
+  /**
+   * What the listening server of a gateway needs, whoever runs it: HTTP/1.1 only on a cleartext port (Vert.x tells
+   * h2c from HTTP/1.1 only after decoding the first request, too late for {@link #onConnection}'s decoder to see it;
+   * HTTP/2 is for TLS, where ALPN settles the protocol first), a request line of at most 16 KB (or
+   * {@code maxHeaderBytes}), headers of at most {@code maxHeaderBytes}, and idle connections closed.
+   */
+  public static HttpServerOptions serverOptions(String host, int port, int maxHeaderBytes, long idleTimeoutMillis) {
+    return new HttpServerOptions()
+        .setHost(host)
+        .setPort(port)
+        .setTcpNoDelay(true)
+        .setHandle100ContinueAutomatically(true)
+        .setHttp2ClearTextEnabled(false)
+        .setMaxInitialLineLength(Math.min(16 * 1024, maxHeaderBytes))
+        .setMaxHeaderSize(maxHeaderBytes)
+        .setIdleTimeout((int) idleTimeoutMillis)
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -56,7 +56,8 @@ public final class Gateway {
     List<Route> current = routes.get();
     Table t = table;
     if (t == null || t.source() != current) {
-      t = new Table(current, new RouteTable(current, settings.domain(), settings.pathRouting()));
+      t = new Table(current, new RouteTable(current, settings.domain(), settings.bareNames(),
+          settings.pathRouting()));
       table = t;
     }
     return t.table();

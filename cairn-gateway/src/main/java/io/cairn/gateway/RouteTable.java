@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  *   <li>then by id, which leaves the order of otherwise equal routes to whoever names them.</li>
  * </ol>
  * Routes with no match ({@link Route.Match#ANY}) come last, by id: they take what no other route matches. Then a
- * Host of {@code {service}.{domain}} routes to that service, and then, with path routing on, a path
- * {@code /{service}/rest} goes to it as {@code /rest}.
+ * Host of {@code {service}.{domain}} routes to that service, then (with bare names on, as in an agent's sidecar,
+ * where the application calls {@code http://users/...} through it) a Host that is itself a service name, and then,
+ * with path routing on, a path {@code /{service}/rest} goes to it as {@code /rest}.
  *
  * <p>A {@code pathPrefix} matches at a segment boundary: {@code /api/users} and {@code /api/users/} both match
  * {@code /api/users} and {@code /api/users/x}, never {@code /api/usersx}. So what follows a matched prefix is empty or
@@ -45,6 +46,7 @@ public final class RouteTable {
 
   private final List<Entry> entries;
   private final String domainSuffix;
+  private final boolean bareNames;
   private final boolean pathRouting;
 
   /**
@@ -53,6 +55,14 @@ public final class RouteTable {
    * @param pathRouting whether {@code /{service}/...} routes to the service
    */
   public RouteTable(Collection<Route> routes, String domain, boolean pathRouting) {
+    this(routes, domain, false, pathRouting);
+  }
+
+  /**
+   * @param bareNames whether {@code Host: {service}} (without the domain) routes to the service, after
+   *                  {@code {service}.{domain}}
+   */
+  public RouteTable(Collection<Route> routes, String domain, boolean bareNames, boolean pathRouting) {
     List<Entry> sorted = new ArrayList<>(routes.size());
     for (Route r : routes) {
       sorted.add(new Entry(r));
@@ -64,6 +74,7 @@ public final class RouteTable {
         .thenComparing(e -> e.route.id()));
     this.entries = List.copyOf(sorted);
     this.domainSuffix = "." + domain.toLowerCase(Locale.ROOT);
+    this.bareNames = bareNames;
     this.pathRouting = pathRouting;
   }
 
@@ -103,7 +114,8 @@ public final class RouteTable {
       b.append("; '").append(echo(h.substring(0, h.length() - domainSuffix.length())))
           .append("' in Host ").append(echo(h)).append(" is not a service name");
     } else {
-      b.append("; Host ").append(echo(h)).append(" is not {service}").append(domainSuffix);
+      b.append("; Host ").append(echo(h)).append(" is not {service}").append(domainSuffix)
+          .append(bareNames ? " or a service name" : "");
     }
     b.append(pathRouting ? "; the path does not start with /{service}/" : "; path routing is off");
     return b.toString();
@@ -119,11 +131,16 @@ public final class RouteTable {
   }
 
   private String serviceOfHost(String h) {
-    if (h == null || !h.endsWith(domainSuffix)) {
+    if (h == null) {
       return null;
     }
-    String service = h.substring(0, h.length() - domainSuffix.length());
-    return Registrations.validName(service) ? service : null;
+    if (h.endsWith(domainSuffix)) {
+      String service = h.substring(0, h.length() - domainSuffix.length());
+      if (Registrations.validName(service)) {
+        return service;
+      }
+    }
+    return bareNames && Registrations.validName(h) ? h : null;
   }
 
   /** The end of a service name that is the path's first segment, or -1. */

@@ -58,7 +58,7 @@ class ForwarderTest {
   @BeforeEach
   void start() throws Exception {
     GatewaySettings settings = new GatewaySettings("test-gw", "cairn", true, 1000, 10_000, 20_000, 20, 3,
-        OutlierSettings.DEFAULTS, 64, 1024, 10_000, 60_000, null, null);
+        OutlierSettings.DEFAULTS, 64, 1024, 10_000, 60_000, null, null, false);
     InstanceSource source = new InstanceSource() {
       @Override
       public List<ServiceEntry> inRotation(String service, Route.Select select) {

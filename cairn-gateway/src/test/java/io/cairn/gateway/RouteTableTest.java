@@ -135,6 +135,25 @@ class RouteTableTest {
   }
 
   @Test
+  void withBareNamesAHostThatIsAServiceNameRoutesToIt() {
+    RouteTable t = new RouteTable(List.of(route("r", "{\"service\":\"web\",\"match\":{\"host\":\"users\","
+        + "\"pathPrefix\":\"/v2/\"}}")), "cairn", true, false);
+    RouteTable.Resolution bare = t.resolve("Users:8080", "/x", "GET", NO_HEADERS);
+    assertThat(bare.route().id()).isEqualTo("host:users");
+    assertThat(bare.upstreamPath()).isEqualTo("/x");
+    assertThat(routeId(t, "users", "/x", "GET", NO_HEADERS)).isEqualTo("host:users");
+    assertThat(routeId(t, "users.cairn", "/x", "GET", NO_HEADERS)).as("the domain form still works")
+        .isEqualTo("host:users");
+    assertThat(routeId(t, "a.b", "/x", "GET", NO_HEADERS)).isEqualTo("host:a.b");
+    assertThat(routeId(t, "users", "/v2/x", "GET", NO_HEADERS)).as("a route that matches comes first").isEqualTo("r");
+    assertThat(t.resolve("bad_name!", "/x", "GET", NO_HEADERS)).isNull();
+    assertThat(t.explainMiss("bad_name!", "/x", "GET")).contains("is not {service}.cairn or a service name");
+
+    RouteTable node = new RouteTable(List.of(), "cairn", false, false);
+    assertThat(node.resolve("users:8080", "/x", "GET", NO_HEADERS)).as("off on a node").isNull();
+  }
+
+  @Test
   void routesComeBeforeHostAndPathRouting() {
     RouteTable t = new RouteTable(List.of(route("r", "{\"service\":\"web\",\"match\":{\"pathPrefix\":\"/orders/\"}}")),
         "cairn", true);

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class TrafficPlannerTest {
   private static final GatewaySettings SETTINGS = new GatewaySettings("gw", "cairn", false, 1000, 1000, 1000, 20, 3,
-      OutlierSettings.DEFAULTS, 8, 8, 100, 1000, "a", "eu");
+      OutlierSettings.DEFAULTS, 8, 8, 100, 1000, "a", "eu", false);
   private final FakeClock clock = new FakeClock(1_000_000);
   private final List<ServiceEntry> registry = new ArrayList<>();
   private final InstanceSource source = new InstanceSource() {

@@ -2,10 +2,12 @@ package io.cairn.api;
 
 import io.cairn.model.Event;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a watcher asked to see, within what its caller may read: instances of one service name and/or with one tag.
@@ -72,9 +74,7 @@ public record EventFilter(String name, String tag, Readable readable) {
 
   public boolean wants(Event e) {
     if (e.route() != null) {
-      // A route concerns the service it takes traffic to: a watcher of that service (or of all) that may read it.
-      return (name == null || name.equals(e.route().service())) && tag == null
-          && readable.service(e.route().service());
+      return wants(e.route());
     }
     if (e.service() == null) {
       return isAll() && readable.cluster();
@@ -82,18 +82,27 @@ public record EventFilter(String name, String tag, Readable readable) {
     return wants(e.service());
   }
 
+  /** A route concerns the service it takes traffic to: a watcher of that service (or of all) that may read it. */
+  boolean wants(Route r) {
+    return (name == null || name.equals(r.service())) && tag == null && readable.service(r.service());
+  }
+
   boolean wants(ServiceEntry s) {
     return (name == null || name.equals(s.name())) && (tag == null || s.tags().contains(tag))
         && readable.service(s.name());
   }
 
-  /** The snapshot as this watcher sees it: only the matching instances (and the nodes only without a filter). */
+  /**
+   * The snapshot as this watcher sees it: only the matching instances, the routes whose events it would get (so a
+   * client's copy of the routes starts where their events go on), and the nodes only without a filter.
+   */
   public Snapshot narrow(Snapshot s) {
     if (isAll() && readable == Readable.EVERYTHING) {
       return s;
     }
     List<ServiceEntry> services = s.services().stream().filter(this::wants).toList();
     List<NodeInfo> nodes = isAll() && readable.cluster() ? s.nodes() : List.of();
-    return new Snapshot(s.revision(), s.term(), s.leader(), s.leaderSince(), services, nodes);
+    List<Route> routes = s.routes().stream().filter(this::wants).toList();
+    return new Snapshot(s.revision(), s.term(), s.leader(), s.leaderSince(), services, nodes, routes, Map.of());
   }
 }

@@ -3,19 +3,19 @@ package io.cairn.grpc;
 import io.cairn.api.ApiException;
 import io.cairn.api.ClusterViews;
 import io.cairn.grpc.v1.Check;
-import io.cairn.grpc.v1.CheckRun;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.ListNodesResponse;
 import io.cairn.grpc.v1.Node;
 import io.cairn.grpc.v1.WatchEvent;
-import io.cairn.model.CheckOutcome;
 import io.cairn.model.Command;
-import io.cairn.model.Durations;
 import io.cairn.model.Event;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
+import io.cairn.wire.InstanceMessages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -119,86 +119,7 @@ public final class ProtoMapping {
   }
 
   public static Instance instance(ServiceEntry e) {
-    Instance.Builder b = Instance.newBuilder()
-        .setId(e.id())
-        .setName(e.name())
-        .setAddress(e.address())
-        .setPort(e.port())
-        .addAllTags(e.tags())
-        .putAllMetadata(e.metadata())
-        .setWeight(e.weight())
-        .setHealth(e.health().json())
-        .setEnabled(e.enabled())
-        .setDraining(e.draining())
-        .setRegisteredAt(e.registeredAt())
-        .setLastHeartbeat(e.lastHeartbeat())
-        .setHealthSince(e.healthSince())
-        .setRevision(e.revision());
-    if (e.version() != null) {
-      b.setVersion(e.version());
-    }
-    if (e.region() != null) {
-      b.setRegion(e.region());
-    }
-    if (e.zone() != null) {
-      b.setZone(e.zone());
-    }
-    if (e.node() != null) {
-      b.setNode(e.node());
-    }
-    if (e.ttlMillis() > 0) {
-      b.setTtl(Durations.format(e.ttlMillis()));
-    }
-    if (e.healthReason() != null) {
-      b.setHealthReason(e.healthReason());
-    }
-    if (e.check() != null) {
-      b.setCheck(check(e.check()));
-    }
-    if (e.lastCheck() != null) {
-      b.setLastCheck(checkRun(e.lastCheck()));
-    }
-    return b.build();
-  }
-
-  /** The model's check as a message (the two share a simple name, so the model's is spelled out). */
-  private static Check check(io.cairn.model.Check c) {
-    Check.Builder b = Check.newBuilder().setType(c.type()).setTls(c.tls()).setTlsSkipVerify(c.tlsSkipVerify())
-        .putAllHeaders(c.headers());
-    if (c.path() != null) {
-      b.setPath(c.path());
-    }
-    if (c.url() != null) {
-      b.setUrl(c.url());
-    }
-    if (c.service() != null) {
-      b.setService(c.service());
-    }
-    if (!c.isTtl()) {
-      b.setInterval(Durations.format(c.intervalMillis()))
-          .setTimeout(Durations.format(c.timeoutMillis()))
-          .setFailuresBeforeUnhealthy(c.failuresBeforeUnhealthy())
-          .setSuccessesBeforeHealthy(c.successesBeforeHealthy());
-      if (c.gracePeriodMillis() > 0) {
-        b.setGracePeriod(Durations.format(c.gracePeriodMillis()));
-      }
-    }
-    if (c.deregisterAfterMillis() > 0) {
-      b.setDeregisterAfter(Durations.format(c.deregisterAfterMillis()));
-    }
-    return b.build();
-  }
-
-  public static CheckRun checkRun(CheckOutcome o) {
-    CheckRun.Builder b = CheckRun.newBuilder().setAt(o.at()).setStatus(o.status().json())
-        .setDurationMillis(o.durationMillis());
-    if (o.output() != null) {
-      b.setOutput(o.output());
-    }
-    if (o.node() != null) {
-      b.setNode(o.node());
-    }
-    return b.build();
+    return InstanceMessages.message(e);
   }
 
   /** A node as the log records it; {@code status} and {@code role} as this node sees them (suspect, leader). */
@@ -248,6 +169,9 @@ public final class ProtoMapping {
     for (NodeInfo n : s.nodes()) {
       b.addNodes(node(n, n.status().json(), n.id().equals(s.leader()) ? "leader" : "none", 0));
     }
+    for (Route r : s.routes()) {
+      b.addRoutes(Routes.toJson(r).encode());
+    }
     return b.build();
   }
 
@@ -264,6 +188,9 @@ public final class ProtoMapping {
     }
     if (e.leader() != null) {
       b.setLeader(e.leader()).setTerm(e.term());
+    }
+    if (e.route() != null) {
+      b.setRoute(Routes.toJson(e.route()).encode());
     }
     return b.build();
   }

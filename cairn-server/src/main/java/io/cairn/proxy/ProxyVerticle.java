@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -75,7 +74,7 @@ public final class ProxyVerticle extends AbstractVerticle {
         new OutlierSettings(proxy.consecutive5xx(), proxy.consecutiveConnectFailures(), proxy.baseEjectionMillis(),
             proxy.maxEjectionMillis(), proxy.maxEjectionPercent()),
         proxy.maxConnections(), proxy.maxPendingRequests(), proxy.maxConcurrentRequests(), proxy.idleTimeoutMillis(),
-        blankToNull(node.zone()), blankToNull(node.region()));
+        blankToNull(node.zone()), blankToNull(node.region()), false);
     return new Gateway(settings, new ReplicaInstances(registry, replica), routes, System::currentTimeMillis);
   }
 
@@ -94,19 +93,8 @@ public final class ProxyVerticle extends AbstractVerticle {
     Set<String> consumed = access.enforced() ? ProxyAdmission.TOKEN_HEADERS : Set.of();
     forwarder = new Forwarder(vertx, gateway, access.enforced() ? new ProxyAdmission(access) : Admission.OPEN,
         metrics, this::upstreamTrust, consumed);
-    HttpServerOptions options = TlsOptions.apply(new HttpServerOptions()
-        .setHost(proxy.host())
-        .setPort(proxy.port())
-        .setTcpNoDelay(true)
-        .setHandle100ContinueAutomatically(true)
-        // No h2c: on a cleartext port Vert.x tells HTTP/2 from HTTP/1.1 only after decoding the first request, too
-        // late for the decoder that refuses ambiguous framing (Forwarder.onConnection) to see it. HTTP/2 is offered
-        // under TLS, where ALPN settles the protocol before the first byte of a request.
-        .setHttp2ClearTextEnabled(false)
-        .setMaxInitialLineLength(Math.min(16 * 1024, proxy.maxHeaderBytes()))
-        .setMaxHeaderSize(proxy.maxHeaderBytes())
-        .setIdleTimeout((int) proxy.idleTimeoutMillis())
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), security);
+    HttpServerOptions options = TlsOptions.apply(Forwarder.serverOptions(proxy.host(), proxy.port(),
+        proxy.maxHeaderBytes(), proxy.idleTimeoutMillis()), security);
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> Forwarder.onConnection(connection, options))
         .requestHandler(forwarder::handle);

@@ -7,13 +7,10 @@ import io.cairn.gateway.InstanceSource;
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
-import io.cairn.model.StatusFilter;
-import io.cairn.model.VersionFilter;
 import io.cairn.registry.Replica;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -28,8 +25,7 @@ final class ReplicaInstances implements InstanceSource {
   private final Replica replica;
   private final Map<Wanted, Prepared> prepared = new ConcurrentHashMap<>();
 
-  /** @param all every instance, whatever its health and rotation, or only those in rotation */
-  private record Wanted(String service, Route.Select select, boolean all) {
+  private record Wanted(String service, Route.Select select) {
   }
 
   /** The discovery query of a (service, select) pair and its cache key, made once. */
@@ -48,22 +44,13 @@ final class ReplicaInstances implements InstanceSource {
 
   @Override
   public List<ServiceEntry> inRotation(String service, Route.Select select) {
-    return read(new Wanted(service, select, false));
-  }
-
-  @Override
-  public List<ServiceEntry> registered(String service) {
-    return read(new Wanted(service, Route.Select.ALL, true));
-  }
-
-  private List<ServiceEntry> read(Wanted wanted) {
-    if (!known(wanted.service())) {
+    if (!known(service)) {
       // A Host header can name anything: only names with instances reach the discovery cache.
       return List.of();
     }
-    Prepared p = prepared.get(wanted);
+    Prepared p = prepared.get(new Wanted(service, select));
     if (p == null) {
-      p = prepare(wanted);
+      p = prepare(service, select);
     }
     RegistryOperations.Discovery d = registry.cachedDiscovery(Caller.NODE, p.key());
     if (d == null) {
@@ -72,17 +59,25 @@ final class ReplicaInstances implements InstanceSource {
     return d.answer().entries();
   }
 
-  private Prepared prepare(Wanted wanted) {
+  @Override
+  public List<ServiceEntry> registered(String service) {
+    if (!known(service)) {
+      return List.of();
+    }
+    String key = QueryCache.key("proxy-all", service);
+    RegistryOperations.Discovery d = registry.cachedDiscovery(Caller.NODE, key);
+    if (d == null) {
+      d = registry.discover(Caller.NODE, key, ServiceQuery.allOf(service));
+    }
+    return d.answer().entries();
+  }
+
+  private Prepared prepare(String service, Route.Select select) {
     if (prepared.size() >= MAX_PREPARED) {
       prepared.clear();
     }
-    Route.Select select = wanted.select();
-    ServiceQuery query = new ServiceQuery(wanted.service(),
-        select.version() == null ? null : VersionFilter.parse(select.version()), select.tags(),
-        wanted.all() ? StatusFilter.ANY : StatusFilter.PASSING, null, select.region(), select.zone(),
-        new TreeMap<>(select.meta()));
-    Prepared p = new Prepared(QueryCache.key("proxy", wanted.service() + " " + select + " " + wanted.all()), query);
-    prepared.put(wanted, p);
+    Prepared p = new Prepared(QueryCache.key("proxy", service + " " + select), ServiceQuery.inRotation(service, select));
+    prepared.put(new Wanted(service, select), p);
     return p;
   }
 }

@@ -136,7 +136,7 @@ class AgentIT {
     Path log = cluster.workDir().resolve("agent-" + k + ".log");
     String nodes = String.join(",", List.of(0, 1, 2).stream()
         .map(i -> cluster.node(i).base().substring("http://".length())).toList());
-    agents[k] = JarCluster.runJarClass("io.cairn.client.CairnAgent", log, List.of("--nodes", nodes, "--name", NAME,
+    agents[k] = JarCluster.runJarClass("io.cairn.agent.CairnAgent", log, List.of("--nodes", nodes, "--name", NAME,
         "--port", Integer.toString(ports[k]), "--address", "127.0.0.1", "--id", id(k), "--check", "http:/health",
         "--ttl", TTL.toMillis() + "ms", "--drain", "1s"));
   }

@@ -277,6 +277,37 @@ class GrpcInteropTest {
   }
 
   @Test
+  void aWatchCarriesTheRoutesOfItsServiceInItsSnapshotAndTheirChangesAsDocuments() {
+    String name = unique("routed");
+    String other = unique("elsewhere");
+    JsonObject document = new JsonObject().put("service", name)
+        .put("match", new JsonObject().put("pathPrefix", "/" + name + "/"));
+    onA.putRoute(PutRouteRequest.newBuilder().setId(name).setRouteJson(document.encode()).build());
+    onA.putRoute(PutRouteRequest.newBuilder().setId(other).setRouteJson(document.copy().put("service", other)
+        .encode()).build());
+    List<WatchEvent> events = new CopyOnWriteArrayList<>();
+    io.grpc.Context.CancellableContext watching = io.grpc.Context.current().withCancellation();
+    watching.run(() -> RegistryGrpc.newStub(a).watch(WatchRequest.newBuilder().setName(name).build(),
+        collect(events)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
+    // The snapshot holds this service's route, not the other service's.
+    assertThat(events.get(0).getRoutesList()).extracting(r -> new JsonObject(r).getString("id")).containsExactly(name);
+    assertThat(new JsonObject(events.get(0).getRoutes(0)).getJsonObject("match").getString("pathPrefix"))
+        .isEqualTo("/" + name + "/");
+
+    onB.putRoute(PutRouteRequest.newBuilder().setId(name).setRouteJson(document.copy().put("retries", 1).encode())
+        .build());
+    onB.deleteRoute(RouteRef.newBuilder().setId(name).build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.stream().anyMatch(e -> e.getType().equals("routeDeleted")));
+    WatchEvent set = events.stream().filter(e -> e.getType().equals("routeSet")).findFirst().orElseThrow();
+    assertThat(new JsonObject(set.getRoute()).getInteger("retries")).isEqualTo(1);
+    WatchEvent deleted = events.stream().filter(e -> e.getType().equals("routeDeleted")).findFirst().orElseThrow();
+    assertThat(new JsonObject(deleted.getRoute()).getString("id")).isEqualTo(name);
+    watching.cancel(null);
+    onA.deleteRoute(RouteRef.newBuilder().setId(other).build());
+  }
+
+  @Test
   void heartbeatsKeepATtlInstanceAliveAndAShutdownNoticeDrainsIt() throws InterruptedException {
     String name = unique("agent");
     String id = name + "-1";

@@ -86,7 +86,7 @@ class SecureAgentIT {
   }
 
   private Process start(TestNodes.Node node, String token, String id, Path certs, Path log) throws Exception {
-    return JarCluster.runJarClass("io.cairn.client.CairnAgent", log, List.of("--nodes", "127.0.0.1:" + node.httpPort(),
+    return JarCluster.runJarClass("io.cairn.agent.CairnAgent", log, List.of("--nodes", "127.0.0.1:" + node.httpPort(),
         "--name", "web", "--id", id, "--port", Integer.toString(service.getAddress().getPort()), "--address",
         "127.0.0.1", "--check", "http:/health", "--ttl", "3s", "--drain", "500ms", "--token", token,
         "--ca", certs.resolve("ca.pem").toString()));

@@ -3,6 +3,8 @@ package io.cairn.http.stream;
 import io.cairn.model.Event;
 import io.cairn.model.ModelJson;
 import io.cairn.model.NodeInfo;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.json.JsonArray;
@@ -10,7 +12,8 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
-/** The JSON of stream frames: events as everywhere else, snapshots as {"revision", "leader", "term", "services", "nodes"}. */
+/** The JSON of stream frames: events as everywhere else, snapshots as {"revision", "leader", "term",
+ * "count", "services", "nodes", "routes"}. */
 final class StreamJson {
   private StreamJson() {
   }
@@ -24,8 +27,12 @@ final class StreamJson {
     for (NodeInfo n : s.nodes()) {
       nodes.add(ModelJson.toJson(n));
     }
+    JsonArray routes = new JsonArray();
+    for (Route r : s.routes()) {
+      routes.add(Routes.toJson(r));
+    }
     return new JsonObject().put("revision", s.revision()).put("leader", s.leader()).put("term", s.term())
-        .put("count", s.services().size()).put("services", services).put("nodes", nodes);
+        .put("count", s.services().size()).put("services", services).put("nodes", nodes).put("routes", routes);
   }
 
   /**

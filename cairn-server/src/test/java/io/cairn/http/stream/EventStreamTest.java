@@ -149,6 +149,31 @@ class EventStreamTest {
   }
 
   @Test
+  void aWebSocketSnapshotCarriesTheRoutesOfTheServicesItWatches() {
+    String name = unique("wsrouted");
+    String other = unique("wsunrouted");
+    for (String service : List.of(name, other)) {
+      assertThat(Http.put(a + "/v1/routes/" + service, new JsonObject().put("service", service)
+          .put("match", new JsonObject().put("pathPrefix", "/" + service + "/")).encode()).status()).isEqualTo(201);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> Http.get(b + "/v1/routes/" + other).status() == 200);
+    List<JsonObject> narrow = new CopyOnWriteArrayList<>();
+    List<JsonObject> whole = new CopyOnWriteArrayList<>();
+    WebSocket one = connect(b, "?name=" + name, narrow);
+    WebSocket all = connect(b, "", whole);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !narrow.isEmpty() && !whole.isEmpty());
+    assertThat(narrow.get(0).getJsonArray("routes").stream().map(r -> ((JsonObject) r).getString("id")))
+        .containsExactly(name);
+    assertThat(whole.get(0).getJsonArray("routes").stream().map(r -> ((JsonObject) r).getString("id")))
+        .contains(name, other);
+    one.close();
+    all.close();
+    for (String service : List.of(name, other)) {
+      Http.delete(a + "/v1/routes/" + service);
+    }
+  }
+
+  @Test
   void aQuietWatcherStillHearsFromItsNodeEveryTenSeconds() {
     String name = unique("quiet");
     List<JsonObject> frames = new CopyOnWriteArrayList<>();

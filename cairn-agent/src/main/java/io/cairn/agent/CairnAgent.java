@@ -1,16 +1,25 @@
-package io.cairn.client;
+package io.cairn.agent;
 
+import io.cairn.client.CairnClient;
+import io.cairn.client.KeepAlive;
 import io.cairn.grpc.v1.Instance;
+import io.cairn.model.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.ClientOptionsBase;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
@@ -21,13 +30,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The sidecar: registers the local service, checks it locally, keeps it alive over a Heartbeat stream while it is
- * healthy (moving to another node when its node dies, registering again when the cluster lost it), and on SIGTERM
- * drains it, waits for requests under way to finish, deregisters it and exits 0.
+ * The agent beside a service: registers the local service, checks it locally, keeps it alive over a Heartbeat
+ * stream while it is healthy (moving to another node when its node dies, registering again when the cluster lost
+ * it), and on SIGTERM drains it, waits for requests under way to finish, deregisters it and exits 0. With
+ * {@code --proxy-port} it is also the application's sidecar proxy ({@link Sidecar}); with that and no
+ * {@code --name} it registers nothing and is only the proxy (an application that only calls services).
  *
  * <pre>
- * java -cp cairn.jar io.cairn.client.CairnAgent --nodes=10.0.0.1:8080,10.0.0.2:8080 --name=web-api --port=3000 \
- *   --check=http:/health --ttl=10s
+ * java -cp cairn.jar io.cairn.agent.CairnAgent --nodes=10.0.0.1:8080,10.0.0.2:8080 --name=web-api --port=3000 \
+ *   --check=http:/health --ttl=10s --proxy-port=15001
  * </pre>
  *
  * <p>Options: {@code --nodes} (gRPC addresses of Cairn nodes), {@code --name}, {@code --port}, {@code --address}
@@ -38,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * instance stays registered but out of discovery). On a secured cluster: {@code --token} (or the environment
  * variable {@code CAIRN_TOKEN}, which other users of the machine cannot read from the process list), {@code --ca}
  * (the PEM CA that signed the nodes' certificates: speak TLS), {@code --cert} and {@code --key} (this agent's
- * certificate under mutual TLS).
+ * certificate under mutual TLS). The sidecar: {@code --proxy-port} and {@code --proxy-address} (default 127.0.0.1:
+ * it serves this machine's application, not the network); instances that speak TLS are trusted by {@code --ca}.
  */
 public final class CairnAgent {
   private static final Logger log = LoggerFactory.getLogger(CairnAgent.class);
@@ -47,13 +59,18 @@ public final class CairnAgent {
   private final Map<String, String> options;
   private final Vertx vertx = Vertx.vertx();
   private final CairnClient client;
+  /** The service this agent registers, or null for a sidecar that only proxies. */
   private final Instance instance;
+  private final Sidecar sidecar;
   private final Duration ttl;
   private final Duration drain;
   private final String check;
   private final HttpClient http;
   private final NetClient tcp;
   private volatile boolean healthy;
+  /** Counted down to stop: a signal, or a sidecar that could not start. */
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private volatile int exitStatus;
   private KeepAlive link;
 
   CairnAgent(Map<String, String> options) {
@@ -74,7 +91,12 @@ public final class CairnAgent {
       builder.clientCertificate(options.get("cert"), options.get("key"));
     }
     this.client = builder.build();
-    this.instance = instance();
+    boolean proxies = options.containsKey("proxy-port");
+    this.instance = proxies && !options.containsKey("name") && !options.containsKey("port") ? null : instance();
+    // The sidecar's callers are in the agent's zone: zone affinity keeps them there.
+    this.sidecar = proxies ? new Sidecar(vertx, client, options.getOrDefault("proxy-address", "127.0.0.1"),
+        port("proxy-port"), options.get("zone"), options.get("region"),
+        options.containsKey("ca") ? this::upstreamTls : null) : null;
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
     this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
   }
@@ -83,6 +105,7 @@ public final class CairnAgent {
     String usage = "usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
         + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
         + " [--token SECRET (or env CAIRN_TOKEN)] [--ca ca.pem] [--cert client.pem --key client-key.pem]"
+        + " [--proxy-port P [--proxy-address 127.0.0.1]] (--name and --port may be left out with --proxy-port)"
         + " (each also as --key=value)";
     Map<String, String> options = parse(args);
     if (options == null) {
@@ -97,15 +120,14 @@ public final class CairnAgent {
       System.exit(2);
       return;
     }
-    CountDownLatch stop = new CountDownLatch(1);
     // SIGTERM is how orchestrators and ./run.sh stop ask: drain first, then exit 0 (a shutdown hook cannot choose
     // the exit status).
-    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> stop.countDown());
-    sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> stop.countDown());
+    Signal.handle(new Signal("TERM"), signal -> agent.stopping.countDown());
+    Signal.handle(new Signal("INT"), signal -> agent.stopping.countDown());
     agent.start();
-    stop.await();
+    agent.stopping.await();
     agent.stop();
-    System.exit(0);
+    System.exit(agent.exitStatus);
   }
 
   /** {@code --key value} or {@code --key=value}; null when an argument is neither. */
@@ -129,6 +151,19 @@ public final class CairnAgent {
   }
 
   void start() {
+    if (sidecar != null) {
+      sidecar.start().onFailure(e -> {
+        // The application counts on its proxy: an agent that cannot give it one says so and stops (from main's
+        // thread: exiting here would hold the event loop while the JVM shuts down).
+        log.error("Sidecar proxy not started: {}", e.getMessage());
+        exitStatus = 1;
+        stopping.countDown();
+      });
+    }
+    if (instance == null) {
+      log.info("Agent started as a sidecar only (no service registered); Cairn nodes {}", options.get("nodes"));
+      return;
+    }
     probe();
     vertx.setPeriodic(Math.max(200, ttl.toMillis() / 3), id -> probe());
     register();
@@ -153,8 +188,27 @@ public final class CairnAgent {
     });
   }
 
-  /** Drain, wait for what is under way, deregister. */
+  /**
+   * Drain, wait for what is under way, deregister; the sidecar serves the application until then, since finishing
+   * its requests may take calls to other services.
+   */
   void stop() {
+    try {
+      if (instance != null) {
+        deregister();
+      }
+      if (sidecar != null) {
+        sidecar.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      log.warn("The sidecar proxy did not stop cleanly: {}", e.toString());
+    } finally {
+      client.close();
+      vertx.close();
+    }
+  }
+
+  private void deregister() {
     log.info("Stopping: draining {} for {} ms", instance.getId(), drain.toMillis());
     try {
       link.shutdown().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -165,9 +219,17 @@ public final class CairnAgent {
       log.warn("Could not drain and deregister {} cleanly: {}", instance.getId(), e.toString());
     } finally {
       link.close();
-      client.close();
-      vertx.close();
     }
+  }
+
+  /** Instances that speak TLS, for the sidecar: trusted by the agent's CA, and shown its certificate if it has one. */
+  private ClientOptionsBase upstreamTls(ClientOptionsBase upstream) {
+    upstream.setTrustOptions(new PemTrustOptions().addCertPath(options.get("ca")));
+    if (options.containsKey("cert")) {
+      upstream.setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.get("cert"))
+          .setKeyPath(options.get("key")));
+    }
+    return upstream;
   }
 
   /** The local check: what decides whether the agent keeps pinging. */
@@ -176,7 +238,7 @@ public final class CairnAgent {
     if (check.startsWith("http:")) {
       String path = check.substring("http:".length());
       // A service that accepts connections but never answers is failing, not passing: the request times out.
-      result = http.request(new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.GET).setPort(instance.getPort())
+      result = http.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(instance.getPort())
               .setHost("127.0.0.1").setURI(path.isEmpty() ? "/" : path).setIdleTimeout(PROBE_TIMEOUT_MILLIS))
           .compose(req -> req.send())
           .map(resp -> resp.statusCode() >= 200 && resp.statusCode() < 300);
@@ -199,12 +261,7 @@ public final class CairnAgent {
 
   private Instance instance() {
     String address = options.getOrDefault("address", localAddress());
-    int port;
-    try {
-      port = Integer.parseInt(required("port"));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--port must be a port number");
-    }
+    int port = port("port");
     String name = required("name");
     Instance.Builder b = Instance.newBuilder()
         .setId(options.getOrDefault("id", name + "-" + address.replace(':', '-') + "-" + port))
@@ -225,9 +282,21 @@ public final class CairnAgent {
     return b.build();
   }
 
+  private int port(String key) {
+    try {
+      int port = Integer.parseInt(required(key));
+      if (port < 1 || port > 65_535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + key + " must be a port number");
+    }
+  }
+
   private long duration(String key, String fallback) {
     try {
-      return io.cairn.model.Durations.parse(options.getOrDefault(key, fallback));
+      return Durations.parse(options.getOrDefault(key, fallback));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("--" + key + " must be a duration such as 500ms, 10s or 1m");
     }
@@ -244,7 +313,7 @@ public final class CairnAgent {
   private static String localAddress() {
     try {
       return InetAddress.getLocalHost().getHostAddress();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "127.0.0.1";
     }
   }
