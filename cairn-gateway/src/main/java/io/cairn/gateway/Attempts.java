@@ -1,0 +1,127 @@
+package io.cairn.gateway;
+
+import io.cairn.model.Route;
+import io.cairn.model.ServiceEntry;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+
+import java.net.ConnectException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What every kind of exchange (HTTP, gRPC, WebSocket) does alike about one request's tries: which instance is next,
+ * whether a retry is allowed (the route's retries, its budget, an instance left), how a failed connect counts against
+ * the instance, and, once, the breaker's place given back and the answer counted. The exchanges decide what may be
+ * resent; this decides the rest, so that a try counts the same whatever the protocol.
+ */
+final class Attempts {
+  /** A failure the gateway answers itself, unless a retry takes its place. */
+  record Failure(int status, String code, String message, Map<String, String> headers, boolean retryable) {
+  }
+
+  final Gateway gateway;
+  final RouteState routeState;
+  final Route route;
+  final ServiceState service;
+  private final GatewayObserver observer;
+  private final Tries tries;
+  private final long startNanos = System.nanoTime();
+  private boolean finished;
+
+  Attempts(Gateway gateway, GatewayObserver observer, RouteState routeState, ServiceState service) {
+    this.gateway = gateway;
+    this.observer = observer;
+    this.routeState = routeState;
+    this.route = routeState.route;
+    this.service = service;
+    this.tries = new Tries(service, routeState.balancer);
+  }
+
+  /** A first try is about to go out: the retry budget counts requests. */
+  void begin() {
+    routeState.budget.onRequest();
+  }
+
+  List<ServiceEntry> inRotation() {
+    return gateway.instances().inRotation(route.service(), route.select());
+  }
+
+  /** The next instance to try, counted as a try; null when every instance in rotation was tried. */
+  ServiceEntry next(List<ServiceEntry> inRotation) {
+    return tries.next(inRotation);
+  }
+
+  /** Why {@link #next} found nothing: no instance at all (503), or none left of those tried (502). */
+  Failure noneLeft() {
+    if (tries.count() == 0) {
+      return new Failure(503, "no_healthy_instance", "service '" + route.service() + "' has no instance in rotation"
+          + (route.select().isAll() ? "" : " that the route's select admits") + " (healthy or degraded, enabled, "
+          + "not draining)", Map.of(), false);
+    }
+    return new Failure(502, "bad_gateway", "no instance of service '" + route.service() + "' answered ("
+        + tries.count() + " tried)", Map.of(), false);
+  }
+
+  /**
+   * A connection that could not be made: nothing was sent, so another instance may take the request. A refused or
+   * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault,
+   * and is answered at once.
+   */
+  Failure connectFailed(Throwable cause, ServiceEntry target, InstanceLoad load, int inService, long connectTimeout) {
+    if (cause instanceof ConnectionPoolTooBusyException) {
+      load.finished(false);
+      return new Failure(503, "overloaded", "service '" + route.service() + "' has as many requests waiting for a "
+          + "connection as its breaker's maxPendingRequests allows; retry later",
+          Map.of(ProxyAnswers.OVERLOADED, "true"), false);
+    }
+    load.finished(true);
+    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
+    if (timedOut || cause instanceof ConnectException) {
+      // Refused, or no connection within the connect timeout (a host that does not answer at all).
+      service.ejections.onConnectFailure(target.id(), inService);
+    }
+    return new Failure(timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
+        (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout + " ms"
+            : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage(), Map.of(), true);
+  }
+
+  /** Whether an instance in rotation was not tried yet, so that dropping an answer for another try can pay off. */
+  boolean untriedLeft() {
+    return tries.untriedAmong(inRotation());
+  }
+
+  /** Whether the route's retries and its budget allow one more try; if so, the budget counts it. */
+  boolean mayRetry() {
+    return tries.count() <= route.retries() && routeState.budget.tryAcquire();
+  }
+
+  /** A retry goes out. */
+  void retried() {
+    observer.retried(route.service(), route.id());
+  }
+
+  int count() {
+    return tries.count();
+  }
+
+  /** Once per request: the breaker's place is given back and the answer counted. False if it was already. */
+  boolean finish(int status) {
+    if (finished) {
+      return false;
+    }
+    finished = true;
+    service.breaker.release();
+    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, tries.count());
+    return true;
+  }
+
+  boolean finished() {
+    return finished;
+  }
+
+  GatewayObserver observer() {
+    return observer;
+  }
+}
