@@ -19,6 +19,8 @@ import java.util.Map;
 final class GrpcAnswers {
   static final String STATUS = "grpc-status";
   static final String MESSAGE = "grpc-message";
+  static final int CANCELLED = 1;
+  static final int UNKNOWN = 2;
   static final int DEADLINE_EXCEEDED = 4;
   static final int UNAVAILABLE = 14;
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -53,6 +55,14 @@ final class GrpcAnswers {
       case 504 -> DEADLINE_EXCEEDED;
       default -> 2; // UNKNOWN
     };
+  }
+
+  /**
+   * Whether an instance's status says the instance failed (UNKNOWN, INTERNAL, UNAVAILABLE, DATA_LOSS: what gRPC's
+   * mapping gives a 5xx), so that it counts towards ejection as a 5xx does; the others are the call's own outcome.
+   */
+  static boolean isServerFailure(int code) {
+    return code == UNKNOWN || code == 13 || code == UNAVAILABLE || code == 15;
   }
 
   /** {@code grpc-message}'s encoding: UTF-8, with bytes outside printable ASCII and '%' percent-encoded. */
