@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.util.ArrayList;
@@ -41,6 +42,10 @@ final class GrpcBody {
   Future<Void> sendTo(HttpClientRequest upstream) {
     target = upstream;
     sent = Promise.promise();
+    if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      // Over HTTP/2 this only tells Vert.x the length is not known: DATA frames carry the stream.
+      upstream.setChunked(true);
+    }
     // A call's head goes out at once: a bidirectional call may wait for the instance before sending anything.
     upstream.sendHead();
     for (Buffer b : kept) {
@@ -65,7 +70,9 @@ final class GrpcBody {
     target = null;
     kept.clear();
     overflow = true;
-    request.resume();
+    if (!ended && !request.isEnded()) {
+      request.resume();
+    }
   }
 
   private void arrived(Buffer data) {

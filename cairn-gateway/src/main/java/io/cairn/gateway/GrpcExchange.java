@@ -98,7 +98,6 @@ final class GrpcExchange {
     if (requestTimeout > 0) {
       requestTimer = vertx.setTimer(requestTimeout, t -> {
         requestTimer = -1;
-        resetCurrent();
         fail(new Attempts.Failure(504, "upstream_timeout", "no answer from service '" + route.service() + "' within "
             + requestTimeout + " ms (the route's request timeout)", Map.of(), false));
       });
@@ -267,21 +266,25 @@ final class GrpcExchange {
     if (done) {
       return;
     }
-    resetCurrent();
     String message = "deadline exceeded: the call's grpc-timeout of " + deadline + " ms passed at the gateway";
     log(504, message);
     finish(504, GrpcAnswers.DEADLINE_EXCEEDED);
+    resetCurrent();
     GrpcAnswers.endWith(request, GrpcAnswers.DEADLINE_EXCEEDED, message, answerHeaders(Map.of()));
   }
 
   /** The caller cancelled (reset its stream) or went away: the instance's stream is reset too. */
   private void abandon() {
     if (!done) {
-      resetCurrent();
       finish(499, GrpcAnswers.CANCELLED);
+      resetCurrent();
     }
   }
 
+  /**
+   * Resets the try under way (and drops what still comes of the caller's stream). Only once the call is finished:
+   * the reset fails the try's answer at once, which must not read as a try to retry.
+   */
   private void resetCurrent() {
     if (current != null) {
       current.reset(CANCEL);
@@ -296,10 +299,8 @@ final class GrpcExchange {
       return;
     }
     log(failure.status(), failure.message());
-    if (body != null) {
-      body.stop();
-    }
     finish(failure.status(), GrpcAnswers.statusFor(failure.status()));
+    resetCurrent();
     Map<String, String> headers = answerHeaders(failure.headers());
     if (request.response().headWritten()) {
       GrpcAnswers.endWith(request, GrpcAnswers.statusFor(failure.status()), failure.message(), Map.of());

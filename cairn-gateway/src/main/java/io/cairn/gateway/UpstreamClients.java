@@ -4,6 +4,7 @@ import io.cairn.model.ServiceEntry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.ClientOptionsBase;
@@ -71,17 +72,28 @@ final class UpstreamClients {
   HttpClientAgent grpc(boolean secure) {
     if (secure) {
       if (grpcTls == null) {
-        grpcTls = vertx.httpClientBuilder().with(secure(http2(settings)).setUseAlpn(true)).with(pool).build();
+        grpcTls = vertx.httpClientBuilder().with(secure(http2(settings)).setUseAlpn(true)).with(pool)
+            .withConnectHandler(UpstreamClients::quiet).build();
       }
       return grpcTls;
     }
     if (grpcPlain == null) {
-      grpcPlain = vertx.httpClientBuilder().with(http2(settings)).with(pool).build();
+      grpcPlain = vertx.httpClientBuilder().with(http2(settings)).with(pool)
+          .withConnectHandler(UpstreamClients::quiet).build();
     }
     return grpcPlain;
   }
 
-  private static HttpClientOptions http2(GatewaySettings s) {
+  /**
+   * An instance that dies mid-call fails its streams, which is where the exchange learns of it; the connection's own
+   * error would otherwise be logged once more as unhandled.
+   */
+  private static void quiet(HttpConnection connection) {
+    connection.exceptionHandler(e -> {
+    });
+  }
+
+    private static HttpClientOptions http2(GatewaySettings s) {
     return options(s).setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
         .setHttp2KeepAliveTimeout((int) Math.max(1, s.idleTimeoutMillis() / 1000));
   }
