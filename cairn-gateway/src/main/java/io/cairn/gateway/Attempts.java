@@ -3,7 +3,10 @@ package io.cairn.gateway;
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 
 import java.net.ConnectException;
 import java.util.List;
@@ -19,6 +22,13 @@ import java.util.concurrent.TimeoutException;
 final class Attempts {
   /** A failure the gateway answers itself, unless a retry takes its place. */
   record Failure(int status, String code, String message, Map<String, String> headers, boolean retryable) {
+  }
+
+  /**
+   * One try: its instance, the instance's load (counted as started), how many instances were in rotation when it was
+   * picked (what ejection weighs a failure against), and the request for it.
+   */
+  record Try(ServiceEntry target, InstanceLoad load, int inService, RequestOptions options) {
   }
 
   final Gateway gateway;
@@ -53,6 +63,29 @@ final class Attempts {
     return tries.next(inRotation);
   }
 
+  /**
+   * The next try, to an instance not tried yet, its load counted as started; null when none is left
+   * ({@link #noneLeft} says why).
+   */
+  Try nextTry(HttpMethod method, String uri, MultiMap headers, long connectTimeout) {
+    List<ServiceEntry> inRotation = inRotation();
+    ServiceEntry target = next(inRotation);
+    if (target == null) {
+      return null;
+    }
+    InstanceLoad load = service.load(target.id());
+    load.started();
+    return new Try(target, load, inRotation.size(), new RequestOptions().setHost(target.address())
+        .setPort(target.port()).setMethod(method).setURI(uri).setHeaders(headers).setConnectTimeout(connectTimeout)
+        .setFollowRedirects(false));
+  }
+
+  /** The try failed as an instance fails (5xx, lost before its end, timed out): it counts for ejection and load. */
+  void serverError(Try t) {
+    t.load().finished(true);
+    service.ejections.onServerError(t.target().id(), t.inService());
+  }
+
   /** Why {@link #next} found nothing: no instance at all (503), or none left of those tried (502). */
   Failure noneLeft() {
     if (tries.count() == 0) {
@@ -69,21 +102,23 @@ final class Attempts {
    * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault,
    * and is answered at once.
    */
-  Failure connectFailed(Throwable cause, ServiceEntry target, InstanceLoad load, int inService, long connectTimeout) {
+  Failure connectFailed(Throwable cause, Try t) {
+    ServiceEntry target = t.target();
     if (cause instanceof ConnectionPoolTooBusyException) {
-      load.finished(false);
+      t.load().finished(false);
       return new Failure(503, "overloaded", "service '" + route.service() + "' has as many requests waiting for a "
           + "connection as its breaker's maxPendingRequests allows; retry later",
           Map.of(ProxyAnswers.OVERLOADED, "true"), false);
     }
-    load.finished(true);
+    t.load().finished(true);
     boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
     if (timedOut || cause instanceof ConnectException) {
       // Refused, or no connection within the connect timeout (a host that does not answer at all).
-      service.ejections.onConnectFailure(target.id(), inService);
+      service.ejections.onConnectFailure(target.id(), t.inService());
     }
     return new Failure(timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
-        (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout + " ms"
+        (timedOut ? "no connection to instance '" + target.id() + "' within " + t.options().getConnectTimeout()
+            + " ms"
             : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage(), Map.of(), true);
   }
 
@@ -92,9 +127,12 @@ final class Attempts {
     return tries.untriedAmong(inRotation());
   }
 
-  /** Whether the route's retries and its budget allow one more try; if so, the budget counts it. */
-  boolean mayRetry() {
-    return tries.count() <= route.retries() && routeState.budget.tryAcquire();
+  /**
+   * Whether a failed try is retried: the request can be sent again ({@code resendable}, the exchange's call), an
+   * instance is left to try, and the route's retries and its budget allow one more (then the budget counts it).
+   */
+  boolean mayRetry(boolean resendable) {
+    return resendable && untriedLeft() && tries.count() <= route.retries() && routeState.budget.tryAcquire();
   }
 
   /** A retry goes out. */

@@ -13,12 +13,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -148,35 +146,30 @@ final class Exchange {
     if (done) {
       return;
     }
-    List<ServiceEntry> inRotation = attempts.inRotation();
-    ServiceEntry target = attempts.next(inRotation);
-    if (target == null) {
+    Attempts.Try next = attempts.nextTry(request.method(), uri, upstreamHeaders, connectTimeout());
+    if (next == null) {
       fail(attempts.noneLeft());
       return;
     }
-    InstanceLoad load = service.load(target.id());
-    load.started();
-    RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
-        .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout())
-        .setFollowRedirects(false);
-    clients.of(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
+    clients.of(UpstreamClients.speaksTls(next.target())).request(next.options()).onComplete(ar -> {
       if (ar.failed()) {
-        Attempts.Failure failure = attempts.connectFailed(ar.cause(), target, load, inRotation.size(),
-            connectTimeout());
+        Attempts.Failure failure = attempts.connectFailed(ar.cause(), next);
         retryOr(failure.retryable(), failure);
         return;
       }
       HttpClientRequest upstream = ar.result();
       if (done) {
         upstream.reset();
-        load.finished(false);
+        next.load().finished(false);
         return;
       }
-      send(upstream, target, load, inRotation.size());
+      send(upstream, next);
     });
   }
 
-  private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
+  private void send(HttpClientRequest upstream, Attempts.Try attempt) {
+    ServiceEntry target = attempt.target();
+    InstanceLoad load = attempt.load();
     current = upstream;
     boolean[] timedOut = {false};
     long[] tryTimer = {-1};
@@ -210,8 +203,7 @@ final class Exchange {
         return;
       }
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onServerError(target.id(), inService);
+        attempts.serverError(attempt);
         if (timedOut[0]) {
           retryOr(mayResend(), new Attempts.Failure(504, "upstream_timeout", "instance '" + target.id()
               + "' did not answer within " + tryTimeout() + " ms (the route's try timeout)", Map.of(), true));
@@ -224,12 +216,11 @@ final class Exchange {
       HttpClientResponse response = ar.result();
       int status = response.statusCode();
       if (status >= 500) {
-        service.ejections.onServerError(target.id(), inService);
+        service.ejections.onServerError(target.id(), attempt.inService());
       } else {
         service.ejections.onSuccess(target.id());
       }
-      if ((status == 502 || status == 503 || status == 504) && mayResend() && attempts.untriedLeft()
-          && attempts.mayRetry()) {
+      if ((status == 502 || status == 503 || status == 504) && attempts.mayRetry(mayResend())) {
         // The answer is dropped for another try: read it to the end so that its connection is reused.
         response.end();
         load.finished(true);
@@ -247,7 +238,7 @@ final class Exchange {
 
   /** Another try when the request may be resent, an instance is left to try and the retries allow; else fails. */
   private void retryOr(boolean resendable, Attempts.Failure failure) {
-    if (resendable && attempts.untriedLeft() && attempts.mayRetry()) {
+    if (attempts.mayRetry(resendable)) {
       retry();
     } else {
       fail(failure);

@@ -9,12 +9,10 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -109,36 +107,30 @@ final class GrpcExchange {
     if (done) {
       return;
     }
-    List<ServiceEntry> inRotation = attempts.inRotation();
-    ServiceEntry target = attempts.next(inRotation);
-    if (target == null) {
+    Attempts.Try next = attempts.nextTry(request.method(), uri, upstreamHeaders,
+        gateway.settings().connectTimeout(route));
+    if (next == null) {
       fail(attempts.noneLeft());
       return;
     }
-    InstanceLoad load = service.load(target.id());
-    load.started();
-    long connectTimeout = gateway.settings().connectTimeout(route);
-    RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
-        .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout)
-        .setFollowRedirects(false);
-    clients.grpc(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
+    clients.grpc(UpstreamClients.speaksTls(next.target())).request(next.options()).onComplete(ar -> {
       if (ar.failed()) {
-        Attempts.Failure failure = attempts.connectFailed(ar.cause(), target, load, inRotation.size(),
-            connectTimeout);
+        Attempts.Failure failure = attempts.connectFailed(ar.cause(), next);
         retryOr(failure.retryable(), failure);
         return;
       }
       HttpClientRequest upstream = ar.result();
       if (done) {
         upstream.reset(CANCEL);
-        load.finished(false);
+        next.load().finished(false);
         return;
       }
-      send(upstream, target, load, inRotation.size());
+      send(upstream, next);
     });
   }
 
-  private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
+  private void send(HttpClientRequest upstream, Attempts.Try attempt) {
+    ServiceEntry target = attempt.target();
     current = upstream;
     if (request.authority() != null) {
       upstream.authority(request.authority());
@@ -161,12 +153,11 @@ final class GrpcExchange {
     upstream.response().onComplete(ar -> {
       vertx.cancelTimer(tryTimer[0]);
       if (done) {
-        load.finished(false);
+        attempt.load().finished(false);
         return;
       }
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onServerError(target.id(), inService);
+        attempts.serverError(attempt);
         if (timedOut[0]) {
           fail(new Attempts.Failure(504, "upstream_timeout", "instance '" + target.id() + "' did not answer within "
               + tryTimeout + " ms (the route's try timeout)", Map.of(), false));
@@ -179,20 +170,19 @@ final class GrpcExchange {
       HttpClientResponse response = ar.result();
       String trailersOnlyStatus = response.headers().get(GrpcAnswers.STATUS);
       if (trailersOnlyStatus != null && Integer.toString(GrpcAnswers.UNAVAILABLE).equals(trailersOnlyStatus.trim())
-          && body.resendable() && attempts.untriedLeft() && attempts.mayRetry()) {
+          && attempts.mayRetry(body.resendable())) {
         // Refused before any message: gRPC's one status that another instance may take.
-        service.ejections.onServerError(target.id(), inService);
-        load.finished(true);
+        attempts.serverError(attempt);
         retry();
         return;
       }
-      relay(response, target, load, inService, trailersOnlyStatus != null);
+      relay(response, attempt, trailersOnlyStatus != null);
     });
   }
 
   /** Another try when allowed (resendable, an instance left, retries and budget); else the failure is answered. */
   private void retryOr(boolean resendable, Attempts.Failure failure) {
-    if (resendable && attempts.untriedLeft() && attempts.mayRetry()) {
+    if (attempts.mayRetry(resendable)) {
       retry();
     } else {
       fail(failure);
@@ -205,8 +195,7 @@ final class GrpcExchange {
     attempt();
   }
 
-  private void relay(HttpClientResponse response, ServiceEntry target, InstanceLoad load, int inService,
-                     boolean trailersOnly) {
+  private void relay(HttpClientResponse response, Attempts.Try attempt, boolean trailersOnly) {
     cancel(requestTimer);
     requestTimer = -1;
     HttpServerResponse out = request.response();
@@ -219,13 +208,12 @@ final class GrpcExchange {
     }
     response.pipe().endOnComplete(false).to(out).onComplete(ar -> {
       if (done) {
-        load.finished(false);
+        attempt.load().finished(false);
         return;
       }
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onServerError(target.id(), inService);
-        String message = "instance '" + target.id() + "' of service '" + route.service() + "' was lost during the "
+        attempts.serverError(attempt);
+        String message = "instance '" + attempt.target().id() + "' of service '" + route.service() + "' was lost during the "
             + "call: " + ar.cause().getMessage();
         log(502, message);
         response.request().reset(CANCEL);
@@ -236,13 +224,12 @@ final class GrpcExchange {
       MultiMap trailers = response.trailers();
       String status = trailersOnly ? response.headers().get(GrpcAnswers.STATUS) : trailers.get(GrpcAnswers.STATUS);
       int code = parseStatus(status);
-      boolean failed = response.statusCode() >= 500 || GrpcAnswers.isServerFailure(code);
-      if (failed) {
-        service.ejections.onServerError(target.id(), inService);
+      if (response.statusCode() >= 500 || GrpcAnswers.isServerFailure(code)) {
+        attempts.serverError(attempt);
       } else {
-        service.ejections.onSuccess(target.id());
+        service.ejections.onSuccess(attempt.target().id());
+        attempt.load().finished(false);
       }
-      load.finished(failed);
       // Counted before the end goes out: ending the caller's stream may close it at once, which reads as a cancel.
       finish(response.statusCode(), code);
       if (!trailers.isEmpty()) {

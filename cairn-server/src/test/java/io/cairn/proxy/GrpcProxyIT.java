@@ -3,6 +3,7 @@ package io.cairn.proxy;
 import com.google.rpc.ErrorInfo;
 import io.cairn.support.GrpcEchoServer;
 import io.cairn.support.Http;
+import io.cairn.support.Observers;
 import io.cairn.support.TestNodes;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
@@ -36,9 +37,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -130,46 +130,37 @@ class GrpcProxyIT {
   }
 
   @Test
-  void aClientStreamingCallLargerThanTheRetryCopyStreamsWhole() throws Exception {
-    CompletableFuture<String> reply = new CompletableFuture<>();
+  void aClientStreamingCallLargerThanTheRetryCopyStreamsWhole() {
+    List<String> reply = new CopyOnWriteArrayList<>();
+    AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
-        channel("echo.cairn").newCall(GrpcEchoServer.JOIN, options()), observer(reply));
+        channel("echo.cairn").newCall(GrpcEchoServer.JOIN, options()), Observers.collect(reply, ended));
     String chunk = "x".repeat(4096);
     for (int i = 0; i < 50; i++) {
       requests.onNext(chunk);
     }
     requests.onCompleted();
-    assertThat(reply.get(60, TimeUnit.SECONDS)).isEqualTo("A:50:" + 50 * 4096);
+    await("the call ends").atMost(WAIT).until(() -> ended.get() != null);
+    assertThat(ended.get().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(reply).containsExactly("A:50:" + 50 * 4096);
   }
 
   @Test
-  void aBidirectionalCallPingPongsBeforeTheCallerHalfCloses() throws Exception {
-    BlockingQueue<String> pongs = new LinkedBlockingQueue<>();
-    CompletableFuture<String> ended = new CompletableFuture<>();
+  void aBidirectionalCallPingPongsBeforeTheCallerHalfCloses() {
+    List<String> pongs = new CopyOnWriteArrayList<>();
+    AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<String> pings = ClientCalls.asyncBidiStreamingCall(
-        channel("echo.cairn").newCall(GrpcEchoServer.CHAT, options()), new StreamObserver<>() {
-          @Override
-          public void onNext(String value) {
-            pongs.add(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            ended.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {
-            ended.complete("done");
-          }
-        });
+        channel("echo.cairn").newCall(GrpcEchoServer.CHAT, options()), Observers.collect(pongs, ended));
     for (int i = 0; i < 5; i++) {
+      int sent = i + 1;
       pings.onNext("ping-" + i);
       // Each answer comes back while the call is still open: the proxy holds no message back.
-      assertThat(pongs.poll(30, TimeUnit.SECONDS)).isEqualTo("pong:ping-" + i);
+      await("pong " + i).atMost(WAIT).until(() -> pongs.size() >= sent || ended.get() != null);
+      assertThat(pongs).hasSize(sent).last().isEqualTo("pong:ping-" + i);
     }
     pings.onCompleted();
-    assertThat(ended.get(30, TimeUnit.SECONDS)).isEqualTo("done");
+    await("the call ends").atMost(WAIT).until(() -> ended.get() != null);
+    assertThat(ended.get().getCode()).isEqualTo(Status.Code.OK);
   }
 
   @Test
@@ -282,24 +273,6 @@ class GrpcProxyIT {
         .overrideAuthority(authority).build();
     channels.add(c);
     return c;
-  }
-
-  private static StreamObserver<String> observer(CompletableFuture<String> reply) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(String value) {
-        reply.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        reply.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-      }
-    };
   }
 
   private void register(String id, String name, int port) {
