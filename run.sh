@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Cairn: build, run, test and benchmark.
-#   ./run.sh                 build the jar when needed and run one node in the foreground (HTTP 8080, proxy 8180)
+#   ./run.sh                 build the jar when needed and run one node in the foreground (HTTP 8080, proxy 8180,
+#                            its gRPC port 8190)
 #   ./run.sh test            run the whole test suite (unit, API, cluster, and the fat jar as processes)
 #   ./run.sh cluster [N]     start N nodes (default 3) in the background: HTTP 8080.., Hazelcast 5701.., DNS 8600..,
-#                            proxy 8180..
+#                            proxy 8180.., gRPC proxy 8190..
 #   ./run.sh stop            stop the nodes started by './run.sh cluster' or './run.sh'
 #   ./run.sh bench           run the benchmarks and print p50/p99 and throughput
 #   ./run.sh agent ...       run the sidecar agent for a local service (see docs/OPERATIONS.md)
@@ -152,13 +153,13 @@ case "$cmd" in
       fi
       java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
         --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" --dns.port=$((8599 + i)) \
-        --proxy.port=$((8179 + i)) \
+        --proxy.port=$((8179 + i)) --proxy.grpcPort=$((8189 + i)) \
         --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
         --cluster.raft.bootstrapExpect="$n" "${security[@]}" \
         >"$log" 2>&1 &
       echo $! >"$RUN_DIR/node-$i.pid"
       echo "node-$i: pid $!, http://127.0.0.1:$http, raft 127.0.0.1:$((http + 1000)), hazelcast 127.0.0.1:$hz," \
-        "dns 127.0.0.1:$((8599 + i)), proxy 127.0.0.1:$((8179 + i)), log $log"
+        "dns 127.0.0.1:$((8599 + i)), proxy 127.0.0.1:$((8179 + i)), gRPC proxy 127.0.0.1:$((8189 + i)), log $log"
     done
     for i in $(seq 1 "$n"); do wait_ready $((8079 + i)) "$(cat "$RUN_DIR/node-$i.pid")" "$RUN_DIR/node-$i.log"; done
     for _ in $(seq 1 120); do
@@ -210,8 +211,8 @@ case "$cmd" in
     # exec keeps this shell's pid: './run.sh stop' finds the node there, also when it was started with '&'.
     mkdir -p "$RUN_DIR"
     echo $$ >"$RUN_DIR/node.pid"
-    # The proxy on 8180 unless a flag says otherwise (a later flag wins).
-    exec java $JAVA_OPTS -jar "$JAR" -cluster --proxy.port=8180 "$@"
+    # The proxy on 8180 and its gRPC port on 8190 unless a flag says otherwise (a later flag wins).
+    exec java $JAVA_OPTS -jar "$JAR" -cluster --proxy.port=8180 --proxy.grpcPort=8190 "$@"
     ;;
   *)
     echo "usage: ./run.sh [test|cluster [N]|stop|bench|agent [options]|node [flags]]" >&2

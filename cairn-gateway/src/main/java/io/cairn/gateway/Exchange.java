@@ -2,12 +2,10 @@ package io.cairn.gateway;
 
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -15,16 +13,12 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.ConnectException;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One request on its way through the gateway: it tries instances until one answers, within the route's retries,
@@ -35,7 +29,8 @@ import java.util.concurrent.TimeoutException;
  *   the route says {@code retryNonIdempotent}), and only while the body is at hand (no body, or one small enough
  *   to keep, see {@link GatewaySettings#RETRYABLE_BODY_BYTES}).</li>
  * </ul>
- * Every try counts for the instance's passive health ({@link Ejections}) and load ({@link InstanceLoad}).
+ * Every try counts for the instance's passive health ({@link Ejections}) and load ({@link InstanceLoad}); what
+ * tries have in common with the other protocols' exchanges is in {@link Attempts}.
  */
 final class Exchange {
   /** One line per answer the gateway makes itself (an error), with the request id the instance's logs carry too. */
@@ -45,17 +40,13 @@ final class Exchange {
 
   private final Vertx vertx;
   private final Gateway gateway;
-  private final GatewayObserver observer;
   final HttpServerRequest request;
-  final RouteState routeState;
   final Route route;
   final ServiceState service;
   final String uri;
   final String requestId;
   final MultiMap upstreamHeaders;
-  private final Plan plan;
-  private final long startNanos = System.nanoTime();
-  private final Tries tries;
+  private final Attempts attempts;
   private boolean streaming;
   private Buffer body;
   private boolean done;
@@ -67,14 +58,11 @@ final class Exchange {
            ServiceState service, Plan plan, String uri, Set<String> consumedHeaders) {
     this.vertx = vertx;
     this.gateway = gateway;
-    this.observer = observer;
     this.request = request;
-    this.routeState = routeState;
     this.route = routeState.route;
     this.service = service;
-    this.plan = plan;
     this.uri = uri;
-    this.tries = new Tries(service, routeState.balancer);
+    this.attempts = new Attempts(gateway, observer, routeState, service, plan);
     this.requestId = ForwardedHeaders.requestId(request);
     this.upstreamHeaders = ForwardedHeaders.upstream(request, requestId, gateway.settings().via(), consumedHeaders);
   }
@@ -93,7 +81,7 @@ final class Exchange {
 
   void start(UpstreamClients clients) {
     this.clients = clients;
-    routeState.budget.onRequest();
+    attempts.begin();
     request.response().closeHandler(v -> abandon());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     boolean chunked = request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
@@ -158,63 +146,30 @@ final class Exchange {
     if (done) {
       return;
     }
-    ServiceEntry target = tries.next(plan);
-    if (target == null) {
-      if (tries.count() == 0) {
-        fail(503, "no_healthy_instance", Forwarder.noInstanceMessage(route));
-      } else {
-        fail(502, "bad_gateway", "no instance of service '" + route.service() + "' answered (" + tries.count()
-            + " tried)");
-      }
+    Attempts.Try next = attempts.nextTry(request.method(), uri, upstreamHeaders, connectTimeout());
+    if (next == null) {
+      fail(attempts.noneLeft());
       return;
     }
-    InstanceLoad load = service.load(target.id());
-    load.started();
-    RequestOptions options = new RequestOptions().setHost(target.address()).setPort(target.port())
-        .setMethod(request.method()).setURI(uri).setHeaders(upstreamHeaders).setConnectTimeout(connectTimeout())
-        .setFollowRedirects(false);
-    clients.of(UpstreamClients.speaksTls(target)).request(options).onComplete(ar -> {
+    clients.of(UpstreamClients.speaksTls(next.target())).request(next.options()).onComplete(ar -> {
       if (ar.failed()) {
-        connectFailed(ar.cause(), target, load, inService());
+        Attempts.Failure failure = attempts.connectFailed(ar.cause(), next);
+        retryOr(failure.retryable(), failure);
         return;
       }
       HttpClientRequest upstream = ar.result();
       if (done) {
         upstream.reset();
-        load.finished(false);
+        next.load().finished(false);
         return;
       }
-      send(upstream, target, load, inService());
+      send(upstream, next);
     });
   }
 
-  /**
-   * No connection, so nothing was sent: another instance may take the request, whatever its method. A refused or
-   * timed-out connect counts against the instance; a full pool is this node's overload, not the instance's fault.
-   */
-  private void connectFailed(Throwable cause, ServiceEntry target, InstanceLoad load, int inService) {
-    if (cause instanceof ConnectionPoolTooBusyException) {
-      load.finished(false);
-      fail(503, "overloaded", "service '" + route.service() + "' has as many requests waiting for a connection as its "
-          + "breaker's maxPendingRequests allows; retry later", Map.of(ProxyAnswers.OVERLOADED, "true"));
-      return;
-    }
-    load.finished(true);
-    boolean timedOut = cause instanceof ConnectTimeoutException || cause instanceof TimeoutException;
-    if (timedOut || cause instanceof ConnectException) {
-      // Refused, or no connection within the connect timeout (a host that does not answer at all).
-      service.ejections.onConnectFailure(target.id(), inService);
-    }
-    retryOr(true, timedOut ? 504 : 502, timedOut ? "upstream_timeout" : "bad_gateway",
-        (timedOut ? "no connection to instance '" + target.id() + "' within " + connectTimeout() + " ms"
-            : "could not connect to instance '" + target.id() + "'") + ": " + cause.getMessage());
-  }
-
-  private boolean untriedLeft() {
-    return tries.untriedIn(plan);
-  }
-
-  private void send(HttpClientRequest upstream, ServiceEntry target, InstanceLoad load, int inService) {
+  private void send(HttpClientRequest upstream, Attempts.Try attempt) {
+    ServiceEntry target = attempt.target();
+    InstanceLoad load = attempt.load();
     current = upstream;
     boolean[] timedOut = {false};
     long[] tryTimer = {-1};
@@ -248,24 +203,24 @@ final class Exchange {
         return;
       }
       if (ar.failed()) {
-        load.finished(true);
-        service.ejections.onServerError(target.id(), inService);
+        attempts.serverError(attempt);
         if (timedOut[0]) {
-          retryOr(mayResend(), 504, "upstream_timeout", "instance '" + target.id() + "' did not answer within "
-              + tryTimeout() + " ms (the route's try timeout)");
+          retryOr(mayResend(), new Attempts.Failure(504, "upstream_timeout", "instance '" + target.id()
+              + "' did not answer within " + tryTimeout() + " ms (the route's try timeout)", Map.of(), true));
         } else {
-          retryOr(mayResend(), 502, "bad_gateway", "instance '" + target.id() + "' failed: " + ar.cause().getMessage());
+          retryOr(mayResend(), new Attempts.Failure(502, "bad_gateway", "instance '" + target.id() + "' failed: "
+              + ar.cause().getMessage(), Map.of(), true));
         }
         return;
       }
       HttpClientResponse response = ar.result();
       int status = response.statusCode();
       if (status >= 500) {
-        service.ejections.onServerError(target.id(), inService);
+        service.ejections.onServerError(target.id(), attempt.inService());
       } else {
         service.ejections.onSuccess(target.id());
       }
-      if ((status == 502 || status == 503 || status == 504) && mayResend() && untriedLeft() && mayRetry()) {
+      if ((status == 502 || status == 503 || status == 504) && attempts.mayRetry(mayResend())) {
         // The answer is dropped for another try: read it to the end so that its connection is reused.
         response.end();
         load.finished(true);
@@ -281,21 +236,17 @@ final class Exchange {
     return !streaming && (IDEMPOTENT.contains(request.method()) || route.retryNonIdempotent());
   }
 
-  private boolean mayRetry() {
-    return tries.count() <= route.retries() && routeState.budget.tryAcquire();
-  }
-
   /** Another try when the request may be resent, an instance is left to try and the retries allow; else fails. */
-  private void retryOr(boolean resendable, int status, String code, String message) {
-    if (resendable && untriedLeft() && mayRetry()) {
+  private void retryOr(boolean resendable, Attempts.Failure failure) {
+    if (attempts.mayRetry(resendable)) {
       retry();
     } else {
-      fail(status, code, message);
+      fail(failure);
     }
   }
 
   private void retry() {
-    observer.retried(route.service(), route.id());
+    attempts.retried();
     current = null;
     attempt();
   }
@@ -308,7 +259,7 @@ final class Exchange {
       out.setStatusMessage(response.statusMessage());
     }
     ForwardedHeaders.downstream(response.headers(), out.headers(), requestId, gateway.settings().via());
-    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
+    out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(attempts.count()));
     if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && request.version() == HttpVersion.HTTP_1_1) {
       out.setChunked(true);
     }
@@ -336,14 +287,18 @@ final class Exchange {
     fail(status, code, message, Map.of());
   }
 
+  private void fail(Attempts.Failure failure) {
+    fail(failure.status(), failure.code(), failure.message(), failure.headers());
+  }
+
   private void fail(int status, String code, String message, Map<String, String> extra) {
     if (done) {
       return;
     }
     LOG.info("{} {} {} for service '{}' (route {}, request {}, {} tried): {}", status, request.method(), request.path(),
-        route.service(), route.id(), requestId, tries.count(), message);
+        route.service(), route.id(), requestId, attempts.count(), message);
     Map<String, String> headers = new HashMap<>(extra);
-    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(tries.count()));
+    headers.put(ProxyAnswers.ATTEMPTS, Integer.toString(attempts.count()));
     headers.put(ForwardedHeaders.REQUEST_ID, requestId);
     if (streaming && !request.isEnded() && request.version() != HttpVersion.HTTP_2) {
       // A body left unread would be taken for the next request: the connection ends with this answer.
@@ -360,8 +315,7 @@ final class Exchange {
     }
     done = true;
     cancelDeadline();
-    service.breaker.release();
-    observer.answered(route.service(), route.id(), status, System.nanoTime() - startNanos, tries.count());
+    attempts.finish(status);
   }
 
   private void cancelDeadline() {
@@ -376,16 +330,15 @@ final class Exchange {
    * retries are spent.
    */
   ServiceEntry nextTarget() {
-    return tries.count() > route.retries() ? null : tries.next(plan);
+    return attempts.count() > route.retries() ? null : attempts.next();
   }
 
   int attempts() {
-    return tries.count();
+    return attempts.count();
   }
 
-  /** Instances of the route in rotation: the ejections' bound (at most half of them out) counts against these. */
   int inService() {
-    return gateway.instances().inRotation(route.service(), route.select()).size();
+    return attempts.inService();
   }
 
   Vertx vertx() {

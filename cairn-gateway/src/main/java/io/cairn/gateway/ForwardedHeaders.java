@@ -60,6 +60,11 @@ final class ForwardedHeaders {
 
   /** The answer's headers for the client: the upstream's, without hop-by-hop ones, plus Via. */
   static void downstream(MultiMap upstream, MultiMap out, String requestId, String via) {
+    downstream(upstream, out, requestId, via, "http/1.1");
+  }
+
+  /** As {@link #downstream(MultiMap, MultiMap, String, String)}, from an upstream spoken to in {@code alpn}. */
+  static void downstream(MultiMap upstream, MultiMap out, String requestId, String via, String alpn) {
     Set<String> drop = dropped(upstream);
     for (var e : upstream) {
       if (!drop.contains(e.getKey().toLowerCase(Locale.ROOT))) {
@@ -67,7 +72,7 @@ final class ForwardedHeaders {
       }
     }
     out.set(REQUEST_ID, requestId);
-    out.set("Via", viaChain(upstream.get("Via"), "http/1.1", via));
+    out.set("Via", viaChain(upstream.get("Via"), alpn, via));
   }
 
   /** The request's id: the one the client sent when it is sane, else a new one. */

@@ -24,7 +24,8 @@ import java.util.function.Function;
  * request and its upstream connection stay on one event loop), sharing the node-wide {@link Gateway} state.
  *
  * <p>Order of work for a request: framing and path checks (400), the route (404), the caller's admission (401,
- * 403, 429), the service's breaker (503 overloaded), then an {@link Exchange} tries instances until one answers.
+ * 403, 429), the service's breaker (503 overloaded), then an {@link Exchange} tries instances until one answers
+ * (a {@link GrpcExchange} for a gRPC call). A gRPC call gets the gateway's own answers in gRPC's shape.
  */
 public final class Forwarder {
   private final Vertx vertx;
@@ -162,6 +163,11 @@ public final class Forwarder {
     String query = request.query();
     String uri = resolution.upstreamPath() + (query == null ? "" : "?" + query);
     routeState.tookSide(plan.side());
+    if (GrpcExchange.accepts(request)) {
+      new GrpcExchange(vertx, gateway, observer, request, routeState, service, plan, uri, consumedHeaders)
+          .start(clientsFor(route));
+      return;
+    }
     Exchange exchange = new Exchange(vertx, gateway, observer, request, routeState, service, plan, uri,
         consumedHeaders);
     if (isWebSocketUpgrade(request)) {

@@ -11,6 +11,13 @@ public interface GatewayObserver {
   /** A try on another instance. */
   void retried(String service, String route);
 
+  /**
+   * A gRPC call ended with this {@code grpc-status} (the instance's, or the gateway's own), besides
+   * {@link #answered}: a gRPC answer's HTTP status is 200 whatever the outcome.
+   */
+  default void grpcStatus(String service, String route, int code) {
+  }
+
   GatewayObserver NONE = new GatewayObserver() {
     @Override
     public void answered(String service, String route, int status, long nanos, int attempts) {

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The answers the gateway makes itself, as JSON like every Cairn error: {@code {"error": code, "message": ...}}, so
- * a client tells a refusal of the gateway from an answer of the instance.
+ * a client tells a refusal of the gateway from an answer of the instance. A gRPC call gets the same answer in gRPC's
+ * shape instead ({@link GrpcAnswers}).
  */
 final class ProxyAnswers {
   static final String ATTEMPTS = "X-Cairn-Attempts";
@@ -28,6 +29,9 @@ final class ProxyAnswers {
   /** Answers with the error; the future completes once the answer is written. */
   static Future<Void> error(HttpServerRequest request, int status, String code, String message,
                             Map<String, String> headers) {
+    if (GrpcAnswers.speaksGrpc(request)) {
+      return GrpcAnswers.error(request, status, code, message, headers);
+    }
     HttpServerResponse response = request.response();
     if (response.headWritten() || response.ended() || response.closed()) {
       return Future.succeededFuture();

@@ -14,6 +14,7 @@ import java.util.Locale;
  * The {@code proxy} section: the gateway every node runs on its own port, taking requests to healthy instances.
  *
  * @param port                  0: off
+ * @param grpcPort              HTTP/2 only (h2c with prior knowledge, or h2 under TLS), for gRPC; 0: off
  * @param host                  the proxy's address; http.host when blank
  * @param domain                {@code Host: {service}.{domain}} routes to that service
  * @param pathRouting           {@code /{service}/...} routes to that service
@@ -30,7 +31,7 @@ import java.util.Locale;
  * @param maxHeaderBytes        request line plus headers (431 beyond)
  * @param idleTimeoutMillis     a client or upstream connection idle this long is closed
  */
-public record ProxySettings(int port, String host, String domain, boolean pathRouting, List<Route> routes,
+public record ProxySettings(int port, int grpcPort, String host, String domain, boolean pathRouting, List<Route> routes,
                             long connectTimeoutMillis, long tryTimeoutMillis, long requestTimeoutMillis,
                             int retryBudgetPercent, int minRetriesPerSecond, int consecutive5xx,
                             int consecutiveConnectFailures, long baseEjectionMillis, long maxEjectionMillis,
@@ -38,14 +39,19 @@ public record ProxySettings(int port, String host, String domain, boolean pathRo
                             int maxConcurrentRequests, int maxHeaderBytes, long idleTimeoutMillis) {
   private static final String NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*";
 
+  /** Whether the node runs the proxy: on either of its ports. */
   public boolean enabled() {
-    return port > 0;
+    return port > 0 || grpcPort > 0;
   }
 
   static ProxySettings from(ConfigReader r, String httpHost) {
     int port = r.integer("port");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("proxy.port must be 0 (off) or a port");
+    }
+    int grpcPort = r.integer("grpcPort");
+    if (grpcPort < 0 || grpcPort > 65535 || grpcPort > 0 && grpcPort == port) {
+      throw new IllegalArgumentException("proxy.grpcPort must be 0 (off) or a port other than proxy.port");
     }
     String host = r.string("host").trim();
     String domain = r.string("domain").trim().toLowerCase(Locale.ROOT);
@@ -56,7 +62,7 @@ public record ProxySettings(int port, String host, String domain, boolean pathRo
     ConfigReader budget = r.section("retryBudget");
     ConfigReader outlier = r.section("outlier");
     ConfigReader breaker = r.section("breaker");
-    ProxySettings s = new ProxySettings(port, host.isEmpty() ? httpHost : host, domain, r.bool("pathRouting"),
+    ProxySettings s = new ProxySettings(port, grpcPort, host.isEmpty() ? httpHost : host, domain, r.bool("pathRouting"),
         routes(r), positive(timeouts, "connect"), positive(timeouts, "try"), positive(timeouts, "request"),
         budget.integer("percent"), budget.integer("minRetriesPerSecond"), outlier.integer("consecutive5xx"),
         outlier.integer("consecutiveConnectFailures"), positive(outlier, "baseEjectionTime"),

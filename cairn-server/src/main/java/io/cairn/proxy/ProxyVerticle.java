@@ -17,6 +17,7 @@ import io.cairn.node.Meters;
 import io.cairn.registry.Replica;
 import io.cairn.security.TlsOptions;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -30,9 +31,11 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The proxy's listener on one event loop (deployed once per loop, sharing {@code proxy.port}): HTTP/1.1, and HTTP/2
- * under TLS (ALPN) with the node's {@code security.tls.*}, each request handed to this loop's
- * {@link Forwarder}. The node-wide {@link Gateway} holds what the loops share.
+ * The proxy's listeners on one event loop (deployed once per loop, sharing {@code proxy.port} and
+ * {@code proxy.grpcPort}), each request handed to this loop's {@link Forwarder}; the node-wide {@link Gateway} holds
+ * what the loops share. {@code proxy.port}: HTTP/1.1, and HTTP/2 under TLS (ALPN) with the node's
+ * {@code security.tls.*}. {@code proxy.grpcPort}: HTTP/2 only, in the clear with prior knowledge (h2c) or under TLS,
+ * for gRPC ({@link GrpcPort}).
  */
 public final class ProxyVerticle extends AbstractVerticle {
   private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
@@ -46,7 +49,6 @@ public final class ProxyVerticle extends AbstractVerticle {
   private final GatewayObserver metrics;
   private final boolean keeper;
   private Forwarder forwarder;
-  private HttpServer server;
 
   /**
    * @param keeper whether this instance drops what the gateway keeps of instances and routes that are gone (one
@@ -93,27 +95,47 @@ public final class ProxyVerticle extends AbstractVerticle {
     Set<String> consumed = access.enforced() ? ProxyAdmission.TOKEN_HEADERS : Set.of();
     forwarder = new Forwarder(vertx, gateway, access.enforced() ? new ProxyAdmission(access) : Admission.OPEN,
         metrics, this::upstreamTrust, consumed);
-    HttpServerOptions options = TlsOptions.apply(Forwarder.serverOptions(proxy.host(), proxy.port(),
-        proxy.maxHeaderBytes(), proxy.idleTimeoutMillis()), security);
-    server = vertx.createHttpServer(options)
-        .connectionHandler(connection -> Forwarder.onConnection(connection, options))
-        .requestHandler(forwarder::handle);
     if (keeper) {
       vertx.setPeriodic(FORGET_EVERY_MILLIS, id -> gateway.forgetGone());
     }
+    Future<Void> http = proxy.port() == 0 ? Future.succeededFuture() : listen("proxy.port", proxy.port(), httpPort());
+    Future<Void> grpc = proxy.grpcPort() == 0 ? Future.succeededFuture()
+        : listen("proxy.grpcPort", proxy.grpcPort(), GrpcPort.server(vertx, options(proxy.grpcPort())
+            .setHttp2ClearTextEnabled(true), forwarder));
+    Future.all(http, grpc).<Void>mapEmpty().onComplete(started);
+  }
+
+  /** HTTP/1.x only until a port says otherwise (see {@link #httpPort}). */
+  private HttpServerOptions options(int port) {
+    return TlsOptions.apply(Forwarder.serverOptions(proxy.host(), port, proxy.maxHeaderBytes(),
+        proxy.idleTimeoutMillis()), security);
+  }
+
+  /** {@code proxy.port}: HTTP/1.x, with the decoder that refuses ambiguous framing on each connection. */
+  private HttpServer httpPort() {
+    // No h2c: on a cleartext port Vert.x tells HTTP/2 from HTTP/1.1 only after decoding the first request, too
+    // late for the decoder that refuses ambiguous framing (Forwarder.onConnection) to see it. HTTP/2 is offered
+    // under TLS, where ALPN settles the protocol before the first byte of a request.
+    HttpServerOptions options = options(proxy.port());
+    return vertx.createHttpServer(options)
+        .connectionHandler(connection -> Forwarder.onConnection(connection, options))
+        .requestHandler(forwarder::handle);
+  }
+
+  private Future<Void> listen(String key, int port, HttpServer server) {
     if (security.tlsEnabled()) {
       // Rotated certificate files: served from the next handshake, as on the API's port.
       vertx.eventBus().localConsumer(Addresses.TLS_CHANGED, msg -> server.updateSSLOptions(
           TlsOptions.serverSsl(security), true).onFailure(e -> log.error(
-          "TLS certificates not reloaded on the proxy's port; the previous ones stay in use: {}", e.getMessage())));
+          "TLS certificates not reloaded on {}; the previous ones stay in use: {}", key, e.getMessage())));
     }
-    server.listen().onSuccess(s -> {
+    return server.listen().onSuccess(s -> {
       if (keeper) {
-        log.info("Proxy listening on {}://{}:{}", security.tlsEnabled() ? "https" : "http", proxy.host(),
-            s.actualPort());
+        log.info("Proxy listening on {}://{}:{} ({})", security.tlsEnabled() ? "https" : "http", proxy.host(),
+            s.actualPort(), key);
       }
-      started.complete();
-    }).onFailure(e -> started.fail("proxy.port " + proxy.port() + " on " + proxy.host() + ": " + e.getMessage()));
+    }).<Void>mapEmpty().recover(e -> Future.failedFuture(key + " " + port + " on " + proxy.host() + ": "
+        + e.getMessage()));
   }
 
   /** Instances that speak TLS are trusted by the node's CAs (the cluster's, else the API clients'), else the JDK's. */

@@ -66,6 +66,18 @@ class ProxySettingsTest {
   }
 
   @Test
+  void theGrpcPortAloneTurnsTheProxyOnAndMayNotShareTheHttpPort() {
+    ProxySettings p = CairnConfig.of(new JsonObject().put("proxy", new JsonObject().put("grpcPort", 8190))).proxy();
+    assertThat(p.enabled()).isTrue();
+    assertThat(p.port()).isZero();
+    assertThat(p.grpcPort()).isEqualTo(8190);
+    assertThatThrownBy(() -> CairnConfig.of(new JsonObject().put("proxy", new JsonObject().put("port", 8180)
+        .put("grpcPort", 8180)))).hasMessageStartingWith("proxy.grpcPort must be 0 (off) or a port other than");
+    assertThatThrownBy(() -> CairnConfig.of(new JsonObject().put("proxy", new JsonObject().put("grpcPort", 8190)
+        .put("host", "0.0.0.0")))).hasMessageStartingWith("proxy.host is 0.0.0.0, reachable from other machines");
+  }
+
+  @Test
   void anExposedProxyNeedsSecurityAsAnExposedApiDoes() {
     assertThatThrownBy(() -> CairnConfig.of(new JsonObject().put("proxy", new JsonObject().put("port", 8180)
         .put("host", "0.0.0.0"))))
