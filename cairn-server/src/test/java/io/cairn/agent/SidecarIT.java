@@ -7,6 +7,7 @@ import io.cairn.support.SteadyLoad;
 import io.cairn.support.TestNodes;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,6 +137,16 @@ class SidecarIT {
     await("the rewritten route is followed").atMost(FOLLOW).pollInterval(Duration.ofMillis(100))
         .until(() -> upstreamsOf(10, "catalog", "/api/x").equals(Set.of("one")));
 
+    // Blue/green through a split: all of it to version 2, then half and half.
+    JsonObject split = route.copy();
+    split.remove("select");
+    write("PUT", "/v1/routes/catalog-api", split.copy().put("split", sides(0, 100)));
+    await("the split's switch to version 2 is followed").atMost(FOLLOW).pollInterval(Duration.ofMillis(100))
+        .until(() -> upstreamsOf(10, "catalog", "/api/x").equals(Set.of("two")));
+    write("PUT", "/v1/routes/catalog-api", split.copy().put("split", sides(50, 50)));
+    await("the split moved to 50/50 is followed").atMost(FOLLOW).pollInterval(Duration.ofMillis(100))
+        .until(() -> upstreamsOf(40, "catalog", "/api/x").equals(Set.of("one", "two")));
+
     write("DELETE", "/v1/routes/catalog-api", null);
     await("the deleted route is gone").atMost(FOLLOW).pollInterval(Duration.ofMillis(100))
         .until(() -> upstreamsOf(10, "catalog", "/api/x").equals(Set.of("one", "two")));
@@ -201,5 +212,12 @@ class SidecarIT {
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }
+  }
+
+  /** A split of version 1 and version 2 by these weights. */
+  private static JsonArray sides(int v1, int v2) {
+    return new JsonArray()
+        .add(new JsonObject().put("select", new JsonObject().put("version", "^1")).put("weight", v1))
+        .add(new JsonObject().put("select", new JsonObject().put("version", "^2")).put("weight", v2));
   }
 }
