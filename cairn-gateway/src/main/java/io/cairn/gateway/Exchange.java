@@ -277,6 +277,10 @@ final class Exchange {
 
   /** The client went away before its answer was complete. */
   private void abandon() {
+    if (request.response().ended()) {
+      // An HTTP/2 stream closes inside the end() of its answer, before the relay counts it: not an abandon.
+      return;
+    }
     if (!done && current != null) {
       current.reset();
     }
