@@ -1,8 +1,8 @@
 package io.cairn.gateway;
 
 import io.cairn.model.ServiceEntry;
+import io.cairn.model.StableHash;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +28,7 @@ final class HashRing {
       // Points hash the instance's id, not its position: a ring built without some instance keeps everyone else's.
       String id = instances.get(i).id();
       for (int v = 0; v < POINTS_PER_INSTANCE; v++) {
-        pairs[p][0] = hash(id + "#" + v);
+        pairs[p][0] = StableHash.of(id, Integer.toString(v));
         pairs[p][1] = i;
         p++;
       }
@@ -81,18 +81,8 @@ final class HashRing {
     return lo == points.length ? 0 : lo;
   }
 
-  /** FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finalizer so that near keys land far apart. */
+  /** Where a request's key sits on the ring. */
   static long hash(String key) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : key.getBytes(StandardCharsets.UTF_8)) {
-      h ^= b & 0xff;
-      h *= 0x100000001b3L;
-    }
-    h ^= h >>> 33;
-    h *= 0xff51afd7ed558ccdL;
-    h ^= h >>> 33;
-    h *= 0xc4ceb9fe1a85ec53L;
-    h ^= h >>> 33;
-    return h;
+    return StableHash.of(key);
   }
 }

@@ -1,6 +1,7 @@
 package io.cairn.health;
 
-import java.nio.charset.StandardCharsets;
+import io.cairn.model.StableHash;
+
 import java.util.Collection;
 
 /**
@@ -28,22 +29,9 @@ public final class Ownership {
     return best;
   }
 
-  /** A well-mixed 64-bit hash of the pair: FNV-1a over both ids, finished with SplitMix64's mixer. */
+  /** A well-mixed 64-bit hash of the pair, the same on every node. */
   static long weight(String node, String instanceId) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : node.getBytes(StandardCharsets.UTF_8)) {
-      h = (h ^ (b & 0xff)) * 0x100000001b3L;
-    }
-    h = (h ^ 0xff) * 0x100000001b3L; // separator, so ("ab","c") and ("a","bc") differ
-    for (byte b : instanceId.getBytes(StandardCharsets.UTF_8)) {
-      h = (h ^ (b & 0xff)) * 0x100000001b3L;
-    }
-    h ^= h >>> 30;
-    h *= 0xbf58476d1ce4e5b9L;
-    h ^= h >>> 27;
-    h *= 0x94d049bb133111ebL;
-    h ^= h >>> 31;
-    return h;
+    return StableHash.of(node, instanceId);
   }
 
   /**
