@@ -2,6 +2,7 @@ package io.cairn.cluster;
 
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.TimedProcessTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +22,7 @@ import static org.awaitility.Awaitility.await;
  * ready, every instance back with its data on every node, and writes accepted. (Every node SIGKILLed at once is
  * NoAcknowledgedWriteLostIT's.)
  */
-@io.cairn.support.TimedProcessTest
+@TimedProcessTest
 class ColdRestartIT {
   /** The bound: from the last node ready (/health 200) to a leader. */
   private static final long LEADER_WITHIN_MILLIS = 5000;

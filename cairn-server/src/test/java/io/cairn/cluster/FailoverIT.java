@@ -2,6 +2,7 @@ package io.cairn.cluster;
 
 import io.cairn.support.JarCluster;
 import io.cairn.support.Percentiles;
+import io.cairn.support.TimedProcessTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@io.cairn.support.TimedProcessTest
+@TimedProcessTest
 class FailoverIT {
   private static final Duration WHOLE = Duration.ofSeconds(120);
   /** Beyond this a kill counts as "never": the test fails at once with the nodes' views and logs. */

@@ -1,6 +1,7 @@
 package io.cairn.cluster;
 
 import io.cairn.support.JarCluster;
+import io.cairn.support.TimedProcessTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bound is why the class runs alone with the timed tests; the start-up cases that hold no time bound (started at the
  * same instant, or in reverse order 10 s apart) are StartupFormationIT's and run with the other process tests.
  */
-@io.cairn.support.TimedProcessTest
+@TimedProcessTest
 class StartupIT {
   /**
    * Generous: three JVMs starting at once on a loaded 2-core machine (one run under a load average of 33 took 80 s
