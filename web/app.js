@@ -46,10 +46,10 @@ function draw() {
   }
 }
 
-// Requests per second, ejections and breakers of the connected node's proxy.
+// Requests per second, ejections, breakers and splits of the connected node's proxy.
 const proxy = new ProxyPoller({
-  onUpstreams: (services) => {
-    if (applyUpstreams(state, services)) {
+  onUpstreams: (services, splits) => {
+    if (applyUpstreams(state, services, splits)) {
       scheduleDraw();
     }
   },

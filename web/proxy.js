@@ -1,5 +1,5 @@
 // The connected node's proxy as it sees its upstreams (GET /v1/proxy/upstreams): requests per second per instance,
-// ejections and open breakers. That is one node's own view, so the page asks the node it is connected to, and forgets
+// ejections, open breakers, and how split routes shared out their recent requests. That is one node's own view, so the page asks the node it is connected to, and forgets
 // the answer when it moves to another. Polled every 2 s while the page is visible; a node that keeps answering an
 // empty list (its proxy is off, or nothing went through it yet) is asked every 30 s; one that refuses (404, 401,
 // 403) is not asked again.
@@ -13,7 +13,7 @@ const TIMEOUT_MS = 3000;
 const REFUSED = new Set([401, 403, 404]);
 
 export class ProxyPoller {
-  /** onUpstreams(services): the connected node's answer, [] when there is none (yet). */
+  /** onUpstreams(services, splits): the connected node's answer, [] and [] when there is none (yet). */
   constructor({ onUpstreams }) {
     this.onUpstreams = onUpstreams;
     this.base = null;
@@ -36,7 +36,7 @@ export class ProxyPoller {
     this.base = base;
     this.refused = false;
     this.empties = 0;
-    this.onUpstreams([]);
+    this.onUpstreams([], []);
     this.schedule(0);
   }
 
@@ -78,11 +78,11 @@ export class ProxyPoller {
   take(answer) {
     if (REFUSED.has(answer.status)) {
       this.refused = true;
-      this.onUpstreams([]);
+      this.onUpstreams([], []);
     } else if (answer.status === 200) {
       const services = answer.body?.services ?? [];
       this.empties = services.length === 0 ? this.empties + 1 : 0;
-      this.onUpstreams(services);
+      this.onUpstreams(services, answer.body?.splits ?? []);
     }
     return this.empties >= EMPTY_BEFORE_IDLE ? IDLE_MS : POLL_MS;
   }

@@ -1,6 +1,7 @@
 // Draws the state into the page. Called at most once per animation frame with what changed since the last call,
 // so that a burst of events costs one redraw of the instances they touched, not one per event.
 
+import { sideLines, splitMark } from './split.js';
 import { counts, isPassing, nodeState, TIMELINE_LIMIT } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -30,7 +31,7 @@ export class Renderer {
         this.drawInstance(id, false);
       }
     }
-    // Services whose breaker changed on the connected node's proxy.
+    // Services whose breaker or split changed on the connected node's proxy.
     for (const name of changed.groups) {
       this.dirtyGroups.add(name);
     }
@@ -43,9 +44,11 @@ export class Renderer {
     }
     if (changed.all || changed.services.size > 0) {
       this.drawCounts();
-      if (this.selected && (changed.all || changed.services.has(this.selected))) {
-        this.drawDetails();
-      }
+    }
+    // The selected instance's details show its service's splits too.
+    const service = this.selected ? this.state.services.get(this.selected)?.name : undefined;
+    if (this.selected && (changed.all || changed.services.has(this.selected) || changed.groups.has(service))) {
+      this.drawDetails();
     }
     if (changed.nodes || changed.all) {
       this.drawNodes();
@@ -162,7 +165,12 @@ export class Renderer {
       breaker.hidden = true;
       breaker.title = 'The proxy of the node this page is connected to refused its last request to this service at once '
         + '(a breaker limit).';
-      title.append(el('span', 'service-name', name), breaker, count);
+      // The split routes of the service on that proxy: each side's weight and share of its recent requests.
+      const split = el('span', 'split');
+      split.hidden = true;
+      split.title = 'Split routes of this service on the proxy of the node this page is connected to: each side\'s '
+        + 'weight, and the share of the last minute\'s requests it took.';
+      title.append(el('span', 'service-name', name), breaker, split, count);
       const list = el('ul', 'instances');
       section.append(title, list);
       if (inOrder) {
@@ -170,7 +178,7 @@ export class Renderer {
       } else {
         insertSorted($('services'), section, (other) => compare(other.dataset.service, name) > 0);
       }
-      group = { section, list, count, breaker };
+      group = { section, list, count, breaker, split };
       this.groups.set(name, group);
     }
     return group;
@@ -192,6 +200,10 @@ export class Renderer {
     const open = this.state.proxy.services.get(name)?.breakerOpen === true;
     assignData(group.section, 'breaker', open ? 'open' : 'closed');
     assign(group.breaker, 'hidden', !open);
+    const splits = this.state.proxy.splits.get(name) ?? [];
+    assignData(group.section, 'split', String(splits.length > 0));
+    assign(group.split, 'textContent', splits.length > 0 ? splitMark(splits) : '');
+    assign(group.split, 'hidden', splits.length === 0);
     group.section.hidden = items.every((li) => li.hidden);
   }
 
@@ -274,8 +286,18 @@ export class Renderer {
       }
       rows.splice(5, 0, ['proxy here', figures.join(' · ')]);
     }
+    // The service's split routes on the same proxy, a line per side, before the node row.
+    const at = rows.findIndex(([k]) => k === 'node');
+    for (const split of [...(this.state.proxy.splits.get(s.name) ?? [])].reverse()) {
+      rows.splice(at, 0, ['split', [...sideLines(split), `route ${split.route}, last minute on this node's proxy`]]);
+    }
     for (const [k, v] of rows) {
-      fields.append(el('dt', null, k), el('dd', null, v));
+      const dd = el('dd', null, Array.isArray(v) ? undefined : v);
+      if (Array.isArray(v)) {
+        dd.className = 'lines';
+        dd.append(...v.map((line) => el('div', null, line)));
+      }
+      fields.append(el('dt', null, k), dd);
     }
     panel.querySelector('[data-action="enable"]').disabled = s.enabled !== false && !s.draining;
     panel.querySelector('[data-action="disable"]').disabled = s.enabled === false;

@@ -16,8 +16,9 @@ export function createState() {
     suspects: new Set(),     // node ids the connected node's /v1/nodes calls suspect (gone, failure not recorded yet)
     lagging: new Map(),      // node id -> why it is not current (a log it cannot write, behind the leader), per /v1/nodes
     timeline: [],            // newest first, at most TIMELINE_LIMIT
-    // The connected node's proxy (/v1/proxy/upstreams): instance id -> its load and ejection, service -> breaker.
-    proxy: { instances: new Map(), services: new Map() },
+    // The connected node's proxy (/v1/proxy/upstreams): instance id -> its load and ejection, service -> breaker,
+    // service -> its split routes (each side's select, weight and share of recent requests).
+    proxy: { instances: new Map(), services: new Map(), splits: new Map() },
     changed: { services: new Set(), groups: new Set(), all: true, nodes: true, timeline: [] },
   };
 }
@@ -139,10 +140,10 @@ export function nodeState(state, node) {
 }
 
 /**
- * The services of a /v1/proxy/upstreams answer (this node's proxy). Marks the instances and services whose figures
- * changed; returns whether any did.
+ * The services and splits of a /v1/proxy/upstreams answer (this node's proxy). Marks the instances and services
+ * whose figures changed; returns whether any did.
  */
-export function applyUpstreams(state, services) {
+export function applyUpstreams(state, services, splits = []) {
   const instances = new Map();
   const byService = new Map();
   for (const s of services) {
@@ -154,6 +155,10 @@ export function applyUpstreams(state, services) {
       });
     }
   }
+  const splitsByService = new Map();
+  for (const split of splits) {
+    splitsByService.set(split.service, [...(splitsByService.get(split.service) ?? []), split]);
+  }
   const before = state.proxy;
   let changed = false;
   for (const id of new Set([...before.instances.keys(), ...instances.keys()])) {
@@ -162,13 +167,15 @@ export function applyUpstreams(state, services) {
       changed = true;
     }
   }
-  for (const name of new Set([...before.services.keys(), ...byService.keys()])) {
-    if (!sameFigures(before.services.get(name), byService.get(name))) {
+  for (const name of new Set([...before.services.keys(), ...byService.keys(), ...before.splits.keys(),
+    ...splitsByService.keys()])) {
+    if (!sameFigures(before.services.get(name), byService.get(name))
+      || JSON.stringify(before.splits.get(name)) !== JSON.stringify(splitsByService.get(name))) {
       state.changed.groups.add(name);
       changed = true;
     }
   }
-  state.proxy = { instances, services: byService };
+  state.proxy = { instances, services: byService, splits: splitsByService };
   return changed;
 }
 

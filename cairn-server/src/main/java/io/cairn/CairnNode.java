@@ -137,7 +137,8 @@ public class CairnNode extends AbstractVerticle {
     RouteOperations routes = new RouteOperations(node, replica, access, commandLog, ops, cfg.proxy().routes());
     Gateway gateway = cfg.proxy().enabled()
         ? ProxyVerticle.gateway(cfg.proxy(), cfg.node(), node.nodeId(), ops, replica, routes::inForce) : null;
-    ProxyUpstreams upstreams = new ProxyUpstreams(access, gateway == null ? List::of : gateway::upstreams);
+    ProxyUpstreams upstreams = new ProxyUpstreams(access, gateway == null ? List::of : gateway::upstreams,
+        gateway == null ? List::of : gateway::splitShares);
     NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views,
         routes, upstreams);
     NodeMetrics.configure(Meters.of(cfg.node().id()));

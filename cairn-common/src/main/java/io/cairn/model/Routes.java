@@ -353,7 +353,8 @@ public final class Routes {
     return j.put("revision", r.revision());
   }
 
-  static JsonObject toJson(Route.Select s) {
+  /** A select as the route document writes it (only what it narrows by), for whoever shows a route's parts. */
+  public static JsonObject toJson(Route.Select s) {
     JsonObject select = new JsonObject();
     putIf(select, "version", s.version());
     if (!s.tags().isEmpty()) {

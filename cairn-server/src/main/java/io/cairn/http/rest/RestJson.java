@@ -2,14 +2,19 @@ package io.cairn.http.rest;
 
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.gateway.Gateway;
+import io.cairn.gateway.Upstreams;
 import io.cairn.health.CheckStats;
 import io.cairn.model.ModelJson;
+import io.cairn.model.Route;
+import io.cairn.model.Routes;
 import io.cairn.node.RaftStatus;
 import io.cairn.node.Standing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -213,5 +218,46 @@ public final class RestJson {
     }
     return new JsonObject().put("ran", run.ran()).put("healthy", run.healthy()).put("degraded", run.degraded())
         .put("unhealthy", run.unhealthy()).put("nodes", nodes);
+  }
+
+  /** {@code GET /v1/proxy/upstreams}: {@code {services: [...], splits: [...]}}, this node's proxy's own view. */
+  public static JsonObject upstreams(List<Upstreams> services, List<Gateway.SplitShare> splits) {
+    JsonArray s = new JsonArray();
+    services.forEach(u -> s.add(upstreams(u)));
+    JsonArray sp = new JsonArray();
+    splits.forEach(share -> sp.add(split(share)));
+    return new JsonObject().put("services", s).put("splits", sp);
+  }
+
+  private static JsonObject upstreams(Upstreams u) {
+    JsonArray instances = new JsonArray();
+    for (Upstreams.Instance i : u.instances()) {
+      instances.add(new JsonObject().put("id", i.id()).put("address", i.address()).put("port", i.port())
+          .put("inFlight", i.inFlight()).put("requests", i.requests())
+          .put("recentErrorRate", Math.round(i.recentErrorRate() * 1000) / 1000.0)
+          .put("requestsPerSecond", Math.round(i.requestsPerSecond() * 10) / 10.0)
+          .put("ejected", i.ejected()).put("ejectedUntil", i.ejected() ? i.ejectedUntil() : null));
+    }
+    return new JsonObject().put("service", u.service()).put("activeRequests", u.activeRequests())
+        .put("breakerOpen", u.breakerOpen()).put("ejected", u.ejected()).put("instances", instances);
+  }
+
+  /**
+   * {@code {route, service, revision, sides: [{select, weight, recentRequests, recentShare}]}}: each side's select as
+   * the route document writes it, and its share of the route's recent requests (to 3 decimals; 0 when none came).
+   */
+  private static JsonObject split(Gateway.SplitShare share) {
+    Route route = share.route();
+    List<Route.Split> split = route.traffic().split();
+    long total = share.recent().stream().mapToLong(Long::longValue).sum();
+    JsonArray sides = new JsonArray();
+    for (int i = 0; i < split.size(); i++) {
+      long recent = i < share.recent().size() ? share.recent().get(i) : 0;
+      sides.add(new JsonObject().put("select", Routes.toJson(split.get(i).select()))
+          .put("weight", split.get(i).weight()).put("recentRequests", recent)
+          .put("recentShare", total == 0 ? 0.0 : Math.round(recent * 1000.0 / total) / 1000.0));
+    }
+    return new JsonObject().put("route", route.id()).put("service", route.service())
+        .put("revision", route.revision()).put("sides", sides);
   }
 }

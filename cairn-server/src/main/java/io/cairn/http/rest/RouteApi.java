@@ -4,13 +4,11 @@ import io.cairn.api.Caller;
 import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.Queries;
 import io.cairn.api.RouteOperations;
-import io.cairn.gateway.Upstreams;
 import io.cairn.registry.Replica;
 import io.cairn.webapi.Authentication;
 import io.cairn.webapi.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -51,25 +49,10 @@ final class RouteApi {
     });
     router.get("/v1/proxy/upstreams").handler(rc -> {
       Queries.onlyParams(rc.queryParams());
-      JsonArray services = new JsonArray();
-      for (Upstreams u : upstreams.readableBy(caller(rc))) {
-        services.add(upstreams(u));
-      }
-      Responses.json(rc, 200, replica.revision(), new JsonObject().put("services", services));
+      Caller caller = caller(rc);
+      Responses.json(rc, 200, replica.revision(),
+          RestJson.upstreams(upstreams.readableBy(caller), upstreams.splitsReadableBy(caller)));
     });
-  }
-
-  private static JsonObject upstreams(Upstreams u) {
-    JsonArray instances = new JsonArray();
-    for (Upstreams.Instance i : u.instances()) {
-      instances.add(new JsonObject().put("id", i.id()).put("address", i.address()).put("port", i.port())
-          .put("inFlight", i.inFlight()).put("requests", i.requests())
-          .put("recentErrorRate", Math.round(i.recentErrorRate() * 1000) / 1000.0)
-          .put("requestsPerSecond", Math.round(i.requestsPerSecond() * 10) / 10.0)
-          .put("ejected", i.ejected()).put("ejectedUntil", i.ejected() ? i.ejectedUntil() : null));
-    }
-    return new JsonObject().put("service", u.service()).put("activeRequests", u.activeRequests())
-        .put("breakerOpen", u.breakerOpen()).put("ejected", u.ejected()).put("instances", instances);
   }
 
   private static void written(RoutingContext rc, Future<RouteOperations.Written> write) {

@@ -4,10 +4,14 @@ import io.cairn.api.ApiException;
 import io.cairn.api.Bulk;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.gateway.Gateway;
+import io.cairn.gateway.Upstreams;
 import io.cairn.model.CheckOutcome;
 import io.cairn.model.Health;
+import io.cairn.model.Routes;
 import io.cairn.node.RaftStatus;
 import io.cairn.node.Standing;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +60,30 @@ class RestJsonTest {
             + "\"durationMillis\":3,\"node\":\"n1\"},\"health\":null}");
     assertThat(RestJson.checkRun(new CheckOperations.CheckRun("web-1", null, null, "timeout")).encode())
         .isEqualTo("{\"id\":\"web-1\",\"error\":\"timeout\"}");
+  }
+
+  @Test
+  void aSplitRouteShowsEachSidesSelectWeightAndShareOfTheRecentRequests() {
+    Gateway.SplitShare canary = new Gateway.SplitShare(Routes.parse(new JsonObject().put("service", "cart")
+        .put("split", new JsonArray()
+            .add(new JsonObject().put("select", new JsonObject().put("version", "^1")).put("weight", 95))
+            .add(new JsonObject().put("select", new JsonObject().put("version", "^2").put("tags",
+                new JsonArray().add("blue"))).put("weight", 5))), "cart-canary").at(12), List.of(1170L, 64L));
+    Gateway.SplitShare idle = new Gateway.SplitShare(Routes.parse(new JsonObject().put("service", "cart")
+        .put("split", new JsonArray()
+            .add(new JsonObject().put("select", new JsonObject().put("zone", "a")).put("weight", 1))), "idle").at(13),
+        List.of(0L));
+
+    JsonObject json = RestJson.upstreams(List.of(new Upstreams("cart", 0, false, 0, List.of())),
+        List.of(canary, idle));
+
+    assertThat(json.fieldNames()).containsExactly("services", "splits");
+    assertThat(json.getJsonArray("splits").getJsonObject(0).encode()).isEqualTo("{\"route\":\"cart-canary\","
+        + "\"service\":\"cart\",\"revision\":12,\"sides\":["
+        + "{\"select\":{\"version\":\"^1\"},\"weight\":95,\"recentRequests\":1170,\"recentShare\":0.948},"
+        + "{\"select\":{\"version\":\"^2\",\"tags\":[\"blue\"]},\"weight\":5,\"recentRequests\":64,"
+        + "\"recentShare\":0.052}]}");
+    assertThat(json.getJsonArray("splits").getJsonObject(1).getJsonArray("sides").getJsonObject(0)
+        .getDouble("recentShare")).isZero();
   }
 }

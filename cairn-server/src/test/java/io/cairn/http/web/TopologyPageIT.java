@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -26,14 +28,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The topology page in headless Chromium against three processes of the fat jar (Raft, as production runs):
  * nodes and leader, an instance appearing live and changing colour with its health, disable from the page, what the
- * first node's proxy sees (requests per second, an open breaker, an ejection), a burst of events on 1,000 instances,
+ * first node's proxy sees (requests per second, an open breaker, an ejection, a split route's sides and the share of
+ * requests each took), a burst of events on 1,000 instances,
  * and a killed node (the one the page is connected to) with the page moving to another node and ending at the
  * cluster's revision. The cluster is shared; the kill comes last.
  */
@@ -53,6 +59,8 @@ class TopologyPageIT {
   private final List<HttpServer> shop = new ArrayList<>();
   private final ExecutorService shopThreads = Executors.newCachedThreadPool();
   private final CountDownLatch slowAnswers = new CountDownLatch(1);
+  /** Two upstreams of service "cart", of versions 1 and 2, each answering its version. */
+  private final List<HttpServer> cart = new ArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -62,25 +70,10 @@ class TopologyPageIT {
       exchange.close();
     });
     stub.start();
-    for (String answer : List.of("a", "b")) {
-      HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-      upstream.setExecutor(shopThreads);
-      upstream.createContext("/", exchange -> {
-        if (exchange.getRequestURI().getPath().equals("/slow")) {
-          try {
-            slowAnswers.await(60, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        byte[] body = answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        exchange.sendResponseHeaders(200, body.length);
-        exchange.getResponseBody().write(body);
-        exchange.close();
-      });
-      upstream.start();
-      shop.add(upstream);
-    }
+    shop.add(upstream("a"));
+    shop.add(upstream("b"));
+    cart.add(upstream("1.2.0"));
+    cart.add(upstream("2.0.1"));
     cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3")
         .withNodeArgs(0, "--proxy.port=" + proxyPort, "--proxy.breaker.maxConcurrentRequests=1");
     cluster.startWhole(Duration.ofSeconds(120));
@@ -104,6 +97,7 @@ class TopologyPageIT {
       }
       slowAnswers.countDown();
       shop.forEach(upstream -> upstream.stop(0));
+      cart.forEach(upstream -> upstream.stop(0));
       shopThreads.shutdownNow();
     }
   }
@@ -258,6 +252,67 @@ class TopologyPageIT {
 
   @Test
   @Order(5)
+  void theConnectedNodesProxyShowsASplitRoutesSidesWithTheirWeightsAndShareOfRecentRequests() throws Exception {
+    String node = cluster.node(0).base();
+    List<String> versions = List.of("1.2.0", "2.0.1");
+    for (int i = 0; i < cart.size(); i++) {
+      assertThat(Http.put(node + "/v1/services/cart-" + (i + 1), new JsonObject().put("name", "cart")
+          .put("version", versions.get(i)).put("address", "127.0.0.1").put("port", cart.get(i).getAddress().getPort())
+          .encode()).status()).isEqualTo(201);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> discovered(node, "cart") == 2);
+    // Written through the node whose proxy routes: it applied the route before answering, so the next request follows
+    // it. A host outside the proxy's domain: a request the route did not take would answer 404. The route lifts this
+    // node's breaker limit of one: a request's place is given back just after its answer, which the next can beat.
+    JsonArray split = new JsonArray()
+        .add(new JsonObject().put("select", new JsonObject().put("version", "^1")).put("weight", 75))
+        .add(new JsonObject().put("select", new JsonObject().put("version", "^2")).put("weight", 25));
+    Http.Response written = Http.put(node + "/v1/routes/cart-canary", new JsonObject().put("service", "cart")
+        .put("match", new JsonObject().put("host", "cart.example")).put("split", split)
+        .put("breaker", new JsonObject().put("maxConcurrentRequests", 100)).encode());
+    assertThat(written.status()).as(written.body()).isEqualTo(201);
+    Map<String, Integer> answered = new TreeMap<>();
+    for (int i = 0; i < 200; i++) {
+      Http.Response r = Http.raw("http://127.0.0.1:" + proxyPort, "GET", "/", "cart.example");
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      answered.merge(r.body(), 1, Integer::sum);
+    }
+
+    // The JSON: each side as the route wrote it, with the requests it took (its upstream answered them), well inside
+    // the minute they count for.
+    JsonObject shares = Http.get(node + "/v1/proxy/upstreams").json().getJsonArray("splits").stream()
+        .map(o -> (JsonObject) o).filter(o -> o.getString("route").equals("cart-canary")).findFirst().orElseThrow();
+    assertThat(shares.getString("service")).isEqualTo("cart");
+    assertThat(shares.getLong("revision")).isEqualTo(written.json().getLong("revision"));
+    JsonObject v1 = shares.getJsonArray("sides").getJsonObject(0);
+    JsonObject v2 = shares.getJsonArray("sides").getJsonObject(1);
+    assertThat(v1.getJsonObject("select")).isEqualTo(new JsonObject().put("version", "^1"));
+    assertThat(v1.getInteger("weight")).isEqualTo(75);
+    assertThat(v1.getLong("recentRequests")).isEqualTo((long) answered.getOrDefault("1.2.0", 0));
+    assertThat(v2.getLong("recentRequests")).isEqualTo((long) answered.getOrDefault("2.0.1", 0));
+    assertThat(v1.getDouble("recentShare")).isBetween(0.55, 0.95);
+    assertThat(v1.getDouble("recentShare") + v2.getDouble("recentShare")).isCloseTo(1.0, within(0.0015));
+
+    // The page: a mark on the service, and a line per side in an instance's details.
+    Pattern mark = Pattern.compile("split \\^1 75% \\(took ([\\d.]+)%\\) · \\^2 25% \\(took ([\\d.]+)%\\)");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(browser.attribute("section.group[data-service='cart']", "data-split")).isEqualTo("true");
+      assertThat(browser.text("section.group[data-service='cart'] h3 .split")).matches(mark);
+    });
+    Matcher shown = mark.matcher(browser.text("section.group[data-service='cart'] h3 .split"));
+    assertThat(shown.matches()).isTrue();
+    assertThat(Double.parseDouble(shown.group(1))).isBetween(55.0, 95.0);
+    assertThat(Double.parseDouble(shown.group(1)) + Double.parseDouble(shown.group(2))).isCloseTo(100.0, within(0.15));
+    browser.one("li[data-instance-id='cart-1']").click();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(browser.text("#details"))
+        .containsPattern("version \\^1 75% · took [\\d.]+% of 200 recent")
+        .containsPattern("version \\^2 25% · took [\\d.]+% of 200 recent")
+        .contains("route cart-canary"));
+    browser.screenshot("05d-proxy-split");
+  }
+
+  @Test
+  @Order(6)
   void thousandInstancesAndABurstOf500EventsASecondLeaveThePageResponsive() throws Exception {
     // 1,000 instances in 20 services, registered through the three nodes.
     for (int part = 0; part < 3; part++) {
@@ -326,7 +381,7 @@ class TopologyPageIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aPageOpenedOnABusyClusterShowsItsNodesAndRecentEventsWithItsFirstPicture() throws Exception {
     browser.open(cluster.node(0).base() + "/");
     // What the page shows the moment its instances appear, read in one go: the nodes and the timeline must come
@@ -358,7 +413,7 @@ class TopologyPageIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aKilledNodeIsShownFailedAndThePageReconnectsToTheClusterRevision() throws Exception {
     JarCluster.Node first = cluster.node(0);
     assertThat(browser.attribute("#connection", "data-node")).isEqualTo(first.id);
@@ -394,6 +449,27 @@ class TopologyPageIT {
     });
     assertThat(count("li[data-instance-id^='fleet-']")).isEqualTo(1000);
     browser.screenshot("09-reconnected");
+  }
+
+  /** An upstream on 127.0.0.1 answering {@code answer} (after {@link #slowAnswers} for /slow). */
+  private HttpServer upstream(String answer) throws java.io.IOException {
+    HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    upstream.setExecutor(shopThreads);
+    upstream.createContext("/", exchange -> {
+      if (exchange.getRequestURI().getPath().equals("/slow")) {
+        try {
+          slowAnswers.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      byte[] body = answer.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    upstream.start();
+    return upstream;
   }
 
   private String colour(String css) {
