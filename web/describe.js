@@ -1,5 +1,7 @@
 // One line per event, readable at a glance on a wall screen: "web-api-3 became unhealthy: HTTP 500 — node-2".
 
+import { routeSplitText } from './split.js';
+
 const HEALTH_SEVERITY = { healthy: 'ok', degraded: 'warn', unhealthy: 'bad', unknown: 'info' };
 
 export function describe(event) {
@@ -52,6 +54,16 @@ export function describe(event) {
       break;
     case 'leaderElected':
       entry.text = `${event.leader} elected leader (term ${event.term})`;
+      break;
+    case 'routeSet': {
+      const r = event.route;
+      const split = r?.split ? `: split ${routeSplitText(r)}` : '';
+      entry.text = `route ${r?.id} → ${r?.service}${split}`;
+      break;
+    }
+    case 'routeDeleted':
+      entry.severity = 'warn';
+      entry.text = `route ${event.route?.id} deleted`;
       break;
     default:
       break;

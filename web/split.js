@@ -33,6 +33,13 @@ function selectParts(select) {
   return parts;
 }
 
+/** A route document's split as one line: "^1 95%, ^2 5%" (weights as shares of their total). */
+export function routeSplitText(route) {
+  const sides = route?.split ?? [];
+  const total = sides.reduce((sum, s) => sum + s.weight, 0);
+  return sides.map((s) => `${selectShort(s.select)} ${total ? Math.round((s.weight * 100) / total) : 0}%`).join(', ');
+}
+
 /** The route's recent requests, all sides together. */
 export function recentTotal(split) {
   return split.sides.reduce((sum, s) => sum + s.recentRequests, 0);
