@@ -49,8 +49,9 @@ import java.util.concurrent.TimeUnit;
  * instance stays registered but out of discovery). On a secured cluster: {@code --token} (or the environment
  * variable {@code CAIRN_TOKEN}, which other users of the machine cannot read from the process list), {@code --ca}
  * (the PEM CA that signed the nodes' certificates: speak TLS), {@code --cert} and {@code --key} (this agent's
- * certificate under mutual TLS). The sidecar: {@code --proxy-port} and {@code --proxy-address} (default 127.0.0.1:
- * it serves this machine's application, not the network); instances that speak TLS are trusted by {@code --ca}.
+ * certificate under mutual TLS). The sidecar: {@code --proxy-port}, {@code --proxy-grpc-port} (HTTP/2, for the
+ * application's gRPC calls) and {@code --proxy-address} (default 127.0.0.1: it serves this machine's application,
+ * not the network); instances that speak TLS are trusted by {@code --ca}.
  */
 public final class CairnAgent {
   private static final Logger log = LoggerFactory.getLogger(CairnAgent.class);
@@ -94,9 +95,9 @@ public final class CairnAgent {
     boolean proxies = options.containsKey("proxy-port");
     this.instance = proxies && !options.containsKey("name") && !options.containsKey("port") ? null : instance();
     // The sidecar's callers are in the agent's zone: zone affinity keeps them there.
-    this.sidecar = proxies ? new Sidecar(vertx, client, options.getOrDefault("proxy-address", "127.0.0.1"),
-        port("proxy-port"), options.get("zone"), options.get("region"),
-        options.containsKey("ca") ? this::upstreamTls : null) : null;
+    this.sidecar = proxies ? new Sidecar(vertx, client, new Sidecar.Where(options.getOrDefault("proxy-address",
+        "127.0.0.1"), port("proxy-port"), options.containsKey("proxy-grpc-port") ? port("proxy-grpc-port") : 0,
+        options.get("zone"), options.get("region")), options.containsKey("ca") ? this::upstreamTls : null) : null;
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
     this.tcp = vertx.createNetClient(new NetClientOptions().setConnectTimeout((int) PROBE_TIMEOUT_MILLIS));
   }
@@ -105,7 +106,8 @@ public final class CairnAgent {
     String usage = "usage: CairnAgent --nodes h:p,h:p --name NAME --port PORT [--check http:/health|tcp|none]"
         + " [--ttl 10s] [--drain 5s] [--address A] [--id ID] [--version V] [--zone Z] [--region R] [--tags a,b]"
         + " [--token SECRET (or env CAIRN_TOKEN)] [--ca ca.pem] [--cert client.pem --key client-key.pem]"
-        + " [--proxy-port P [--proxy-address 127.0.0.1]] (--name and --port may be left out with --proxy-port)"
+        + " [--proxy-port P [--proxy-grpc-port G] [--proxy-address 127.0.0.1]] (--name and --port may be left out"
+        + " with --proxy-port)"
         + " (each also as --key=value)";
     Map<String, String> options = parse(args);
     if (options == null) {

@@ -26,45 +26,47 @@ final class Sidecar {
   private static final String DOMAIN = "cairn";
   private final Vertx vertx;
   private final CairnClient client;
-  private final String host;
-  private final int port;
-  private final String zone;
-  private final String region;
+  private final Where where;
   private final Function<ClientOptionsBase, ClientOptionsBase> upstreamTls;
   private String deployment;
   private long forgetTimer = -1;
 
   /**
-   * @param zone        where the application runs (the agent's {@code --zone}), for routes with zone affinity; null
-   *                    when not said
-   * @param region      likewise
-   * @param upstreamTls client options for instances that speak TLS, or null for the JDK's authorities
+   * Where the sidecar listens and runs.
+   *
+   * @param host     the address of both ports (loopback unless told otherwise)
+   * @param port     HTTP/1.x
+   * @param grpcPort HTTP/2 for gRPC calls; 0 for none
+   * @param zone     where the application runs (the agent's {@code --zone}), for routes with zone affinity; null
+   *                 when not said
+   * @param region   likewise
    */
-  Sidecar(Vertx vertx, CairnClient client, String host, int port, String zone, String region,
-          Function<ClientOptionsBase, ClientOptionsBase> upstreamTls) {
+  record Where(String host, int port, int grpcPort, String zone, String region) {
+  }
+
+  /** @param upstreamTls client options for instances that speak TLS, or null for the JDK's authorities */
+  Sidecar(Vertx vertx, CairnClient client, Where where, Function<ClientOptionsBase, ClientOptionsBase> upstreamTls) {
     this.vertx = vertx;
     this.client = client;
-    this.host = host;
-    this.port = port;
-    this.zone = zone;
-    this.region = region;
+    this.where = where;
     this.upstreamTls = upstreamTls;
   }
 
   /** Watches everything, then listens: one listener per event loop of this process, at most four. */
   Future<Void> start() {
-    Gateway gateway = new Gateway(GatewaySettings.defaults("cairn-agent", DOMAIN, zone, region, true),
+    Gateway gateway = new Gateway(GatewaySettings.defaults("cairn-agent", DOMAIN, where.zone(), where.region(), true),
         new WatchedInstances(() -> client.instances(CairnClient.EVERYTHING)),
         () -> client.routes(CairnClient.EVERYTHING), System::currentTimeMillis);
     int loops = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     return client.watch(CairnClient.EVERYTHING)
-        .compose(loaded -> vertx.deployVerticle(() -> new SidecarVerticle(gateway, host, port, upstreamTls),
+        .compose(loaded -> vertx.deployVerticle(() -> new SidecarVerticle(gateway, where.host(),
+            where.port(), where.grpcPort(), upstreamTls),
             new DeploymentOptions().setInstances(loops)))
         .map(id -> {
           deployment = id;
           forgetTimer = vertx.setPeriodic(FORGET_EVERY_MILLIS, t -> gateway.forgetGone());
-          log.info("Sidecar proxy listening on http://{}:{} (Host: {service} or {service}.{}; {} services known)",
-              host, port, DOMAIN, client.instances(CairnClient.EVERYTHING).stream().map(i -> i.getName())
+          log.info("Sidecar proxy listening on http://{}:{}{} (Host: {service} or {service}.{}; {} services known)",
+              where.host(), where.port(), where.grpcPort() == 0 ? "" : " and, for gRPC, " + where.grpcPort(), DOMAIN, client.instances(CairnClient.EVERYTHING).stream().map(i -> i.getName())
                   .distinct().count());
           return null;
         });

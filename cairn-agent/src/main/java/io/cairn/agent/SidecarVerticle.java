@@ -4,8 +4,11 @@ import io.cairn.gateway.Admission;
 import io.cairn.gateway.Forwarder;
 import io.cairn.gateway.Gateway;
 import io.cairn.gateway.GatewayObserver;
+import io.cairn.gateway.GrpcPort;
 import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.ClientOptionsBase;
 
@@ -23,13 +26,17 @@ final class SidecarVerticle extends AbstractVerticle {
   private final Gateway gateway;
   private final String host;
   private final int port;
+  private final int grpcPort;
   private final Function<ClientOptionsBase, ClientOptionsBase> upstreamTls;
   private Forwarder forwarder;
 
-  SidecarVerticle(Gateway gateway, String host, int port, Function<ClientOptionsBase, ClientOptionsBase> upstreamTls) {
+  /** @param grpcPort the HTTP/2 port for the application's gRPC calls, 0 for none */
+  SidecarVerticle(Gateway gateway, String host, int port, int grpcPort,
+                  Function<ClientOptionsBase, ClientOptionsBase> upstreamTls) {
     this.gateway = gateway;
     this.host = host;
     this.port = port;
+    this.grpcPort = grpcPort;
     this.upstreamTls = upstreamTls;
   }
 
@@ -37,14 +44,20 @@ final class SidecarVerticle extends AbstractVerticle {
   public void start(Promise<Void> started) {
     // The token headers, if the application sends any, are its own business with the service: passed on.
     forwarder = new Forwarder(vertx, gateway, Admission.OPEN, GatewayObserver.NONE, upstreamTls, Set.of());
-    HttpServerOptions options = Forwarder.serverOptions(host, port, MAX_HEADER_BYTES,
-        gateway.settings().idleTimeoutMillis());
-    vertx.createHttpServer(options)
+    HttpServerOptions options = options(port);
+    Future<HttpServer> http = vertx.createHttpServer(options)
         .connectionHandler(connection -> Forwarder.onConnection(connection, options))
         .requestHandler(forwarder::handle)
         .listen()
-        .onSuccess(s -> started.complete())
-        .onFailure(e -> started.fail("--proxy-port " + port + " on " + host + ": " + e.getMessage()));
+        .recover(e -> Future.failedFuture("--proxy-port " + port + " on " + host + ": " + e.getMessage()));
+    Future<HttpServer> grpc = grpcPort == 0 ? Future.succeededFuture()
+        : GrpcPort.server(vertx, options(grpcPort), forwarder, "--proxy-grpc-port", "--proxy-port").listen()
+            .recover(e -> Future.failedFuture("--proxy-grpc-port " + grpcPort + " on " + host + ": " + e.getMessage()));
+    Future.all(http, grpc).<Void>mapEmpty().onComplete(started);
+  }
+
+  private HttpServerOptions options(int listenPort) {
+    return Forwarder.serverOptions(host, listenPort, MAX_HEADER_BYTES, gateway.settings().idleTimeoutMillis());
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.cairn.gateway.Forwarder;
 import io.cairn.gateway.Gateway;
 import io.cairn.gateway.GatewayObserver;
 import io.cairn.gateway.GatewaySettings;
+import io.cairn.gateway.GrpcPort;
 import io.cairn.gateway.OutlierSettings;
 import io.cairn.model.Route;
 import io.cairn.node.Addresses;
@@ -100,8 +101,8 @@ public final class ProxyVerticle extends AbstractVerticle {
     }
     Future<Void> http = proxy.port() == 0 ? Future.succeededFuture() : listen("proxy.port", proxy.port(), httpPort());
     Future<Void> grpc = proxy.grpcPort() == 0 ? Future.succeededFuture()
-        : listen("proxy.grpcPort", proxy.grpcPort(), GrpcPort.server(vertx, options(proxy.grpcPort())
-            .setHttp2ClearTextEnabled(true), forwarder));
+        : listen("proxy.grpcPort", proxy.grpcPort(), GrpcPort.server(vertx, options(proxy.grpcPort()), forwarder,
+            "proxy.grpcPort", "proxy.port"));
     Future.all(http, grpc).<Void>mapEmpty().onComplete(started);
   }
 

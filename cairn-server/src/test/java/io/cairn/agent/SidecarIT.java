@@ -1,5 +1,6 @@
 package io.cairn.agent;
 
+import io.cairn.support.GrpcEchoServer;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.ProxyClient;
@@ -7,6 +8,13 @@ import io.cairn.support.SteadyLoad;
 import io.cairn.support.TestNodes;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +39,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The agent as its application's sidecar: a Cairn node, the agent as a process of the fat jar with
  * {@code --proxy-port} and nothing to register, upstream services as processes of their own, and an "application"
  * (this test's HTTP client) that only knows 127.0.0.1:PORT and names services in {@code Host}. It reaches services
- * by name, follows a route as it is written and rewritten, and a killed instance costs it no idempotent request.
+ * by name (over HTTP/1.1, and gRPC on the sidecar's HTTP/2 port), follows a route as it is written and rewritten
+ * and a split as it moves, and a killed instance costs it no idempotent request.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,6 +63,8 @@ class SidecarIT {
   private Process agent;
   private Path agentLog;
   private int proxyPort;
+  private int grpcProxyPort;
+  private Server echo;
   private ProxyClient app;
 
   @BeforeAll
@@ -66,10 +79,16 @@ class SidecarIT {
     cartB = upstreams.get(3);
     // Known before the sidecar starts: it comes in the watch's first snapshot.
     register("shop-1", "shop", "1.0.0", one);
+    // A gRPC service the application calls through the sidecar's HTTP/2 port.
+    echo = GrpcEchoServer.start(0, "E");
+    write("PUT", "/v1/services/echo-1", new JsonObject().put("name", "echo").put("address", "127.0.0.1")
+        .put("port", echo.getPort()));
     proxyPort = TestNodes.freePort();
+    grpcProxyPort = TestNodes.freePort();
     agentLog = Files.createTempDirectory("cairn-sidecar").resolve("agent.log");
     agent = JarCluster.runJarClass("io.cairn.agent.CairnAgent", agentLog, List.of(
-        "--nodes", "127.0.0.1:" + node.httpPort(), "--proxy-port", Integer.toString(proxyPort)));
+        "--nodes", "127.0.0.1:" + node.httpPort(), "--proxy-port", Integer.toString(proxyPort),
+        "--proxy-grpc-port", Integer.toString(grpcProxyPort)));
     app = new ProxyClient();
     await("the sidecar serves shop").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
         .until(() -> app.getNow(proxyPort, "shop", "/").ok());
@@ -85,6 +104,9 @@ class SidecarIT {
     }
     if (app != null) {
       app.close();
+    }
+    if (echo != null) {
+      echo.shutdownNow();
     }
     for (Upstream u : new Upstream[] {one, two, cartA, cartB}) {
       if (u != null) {
@@ -115,6 +137,33 @@ class SidecarIT {
     ProxyClient.Reply unknown = app.getNow(proxyPort, "nosuch", "/");
     assertThat(unknown.status()).as("%s", unknown).isEqualTo(404);
     assertThat(unknown.json().getString("message")).contains("nosuch");
+  }
+
+  @Test
+  @Order(15)
+  void theApplicationsGrpcCallsReachAServiceByItsNameThroughTheSidecarsHttp2Port() {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcProxyPort).usePlaintext()
+        .overrideAuthority("echo").build();
+    try {
+      CallOptions deadline = CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS);
+      assertThat(ClientCalls.blockingUnaryCall(channel, GrpcEchoServer.WHO, deadline, "hi")).isEqualTo("E:hi");
+      List<String> counted = new ArrayList<>();
+      ClientCalls.blockingServerStreamingCall(channel, GrpcEchoServer.COUNT, deadline, "5")
+          .forEachRemaining(counted::add);
+      assertThat(counted).hasSize(5);
+      // A name nobody registered is a gRPC status the application can act on, not a broken stream.
+      ManagedChannel unknown = NettyChannelBuilder.forAddress("127.0.0.1", grpcProxyPort).usePlaintext()
+          .overrideAuthority("nobody").build();
+      try {
+        StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(unknown,
+            GrpcEchoServer.WHO, deadline, "hi"), StatusRuntimeException.class);
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+      } finally {
+        unknown.shutdownNow();
+      }
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   @Test
