@@ -2,6 +2,7 @@ package io.cairn.client;
 
 import io.cairn.grpc.v1.HeartbeatMessage;
 import io.cairn.grpc.v1.HeartbeatReply;
+import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.Ping;
 import io.cairn.grpc.v1.RegistryGrpcClient;
 import io.cairn.grpc.v1.ShutdownNotice;
@@ -13,6 +14,7 @@ import io.vertx.grpc.client.GrpcClientRequest;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * An agent's Heartbeat stream to the cluster ({@link CairnClient#keepAlive}): pings while the local service is
@@ -20,7 +22,9 @@ import java.util.function.Consumer;
  * instances. Runs on the client's event loop.
  */
 public final class KeepAlive implements AutoCloseable {
-  private final CairnClient client;
+  private final NodeCalls calls;
+  /** The client's Drain call, for when the stream cannot carry the shutdown notice. */
+  private final Function<String, Future<Instance>> drain;
   private final List<String> ids;
   private final long everyMillis;
   private final BooleanSupplier healthy;
@@ -36,9 +40,10 @@ public final class KeepAlive implements AutoCloseable {
   /** Ends the current stream and opens one on the next node (once per stream). */
   private Runnable onBroken = () -> { };
 
-  KeepAlive(CairnClient client, List<String> ids, long everyMillis, BooleanSupplier healthy,
-            Consumer<List<String>> onUnknown) {
-    this.client = client;
+  KeepAlive(NodeCalls calls, Function<String, Future<Instance>> drain, List<String> ids, long everyMillis,
+            BooleanSupplier healthy, Consumer<List<String>> onUnknown) {
+    this.calls = calls;
+    this.drain = drain;
     this.ids = List.copyOf(ids);
     this.everyMillis = everyMillis;
     this.healthy = healthy;
@@ -51,10 +56,10 @@ public final class KeepAlive implements AutoCloseable {
   }
 
   void connect() {
-    if (stopped || client.closed()) {
+    if (stopped || calls.closed()) {
       return;
     }
-    SocketAddress at = client.node();
+    SocketAddress at = calls.node();
     boolean[] over = {false};
     Runnable broken = () -> {
       if (over[0] || stopped) {
@@ -62,11 +67,10 @@ public final class KeepAlive implements AutoCloseable {
       }
       over[0] = true;
       stream = null;
-      client.moveOn(at, null);
-      client.vertx().setTimer(client.retryMillis(), id -> client.context().runOnContext(v -> connect()));
+      calls.retryElsewhere(at, null, this::connect);
     };
     onBroken = broken;
-    client.request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
+    calls.request(at, RegistryGrpcClient.Heartbeat).onComplete(ar -> {
       if (ar.failed()) {
         broken.run();
         return;
@@ -82,7 +86,7 @@ public final class KeepAlive implements AutoCloseable {
         response.result().exceptionHandler(err -> broken.run());
         response.result().endHandler(v -> {
           if (response.result().trailers() != null) {
-            client.moveOn(at, response.result().trailers());
+            calls.moveOn(at, response.result().trailers());
           }
           broken.run();
         });
@@ -91,7 +95,7 @@ public final class KeepAlive implements AutoCloseable {
       ping();
     });
     if (timer < 0) {
-      timer = client.vertx().setPeriodic(everyMillis, id -> client.context().runOnContext(v -> ping()));
+      timer = calls.vertx().setPeriodic(everyMillis, id -> calls.context().runOnContext(v -> ping()));
     }
   }
 
@@ -136,14 +140,14 @@ public final class KeepAlive implements AutoCloseable {
    */
   public Future<Void> shutdown() {
     Promise<Void> done = Promise.promise();
-    client.context().runOnContext(v -> {
+    calls.context().runOnContext(v -> {
       stopped = true;
-      client.vertx().cancelTimer(timer);
+      calls.vertx().cancelTimer(timer);
       drained = done;
       if (stream != null) {
         stream.write(HeartbeatMessage.newBuilder().setShutdown(ShutdownNotice.newBuilder().addAllInstanceIds(ids))
             .build());
-        client.vertx().setTimer(5_000, id -> drainByCalls(done));
+        calls.vertx().setTimer(5_000, id -> drainByCalls(done));
       } else {
         drainByCalls(done);
       }
@@ -155,11 +159,11 @@ public final class KeepAlive implements AutoCloseable {
     if (done.future().isComplete()) {
       return;
     }
-    Future.all(ids.stream().map(client::drain).toList()).<Void>mapEmpty().onComplete(done);
+    Future.all(ids.stream().map(drain).toList()).<Void>mapEmpty().onComplete(done);
   }
 
   private void endStream() {
-    client.context().runOnContext(v -> {
+    calls.context().runOnContext(v -> {
       if (stream != null) {
         try {
           stream.end();
@@ -174,7 +178,7 @@ public final class KeepAlive implements AutoCloseable {
   @Override
   public void close() {
     stopped = true;
-    client.vertx().cancelTimer(timer);
+    calls.vertx().cancelTimer(timer);
     endStream();
   }
 }
