@@ -2,18 +2,18 @@ package io.cairn.proxy;
 
 import com.google.rpc.ErrorInfo;
 import io.cairn.support.GrpcEchoServer;
-import io.cairn.support.Http;
+import io.cairn.support.GrpcProxyNode;
 import io.cairn.support.Observers;
+import io.cairn.support.RawGrpc;
 import io.cairn.support.TestNodes;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
@@ -25,19 +25,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,49 +45,52 @@ import static org.awaitility.Awaitility.await;
 /**
  * gRPC through a node's proxy, with grpc-java on both sides ({@link GrpcEchoServer} behind, a plain channel in front)
  * on {@code proxy.grpcPort}: the four call shapes, metadata both ways, an error's status, message, details and
- * binary trailers as the instance sent them, a deadline, an instance killed mid-stream, routing by authority and by a
- * path-prefix route, the gateway's own refusals as gRPC statuses, and HTTP/1 turned away from the port.
+ * binary trailers as the instance sent them, a deadline (the caller's, and the proxy's when neither end keeps it), an
+ * instance killed mid-stream, retries by gRPC's rules (what an instance refused before answering, never what it
+ * failed after a message or with another status), routing by authority and by a path-prefix route, the gateway's own
+ * refusals as gRPC statuses, and HTTP/1 turned away from the port.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class GrpcProxyIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Metadata.Key<String> ATTEMPTS = Metadata.Key.of("x-cairn-attempts",
+      Metadata.ASCII_STRING_MARSHALLER);
 
-  private TestNodes cluster;
-  private String api;
+  private GrpcProxyNode node;
   private int grpcPort;
-  private final List<Server> servers = new ArrayList<>();
-  private final List<ManagedChannel> channels = new ArrayList<>();
   private Process doomed;
+  private RawGrpc raw;
 
   @BeforeAll
   void start() throws Exception {
-    grpcPort = TestNodes.freePort();
-    cluster = new TestNodes(1);
-    TestNodes.Node node = cluster.start(0, new JsonObject().put("proxy", new JsonObject()
-        .put("port", TestNodes.freePort()).put("grpcPort", grpcPort)));
-    api = node.base();
-    Server a = GrpcEchoServer.start(0, "A");
-    servers.add(a);
-    register("echo-a", "echo", a.getPort());
-    Server r = GrpcEchoServer.start(0, "R");
-    servers.add(r);
-    register("routed-r", "routed", r.getPort());
-    put("/v1/routes/routed", new JsonObject().put("match", new JsonObject().put("pathPrefix", "/cairn.test.Routed/"))
-        .put("service", "routed"));
-    put("/v1/routes/empty", new JsonObject().put("match", new JsonObject().put("pathPrefix", "/cairn.test.Empty/"))
+    node = new GrpcProxyNode();
+    grpcPort = node.grpcPort;
+    node.echo("echo-a", "echo", "A");
+    node.echo("routed-r", "routed", "R");
+    node.put("/v1/routes/routed", new JsonObject().put("match", new JsonObject()
+        .put("pathPrefix", "/cairn.test.Routed/")).put("service", "routed"));
+    node.put("/v1/routes/empty", new JsonObject().put("match", new JsonObject().put("pathPrefix", "/cairn.test.Empty/"))
         .put("service", "nobody-registered-this"));
+    Server f1 = node.echo("flaky-1", "flaky", "F1");
+    node.echo("flaky-2", "flaky", "F2");
+    // Round-robin (a host route's default) over a port nothing listens on and a live server.
+    node.register("refused-dead", "refused", TestNodes.freePort());
+    node.register("refused-live", "refused", f1.getPort());
+    raw = new RawGrpc();
+    node.register("held-h", "held", raw.startHeldInstance());
   }
 
   @AfterAll
-  void stop() throws Exception {
-    channels.forEach(ManagedChannel::shutdownNow);
-    servers.forEach(Server::shutdownNow);
+  void stop() {
     if (doomed != null) {
       doomed.destroyForcibly();
     }
-    if (cluster != null) {
-      cluster.close();
+    if (raw != null) {
+      raw.close();
+    }
+    if (node != null) {
+      node.close();
     }
   }
 
@@ -104,7 +103,7 @@ class GrpcProxyIT {
     headers.put(GrpcEchoServer.NOTE_BIN, new byte[]{0, (byte) 0x80, (byte) 0xff});
     AtomicReference<Metadata> answered = new AtomicReference<>();
     AtomicReference<Metadata> trailers = new AtomicReference<>();
-    var channel = ClientInterceptors.intercept(channel("echo.cairn"),
+    var channel = ClientInterceptors.intercept(node.channel("echo.cairn"),
         MetadataUtils.newAttachHeadersInterceptor(headers),
         MetadataUtils.newCaptureMetadataInterceptor(answered, trailers));
 
@@ -113,14 +112,13 @@ class GrpcProxyIT {
     assertThat(reply).isEqualTo("A:hello");
     assertThat(answered.get().get(GrpcEchoServer.NOTE)).isEqualTo("from the caller");
     assertThat(answered.get().get(GrpcEchoServer.NOTE_BIN)).containsExactly(0, 0x80, 0xff);
-    assertThat(answered.get().get(Metadata.Key.of("x-cairn-attempts", Metadata.ASCII_STRING_MARSHALLER)))
-        .isEqualTo("1");
+    assertThat(answered.get().get(ATTEMPTS)).isEqualTo("1");
     assertThat(trailers.get().get(Metadata.Key.of("grpc-status", Metadata.ASCII_STRING_MARSHALLER))).isNull();
   }
 
   @Test
   void aServerStreamingCallDeliversEveryMessageInOrder() {
-    Iterator<String> stream = ClientCalls.blockingServerStreamingCall(channel("echo.cairn"), GrpcEchoServer.COUNT,
+    Iterator<String> stream = ClientCalls.blockingServerStreamingCall(node.channel("echo.cairn"), GrpcEchoServer.COUNT,
         options(), "100");
     List<String> got = new ArrayList<>();
     stream.forEachRemaining(got::add);
@@ -134,7 +132,7 @@ class GrpcProxyIT {
     List<String> reply = new CopyOnWriteArrayList<>();
     AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
-        channel("echo.cairn").newCall(GrpcEchoServer.JOIN, options()), Observers.collect(reply, ended));
+        node.channel("echo.cairn").newCall(GrpcEchoServer.JOIN, options()), Observers.collect(reply, ended));
     String chunk = "x".repeat(4096);
     for (int i = 0; i < 50; i++) {
       requests.onNext(chunk);
@@ -150,7 +148,7 @@ class GrpcProxyIT {
     List<String> pongs = new CopyOnWriteArrayList<>();
     AtomicReference<Status> ended = new AtomicReference<>();
     StreamObserver<String> pings = ClientCalls.asyncBidiStreamingCall(
-        channel("echo.cairn").newCall(GrpcEchoServer.CHAT, options()), Observers.collect(pongs, ended));
+        node.channel("echo.cairn").newCall(GrpcEchoServer.CHAT, options()), Observers.collect(pongs, ended));
     for (int i = 0; i < 5; i++) {
       int sent = i + 1;
       pings.onNext("ping-" + i);
@@ -165,7 +163,7 @@ class GrpcProxyIT {
 
   @Test
   void anErrorReachesTheCallerWithItsCodeMessageDetailsAndTrailersAsTheInstanceSentThem() throws Exception {
-    StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(channel("echo.cairn"),
+    StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(node.channel("echo.cairn"),
         GrpcEchoServer.FAIL, options(), "x"), StatusRuntimeException.class);
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -186,7 +184,7 @@ class GrpcProxyIT {
   void aCallPastItsDeadlineEndsDeadlineExceededAndTheInstanceSeesTheCancel() {
     int before = GrpcEchoServer.cancelledSlowCalls();
     long t0 = System.nanoTime();
-    StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(channel("echo.cairn"),
+    StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(node.channel("echo.cairn"),
         GrpcEchoServer.SLOW, CallOptions.DEFAULT.withDeadlineAfter(700, TimeUnit.MILLISECONDS), "x"),
         StatusRuntimeException.class);
 
@@ -197,18 +195,33 @@ class GrpcProxyIT {
   }
 
   @Test
+  void aCallStillOpenPastItsGrpcTimeoutIsEndedByTheProxyDeadlineExceededAndResetAtTheInstance() throws Exception {
+    // Neither end keeps the deadline here (a raw caller, an instance that holds every call): the proxy must.
+    int resets = raw.heldResets();
+    long t0 = System.nanoTime();
+    RawGrpc.Answer answer = raw.call(grpcPort, "held.cairn", "/cairn.test.Echo/Slow", "x",
+        Map.of("grpc-timeout", "200m"));
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.headers().get("grpc-status")).as("trailers-only").isEqualTo("4");
+    assertThat(answer.headers().get("grpc-message")).contains("grpc-timeout of 200 ms");
+    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(200)).isLessThan(Duration.ofSeconds(30));
+    assertThat(raw.heldCalls()).last().satisfies(h -> assertThat(h.get("grpc-timeout")).isEqualTo("200m"));
+    await("the instance's stream is reset").atMost(WAIT).until(() -> raw.heldResets() > resets);
+  }
+
+  @Test
   void anInstanceKilledMidStreamGivesUnavailableAndTheNextCallGoesToALiveOne() throws Exception {
     int port = TestNodes.freePort();
-    doomed = startProcess(port, "K");
-    register("ticker-k", "ticker", port);
-    Iterator<String> ticks = ClientCalls.blockingServerStreamingCall(channel("ticker.cairn"), GrpcEchoServer.TICK,
+    doomed = GrpcEchoServer.startProcess(port, "K");
+    node.register("ticker-k", "ticker", port);
+    Iterator<String> ticks = ClientCalls.blockingServerStreamingCall(node.channel("ticker.cairn"), GrpcEchoServer.TICK,
         CallOptions.DEFAULT.withDeadlineAfter(120, TimeUnit.SECONDS), "go");
     for (int i = 0; i < 3; i++) {
       assertThat(ticks.next()).isEqualTo("K:" + i);
     }
-    Server live = GrpcEchoServer.start(0, "L");
-    servers.add(live);
-    register("ticker-l", "ticker", live.getPort());
+    node.echo("ticker-l", "ticker", "L");
 
     doomed.destroyForcibly();
     assertThat(doomed.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -223,7 +236,7 @@ class GrpcProxyIT {
     assertThat(e.getStatus().getDescription()).contains("ticker-k");
     // The dead instance is still registered (no health check): its refused connection is retried on the live one.
     for (int i = 0; i < 3; i++) {
-      assertThat(ClientCalls.blockingUnaryCall(channel("ticker.cairn"), GrpcEchoServer.WHO, options(), "again"))
+      assertThat(ClientCalls.blockingUnaryCall(node.channel("ticker.cairn"), GrpcEchoServer.WHO, options(), "again"))
           .isEqualTo("L:again");
     }
   }
@@ -232,21 +245,21 @@ class GrpcProxyIT {
   void aPathPrefixRouteOnTheGrpcServiceNameRoutesWhateverTheAuthority() {
     MethodDescriptor<String, String> routedWho = GrpcEchoServer.method("cairn.test.Routed", "Who",
         MethodDescriptor.MethodType.UNARY);
-    assertThat(ClientCalls.blockingUnaryCall(channel("127.0.0.1:" + grpcPort), routedWho, options(), "via route"))
+    assertThat(ClientCalls.blockingUnaryCall(node.channel("127.0.0.1:" + grpcPort), routedWho, options(), "via route"))
         .isEqualTo("R:via route");
   }
 
   @Test
   void theGatewaysOwnRefusalsAreGrpcStatusesNotProtocolErrors() {
     StatusRuntimeException unknown = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(
-        channel("nobody.cairn"), GrpcEchoServer.WHO, options(), "x"), StatusRuntimeException.class);
+        node.channel("nobody.cairn"), GrpcEchoServer.WHO, options(), "x"), StatusRuntimeException.class);
     assertThat(unknown.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
     assertThat(unknown.getStatus().getDescription()).contains("no service 'nobody' is registered");
 
     MethodDescriptor<String, String> emptyWho = GrpcEchoServer.method("cairn.test.Empty", "Who",
         MethodDescriptor.MethodType.UNARY);
     StatusRuntimeException none = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(
-        channel("127.0.0.1:" + grpcPort), emptyWho, options(), "x"), StatusRuntimeException.class);
+        node.channel("127.0.0.1:" + grpcPort), emptyWho, options(), "x"), StatusRuntimeException.class);
     assertThat(none.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(none.getStatus().getDescription()).contains("has no instance in rotation");
   }
@@ -261,63 +274,103 @@ class GrpcProxyIT {
     assertThat(new JsonObject(r.body()).getString("message")).contains("proxy.port");
   }
 
+  @Test
+  void aUnaryCallRefusedUnavailableBeforeAnyMessageIsRetriedOnAnotherInstance() {
+    AtomicReference<Metadata> answered = new AtomicReference<>();
+    String reply = ClientCalls.blockingUnaryCall(flaky("unary-retried", null, answered), GrpcEchoServer.FLAKY,
+        options(), "again");
+
+    assertThat(reply).matches("F[12]:again");
+    assertThat(GrpcEchoServer.calls("unary-retried")).as("calls that reached an instance").isEqualTo(2);
+    assertThat(answered.get().get(ATTEMPTS)).isEqualTo("2");
+  }
+
+  @Test
+  void aCallWhoseConnectionIsRefusedIsRetriedOnAnotherInstance() {
+    // Round-robin over two instances: one of two calls in a row tries the dead one first (after that it may be
+    // ejected, and the second goes to the live one at once).
+    List<String> attempts = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      AtomicReference<Metadata> answered = new AtomicReference<>();
+      var channel = ClientInterceptors.intercept(node.channel("refused.cairn"),
+          MetadataUtils.newCaptureMetadataInterceptor(answered, new AtomicReference<>()));
+      assertThat(ClientCalls.blockingUnaryCall(channel, GrpcEchoServer.WHO, options(), "call " + i))
+          .isEqualTo("F1:call " + i);
+      attempts.add(answered.get().get(ATTEMPTS));
+    }
+    assertThat(attempts).contains("2");
+  }
+
+  @Test
+  void anInstancesOtherStatusesAreNotRetried() {
+    StatusRuntimeException e = catchThrowableOfType(() -> ClientCalls.blockingUnaryCall(
+        flaky("internal-kept", "INTERNAL", null), GrpcEchoServer.FLAKY, options(), "x"), StatusRuntimeException.class);
+
+    assertThat(e).as("the call fails, not retried into a success").isNotNull();
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(e.getStatus().getDescription()).endsWith("fails the first call");
+    assertThat(GrpcEchoServer.calls("internal-kept")).isEqualTo(1);
+    assertThat(Status.trailersFromThrowable(e).get(ATTEMPTS)).isEqualTo("1");
+  }
+
+  @Test
+  void aStreamThatFailsUnavailableAfterAMessageIsNotRetried() {
+    Iterator<String> stream = ClientCalls.blockingServerStreamingCall(flaky("stream-broken", null, null),
+        GrpcEchoServer.BREAKS, options(), "go");
+    assertThat(stream.next()).matches("F[12]:0");
+    StatusRuntimeException e = catchThrowableOfType(stream::hasNext, StatusRuntimeException.class);
+
+    assertThat(e).as("the stream ends in an error").isNotNull();
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(e.getStatus().getDescription()).endsWith("broke after one message");
+    assertThat(GrpcEchoServer.calls("stream-broken")).isEqualTo(1);
+  }
+
+  @Test
+  void aClientStreamRefusedUnavailableIsRetriedOnlyWhileTheProxyStillHasItWhole() {
+    // 16 KB: the proxy kept all of it, so another instance gets it whole.
+    AtomicReference<Status> small = new AtomicReference<>();
+    List<String> reply = join("join-small", 4, small);
+    assertThat(small.get().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(reply).singleElement().asString().matches("F[12]:4:" + 4 * 4096);
+    assertThat(GrpcEchoServer.calls("join-small")).isEqualTo(2);
+
+    // 80 KB, past the 64 KB the proxy keeps: no copy to send again, so the caller gets the refusal.
+    AtomicReference<Status> large = new AtomicReference<>();
+    assertThat(join("join-large", 20, large)).isEmpty();
+    assertThat(large.get().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(large.get().getDescription()).endsWith("fails the first call");
+    assertThat(GrpcEchoServer.calls("join-large")).isEqualTo(1);
+  }
+
   // ---------------------------------------------------------------------------------------------------- helpers
+
+  /** A channel to the flaky service whose calls carry {@code x-call-id} (and {@code x-fail-with} when not null). */
+  private Channel flaky(String callId, String failWith, AtomicReference<Metadata> answered) {
+    Metadata headers = new Metadata();
+    headers.put(GrpcEchoServer.CALL_ID, callId);
+    if (failWith != null) {
+      headers.put(GrpcEchoServer.FAIL_WITH, failWith);
+    }
+    return ClientInterceptors.intercept(node.channel("flaky.cairn"), MetadataUtils.newAttachHeadersInterceptor(headers),
+        MetadataUtils.newCaptureMetadataInterceptor(answered == null ? new AtomicReference<>() : answered,
+            new AtomicReference<>()));
+  }
+
+  /** A {@link GrpcEchoServer#FLAKY_JOIN} of {@code chunks} messages of 4 KB; the messages it answered. */
+  private List<String> join(String callId, int chunks, AtomicReference<Status> ended) {
+    List<String> reply = new CopyOnWriteArrayList<>();
+    StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
+        flaky(callId, null, null).newCall(GrpcEchoServer.FLAKY_JOIN, options()), Observers.collect(reply, ended));
+    for (int i = 0; i < chunks; i++) {
+      requests.onNext("x".repeat(4096));
+    }
+    requests.onCompleted();
+    await("the call ends").atMost(WAIT).until(() -> ended.get() != null);
+    return reply;
+  }
 
   private static CallOptions options() {
     return CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS);
-  }
-
-  /** A plaintext channel to the proxy's gRPC port that names {@code authority}. */
-  private ManagedChannel channel(String authority) {
-    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
-        .overrideAuthority(authority).build();
-    channels.add(c);
-    return c;
-  }
-
-  private void register(String id, String name, int port) {
-    put("/v1/services/" + id, new JsonObject().put("name", name).put("address", "127.0.0.1").put("port", port));
-  }
-
-  private void put(String path, JsonObject body) {
-    Http.Response r = Http.put(api + path, body.encode());
-    assertThat(r.status()).as(r.body()).isIn(200, 201);
-  }
-
-  /** An echo server in a JVM of its own (this test's class path), so that it can be killed for real. */
-  private static Process startProcess(int port, String id) throws Exception {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    Process p = new ProcessBuilder(java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
-        System.getProperty("java.class.path"), GrpcEchoServer.class.getName(), Integer.toString(port), id)
-        .redirectErrorStream(true).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> {
-      try {
-        String line;
-        while ((line = out.readLine()) != null) {
-          if (line.equals("READY " + port)) {
-            return;
-          }
-        }
-      } catch (Exception ignored) {
-        // the process is gone: the wait below fails
-      }
-      throw new IllegalStateException("the echo server " + id + " exited before it was ready");
-    });
-    ready.get(120, TimeUnit.SECONDS);
-    // Its output must keep draining, or a full pipe would stall it.
-    Thread drain = new Thread(() -> {
-      try {
-        while (out.readLine() != null) {
-          // dropped
-        }
-      } catch (Exception ignored) {
-        // the process is gone
-      }
-    }, "echo-" + id + "-output");
-    drain.setDaemon(true);
-    drain.start();
-    return p;
   }
 }

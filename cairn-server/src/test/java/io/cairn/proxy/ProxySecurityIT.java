@@ -2,10 +2,22 @@ package io.cairn.proxy;
 
 import io.cairn.security.TokenFile;
 import io.cairn.support.Certificates;
+import io.cairn.support.GrpcEchoServer;
 import io.cairn.support.JarCluster;
 import io.cairn.support.TestNodes;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,12 +36,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The proxy of a node with security on (tokens, an ACL policy, TLS on its listeners with optional client
  * certificates): a caller needs {@code route} on {@code service:NAME}. No token: 401; a token whose name may only
  * read the service: 403; a token whose name may route: through. Over mutual TLS the client certificate's CN names
- * the caller the same way. The proxy answers HTTPS only.
+ * the caller the same way. The proxy answers HTTPS only. On {@code proxy.grpcPort} (h2 over TLS) the same refusals are
+ * gRPC statuses, and a caller past {@code security.limits.proxyRequestsPerSecond} is RESOURCE_EXHAUSTED.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -37,11 +51,17 @@ class ProxySecurityIT {
   private static final String ADMIN = "proxy-admin-secret";
   private static final String ROUTER = "proxy-router-secret";
   private static final String READER = "proxy-reader-secret";
+  private static final String HASTY = "proxy-hasty-secret";
+  /** Requests a caller may send through the proxy at once (then one a second): more than any case but one sends. */
+  private static final int PROXY_BURST = 20;
 
   private JarCluster cluster;
   private Upstream upstream;
   private Path certs;
   private int proxyPort;
+  private int grpcPort;
+  private Server grpcInstance;
+  private ManagedChannel grpc;
   private String api;
   private HttpClient anonymous;
 
@@ -51,18 +71,24 @@ class ProxySecurityIT {
     Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "# proxy test tokens\n"
         + "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
         + "router:" + TokenFile.sha256Hex(ROUTER) + "\n"
-        + "reader:" + TokenFile.sha256Hex(READER) + "\n");
+        + "reader:" + TokenFile.sha256Hex(READER) + "\n"
+        + "hasty:" + TokenFile.sha256Hex(HASTY) + "\n");
     Path policy = Files.writeString(Files.createTempFile("policy", ".csv"), String.join("\n",
         "p, admin, *, *, allow",
         "p, router, service:users, route, allow",
         "p, reader, service:users, read, allow",
         "p, alice, service:users, route, allow",
-        "p, mallory, service:users, read, allow") + "\n");
+        "p, mallory, service:users, read, allow",
+        "p, router, service:gecho, route, allow",
+        "p, reader, service:gecho, read, allow",
+        "p, hasty, service:gecho, route, allow") + "\n");
     proxyPort = TestNodes.freePort();
+    grpcPort = TestNodes.freePort();
     cluster = new JarCluster(1, false, "--security.tokensFile=" + tokens, "--security.acl.policy=" + policy,
         "--security.tls.certFile=" + certs.resolve("node.pem"), "--security.tls.keyFile=" + certs.resolve("node-key.pem"),
         "--security.tls.clientCaFile=" + certs.resolve("ca.pem"), "--security.tls.clientAuth=optional",
-        "--proxy.port=" + proxyPort);
+        "--proxy.port=" + proxyPort, "--proxy.grpcPort=" + grpcPort,
+        "--security.limits.proxyRequestsPerSecond=1", "--security.limits.proxyBurst=" + PROXY_BURST);
     JarCluster.Node node = cluster.start(0);
     upstream = Upstreams.start("SECURE");
     anonymous = client(null);
@@ -90,11 +116,29 @@ class ProxySecurityIT {
         "{\"match\":{\"pathPrefix\":\"/u/\"},\"service\":\"users\",\"stripPrefix\":true}", "Authorization",
         "Bearer " + ADMIN);
     assertThat(route.statusCode()).as(route.body()).isIn(200, 201);
+    grpcInstance = GrpcEchoServer.start(0, "G");
+    HttpResponse<String> grpcRegistered = send(anonymous, api + "/v1/services/gecho-g", "PUT", new JsonObject()
+        .put("name", "gecho").put("address", "127.0.0.1").put("port", grpcInstance.getPort()).encode(),
+        "Authorization", "Bearer " + ADMIN);
+    assertThat(grpcRegistered.statusCode()).as(grpcRegistered.body()).isIn(200, 201);
+    HttpResponse<String> grpcRoute = send(anonymous, api + "/v1/routes/g", "PUT",
+        "{\"match\":{\"pathPrefix\":\"/" + GrpcEchoServer.ECHO + "/\"},\"service\":\"gecho\"}", "Authorization",
+        "Bearer " + ADMIN);
+    assertThat(grpcRoute.statusCode()).as(grpcRoute.body()).isIn(200, 201);
+    // TLS with the test CA; grpc-java offers h2 by ALPN.
+    grpc = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort)
+        .sslContext(GrpcSslContexts.forClient().trustManager(certs.resolve("ca.pem").toFile()).build()).build();
   }
 
   @AfterAll
   void stop() throws Exception {
     try {
+      if (grpc != null) {
+        grpc.shutdownNow();
+      }
+      if (grpcInstance != null) {
+        grpcInstance.shutdownNow();
+      }
       if (upstream != null) {
         upstream.stop();
       }
@@ -158,6 +202,55 @@ class ProxySecurityIT {
           .isBetween(400, 499);
     }
     assertThat(upstreamSaw("/plain")).isFalse();
+  }
+
+  @Test
+  void overGrpcACallNeedsATokenThatMayRouteAndTheInstanceNeverSeesIt() {
+    StatusRuntimeException none = catchThrowableOfType(() -> keys("grpc-none", null, null),
+        StatusRuntimeException.class);
+    assertThat(none.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+    StatusRuntimeException reader = catchThrowableOfType(() -> keys("grpc-reader", "authorization",
+        "Bearer " + READER), StatusRuntimeException.class);
+    assertThat(reader.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    assertThat(GrpcEchoServer.calls("grpc-none") + GrpcEchoServer.calls("grpc-reader")).isZero();
+
+    // The proxy consumes the token: the metadata the instance got has the call's own, not the caller's secret.
+    assertThat(keys("grpc-router-bearer", "authorization", "Bearer " + ROUTER).split(","))
+        .contains("x-call-id").doesNotContain("authorization", "x-cairn-token");
+    assertThat(keys("grpc-router-header", "x-cairn-token", ROUTER).split(","))
+        .contains("x-call-id").doesNotContain("authorization", "x-cairn-token");
+  }
+
+  @Test
+  void overGrpcACallerPastItsRateGetsResourceExhausted() {
+    StatusRuntimeException limited = null;
+    int through = 0;
+    for (int i = 0; i < 10 * PROXY_BURST && limited == null; i++) {
+      try {
+        keys("grpc-hasty-" + i, "authorization", "Bearer " + HASTY);
+        through++;
+      } catch (StatusRuntimeException e) {
+        limited = e;
+      }
+    }
+    assertThat(limited).as("a refusal within %d calls", 10 * PROXY_BURST).isNotNull();
+    assertThat(limited.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(limited.getStatus().getDescription()).contains("proxyRequestsPerSecond");
+    assertThat(Status.trailersFromThrowable(limited).get(Metadata.Key.of("retry-after",
+        Metadata.ASCII_STRING_MARSHALLER))).isNotBlank();
+    assertThat(through).as("calls let through before the refusal").isGreaterThanOrEqualTo(PROXY_BURST);
+  }
+
+  /** {@link GrpcEchoServer#KEYS} over TLS, with {@code x-call-id: callId} and the token header when not null. */
+  private String keys(String callId, String tokenHeader, String token) {
+    Metadata headers = new Metadata();
+    headers.put(GrpcEchoServer.CALL_ID, callId);
+    if (tokenHeader != null) {
+      headers.put(Metadata.Key.of(tokenHeader, Metadata.ASCII_STRING_MARSHALLER), token);
+    }
+    return ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(grpc,
+            MetadataUtils.newAttachHeadersInterceptor(headers)), GrpcEchoServer.KEYS,
+        CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS), "keys");
   }
 
   private boolean upstreamSaw(String path) {
