@@ -57,6 +57,9 @@ final class GrpcExchange {
   private HttpClientRequest current;
   private boolean done;
   private long deadlineTimer = -1;
+  /** The caller's grpc-timeout in ms (-1: none), and when the call came, so a retry passes on what is left. */
+  private long deadline = -1;
+  private final long arrivedNanos = System.nanoTime();
   private long requestTimer = -1;
 
   GrpcExchange(Vertx vertx, Gateway gateway, GatewayObserver observer, HttpServerRequest request,
@@ -88,7 +91,7 @@ final class GrpcExchange {
     attempts.begin();
     request.response().closeHandler(v -> abandon());
     body = new GrpcBody(request);
-    long deadline = GrpcTimeout.millis(request.getHeader(TIMEOUT));
+    deadline = GrpcTimeout.millis(request.getHeader(TIMEOUT));
     if (deadline >= 0) {
       deadlineTimer = vertx.setTimer(deadline + DEADLINE_GRACE_MILLIS, t -> expire(deadline));
     }
@@ -106,6 +109,11 @@ final class GrpcExchange {
   private void attempt() {
     if (done) {
       return;
+    }
+    if (deadline >= 0 && attempts.count() > 0) {
+      // A retry's instance gets the time the caller has left, not the whole of it again.
+      long left = deadline - (System.nanoTime() - arrivedNanos) / 1_000_000;
+      upstreamHeaders.set(TIMEOUT, Math.max(1, left) + "m");
     }
     Attempts.Try next = attempts.nextTry(request.method(), uri, upstreamHeaders,
         gateway.settings().connectTimeout(route));
