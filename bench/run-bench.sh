@@ -30,8 +30,10 @@
 #      nginx-light installed when missing, the gateway built from bench/spring-gateway) in front of the same three
 #      nginx upstreams, and direct to one upstream, the same wrk for each (2 threads, 64 connections unless
 #      --connections, a warm-up of --warmup, default the same as --duration, then --duration measured): one Cairn node,
-#      and node 2 of a three-node cluster with the upstreams registered through node 1. Prints requests/s, p50/p99,
-#      the proxy's CPU per request and the ratios against the targets of issue 23. Not part of a full run.
+#      and node 2 of a three-node cluster with the upstreams registered through node 1; gRPC unary calls to an echo
+#      directly and through a node's proxy.grpcPort (io.cairn.bench.GrpcProxyBench); the agent as a sidecar. Prints
+#      requests/s, p50/p99, the proxy's CPU per request and the ratios against the targets of issues 23 and 24. Not
+#      part of a full run.
 # Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 set -euo pipefail

@@ -1,5 +1,6 @@
 package io.cairn.bench;
 
+import io.cairn.bench.ClosedLoop.Result;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.RegisterRequest;
@@ -17,11 +18,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientResponse;
-import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -75,7 +73,7 @@ public final class GrpcBench {
       return new Result[] {rest, grpc};
     });
     System.out.printf("grpc/rest: register %.2fx, discover %.2fx (target 1.2x)%n",
-        grpcRegister.rps / restRegister.rps, discover[1].rps / discover[0].rps);
+        grpcRegister.rps() / restRegister.rps(), discover[1].rps() / discover[0].rps());
     vertx.close().toCompletionStage().toCompletableFuture().get();
   }
 
@@ -129,53 +127,13 @@ public final class GrpcBench {
     return true;
   }
 
-  private record Result(double rps) {
-  }
-
   /** Five seconds of warm-up, then {@code seconds} of measurement with {@code concurrency} calls always in flight. */
   private static Result run(String label, int seconds, int concurrency, Supplier<Future<Boolean>> call)
       throws InterruptedException {
-    loop(5, concurrency, call, new Histogram(3_600_000_000L, 3), new AtomicLong());
-    Histogram latency = new Histogram(3_600_000_000L, 3);
-    AtomicLong failures = new AtomicLong();
-    long start = System.nanoTime();
-    long done = loop(seconds, concurrency, call, latency, failures);
-    double elapsed = (System.nanoTime() - start) / 1e9;
-    double rps = done / elapsed;
-    System.out.printf("%-14s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failures %d%n", label, rps,
-        latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6, failures.get());
-    return new Result(rps);
-  }
-
-  private static long loop(int seconds, int concurrency, Supplier<Future<Boolean>> call, Histogram latency,
-                           AtomicLong failures) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    AtomicLong completed = new AtomicLong();
-    CountDownLatch workers = new CountDownLatch(concurrency);
-    for (int w = 0; w < concurrency; w++) {
-      next(call, end, latency, failures, completed, workers);
-    }
-    workers.await();
-    return completed.get();
-  }
-
-  private static void next(Supplier<Future<Boolean>> call, long end, Histogram latency, AtomicLong failures,
-                           AtomicLong completed, CountDownLatch workers) {
-    if (System.nanoTime() >= end) {
-      workers.countDown();
-      return;
-    }
-    long sent = System.nanoTime();
-    call.get().onComplete(ar -> {
-      synchronized (latency) {
-        latency.recordValue(System.nanoTime() - sent);
-      }
-      if (ar.succeeded()) {
-        completed.incrementAndGet();
-      } else {
-        failures.incrementAndGet();
-      }
-      next(call, end, latency, failures, completed, workers);
-    });
+    ClosedLoop.run(5, concurrency, call);
+    Result r = ClosedLoop.run(seconds, concurrency, call);
+    System.out.printf("%-14s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  failures %d%n", label, r.rps(), r.p50Ms(),
+        r.p99Ms(), r.failures());
+    return r;
   }
 }
