@@ -52,6 +52,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import org.slf4j.Logger;
@@ -83,6 +84,9 @@ public class CairnNode extends AbstractVerticle {
         .setJvmMetricsEnabled(true)
         // Latency by route template (vertx-web sets it; a path no route matched has none), never by raw path.
         .addLabels(Label.HTTP_ROUTE)
+        // No meters for Vert.x's HTTP clients (the proxy's to instances, the health checks'): nothing reads them, and
+        // each request would pay for a lookup by tags (the proxy and the checks count what matters themselves).
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
         .setRegistryName(Meters.registryName(cfg.node().id()))
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
     if (options.getEventBusOptions().getHost() == null

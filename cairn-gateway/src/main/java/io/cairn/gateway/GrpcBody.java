@@ -2,6 +2,7 @@ package io.cairn.gateway;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
@@ -24,6 +25,8 @@ final class GrpcBody {
   private boolean overflow;
   private boolean ended;
   private HttpClientRequest target;
+  /** Whether anything of the stream (a message, its end) went to the try under way, with the head. */
+  private boolean written;
   private Promise<Void> sent;
 
   /** Takes over {@code request}'s stream; the request must be paused. */
@@ -41,13 +44,12 @@ final class GrpcBody {
    */
   Future<Void> sendTo(HttpClientRequest upstream) {
     target = upstream;
+    written = !kept.isEmpty();
     sent = Promise.promise();
     if (!upstream.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       // Over HTTP/2 this only tells Vert.x the length is not known: DATA frames carry the stream.
       upstream.setChunked(true);
     }
-    // A call's head goes out at once: a bidirectional call may wait for the instance before sending anything.
-    upstream.sendHead();
     for (Buffer b : kept) {
       upstream.write(b);
     }
@@ -56,6 +58,14 @@ final class GrpcBody {
       sent.tryComplete();
     } else {
       request.resume();
+      // A bidirectional call may wait for the instance before it sends anything, so the head must not wait for a
+      // first message; but one that came in the same read leaves with the head in one write (each write to the
+      // instance's connection is flushed at once).
+      Vertx.currentContext().runOnContext(v -> {
+        if (target == upstream && !written) {
+          upstream.sendHead();
+        }
+      });
     }
     return sent.future();
   }
@@ -89,6 +99,7 @@ final class GrpcBody {
     if (to == null) {
       return;
     }
+    written = true;
     to.write(data);
     if (to.writeQueueFull()) {
       request.pause();
@@ -102,6 +113,7 @@ final class GrpcBody {
 
   private void ended() {
     ended = true;
+    written = true;
     if (target != null) {
       target.end();
       sent.tryComplete();

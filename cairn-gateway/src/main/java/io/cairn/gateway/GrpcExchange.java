@@ -211,8 +211,14 @@ final class GrpcExchange {
     ForwardedHeaders.downstream(response.headers(), out.headers(), requestId, gateway.settings().via(), "h2");
     out.putHeader(ProxyAnswers.ATTEMPTS, Integer.toString(attempts.count()));
     if (!trailersOnly) {
-      // The head goes to the caller now, not with the first message: a client may wait for it.
-      out.writeHead();
+      // A client may wait for the head before it sends anything, so it must not wait for a first message; but when
+      // the message came in the same read (a unary answer), head and message leave in one write: each write to a
+      // connection other than the one being read is flushed at once (a syscall, and a read at the caller).
+      vertx.runOnContext(v -> {
+        if (!out.headWritten() && !out.ended() && !done) {
+          out.writeHead();
+        }
+      });
     }
     response.pipe().endOnComplete(false).to(out).onComplete(ar -> {
       if (done) {
