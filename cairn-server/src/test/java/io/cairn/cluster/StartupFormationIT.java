@@ -39,9 +39,9 @@ class StartupFormationIT {
     cluster.startAll();
 
     awaitOneGroup(FORM);
-    assertEveryProcessRunning();
+    cluster.assertEveryProcessRunning();
     cluster.awaitWhole(FORM);
-    assertEveryProcessRunning();
+    cluster.assertEveryProcessRunning();
   }
 
   @Test
@@ -50,21 +50,21 @@ class StartupFormationIT {
 
     cluster.start(2);
     holdFor(Duration.ofSeconds(10));
-    assertEveryStartedProcessRunning();
+    cluster.assertEveryStartedProcessRunning();
     assertNoGroupYet(2);
 
     cluster.start(1);
     holdFor(Duration.ofSeconds(10));
-    assertEveryStartedProcessRunning();
+    cluster.assertEveryStartedProcessRunning();
     // Two nodes of an expected three must not form a group of their own.
     assertNoGroupYet(2);
     assertNoGroupYet(1);
 
     cluster.start(0);
     awaitOneGroup(FORM);
-    assertEveryProcessRunning();
+    cluster.assertEveryProcessRunning();
     cluster.awaitWhole(FORM);
-    assertEveryProcessRunning();
+    cluster.assertEveryProcessRunning();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -96,7 +96,7 @@ class StartupFormationIT {
   private void awaitRunning(Duration within, String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
-      assertEveryStartedProcessRunning();
+      cluster.assertEveryStartedProcessRunning();
       boolean met;
       try {
         met = condition.getAsBoolean();
@@ -117,29 +117,8 @@ class StartupFormationIT {
   private void holdFor(Duration d) {
     long end = System.nanoTime() + d.toNanos();
     while (System.nanoTime() < end) {
-      assertEveryStartedProcessRunning();
+      cluster.assertEveryStartedProcessRunning();
       JarCluster.pause(200);
-    }
-  }
-
-  private void assertEveryProcessRunning() {
-    for (int i = 0; i < cluster.size(); i++) {
-      assertRunning(cluster.node(i));
-    }
-  }
-
-  private void assertEveryStartedProcessRunning() {
-    for (int i = 0; i < cluster.size(); i++) {
-      if (cluster.node(i).process() != null) {
-        assertRunning(cluster.node(i));
-      }
-    }
-  }
-
-  private void assertRunning(JarCluster.Node n) {
-    if (!n.running()) {
-      throw new AssertionError("node " + n.id + (n.process() == null ? " never started"
-          : " exited with status " + n.process().exitValue()) + ":\n" + n.logTail(80));
     }
   }
 
@@ -156,5 +135,4 @@ class StartupFormationIT {
     assertThat(s.getBoolean("ready")).as(n.id + " ready before enough nodes started").isFalse();
     assertThat(Http.get(n.base() + "/health").status()).as(n.id + " /health").isNotEqualTo(200);
   }
-
 }

@@ -44,7 +44,7 @@ class StartupIT {
     long term = 0;
     long deadline = System.nanoTime() + FORM.toNanos();
     while (victim == null) {
-      assertEveryStartedProcessRunning();
+      cluster.assertEveryStartedProcessRunning();
       if (System.nanoTime() > deadline) {
         throw new AssertionError("no leader named after " + FORM + ":\n" + cluster.views() + cluster.logs(40));
       }
@@ -109,31 +109,10 @@ class StartupIT {
     cluster.start(victim.index);
     cluster.awaitAllHealthy(FORM);
     cluster.awaitWhole(FORM);
-    assertEveryProcessRunning();
+    cluster.assertEveryProcessRunning();
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private void assertEveryProcessRunning() {
-    for (int i = 0; i < cluster.size(); i++) {
-      assertRunning(cluster.node(i));
-    }
-  }
-
-  private void assertEveryStartedProcessRunning() {
-    for (int i = 0; i < cluster.size(); i++) {
-      if (cluster.node(i).process() != null) {
-        assertRunning(cluster.node(i));
-      }
-    }
-  }
-
-  private void assertRunning(JarCluster.Node n) {
-    if (!n.running()) {
-      throw new AssertionError("node " + n.id + (n.process() == null ? " never started"
-          : " exited with status " + n.process().exitValue()) + ":\n" + n.logTail(80));
-    }
-  }
 
   private JarCluster.Node byId(String id) {
     for (int i = 0; i < cluster.size(); i++) {
@@ -143,5 +122,4 @@ class StartupIT {
     }
     throw new AssertionError("a leader named " + id + " that is no node of the cluster");
   }
-
 }

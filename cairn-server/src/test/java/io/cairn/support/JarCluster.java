@@ -162,6 +162,29 @@ public final class JarCluster implements AutoCloseable {
     return this;
   }
 
+  /** Fails, with the node's log, unless every node's process is running. */
+  public void assertEveryProcessRunning() {
+    for (Node n : nodes) {
+      assertRunning(n);
+    }
+  }
+
+  /** The same for the nodes started so far (a cluster started one node at a time). */
+  public void assertEveryStartedProcessRunning() {
+    for (Node n : nodes) {
+      if (n.process() != null) {
+        assertRunning(n);
+      }
+    }
+  }
+
+  private static void assertRunning(Node n) {
+    if (!n.running()) {
+      throw new AssertionError("node " + n.id + (n.process() == null ? " never started"
+          : " exited with status " + n.process().exitValue()) + ":\n" + n.logTail(80));
+    }
+  }
+
   public Node node(int index) {
     return nodes[index];
   }
