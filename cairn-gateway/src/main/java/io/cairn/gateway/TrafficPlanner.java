@@ -8,6 +8,7 @@ import io.cairn.model.VersionFilter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
@@ -75,11 +76,11 @@ final class TrafficPlanner {
     String key = route.balance() == Route.Balance.HASH ? request.read(traffic.hashOn()) : null;
     long hash = key == null ? 0 : HashRing.hash(key);
     if (traffic.zoneAffinity() != null && !candidates.isEmpty()) {
-      ServiceQuery admitted = state.admissions.get(Math.max(side, 0));
-      int min = traffic.zoneAffinity().minHealthyPercent();
-      List<ServiceEntry> local = healthyEnough(candidates, ejected, admitted, min, ZONE_HEADER, zone, request, true);
+      Affinity affinity = new Affinity(instances, route.service(), candidates, ejected,
+          state.admissions.get(Math.max(side, 0)), traffic.zoneAffinity().minHealthyPercent());
+      List<ServiceEntry> local = affinity.localTo(callers(request, ZONE_HEADER, zone), ServiceEntry::zone);
       if (local == null) {
-        local = healthyEnough(candidates, ejected, admitted, min, REGION_HEADER, region, request, false);
+        local = affinity.localTo(callers(request, REGION_HEADER, region), ServiceEntry::region);
       }
       if (local != null) {
         return new Plan(local, candidates, key != null, hash, side, null);
@@ -151,40 +152,54 @@ final class TrafficPlanner {
     return -1;
   }
 
+  /** The caller's zone (or region) as its header says, else this gateway's; null when neither says. */
+  private static String callers(RequestFacts request, String header, String own) {
+    String said = request.header(header);
+    return said == null || said.isEmpty() ? own : said;
+  }
+
   /**
-   * The candidates in the caller's zone (or region) when enough of that zone's instances serve: at least
-   * {@code min} percent of the zone's registered instances the route admits are in rotation and not ejected, and at
-   * least one. Null otherwise, or when the caller's zone is unknown.
+   * Zone affinity over one request's candidates.
+   *
+   * @param admitted what the request's side admits, held against every registered instance (in rotation or not)
+   * @param min      {@code minHealthyPercent}
    */
-  private List<ServiceEntry> healthyEnough(List<ServiceEntry> candidates, Predicate<String> ejected,
-                                           ServiceQuery admitted, int min, String header, String own,
-                                           RequestFacts request, boolean isZone) {
-    String wanted = request.header(header);
-    if (wanted == null || wanted.isEmpty()) {
-      wanted = own;
-    }
-    if (wanted == null) {
-      return null;
-    }
-    List<ServiceEntry> local = new ArrayList<>();
-    int serving = 0;
-    for (ServiceEntry e : candidates) {
-      if (wanted.equals(isZone ? e.zone() : e.region())) {
-        local.add(e);
-        if (!ejected.test(e.id())) {
-          serving++;
+  private record Affinity(InstanceSource instances, String service, List<ServiceEntry> candidates,
+                          Predicate<String> ejected, ServiceQuery admitted, int min) {
+
+    /**
+     * The candidates in {@code wanted} (a zone or a region, read by {@code place}) when enough of it serves: at
+     * least {@code min} percent of its registered instances the route admits are in rotation and not ejected, and
+     * at least one. Null otherwise, or when {@code wanted} is null.
+     */
+    List<ServiceEntry> localTo(String wanted, Function<ServiceEntry, String> place) {
+      if (wanted == null) {
+        return null;
+      }
+      List<ServiceEntry> local = new ArrayList<>();
+      int serving = 0;
+      for (ServiceEntry e : candidates) {
+        if (wanted.equals(place.apply(e))) {
+          local.add(e);
+          if (!ejected.test(e.id())) {
+            serving++;
+          }
         }
       }
-    }
-    if (serving == 0) {
-      return null;
-    }
-    int registered = 0;
-    for (ServiceEntry e : instances.registered(candidates.get(0).name())) {
-      if (wanted.equals(isZone ? e.zone() : e.region()) && admitted.matches(e)) {
-        registered++;
+      if (serving == 0) {
+        return null;
       }
+      return serving * 100L >= (long) min * Math.max(registeredIn(wanted, place), serving) ? local : null;
     }
-    return serving * 100L >= (long) min * Math.max(registered, serving) ? local : null;
+
+    private int registeredIn(String wanted, Function<ServiceEntry, String> place) {
+      int registered = 0;
+      for (ServiceEntry e : instances.registered(service)) {
+        if (wanted.equals(place.apply(e)) && admitted.matches(e)) {
+          registered++;
+        }
+      }
+      return registered;
+    }
   }
 }
