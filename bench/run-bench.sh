@@ -16,13 +16,18 @@
 #      generator, throughput and p50/p99, and their ratio (--only grpc)
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server, installed when missing) on
-#      127.0.0.1, the same wrk settings for both (2 threads, --connections, a warm-up of --warmup, default the same
-#      as --duration, re-registering a bounded set of ids, then --duration measured with distinct ids),
-#      through each one's Raft leader: one etcd member vs one Cairn node, then three vs three. Registrations of
-#      distinct instances (PUT /v1/services/{id}) vs etcd put of the same ~300-byte document under distinct keys;
-#      discovery of one name among 10,000 instances vs etcd range on its prefix. Prints p50/p99, throughput,
-#      server CPU per request and the ratios Cairn/etcd against the targets of issue 12. Not part of a full run.
+#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server), ZooKeeper (Debian's zookeeper
+#      3.8, driven by bench/zookeeper-load with Apache Curator) and Eureka (bench/eureka-server, Spring Cloud Netflix on
+#      Boot 4), installed or built when missing, on 127.0.0.1, the same documents and concurrency for all (32 requests
+#      in flight), a warm-up of --warmup, default the same as --duration, re-registering a bounded set of ids, then
+#      --duration measured with distinct ids, through each one's leader: one Cairn node beside one etcd member and a
+#      standalone Eureka, then three nodes beside three etcd members and a three-member ZooKeeper ensemble.
+#      Registrations of distinct instances (PUT /v1/services/{id}; etcd put; Curator-style ephemeral znode create;
+#      Eureka POST /eureka/apps/{APP}) and discovery of one name among 10,000 instances (etcd serializable range, the
+#      linearizable one for information; getChildren + getData; GET /eureka/apps/{APP}). Prints p50/p99, throughput,
+#      server CPU per request and the ratios Cairn/peer against the targets of issue 25 that apply at the warm-up
+#      given (10 s or 60 s). bench/peers.sh itself also takes --cases "one three" and --peers "etcd zookeeper
+#      eureka". Not part of a full run.
 #  12. security (bench/security.sh, --only security): one node plain, then with TLS + a token + an ACL policy of 100
 #      lines, the same wrk runs: registrations/s and discovery/s, p50/p99, and the ratio secure/plain (target >= 70 %).
 #      Not part of a full run.
