@@ -29,6 +29,7 @@ MEASURES = (
                    ("etcd linearizable range (information)", "etcd-range", None),
                    ("ZooKeeper getChildren + getData", "zk-disc", "three"),
                    ("Eureka GET /eureka/apps/{app}", "eureka-disc", "one"))),
+    ("bare Vert.x HTTP", (("Cairn", "cairn-reg", None), ("GET /ping (bench/PingServer.java)", "ping", "one"))),
 )
 
 
@@ -111,4 +112,6 @@ target("1 node, discovery", None, "one-cairn-disc",
 target("3 nodes, discovery (Eureka: its standalone server of case one)", None, "three-cairn-disc",
        (("three-etcd-range-ser", "etcd serializable range", "rate", 20), ("one-eureka-disc", "Eureka", "rate", 2)))
 target("3 nodes, CPU per registration, warm", 60, "three-cairn-reg", (("three-etcd-put", "etcd", "cpu", 0.5),))
+target("1 node, CPU per registration against a bare Vert.x /ping", None, "one-cairn-reg",
+       (("one-ping", "a /ping", "cpu", 3),))
 print("- time to full speed after a node's start, all three nodes restarted at once: not measured by this script")

@@ -6,6 +6,7 @@
 --   cairn-discover   GET /v1/services?name=svc-<N>, N random in 0..999
 --   etcd-range       POST <gateway>/kv/range on the prefix services/svc-<N>/ (PEERS_SERIALIZABLE=1: a local read)
 --   eureka-discover  GET /eureka/apps/SVC-<N> (Accept: application/json)
+--   ping             GET /ping (bench/PingServer.java: the bare Vert.x HTTP ceiling)
 -- Every request is a distinct instance (registrations, unless PEERS_ID_SPACE) or a random name (discovery). The
 -- 1,000 documents (about 300 bytes each) and the 1,000 discovery requests are built once per thread in init(), so
 -- that every peer costs wrk the same per request: only the id (and its base64 for etcd) is made per request.
@@ -100,7 +101,12 @@ function init(args)
   end
 end
 
+local ping = wrk.format("GET", "/ping")
+
 function request()
+  if mode == "ping" then
+    return ping
+  end
   if mode == "cairn-discover" or mode == "etcd-range" or mode == "eureka-discover" then
     return lookups[math.random(0, 999)]
   end

@@ -23,6 +23,8 @@
 #                  other (Curator's queryForInstances)  vs  Eureka GET /eureka/apps/SVC-N (JSON); N random in
 #                  0..999, among 10,000 instances (1,000 names x 10) preloaded in each. Eureka answers these reads
 #                  from its response cache (encoded payloads, refreshed from the registry every 30 s; its default)
+#   ping           (case one) a bare Vert.x HTTP server answering GET /ping (bench/PingServer.java, run from the
+#                  jar's class path), alone: the HTTP ceiling a registration's CPU is held against (at most 3x)
 # Prints throughput, p50, p99, errors (non-2xx answers, failed ZooKeeper calls), server CPU per request (all the
 # peer's processes, from /proc), the ratios Cairn/peer and issue 25's targets that apply at the given warm-up
 # (bench/peers-report.py), and checks that every answered registration is stored (Cairn, etcd, ZooKeeper, Eureka).
@@ -395,6 +397,17 @@ print(total)
 PY
 }
 
+PING_URL="http://127.0.0.1:$((BASE + 1091))"
+start_ping() { # bench/PingServer.java from the jar's class path, as many event loops as a node's HTTP API
+  need_ports $((BASE + 1091))
+  java $JAVA_OPTS -cp "$JAR" bench/PingServer.java $((BASE + 1091)) >"$WORK/ping.log" 2>&1 &
+  PING_PIDS=($!)
+  PIDS+=($!)
+  for _ in $(seq 1 240); do curl -fs "$PING_URL/ping" >/dev/null 2>&1 && return 0; sleep 0.25; done
+  echo "the ping server did not start; see $WORK/ping.log" >&2
+  exit 1
+}
+
 eureka_case() { # case
   local c=$1 got acked stored
   start_eureka
@@ -524,6 +537,13 @@ for CASE in $CASES; do
   if [ "$CASE" = three ] && run_zookeeper; then
     echo "== $CASE: three ZooKeeper members; load average $(cut -d' ' -f1-3 /proc/loadavg)"
     zookeeper_case "$CASE"
+    stop_all
+  fi
+  # The bare Vert.x HTTP ceiling, alone on the machine: a registration's CPU against a ping's (issue 25).
+  if [ "$CASE" = one ]; then
+    echo "== $CASE: a bare Vert.x /ping server; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    start_ping
+    echo "ping: bare Vert.x ..."; measure "$CASE-ping" "$PING_URL" PING_PIDS ping x
     stop_all
   fi
   if [ "$CASE" = one ] && run_eureka; then
