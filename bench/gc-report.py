@@ -1,0 +1,174 @@
+"""GC pauses from unified GC logs, and the table and suggestion of bench/gc.sh.
+
+  python3 bench/gc-report.py pauses LOG:FROM:TO ...
+      Pauses logged in lines FROM+1..TO of each LOG (the measured window; the logs of all nodes of a case together).
+      Prints "count p99_ms max_ms total_ms stalls stall_max_ms". A pause is a line of -Xlog:gc,gc+phases that says
+      "Pause ..." and ends in a duration: every collector logs its stop-the-world pauses that way (ParallelGC and G1
+      "Pause Young/Full/Remark/Cleanup", ZGC "Pause Mark Start/End, Relocate Start" under gc+phases, Shenandoah
+      "Pause Init/Final ..."). A ZGC "Allocation Stall" stops only the allocating thread, but a request waits on it
+      as on a pause, so stalls are counted beside the pauses.
+
+  python3 bench/gc-report.py table RESULTS_TSV DEFAULT_JDK RATE_FLOOR
+      The markdown table of every case, a summary per collector and the suggested default (see suggest()).
+"""
+import math
+import re
+import sys
+
+PAUSE = re.compile(r"\bPause\b.*?([\d.]+)ms\s*$")
+STALL = re.compile(r"Allocation Stall.*?([\d.]+)ms\s*$")
+
+# The columns gc.sh writes, tab-separated, one line per case.
+FIELDS = ["collector", "jdk", "flags", "nodes", "size", "warmup", "status", "rps", "p50", "p99", "non2xx", "requests",
+          "cpu_us", "gc_count", "gc_p99", "gc_max", "gc_total", "stalls", "stall_max", "rss_mb", "load", "notes"]
+
+
+def nearest_rank(values, q):
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def pauses(specs):
+    found, stalls = [], []
+    for spec in specs:
+        path, first, last = spec.rsplit(":", 2)
+        try:
+            lines = open(path, errors="replace").read().splitlines()[int(first):int(last)]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            m = STALL.search(line)
+            if m:
+                stalls.append(float(m.group(1)))
+                continue
+            m = PAUSE.search(line)
+            if m:
+                found.append(float(m.group(1)))
+    print("%d %.1f %.1f %.0f %d %.1f" % (len(found), nearest_rank(found, 0.99), max(found, default=0.0), sum(found),
+                                         len(stalls), max(stalls, default=0.0)))
+
+
+def load(path):
+    rows = []
+    for line in open(path):
+        parts = line.rstrip("\n").split("\t")
+        row = dict(zip(FIELDS, parts + [""] * (len(FIELDS) - len(parts))))
+        for k in ("rps", "p50", "p99", "cpu_us", "gc_p99", "gc_max", "rss_mb", "load", "stall_max"):
+            row[k] = float(row[k]) if row[k] not in ("", "-") else None
+        for k in ("nodes", "size", "non2xx", "requests", "gc_count", "gc_total", "stalls"):
+            row[k] = int(float(row[k])) if row[k] not in ("", "-") else None
+        rows.append(row)
+    return rows
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "-"
+    return "{:,.{d}f}".format(v, d=digits)
+
+
+def table(rows):
+    print("| collector | JDK | nodes | N | warm-up | rate/s | p50 ms | p99 ms | CPU/reg µs | GC pauses | GC p99 / max ms"
+          " | RSS MB | load | notes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["status"] != "ok":
+            print("| %s | %s | %d | %s | %s | **%s** | | | | | | | %s | %s |" % (
+                r["collector"], r["jdk"], r["nodes"], fmt(r["size"]), r["warmup"], r["status"], fmt(r["load"], 1),
+                r["notes"]))
+            continue
+        stall = " (+%d stalls, max %.0f)" % (r["stalls"], r["stall_max"]) if r["stalls"] else ""
+        print("| %s | %s | %d | %s | %s | %s | %.2f | %.1f | %s | %d%s | %.1f / %.1f | %s | %.1f | %s |" % (
+            r["collector"], r["jdk"], r["nodes"], fmt(r["size"]), r["warmup"], fmt(r["rps"]), r["p50"], r["p99"],
+            fmt(r["cpu_us"]), r["gc_count"], stall, r["gc_p99"], r["gc_max"], fmt(r["rss_mb"]), r["load"], r["notes"]))
+
+
+def usable(r):
+    return r["status"] == "ok" and not r["non2xx"]
+
+
+def summarize(rows):
+    """Per collector: the geometric mean of its rate relative to the best collector of each case (the cases every
+    collector ran), its CPU per registration relative to the lowest the same way, its worst p99 and where, its p99
+    by registry size (one node, first warm-up: does p99 grow with the registry?), and its longest GC pause."""
+    collectors = list(dict.fromkeys(r["collector"] for r in rows))
+    cases = list(dict.fromkeys((r["nodes"], r["size"], r["warmup"]) for r in rows))
+    by = {(r["collector"], r["nodes"], r["size"], r["warmup"]): r for r in rows}
+    shared = [c for c in cases if all(usable(by.get((k,) + c, {"status": "missing"})) for k in collectors)]
+    first_warmup = rows[0]["warmup"] if rows else ""
+    out = {}
+    for k in collectors:
+        mine = [r for r in rows if r["collector"] == k]
+        failed = [r for r in mine if not usable(r)]
+        rate_ratios = [by[(k,) + c]["rps"] / max(by[(o,) + c]["rps"] for o in collectors) for c in shared]
+        cpu_ratios = [by[(k,) + c]["cpu_us"] / min(by[(o,) + c]["cpu_us"] for o in collectors) for c in shared
+                      if by[(k,) + c]["cpu_us"]]
+        loaded = [r for r in mine if usable(r) and r["size"] > 0]
+        worst = max(loaded, key=lambda r: r["p99"], default=None)
+        growth = [(r["size"], r["p99"]) for r in mine if usable(r) and r["nodes"] == 1 and r["warmup"] == first_warmup]
+        out[k] = dict(
+            jdk=mine[0]["jdk"], failed=len(failed),
+            rate=math.exp(sum(map(math.log, rate_ratios)) / len(rate_ratios)) if rate_ratios else None,
+            cpu=math.exp(sum(map(math.log, cpu_ratios)) / len(cpu_ratios)) if cpu_ratios else None,
+            worst=worst, growth=sorted(growth),
+            max_pause=max((r["gc_max"] for r in mine if usable(r)), default=None))
+    return out, len(shared)
+
+
+def suggest(summary, default_jdk, rate_floor):
+    """The collector with the lowest worst-case p99 among those that keep at least rate_floor of the best collector's
+    rate (geometric mean over the shared cases) and failed no case; if none keeps that much, the fastest. p99 first:
+    the issue's targets are p99 <= 50 ms on three nodes and <= 20 ms on one, and throughput is bounded by the rate
+    floor. Chosen among the collectors on the default JDK (the one run.sh uses), and separately among all."""
+    def pick(names):
+        ok = [k for k in names if summary[k]["failed"] == 0 and summary[k]["rate"] is not None and summary[k]["worst"]]
+        if not ok:
+            return None, "no collector completed every case"
+        fast = [k for k in ok if summary[k]["rate"] >= rate_floor]
+        if fast:
+            k = min(fast, key=lambda k: summary[k]["worst"]["p99"])
+            return k, "lowest worst-case p99 (%.1f ms) among the collectors within %.0f %% of the best rate" % (
+                summary[k]["worst"]["p99"], 100 * (1 - rate_floor))
+        k = max(ok, key=lambda k: summary[k]["rate"])
+        return k, "no collector kept %.0f %% of the best rate in every case: the fastest" % (100 * rate_floor)
+
+    return (pick([k for k in summary if summary[k]["jdk"].split(".")[0] == default_jdk]),
+            pick(list(summary)))
+
+
+def main_table(path, default_jdk, rate_floor):
+    rows = load(path)
+    if not rows:
+        print("no cases ran")
+        return
+    table(rows)
+    summary, shared = summarize(rows)
+    print()
+    print("Per collector, over the %d case(s) every collector completed: rate and CPU per registration relative to the"
+          " best collector of each case (geometric mean), worst p99, p99 by registry size (one node, warm-up %s), longest"
+          " GC pause." % (shared, rows[0]["warmup"]))
+    print()
+    print("| collector | JDK | failed cases | rate vs best | CPU/reg vs lowest | worst p99 ms (case) | p99 ms by N | max pause ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k, s in summary.items():
+        w = s["worst"]
+        print("| %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            k, s["jdk"], s["failed"], "%.2f" % s["rate"] if s["rate"] else "-", "%.2f" % s["cpu"] if s["cpu"] else "-",
+            "%.1f (%d node(s), N=%s, %s)" % (w["p99"], w["nodes"], fmt(w["size"]), w["warmup"]) if w else "-",
+            ", ".join("%s: %.1f" % (fmt(n), p) for n, p in s["growth"]) or "-", fmt(s["max_pause"], 1)))
+    print()
+    (on_default, why_default), (overall, why_overall) = suggest(summary, default_jdk, rate_floor)
+    print("Suggested default on JDK %s: %s (%s)." % (default_jdk, on_default or "none", why_default))
+    if overall and overall != on_default:
+        print("Best of all JDKs measured: %s on JDK %s (%s)." % (overall, summary[overall]["jdk"], why_overall))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "pauses":
+        pauses(sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "table":
+        main_table(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    else:
+        sys.exit(__doc__)
