@@ -3,8 +3,9 @@
 The instances have the shape of bench/register.lua's (1,000 names, two tags, metadata, region, zone, version), under
 names and ids of their own (pre-<k>, pre-<i>) so that the measured run's registrations (names reg-<k>) never replace
 them. Two requests are in flight at once: one client waiting for each answer would leave the node idle between
-requests, and more than two gain nothing on two cores. A request that fails is sent again (bulk registers or
-replaces, so a repeat is harmless) up to five times; then the preload fails.
+requests, and more than two gain nothing on two cores. A request answered 503 or not at all (a node in a long
+pause) is sent again (bulk registers or replaces, so a repeat is harmless) up to five times; any other refusal (400,
+507 past the registry's quota, which is an eighth of the heap), or a fifth failure, ends the preload.
 
 Usage: python3 bench/gc-preload.py BASE_URL COUNT
 Prints "preloaded COUNT instances in S s (R/s)" and exits 0, or names the failure and exits 1.
@@ -38,21 +39,28 @@ def send(base, start, end):
             if not bad:
                 return
             last = "refused items: %s" % bad[:3]
+            break
         except urllib.error.HTTPError as e:
             last = "HTTP %d: %s" % (e.code, e.read().decode(errors="replace")[:300])
+            if e.code != 503:  # a refusal (400, 507 over the registry's quota) stays a refusal
+                break
         except Exception as e:  # a timeout or a closed connection: the node may be in a long pause; try again
             last = str(e)
         print("preload: bulk %d..%d failed (attempt %d): %s" % (start, end - 1, attempt + 1, last), file=sys.stderr, flush=True)
         time.sleep(2)
-    raise RuntimeError("bulk %d..%d failed %d times: %s" % (start, end - 1, ATTEMPTS, last))
+    raise RuntimeError("bulk %d..%d failed: %s" % (start, end - 1, last))
 
 
 def main():
     base, count = sys.argv[1], int(sys.argv[2])
     began = time.time()
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
-        for f in [pool.submit(send, base, s, min(s + PER_REQUEST, count)) for s in range(0, count, PER_REQUEST)]:
-            f.result()
+        try:
+            for f in [pool.submit(send, base, s, min(s + PER_REQUEST, count)) for s in range(0, count, PER_REQUEST)]:
+                f.result()
+        except RuntimeError:
+            pool.shutdown(cancel_futures=True)  # the requests not yet sent would only fail the same way
+            raise
     took = time.time() - began
     print("preloaded %d instances in %.1f s (%.0f/s)" % (count, took, count / took if took else 0))
 
