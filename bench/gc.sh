@@ -25,7 +25,7 @@
 #
 # Usage: bench/gc.sh [--sizes "100000 500000"] [--warmups "10s 60s"] [--collectors "parallel g1 zgc shenandoah zgc-25"]
 #                    [--nodes "1 3"] [--cluster-sizes "100000"] [--duration 10s] [--connections 32] [--threads 2]
-#                    [--heap "-Xmx4g"] [--warm-ids 5000] [--rate-floor 0.8] [--p99-bound 50] [--no-baseline]
+#                    [--heap "-Xmx4g"] [--warm-ids 5000] [--rate-floor 0.8] [--p99-bound 50] [--no-baseline] [--snapshots]
 # Ports: CAIRN_GC_PORT_BASE (default 28000): HTTP base+81.., Hazelcast base+171.., Raft base+281...
 # Logs, GC logs and data are in a temporary directory, deleted unless a case failed or GC_KEEP=1.
 set -euo pipefail
@@ -49,6 +49,11 @@ WARM_IDS=5000
 RATE_FLOOR=0.8
 P99_BOUND=50
 BASELINE=1
+# No snapshot during a case unless --snapshots: a snapshot encodes the whole registry (seconds of CPU and allocation at
+# 500,000 instances), and whether the node's 60 s timer fires inside the 10 s measured window is chance, which would
+# decide a comparison of collectors. --snapshots keeps the node's defaults (snapshot.interval 60s, everyRevisions
+# 100000), and the table says when one fell in the window.
+SNAPSHOT_FLAGS="--snapshot.interval=1h --snapshot.everyRevisions=100000000"
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
@@ -64,6 +69,7 @@ while [ $# -gt 0 ]; do
     --rate-floor) RATE_FLOOR=$2; shift 2 ;;
     --p99-bound) P99_BOUND=$2; shift 2 ;;
     --no-baseline) BASELINE=""; shift ;;
+    --snapshots) SNAPSHOT_FLAGS=""; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -121,13 +127,20 @@ rss_mb() { # pids... -> the largest VmRSS, MB
   done
   echo $((max / 1024))
 }
+# A field of a node's JSON answer. Three tries, 10 s each: a node in a long collection (several seconds for a full
+# ParallelGC of a large registry on a busy machine) answers late, not never.
 json_field() { # url path.to.field
-  curl -fs --max-time 10 "$1" | python3 -c '
+  local attempt
+  for attempt in 1 2 3; do
+    curl -fs --max-time 10 "$1" 2>/dev/null | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
 for k in sys.argv[1].split("."):
     v = v[k]
-print(v)' "$2"
+print(v)' "$2" 2>/dev/null && return 0
+    sleep 2
+  done
+  return 1
 }
 
 # ---------------------------------------------------------------- collectors
@@ -180,7 +193,7 @@ start_nodes() { # case-name nodes
       --node.id="g$i" --node.dataDir="$WORK/$name-$i.data" --http.host=127.0.0.1 --http.port=$((BASE + 80 + i)) \
       --cluster.name="cairn-gc-$name-$$" --cluster.port=$((BASE + 170 + i)) --cluster.portAutoIncrement=false \
       --cluster.join="$join" --cluster.raft.port=$((BASE + 280 + i)) --cluster.raft.bootstrapExpect="$n" --dns.port=0 \
-      >"$WORK/$name-$i.log" 2>&1 &
+      $SNAPSHOT_FLAGS >"$WORK/$name-$i.log" 2>&1 &
     PIDS+=($!)
     URLS+=("http://127.0.0.1:$((BASE + 80 + i))")
   done
@@ -216,7 +229,11 @@ run_case() { # collector nodes size warmup
     FAILED=1
     echo "  $name: $1${2:+: $2}" >&2
     record "$1$(printf '\t-%.0s' $(seq 13))	$(cut -d' ' -f1 /proc/loadavg)	${2:+$2; }logs in $WORK/$name*"
+    end_case
+  }
+  end_case() { # the nodes stop; their data (hundreds of MB at 500,000 instances) goes, their logs stay
     stop_nodes
+    rm -rf "$WORK/$name"-*.data
   }
   dead() { # -> "node gK died (out of memory)" for the first node that no longer runs, or nothing
     for i in $(seq 0 $((n - 1))); do
@@ -271,7 +288,7 @@ run_case() { # collector nodes size warmup
   # shellcheck disable=SC2086 # gc is six words, one field each
   record "$status	$rps	$p50	$p99	$bad	$reqs	$(( reqs > 0 ? (after - before) * 1000000 / hz / reqs : 0 ))	$(tr ' ' '\t' <<<"$gc")	$rss	$load	${notes%; }"
   echo "  $rps/s, p50 $p50 ms, p99 $p99 ms; GC in the window (count p99 max total, stalls): $gc; RSS $rss MB"
-  stop_nodes
+  end_case
 }
 
 # ---------------------------------------------------------------- the cases
@@ -288,7 +305,7 @@ done
 FIRST_WARMUP=${WARMUPS%% *}
 echo "Collectors on registrations: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"\
   "load average $(cut -d' ' -f1-3 /proc/loadavg); wrk -t$THREADS -c$CONNECTIONS -d$DURATION after each warm-up; heap $HEAP;"\
-  "collectors: ${USABLE[*]}"
+  "${SNAPSHOT_FLAGS:-the snapshot defaults of a node}; jar $(git log -1 --format=%h 2>/dev/null || echo '?'); collectors: ${USABLE[*]}"
 for n in $NODES; do
   sizes=$SIZES
   [ "$n" -gt 1 ] && sizes=$CLUSTER_SIZES
