@@ -21,7 +21,7 @@ TIMEOUT_MS = 2000.0  # wrk's default request timeout
 
 # The columns gc.sh writes, tab-separated, one line per case.
 FIELDS = ["collector", "jdk", "flags", "nodes", "size", "warmup", "status", "rps", "p50", "p99", "non2xx", "requests",
-          "cpu_us", "gc_count", "gc_p99", "gc_max", "gc_total", "stalls", "stall_max", "rss_mb", "load", "notes"]
+          "cpu_us", "gc_count", "gc_p99", "gc_max", "gc_total", "stalls", "stall_max", "rss_mb", "pss_mb", "load", "notes"]
 
 
 def nearest_rank(values, q):
@@ -56,7 +56,7 @@ def load(path):
     for line in open(path):
         parts = line.rstrip("\n").split("\t")
         row = dict(zip(FIELDS, parts + [""] * (len(FIELDS) - len(parts))))
-        for k in ("rps", "p50", "p99", "cpu_us", "gc_p99", "gc_max", "rss_mb", "load", "stall_max"):
+        for k in ("rps", "p50", "p99", "cpu_us", "gc_p99", "gc_max", "rss_mb", "pss_mb", "load", "stall_max"):
             row[k] = float(row[k]) if row[k] not in ("", "-") else None
         for k in ("nodes", "size", "non2xx", "requests", "gc_count", "gc_total", "stalls"):
             row[k] = int(float(row[k])) if row[k] not in ("", "-") else None
@@ -76,7 +76,7 @@ def fmt(v, digits=0):
 
 def table(rows):
     print("| collector | JDK | nodes | N | warm-up | rate/s | p50 ms | p99 ms | CPU/reg µs | GC pauses | GC p99 / max ms"
-          " | RSS MB | load | notes |")
+          " | RSS / PSS MB | load | notes |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r["status"] != "ok":
@@ -85,9 +85,10 @@ def table(rows):
                 r["notes"]))
             continue
         stall = " (+%d stalls, max %.0f)" % (r["stalls"], r["stall_max"]) if r["stalls"] else ""
-        print("| %s | %s | %d | %s | %s | %s | %.2f | %.1f | %s | %d%s | %.1f / %.1f | %s | %.1f | %s |" % (
+        print("| %s | %s | %d | %s | %s | %s | %.2f | %.1f | %s | %d%s | %.1f / %.1f | %s / %s | %.1f | %s |" % (
             r["collector"], r["jdk"], r["nodes"], fmt(r["size"]), r["warmup"], fmt(r["rps"]), r["p50"], r["p99"],
-            fmt(r["cpu_us"]), r["gc_count"], stall, r["gc_p99"], r["gc_max"], fmt(r["rss_mb"]), r["load"], r["notes"]))
+            fmt(r["cpu_us"]), r["gc_count"], stall, r["gc_p99"], r["gc_max"], fmt(r["rss_mb"]), fmt(r["pss_mb"]),
+            r["load"], r["notes"]))
 
 
 def usable(r):

@@ -9,10 +9,11 @@
 #   3. measures --duration of distinct registrations (wrk -t2 -c32 --latency, bench/register.lua) through the Raft
 #      leader, and prints rate, p50, p99, the nodes' CPU per registration (utime + stime from /proc/PID/stat, summed
 #      over the nodes), the GC pauses logged in the measured window (count, nearest-rank p99, max; all nodes' logs
-#      together), ZGC's allocation stalls, the largest node's resident memory at the end and the 1-minute load
-#      average at the start.
+#      together), ZGC's allocation stalls, the largest node's resident memory at the end (RSS and PSS, see
+#      memory_mb) and the 1-minute load average at the start.
 # N = 0 (an empty registry) runs at the first warm-up only: the baseline that shows whether p99 grows with the
-# registry. Cases run collector after collector within each (nodes, N, W), so that collectors compared with each
+# registry. It has no preload, and a preload is also tens of seconds of compiling the write path: its JVM is the
+# least warm of all, so compare N = 0 with N > 0 for the growth of GC pauses more than of p99. Cases run collector after collector within each (nodes, N, W), so that collectors compared with each
 # other ran minutes apart, not an hour. A case whose node dies (out of memory) or whose preload fails is reported
 # as such and the run goes on. At the end: a table of every case, a summary per collector and a suggested default.
 #
@@ -119,13 +120,18 @@ cpu_ticks() { # pids... -> utime + stime of all, in clock ticks
   done
   echo "$total"
 }
-rss_mb() { # pids... -> the largest VmRSS, MB
-  local max=0 pid kb
+# Resident memory of the largest node: RSS, and PSS, which counts a page mapped several times once. ZGC on 17 maps
+# its heap three times (one view per colour): its RSS counts the heap thrice (820 MB RSS, 282 MB PSS for a 1 GB heap
+# touched by a JVM that did nothing else), where for the other collectors PSS and RSS are about equal.
+memory_mb() { # pids... -> "rss pss" in MB, each the largest of the nodes
+  local rss=0 pss=0 pid kb
   for pid in "$@"; do
     kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    [ "${kb:-0}" -gt "$max" ] && max=$kb
+    [ "${kb:-0}" -gt "$rss" ] && rss=$kb
+    kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
+    [ "${kb:-0}" -gt "$pss" ] && pss=$kb
   done
-  echo $((max / 1024))
+  echo "$((rss / 1024)) $((pss / 1024))"
 }
 # A field of a node's JSON answer. Three tries, 10 s each: a node in a long collection (several seconds for a full
 # ParallelGC of a large registry on a busy machine) answers late, not never.
@@ -228,7 +234,7 @@ run_case() { # collector nodes size warmup
   fail() { # status [detail]
     FAILED=1
     echo "  $name: $1${2:+: $2}" >&2
-    record "$1$(printf '\t-%.0s' $(seq 13))	$(cut -d' ' -f1 /proc/loadavg)	${2:+$2; }logs in $WORK/$name*"
+    record "$1$(printf '\t-%.0s' $(seq 14))	$(cut -d' ' -f1 /proc/loadavg)	${2:+$2; }logs in $WORK/$name*"
     end_case
   }
   end_case() { # the nodes stop; their data (hundreds of MB at 500,000 instances) goes, their logs stay
@@ -271,8 +277,8 @@ run_case() { # collector nodes size warmup
   for i in $(seq 1 "$n"); do lines_after+=("$(wc -l <"$WORK/$name-$i.gc.log")"); done
   died=$(dead)
   [ -z "$died" ] || { fail "$died"; return 0; }
-  local rss rps p50 p99 bad reqs rest specs=() gc
-  rss=$(rss_mb "${PIDS[@]}")
+  local rss pss rps p50 p99 bad reqs rest specs=() gc
+  read -r rss pss < <(memory_mb "${PIDS[@]}")
   snaps_after=$(json_field "$url/v1/stats" replica.snapshotsWritten || echo "$snaps_before")
   read -r rps p50 p99 bad reqs rest < <(python3 bench/wrk-summary.py "$WORK/$name.txt") || { fail "no wrk result"; return 0; }
   for i in $(seq 1 "$n"); do specs+=("$WORK/$name-$i.gc.log:${lines_before[$((i - 1))]}:${lines_after[$((i - 1))]}"); done
@@ -286,8 +292,8 @@ run_case() { # collector nodes size warmup
   stored=$(json_field "$url/v1/status" services || echo 0)
   [ "$stored" -ge $((size + reqs - bad)) ] || { notes="${notes}ANOMALY: $stored instances stored, expected >= $((size + reqs - bad)); "; FAILED=1; }
   # shellcheck disable=SC2086 # gc is six words, one field each
-  record "$status	$rps	$p50	$p99	$bad	$reqs	$(( reqs > 0 ? (after - before) * 1000000 / hz / reqs : 0 ))	$(tr ' ' '\t' <<<"$gc")	$rss	$load	${notes%; }"
-  echo "  $rps/s, p50 $p50 ms, p99 $p99 ms; GC in the window (count p99 max total, stalls): $gc; RSS $rss MB"
+  record "$status	$rps	$p50	$p99	$bad	$reqs	$(( reqs > 0 ? (after - before) * 1000000 / hz / reqs : 0 ))	$(tr ' ' '\t' <<<"$gc")	$rss	$pss	$load	${notes%; }"
+  echo "  $rps/s, p50 $p50 ms, p99 $p99 ms; GC in the window (count p99 max total, stalls): $gc; RSS $rss MB, PSS $pss MB"
   end_case
 }
 
