@@ -39,10 +39,21 @@
 #      directly and through a node's proxy.grpcPort (io.cairn.bench.GrpcProxyBench); the agent as a sidecar. Prints
 #      requests/s, p50/p99, the proxy's CPU per request and the ratios against the targets of issues 23 and 24. Not
 #      part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy]
+#  14. gc (bench/gc.sh, --only gc): collectors compared on registrations (ParallelGC, G1 with a pause target, ZGC on 17
+#      and generational on 25, Shenandoah) at registry sizes and warm-ups: rate, p50/p99, CPU per registration, GC
+#      pauses, RSS, one node and three, and a suggested default. Every other option goes to bench/gc.sh as it is
+#      (--sizes, --warmups, --collectors, --nodes, ...; see its header). Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The collector comparison has options of its own: everything but "--only gc" goes to it unchanged.
+for ((i = 1; i < $#; i++)); do
+  if [ "${!i}" = --only ] && [ "${@:i+1:1}" = gc ]; then
+    exec bench/gc.sh "${@:1:i-1}" "${@:i+2}"
+  fi
+done
 
 DURATION=10s
 WARMUP=""
