@@ -124,7 +124,7 @@ stop_node() {
 stop_scale_nodes() {
   [ -f "$WORK/scale.pids" ] || return 0
   while read -r pid name; do
-    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--cluster.name=$name "; then
+    if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--cluster.name=$name "; then
       kill "$pid" 2>/dev/null || true
     fi
   done <"$WORK/scale.pids"
