@@ -83,6 +83,7 @@ final class WatchFleet {
     // event loop in the middle of the measurement.
     try {
       WatchEvent.parseFrom(WatchEvent.newBuilder().setType("warm-up").build().toByteArray());
+      WatchRequest.parseFrom(WatchRequest.newBuilder().setName("warm-up").build().toByteArray());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }
@@ -158,11 +159,10 @@ final class WatchFleet {
             throw new IllegalStateException("SSE answered " + resp.statusCode());
           }
           resp.handler(RecordParser.newDelimited("\n", line -> {
-            String s = line.toString();
-            if (s.startsWith("id: ")) {
-              int colon = s.indexOf(':', 4);
-              id.set(Long.parseLong(colon < 0 ? s.substring(4) : s.substring(4, colon)));
-            } else if (s.startsWith("event: service")) {
+            long revision = StreamFrames.sseId(line);
+            if (revision >= 0) {
+              id.set(revision);
+            } else if (StreamFrames.sseServiceEvent(line)) {
               counter.incrementAndGet();
               observer.saw(id.get());
             }
@@ -179,10 +179,11 @@ final class WatchFleet {
     return ws.connect(new WebSocketConnectOptions().setHost(node.host()).setPort(node.port())
             .setURI("/v1/ws?name=live-" + name + "&since=" + since))
         .map(socket -> {
-          socket.textMessageHandler(text -> {
-            if (text.startsWith("{\"type\":\"service")) {
+          socket.handler(message -> {
+            long revision = StreamFrames.webSocketRevision(message);
+            if (revision >= 0) {
               counter.incrementAndGet();
-              observer.saw(revisionIn(text));
+              observer.saw(revision);
             }
           });
           socket.closeHandler(v -> lost());
@@ -197,10 +198,14 @@ final class WatchFleet {
     return grpc.request(SocketAddress.inetSocketAddress(node.port(), node.host()), RegistryGrpcClient.Watch)
         .compose(req -> {
           req.response().onSuccess(resp -> {
-            resp.handler(event -> {
-              if (event.getType().startsWith("service")) {
+            resp.messageHandler(message -> {
+              if (!"identity".equals(message.encoding())) {
+                throw new IllegalStateException("a compressed Watch message: " + message.encoding());
+              }
+              long revision = StreamFrames.grpcRevision(message.payload());
+              if (revision >= 0) {
                 counter.incrementAndGet();
-                observer.saw(event.getRevision());
+                observer.saw(revision);
               }
             });
             resp.endHandler(v -> lost());
@@ -208,15 +213,5 @@ final class WatchFleet {
           }).onFailure(e -> lost());
           return req.end(request);
         });
-  }
-
-  /** The number after the first {@code "revision":} of an event's JSON (the event's own, which comes first). */
-  static long revisionIn(String json) {
-    int at = json.indexOf("\"revision\":") + 11;
-    long r = 0;
-    for (int i = at; i < json.length() && Character.isDigit(json.charAt(i)); i++) {
-      r = r * 10 + (json.charAt(i) - '0');
-    }
-    return r;
   }
 }
