@@ -40,7 +40,8 @@
 #      Consul) over the nodes: live heap per idle watch, then --writes (1,000) writes/s through the leader for
 #      --duration (30s) after --warmup (10s): propagation p50/p99 from a write's answer to the last watcher and to
 #      the last blocking query of its name; last, a fourth node's catch-up. Figures beside their targets (issue 25).
-#      Not part of a full run.
+#      The nodes run with -Xms/-Xmx --heap and ParallelGC, or with CAIRN_JAVA_OPTS when it is set; the benchmark JVM
+#      with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part of a full run.
 # Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|scale]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 #                       [--instances 500000] [--watches 20000] [--blocking 5000] [--writes 1000] [--heap 3g]
@@ -198,10 +199,14 @@ scale_bench() {
   fi
   # The benchmark JVM holds a connection per SSE stream, WebSocket and blocking query (gRPC watches share HTTP/2
   # connections): with the defaults about 18,500 sockets, near the usual limit of 20,000 open files. Raised when it
-  # is short and this shell may (root may raise the hard limit); the nodes inherit it.
-  local need=$(( WATCHES + BLOCKING + 4096 ))
+  # is short and this shell may (raising the hard limit needs CAP_SYS_RESOURCE); the nodes inherit it.
+  local need=$(( WATCHES * 2 / 3 + BLOCKING + 1000 ))
   if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
     ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    if [ "$(ulimit -n)" -lt "$need" ]; then
+      echo "open files limit $(ulimit -n), below the about $need this run needs: fewer --watches or --blocking" >&2
+      exit 1
+    fi
     echo "open files limit raised to $(ulimit -n) for the benchmark JVM (needs about $need)"
   fi
   local seconds=${DURATION%s} warmup=${WARMUP:-10s}
@@ -209,7 +214,8 @@ scale_bench() {
   java ${CAIRN_SCALE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC} \
     -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" \
     -Dcairn.scale.pidFile="$WORK/scale.pids" io.cairn.bench.scale.ScaleBench --instances "$INSTANCES" --watches "$WATCHES" --blocking "$BLOCKING" \
-    --writes "$WRITES" --seconds "$seconds" --warmup "${warmup%s}" --heap "$SCALE_HEAP" --port-base "$PORT_BASE"
+    --writes "$WRITES" --seconds "$seconds" --warmup "${warmup%s}" --heap "$SCALE_HEAP" --port-base "$PORT_BASE" \
+    --node-jvm "${CAIRN_JAVA_OPTS:-}"
 }
 
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"

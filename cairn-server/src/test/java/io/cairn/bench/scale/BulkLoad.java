@@ -4,6 +4,7 @@ import io.cairn.support.Http;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -17,6 +18,8 @@ import java.util.function.IntFunction;
  */
 final class BulkLoad {
   static final int PER_REQUEST = 1000;
+  private static final int RETRIES = 30;
+  private static final long RETRY_MILLIS = 1000;
 
   private BulkLoad() {
   }
@@ -54,14 +57,31 @@ final class BulkLoad {
     }
   }
 
-  private static long post(String base, int from, int to, IntFunction<JsonObject> instance) {
+  /**
+   * One request, retried while the cluster cannot take it (503: an election after a long pause of the leader on a
+   * loaded machine, say); registering an instance again replaces it with itself, so a retry is harmless.
+   */
+  private static long post(String base, int from, int to, IntFunction<JsonObject> instance) throws InterruptedException {
     JsonArray items = new JsonArray();
     for (int n = from; n < to; n++) {
       items.add(instance.apply(n));
     }
-    Http.Response r = Http.post(base + "/v1/services:bulk", items.encode());
-    if (r.status() != 200) {
-      throw new IllegalStateException("bulk registration refused (" + r.status() + "): " + r.body());
+    String body = items.encode();
+    Http.Response r = null;
+    for (int attempt = 0; attempt < RETRIES && (r == null || r.status() == 503); attempt++) {
+      if (r != null) {
+        Thread.sleep(RETRY_MILLIS);
+      }
+      try {
+        r = Http.post(base + "/v1/services:bulk", body);
+      } catch (UncheckedIOException dropped) {
+        r = null;
+        Thread.sleep(RETRY_MILLIS);
+      }
+    }
+    if (r == null || r.status() != 200) {
+      throw new IllegalStateException("bulk registration refused" + (r == null ? ": no answer"
+          : " (" + r.status() + "): " + r.body()));
     }
     JsonObject answer = r.json();
     for (Object o : answer.getJsonArray("results")) {

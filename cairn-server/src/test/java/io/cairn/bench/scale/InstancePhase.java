@@ -45,21 +45,30 @@ final class InstancePhase {
         String.format("%,.0f instances/s", instances / seconds));
 
     System.out.println("waiting for each node's first snapshot that holds them (snapshot.interval, 60 s by default)");
-    ClusterProbe.await(Duration.ofMinutes(4), "a snapshot at revision " + revision + " on every node",
-        () -> nodes.stream().allMatch(n -> snapshots.firstAtOrAfter(n.id, revision) != null));
+    List<String> without = snapshots.awaitAll(nodes.stream().map(n -> n.id).toList(), revision,
+        Duration.ofMinutes(3));
     long worstWrite = 0;
     long size = 0;
     for (JarCluster.Node n : nodes) {
       SnapshotFiles.Written w = snapshots.firstAtOrAfter(n.id, revision);
+      if (w == null) {
+        SnapshotFiles.Written newest = snapshots.newest(n.id);
+        System.out.printf("  %s: no snapshot at revision %d or later within 3 min (its newest: %s)%n", n.id, revision,
+            newest == null ? "none" : "revision " + newest.revision());
+        continue;
+      }
       System.out.printf("  %s: snapshot at revision %d, %s on disk, written in %s%n", n.id, w.revision(),
           ScaleReport.bytes(w.bytes()), w.millis() < 0 ? "under 10 ms" : w.millis() + " ms");
       worstWrite = Math.max(worstWrite, w.millis());
       size = Math.max(size, w.bytes());
     }
+    if (without.size() == nodes.size()) {
+      throw new IllegalStateException("no node wrote a snapshot of the " + instances + " instances");
+    }
     report.info("snapshot of " + String.format("%,d", instances) + " instances: size on disk (gzip)",
         ScaleReport.bytes(size) + String.format(" (%.0f B per instance)", (double) size / instances));
     report.info("snapshot: time to write one (encode, gzip, write, fsync; slowest node)",
-        ScaleReport.millis(worstWrite));
+        ScaleReport.millis(worstWrite) + (without.isEmpty() ? "" : " (none within 3 min on " + without + ")"));
 
     NodeHeap.Histogram[] after = histograms();
     double worst = 0;
@@ -72,7 +81,8 @@ final class InstancePhase {
           ScaleReport.bytes(before[i].total()), ScaleReport.bytes(after[i].total()),
           ScaleReport.bytes(after[i].total() - before[i].total()), per);
     }
-    int leaderIndex = nodes.indexOf(leader);
+    // The leader may have changed meanwhile (an election after a long pause).
+    int leaderIndex = nodes.indexOf(cluster.leader());
     int followerIndex = leaderIndex == 0 ? 1 : 0;
     for (int i : new int[] {leaderIndex, followerIndex}) {
       System.out.printf("  where it goes on %s (%s), bytes per instance by class:%n", nodes.get(i).id,

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.Map;
 /**
  * The scale benchmark ({@code ./run.sh bench --only scale}, not a test): three fat-jar nodes on 127.0.0.1, on ports
  * from {@code --port-base} (Hazelcast +0.., HTTP +10.., Raft +20..), with a cluster name of their own and the heap
- * given by {@code --heap}.
+ * given by {@code --heap} (or every JVM flag by {@code --node-jvm}).
  *
  * <ol>
  *   <li>{@link InstancePhase}: {@code --instances} registered in bulk; live heap per instance on each node; the
@@ -44,8 +45,12 @@ public final class ScaleBench {
     int seconds = Integer.parseInt(o.get("seconds"));
     int warmup = Integer.parseInt(o.get("warmup"));
     int portBase = Integer.parseInt(o.get("port-base"));
-    List<String> nodeJvm = List.of("-Xms" + o.get("heap"), "-Xmx" + o.get("heap"), "-XX:+UseParallelGC",
-        "-XX:+ExitOnOutOfMemoryError");
+    // The collector and heap of the nodes: --node-jvm (run-bench.sh passes CAIRN_JAVA_OPTS) or --heap with ParallelGC,
+    // ./run.sh's collector; a node out of memory always exits, as ./run.sh makes it.
+    List<String> nodeJvm = new ArrayList<>(o.get("node-jvm").isBlank()
+        ? List.of("-Xms" + o.get("heap"), "-Xmx" + o.get("heap"), "-XX:+UseParallelGC")
+        : List.of(o.get("node-jvm").trim().split("\\s+")));
+    nodeJvm.add("-XX:+ExitOnOutOfMemoryError");
 
     System.out.printf("scale: %,d instances, %,d watches, %,d blocking queries, %,d writes/s for %d s after %d s%n",
         instances, watches, blocking, writes, seconds, warmup);
@@ -95,7 +100,8 @@ public final class ScaleBench {
 
   private static Map<String, String> options(String[] args) {
     Map<String, String> o = new LinkedHashMap<>(Map.of("instances", "500000", "watches", "20000",
-        "blocking", "5000", "writes", "1000", "seconds", "30", "warmup", "10", "port-base", "26000", "heap", "3g"));
+        "blocking", "5000", "writes", "1000", "seconds", "30", "warmup", "10", "port-base", "26000", "heap", "3g",
+        "node-jvm", ""));
     for (int i = 0; i + 1 < args.length; i += 2) {
       String key = args[i].replaceFirst("^--", "");
       if (!o.containsKey(key)) {

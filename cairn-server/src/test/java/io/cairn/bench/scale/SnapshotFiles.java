@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -48,6 +49,27 @@ final class SnapshotFiles implements AutoCloseable {
   /** The first snapshot of {@code node} at or after {@code revision} that was seen being written, or null. */
   Written firstAtOrAfter(String node, long revision) {
     return written.stream().filter(w -> w.node.equals(node) && w.revision >= revision).findFirst().orElse(null);
+  }
+
+  /**
+   * Waits until each of these nodes wrote a snapshot at or after {@code revision}; returns the nodes that did not
+   * within {@code within} (a node does not snapshot while it is not ready, nor less than snapshot.interval after
+   * its last one: on a machine too loaded to hold the cluster steady, one may not).
+   */
+  List<String> awaitAll(List<String> nodes, long revision, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      List<String> missing = nodes.stream().filter(n -> firstAtOrAfter(n, revision) == null).toList();
+      if (missing.isEmpty() || System.nanoTime() > deadline) {
+        return missing;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The newest snapshot {@code node} was seen writing, or null. */
+  Written newest(String node) {
+    return written.stream().filter(w -> w.node.equals(node)).reduce((a, b) -> b).orElse(null);
   }
 
   /** Every snapshot seen, in the order they were finished. */
