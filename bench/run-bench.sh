@@ -43,8 +43,18 @@
 #      and generational on 25, Shenandoah) at registry sizes and warm-ups: rate, p50/p99, CPU per registration, GC
 #      pauses, RSS, one node and three, and a suggested default. Every other option goes to bench/gc.sh as it is
 #      (--sizes, --warmups, --collectors, --nodes, ...; see its header). Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc]
+#  15. scale (io.cairn.bench.scale.ScaleBench, --only scale): three jar nodes on ports from --port-base (26000) with
+#      --heap (3g) each; --instances (500,000) registered in bulk: live heap per instance, snapshot size and write
+#      time, cold restart of a node to ready; --watches (20,000: SSE, WebSocket, gRPC) and --blocking (5,000: REST,
+#      Consul) over the nodes: live heap per idle watch, then --writes (1,000) writes/s through the leader for
+#      --duration (30s) after --warmup (10s): propagation p50/p99 from a write's answer to the last watcher and to
+#      the last blocking query of its name; last, a fourth node's catch-up. Figures beside their targets (issue 25).
+#      The nodes run with -Xms/-Xmx --heap and ParallelGC, or with CAIRN_JAVA_OPTS when it is set; the benchmark JVM
+#      with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
+#                       [--instances 500000] [--watches 20000] [--blocking 5000] [--writes 1000] [--heap 3g]
+#                       [--port-base 26000] (scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +66,14 @@ for ((i = 1; i < $#; i++)); do
 done
 
 DURATION=10s
+DURATION_SET=""
 WARMUP=""
+INSTANCES=500000
+WATCHES=20000
+BLOCKING=5000
+WRITES=1000
+SCALE_HEAP=3g
+PORT_BASE=26000
 CONNECTIONS=32
 CONNECTIONS_SET=""
 ONLY=""
@@ -67,7 +84,13 @@ STREAM_PHASES=
 CHECK_SECONDS=60
 while [ $# -gt 0 ]; do
   case "$1" in
-    --duration) DURATION=$2; shift 2 ;;
+    --duration) DURATION=$2; DURATION_SET=1; shift 2 ;;
+    --instances) INSTANCES=$2; shift 2 ;;
+    --watches) WATCHES=$2; shift 2 ;;
+    --blocking) BLOCKING=$2; shift 2 ;;
+    --writes) WRITES=$2; shift 2 ;;
+    --heap) SCALE_HEAP=$2; shift 2 ;;
+    --port-base) PORT_BASE=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; CONNECTIONS_SET=1; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
@@ -112,7 +135,18 @@ stop_node() {
   fi
   NODE_PID=""
 }
-trap 'stop_node; rm -rf "$WORK"' EXIT
+# The scale benchmark's JVM stops its nodes itself (a shutdown hook, also on Ctrl-C); if it is killed outright, its
+# nodes are found in the PID file it keeps ("PID cluster-name" per start) and stopped here, each only if its command
+# line still names that cluster.
+stop_scale_nodes() {
+  [ -f "$WORK/scale.pids" ] || return 0
+  while read -r pid name; do
+    if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--cluster.name=$name "; then
+      kill "$pid" 2>/dev/null || true
+    fi
+  done <"$WORK/scale.pids"
+}
+trap 'stop_node; stop_scale_nodes; rm -rf "$WORK"' EXIT
 
 start_node() { # name
   java ${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC} -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
@@ -174,7 +208,37 @@ grpc_bench() {
     "${DURATION%s}" "$CONNECTIONS" | grep --line-buffered -E "^(REST|gRPC|grpc/rest)"
 }
 
+# Scale: 500,000 instances, 20,000 watches and 5,000 blocking queries on three jar nodes (io.cairn.bench.scale.ScaleBench).
+scale_bench() {
+  if [ ! -f "$WORK/cp.txt" ]; then
+    mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+  fi
+  # The benchmark JVM holds a connection per SSE stream, WebSocket and blocking query (gRPC watches share HTTP/2
+  # connections): with the defaults about 18,500 sockets, near the usual limit of 20,000 open files. Raised when it
+  # is short and this shell may (raising the hard limit needs CAP_SYS_RESOURCE); the nodes inherit it.
+  local need=$(( WATCHES * 2 / 3 + BLOCKING + 1000 ))
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
+    ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    if [ "$(ulimit -n)" -lt "$need" ]; then
+      echo "open files limit $(ulimit -n), below the about $need this run needs: fewer --watches or --blocking" >&2
+      exit 1
+    fi
+    echo "open files limit raised to $(ulimit -n) for the benchmark JVM (needs about $need)"
+  fi
+  local seconds=${DURATION%s} warmup=${WARMUP:-10s}
+  [ -n "$DURATION_SET" ] || seconds=30
+  java ${CAIRN_SCALE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC} \
+    -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" \
+    -Dcairn.scale.pidFile="$WORK/scale.pids" io.cairn.bench.scale.ScaleBench --instances "$INSTANCES" --watches "$WATCHES" --blocking "$BLOCKING" \
+    --writes "$WRITES" --seconds "$seconds" --warmup "${warmup%s}" --heap "$SCALE_HEAP" --port-base "$PORT_BASE" \
+    --node-jvm "${CAIRN_JAVA_OPTS:-}"
+}
+
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"
+if [ "$ONLY" = scale ]; then
+  scale_bench
+  exit 0
+fi
 if [ "$ONLY" = grpc ]; then
   grpc_bench
   exit 0

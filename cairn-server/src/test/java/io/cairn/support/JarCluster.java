@@ -127,6 +127,22 @@ public final class JarCluster implements AutoCloseable {
    * @param args    extra Cairn flags for every node, e.g. {@code --cluster.raft.bootstrapExpect=3}
    */
   public JarCluster(int size, boolean isolate, String... args) throws IOException {
+    this(size, isolate, 0, args);
+  }
+
+  /**
+   * A loopback cluster on fixed ports, for a benchmark that must stay within a range of its own: node i gets
+   * Hazelcast {@code firstPort + i}, HTTP {@code firstPort + 10 + i} and Raft {@code firstPort + 20 + i}.
+   */
+  public static JarCluster onPorts(int size, int firstPort, String... args) throws IOException {
+    if (size > 10 || firstPort <= 0) {
+      throw new IllegalArgumentException("at most 10 nodes on fixed ports, from a port above 0");
+    }
+    return new JarCluster(size, false, firstPort, args);
+  }
+
+  /** {@code firstPort} 0: free ports from {@link TestNodes#freePort()}. */
+  private JarCluster(int size, boolean isolate, int firstPort, String... args) throws IOException {
     work = Files.createTempDirectory("cairn-it");
     hazelcastPorts = new int[size];
     httpPorts = new int[size];
@@ -139,6 +155,11 @@ public final class JarCluster implements AutoCloseable {
         hazelcastPorts[i] = 5701;
         httpPorts[i] = 8080;
         raftPorts[i] = 9080;
+      } else if (firstPort > 0) {
+        hosts.add("127.0.0.1");
+        hazelcastPorts[i] = firstPort + i;
+        httpPorts[i] = firstPort + 10 + i;
+        raftPorts[i] = firstPort + 20 + i;
       } else {
         hosts.add("127.0.0.1");
         hazelcastPorts[i] = TestNodes.freePort();
