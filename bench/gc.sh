@@ -260,7 +260,7 @@ run_case() { # collector nodes size warmup
     fi
     local retries
     retries=$(grep -c "failed (attempt" "$WORK/$name.preload.err" || true)
-    [ "$retries" -gt 0 ] && notes="preload: $retries bulk request(s) repeated ($(head -1 "$WORK/$name.preload.err" | cut -c1-80)...); "
+    [ "$retries" -gt 0 ] && notes="preload: $retries bulk request(s) repeated (first: $(head -1 "$WORK/$name.preload.err" | sed 's/^preload: //' | cut -c1-100)...); "
   fi
   CAIRN_BENCH_PREFIX=warm CAIRN_BENCH_ID_SPACE="$WARM_IDS" \
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$warmup" -s bench/register.lua "$url" >"$WORK/$name.warm.txt" 2>&1 || true
