@@ -130,6 +130,7 @@ public final class TrainingRun {
       p.destroyForcibly();
       throw new IOException("creating the AOT cache took over " + STOP.toSeconds() + " s");
     }
+    Files.deleteIfExists(config); // as large as the cache, and of no use once it is made
     return publish(tmp, out);
   }
 
