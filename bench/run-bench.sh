@@ -34,7 +34,10 @@
 #      directly and through a node's proxy.grpcPort (io.cairn.bench.GrpcProxyBench); the agent as a sidecar. Prints
 #      requests/s, p50/p99, the proxy's CPU per request and the ratios against the targets of issues 23 and 24. Not
 #      part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy]
+#  14. restart (bench/restart.sh, --only restart): a restarted node's rate, second by second from its start, against
+#      its warm rate (one node after SIGTERM, a follower of three after SIGKILL), and three nodes killed at once and
+#      started again: time to the first accepted registration and to every node ready. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|restart]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +79,12 @@ fi
 # Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
 if [ "$ONLY" = peers ]; then
   exec bench/peers.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
+fi
+
+# Restarts: time to full speed of a restarted node, and a whole cluster killed and started again (bench/restart.sh;
+# --warmup is its warm-up before the warm rate, default 60 s).
+if [ "$ONLY" = restart ]; then
+  exec bench/restart.sh --warm "${WARMUP:-60s}" --connections "$CONNECTIONS"
 fi
 
 # Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway: a script of its own (64 connections unless --connections).
