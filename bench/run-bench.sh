@@ -51,7 +51,10 @@
 #      the last blocking query of its name; last, a fourth node's catch-up. Figures beside their targets (issue 25).
 #      The nodes run with -Xms/-Xmx --heap and ParallelGC, or with CAIRN_JAVA_OPTS when it is set; the benchmark JVM
 #      with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale]
+#  16. restart (bench/restart.sh, --only restart): a restarted node's rate, second by second from its start, against
+#      its warm rate (one node after SIGTERM, a follower of three after SIGKILL), and three nodes killed at once and
+#      started again: time to the first accepted registration and to every node ready. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale|restart]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 #                       [--instances 500000] [--watches 20000] [--blocking 5000] [--writes 1000] [--heap 3g]
 #                       [--port-base 26000] (scale)
@@ -115,6 +118,12 @@ fi
 # Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
 if [ "$ONLY" = peers ]; then
   exec bench/peers.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
+fi
+
+# Restarts: time to full speed of a restarted node, and a whole cluster killed and started again (bench/restart.sh;
+# --warmup is its warm-up before the warm rate, default 60 s).
+if [ "$ONLY" = restart ]; then
+  exec bench/restart.sh --warm "${WARMUP:-60s}" --connections "$CONNECTIONS"
 fi
 
 # Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway: a script of its own (64 connections unless --connections).
