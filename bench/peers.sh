@@ -35,7 +35,7 @@
 # Ports: CAIRN_PEERS_PORT_BASE (default 24000): Cairn HTTP base+81.., Hazelcast base+171.., Raft base+281..;
 # etcd clients base+391.., peers base+491..; Eureka base+1081; ZooKeeper clients base+1101.., quorum base+1201..,
 # election base+1301...
-# JVMs: Cairn, ZooKeeper and Eureka all run with CAIRN_JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseParallelGC), so the
+# JVMs: Cairn, ZooKeeper and Eureka all run with CAIRN_JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20, a node's collector), so the
 # collector and heap are not the difference; ZooKeeper's load generator with PEERS_LOADGEN_JAVA_OPTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,7 +85,7 @@ if run_zookeeper; then install_debian "$ZK_JAR" zookeeper; fi
 
 JAR=target/cairn.jar
 [ -f "$JAR" ] || { echo "$JAR missing: mvn -B -q -DskipTests package" >&2; exit 1; }
-JAVA_OPTS=${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}
+JAVA_OPTS=${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 LOADGEN_JAVA_OPTS=${PEERS_LOADGEN_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}
 BASE=${CAIRN_PEERS_PORT_BASE:-24000}
 WORK=$(mktemp -d /tmp/cairn-peers.XXXXXX)
