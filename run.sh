@@ -23,8 +23,9 @@ node_jvm
 
 need_build() {
   [ ! -f "$JAR" ] && return 0
-  # conf/jvm.options is read by the java launcher, not built into the jar.
-  [ -n "$(find pom.xml conf src -newer "$JAR" -type f ! -name jvm.options 2>/dev/null | head -1)" ]
+  # Every module's sources and pom, and conf/ (built into the jar); conf/jvm.options is read by the java launcher.
+  [ -n "$(find pom.xml conf cairn-*/pom.xml cairn-*/src web -newer "$JAR" -type f ! -name jvm.options 2>/dev/null \
+    | head -1)" ]
 }
 
 build() {
