@@ -246,6 +246,25 @@ print("%.0f %.2f %.2f" % (statistics.median(rates), statistics.median(float(r[3]
 PY
 }
 
+# The lines of a node's log since its last start (the "---- restart" line written before it) that tell where the
+# time went, as seconds since t0.
+timeline() { # log t0-ns name
+  python3 - "$@" <<'PY'
+import datetime, re, sys
+path, t0, node = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
+lines = open(path, errors="replace").read().split("---- restart")[-1].splitlines()
+day = datetime.datetime.fromtimestamp(t0).date()
+keys = ("admits any process", "runs alone", "found its cluster", "admitted", "Raft storage", "Forming", "rejoins",
+        "is ready", "node r", "is the leader", "Lost leadership", "snapshot", "is STARTED", "migration tasks", "pause")
+for line in lines:
+    m = re.match(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) ", line)
+    if not m or not any(k in line for k in keys):
+        continue
+    ts = datetime.datetime.combine(day, datetime.time(*map(int, m.groups()[:3]), int(m.group(4)) * 1000)).timestamp()
+    print("    %s %6.2f s  %s" % (node, ts - t0, line[13:].strip()[:150]))
+PY
+}
+
 # The report of one restart: probes, then each second's rate against the warm rate.
 report() { # label t0 warm-rate slices-file ready-file write-file
   python3 - "$@" <<'PY'
@@ -295,12 +314,14 @@ for CASE in $CASES; do
       read -r W P50 P99 < <(warm_rate "$(url 1)" single)
       echo "warm: ${W}/s (median of ten one-second runs after ${WARM} s of load; p50 $P50 ms, worst p99 $P99 ms)"
       stop_nodes TERM
+      echo "---- restart" >>"$WORK/single/node-1.log"
       T0=$(date +%s%N)
       start_node 1 1 single
       probe "$WORK/single" "ready:ready:$(url 1)" "write:write:$(url 1)"
       slices "$(url 1)" "$T0" "$AFTER" "$WORK/single/after"
       stop_helpers
       report "restart after SIGTERM" "$T0" "$W" "$WORK/single/after" "$WORK/single/ready" "$WORK/single/write"
+      timeline "$WORK/single/node-1.log" "$T0" r1
       stop_nodes TERM
       ;;
     member)
@@ -311,12 +332,14 @@ for CASE in $CASES; do
       read -r W P50 P99 < <(warm_rate "$(url "$F")" member)
       echo "warm: ${W}/s through r$F (median of ten one-second runs after ${WARM} s of load; p50 $P50 ms, worst p99 $P99 ms)"
       kill -KILL "${NODE_PIDS[$F]}"; wait "${NODE_PIDS[$F]}" 2>/dev/null || true
+      echo "---- restart" >>"$WORK/member/node-$F.log"
       T0=$(date +%s%N)
       start_node "$F" 3 member
       probe "$WORK/member" "ready:ready:$(url "$F")" "write:write:$(url "$F")"
       slices "$(url "$F")" "$T0" "$AFTER" "$WORK/member/after"
       stop_helpers
       report "follower r$F restarted after SIGKILL" "$T0" "$W" "$WORK/member/after" "$WORK/member/ready" "$WORK/member/write"
+      timeline "$WORK/member/node-$F.log" "$T0" "r$F"
       stop_nodes TERM
       ;;
     cold)
@@ -365,22 +388,7 @@ print("restart %s: first registration 2xx after %.2f s; /health ready after %s s
       " three nodes until then %s s" % (r, t("write-" + r), " / ".join("%.2f" % x for x in ready), max(ready), cpu))
 PY
         # Where the time went: each node's log lines of this restart, as seconds since the start.
-        for i in 1 2 3; do
-          python3 - "$WORK/cold/node-$i.log" "$T0" "r$i" <<'PY'
-import datetime, re, sys
-path, t0, node = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
-lines = open(path, errors="replace").read().split("---- restart")[-1].splitlines()
-day = datetime.datetime.fromtimestamp(t0).date()
-keys = ("admits any process", "runs alone", "found its cluster", "admitted", "Raft storage", "Forming", "rejoins",
-        "is ready", "node r", "is the leader", "Lost leadership", "snapshot", "is STARTED", "migration tasks", "pause")
-for line in lines:
-    m = re.match(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) ", line)
-    if not m or not any(k in line for k in keys):
-        continue
-    ts = datetime.datetime.combine(day, datetime.time(*map(int, m.groups()[:3]), int(m.group(4)) * 1000)).timestamp()
-    print("    %s %6.2f s  %s" % (node, ts - t0, line[13:].strip()[:150]))
-PY
-        done
+        for i in 1 2 3; do timeline "$WORK/cold/node-$i.log" "$T0" "r$i"; done
       done
       python3 - "$WORK/cold/summary" <<'PY'
 import re, statistics, sys
