@@ -31,6 +31,9 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // Few partitions: Hazelcast holds a few small entries here, and every member that joins moves partitions to
+    // itself, one migration each, which a cluster starting at once waits through (conf/cairn.yaml says more).
+    config.setProperty("hazelcast.partition.count", String.valueOf(cfg.cluster().partitions()));
     // Failure detection and merging: what each knob trades is written in conf/cairn.yaml.
     setSeconds(config, "hazelcast.heartbeat.interval.seconds", cfg.cluster().heartbeatIntervalMillis());
     setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.cluster().failureTimeoutMillis());
