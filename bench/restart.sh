@@ -11,13 +11,15 @@
 #   member  a three-node cluster: the same for a follower, with SIGKILL (the two others keep running and leading)
 #   cold    a three-node cluster holding --instances instances: SIGKILL of all three, all three started at once;
 #           the time until a registration is accepted (2xx) on any node, and until every node's /health is ready;
-#           --repeat times on the same data, and where the time went (each node's log, against the start)
+#           --repeat times on the same data; the CPU the three spent until then (the work of a start, which the wall
+#           time shares with whatever else runs); where the time went (each node's log, against the start)
 # For each restart: the time to /health ready and to the first registration answered 2xx (probes every 50 ms), the
 # rate of each second against the warm rate, the mean rate over the first 5, 10 and 20 s, and the seconds until a
 # second reaches 80 % of the warm rate (issue 25's target: within 20 s) and until every later one stays there.
 # Usage: bench/restart.sh [--cases "single member cold"] [--warm 60] [--after 30] [--connections 32] [--threads 2]
 #                         [--instances 10000] [--repeat 3] [--java PATH] [--no-archive]
 # Ports: CAIRN_RESTART_PORT_BASE (default 27000): HTTP base+81.., Hazelcast base+171.., Raft base+281...
+# RESTART_NODE_ARGS: more node flags, e.g. --logging.loggers=com.hazelcast=info to see the join in the timeline.
 # Only processes this script started are stopped (by PID); the temporary directory is deleted unless something
 # failed or RESTART_KEEP=1.
 set -euo pipefail
@@ -91,6 +93,36 @@ trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 url() { echo "http://127.0.0.1:$((BASE + 80 + $1))"; }
+# User + system CPU of these processes, in seconds, and its split over their threads: the JIT's compilers (C1, C2),
+# the collector (GC: its workers and the VM thread) and the rest (the node's own work, class loading, Hazelcast,
+# threads that ended).
+cpu_seconds() { # pids...
+  python3 - "$(getconf CLK_TCK)" "$@" <<'PY'
+import collections, os, sys
+hz, groups = int(sys.argv[1]), collections.Counter()
+def ticks(stat):
+    f = stat[stat.rindex(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / hz
+for pid in sys.argv[2:]:
+    try:
+        total, tasks = ticks(open("/proc/%s/stat" % pid).read()), os.listdir("/proc/%s/task" % pid)
+    except OSError:
+        continue
+    live = 0.0
+    for t in tasks:
+        try:
+            s = open("/proc/%s/task/%s/stat" % (pid, t)).read()
+        except OSError:
+            continue
+        name = s[s.index("(") + 1:s.rindex(")")]
+        g = "C2" if name.startswith("C2 Compiler") else "C1" if name.startswith("C1 Compiler") else \
+            "GC" if name.startswith(("GC Thread", "VM Thread")) else "other"
+        groups[g] += ticks(s)
+        live += ticks(s)
+    groups["other"] += max(0.0, total - live)  # threads that ended count only in the process's total
+print("%.1f (%s)" % (sum(groups.values()), ", ".join("%s %.1f" % kv for kv in sorted(groups.items()))))
+PY
+}
 
 # Starts node i of a cluster of n (n=1: a single node) on its data directory; records the pid.
 start_node() { # i n run
@@ -103,7 +135,7 @@ start_node() { # i n run
     --node.id="r$i" --node.dataDir="$WORK/$run/data-$i" --http.host=127.0.0.1 --http.port=$((BASE + 80 + i)) \
     --cluster.name="cairn-restart-$run-$$" --cluster.port=$((BASE + 170 + i)) --cluster.portAutoIncrement=false \
     --cluster.join="$join" --cluster.raft.port=$((BASE + 280 + i)) --cluster.raft.bootstrapExpect="$n" \
-    --dns.port=0 >>"$WORK/$run/node-$i.log" 2>&1 &
+    --dns.port=0 ${RESTART_NODE_ARGS:-} >>"$WORK/$run/node-$i.log" 2>&1 &
   NODE_PIDS[$i]=$!
 }
 
@@ -179,7 +211,7 @@ slices() { # url t0-ns seconds out
     e=$(date +%s%N)
     echo "$s $e" >>"$out.$k.wrk"
     # A run that could not connect returns at once: wait a little before the next.
-    [ $(( e - s )) -lt 500000000 ] && sleep 0.1
+    [ $(( e - s )) -lt 500000000 ] && sleep 0.2
   done
   python3 - "$out" "$t0" "$k" >"$out" <<'PY'
 import re, sys
@@ -211,6 +243,25 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 rates = [int(r[2]) / (float(r[1]) - float(r[0])) for r in rows]
 print("%.0f %.2f %.2f" % (statistics.median(rates), statistics.median(float(r[3]) for r in rows),
                           max(float(r[4]) for r in rows)))
+PY
+}
+
+# The lines of a node's log since its last start (the "---- restart" line written before it) that tell where the
+# time went, as seconds since t0.
+timeline() { # log t0-ns name
+  python3 - "$@" <<'PY'
+import datetime, re, sys
+path, t0, node = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
+lines = open(path, errors="replace").read().split("---- restart")[-1].splitlines()
+day = datetime.datetime.fromtimestamp(t0).date()
+keys = ("admits any process", "runs alone", "found its cluster", "admitted", "Raft storage", "Forming", "rejoins",
+        "is ready", "node r", "is the leader", "Lost leadership", "snapshot", "is STARTED", "migration tasks", "pause")
+for line in lines:
+    m = re.match(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) ", line)
+    if not m or not any(k in line for k in keys):
+        continue
+    ts = datetime.datetime.combine(day, datetime.time(*map(int, m.groups()[:3]), int(m.group(4)) * 1000)).timestamp()
+    print("    %s %6.2f s  %s" % (node, ts - t0, line[13:].strip()[:150]))
 PY
 }
 
@@ -263,12 +314,14 @@ for CASE in $CASES; do
       read -r W P50 P99 < <(warm_rate "$(url 1)" single)
       echo "warm: ${W}/s (median of ten one-second runs after ${WARM} s of load; p50 $P50 ms, worst p99 $P99 ms)"
       stop_nodes TERM
+      echo "---- restart" >>"$WORK/single/node-1.log"
       T0=$(date +%s%N)
       start_node 1 1 single
       probe "$WORK/single" "ready:ready:$(url 1)" "write:write:$(url 1)"
       slices "$(url 1)" "$T0" "$AFTER" "$WORK/single/after"
       stop_helpers
       report "restart after SIGTERM" "$T0" "$W" "$WORK/single/after" "$WORK/single/ready" "$WORK/single/write"
+      timeline "$WORK/single/node-1.log" "$T0" r1
       stop_nodes TERM
       ;;
     member)
@@ -279,12 +332,14 @@ for CASE in $CASES; do
       read -r W P50 P99 < <(warm_rate "$(url "$F")" member)
       echo "warm: ${W}/s through r$F (median of ten one-second runs after ${WARM} s of load; p50 $P50 ms, worst p99 $P99 ms)"
       kill -KILL "${NODE_PIDS[$F]}"; wait "${NODE_PIDS[$F]}" 2>/dev/null || true
+      echo "---- restart" >>"$WORK/member/node-$F.log"
       T0=$(date +%s%N)
       start_node "$F" 3 member
       probe "$WORK/member" "ready:ready:$(url "$F")" "write:write:$(url "$F")"
       slices "$(url "$F")" "$T0" "$AFTER" "$WORK/member/after"
       stop_helpers
       report "follower r$F restarted after SIGKILL" "$T0" "$W" "$WORK/member/after" "$WORK/member/ready" "$WORK/member/write"
+      timeline "$WORK/member/node-$F.log" "$T0" "r$F"
       stop_nodes TERM
       ;;
     cold)
@@ -317,35 +372,23 @@ PY
           sleep 0.1
         done
         stop_helpers
+        # CPU the three spent until then: the work of a start, which the wall time shares with whatever else runs.
+        CPU=$(cpu_seconds "${NODE_PIDS[1]}" "${NODE_PIDS[2]}" "${NODE_PIDS[3]}")
         for i in 1 2 3; do await_whole "$i" 3 cold; done
-        python3 - "$WORK/cold" "$r" "$T0" <<'PY' | tee -a "$WORK/cold/summary"
+        python3 - "$WORK/cold" "$r" "$T0" "$CPU" <<'PY' | tee -a "$WORK/cold/summary"
 import sys
-d, r, t0 = sys.argv[1], sys.argv[2], int(sys.argv[3]) / 1e9
+d, r, t0, cpu = sys.argv[1], sys.argv[2], int(sys.argv[3]) / 1e9, sys.argv[4]
 def t(name):
     try:
         return float(open("%s/%s" % (d, name)).read()) - t0
     except (OSError, ValueError):
         return float("nan")
 ready = [t("ready-%s-%d" % (r, i)) for i in (1, 2, 3)]
-print("restart %s: first registration 2xx after %.2f s; /health ready after %s s (every node: %.2f s)"
-      % (r, t("write-" + r), " / ".join("%.2f" % x for x in ready), max(ready)))
+print("restart %s: first registration 2xx after %.2f s; /health ready after %s s (every node: %.2f s); CPU of the"
+      " three nodes until then %s s" % (r, t("write-" + r), " / ".join("%.2f" % x for x in ready), max(ready), cpu))
 PY
         # Where the time went: each node's log lines of this restart, as seconds since the start.
-        for i in 1 2 3; do
-          python3 - "$WORK/cold/node-$i.log" "$T0" "r$i" <<'PY'
-import datetime, re, sys
-path, t0, node = sys.argv[1], int(sys.argv[2]) / 1e9, sys.argv[3]
-lines = open(path, errors="replace").read().split("---- restart")[-1].splitlines()
-day = datetime.datetime.fromtimestamp(t0).date()
-keys = ("Raft storage", "Forming", "rejoins", "joins", "elected", "leader", "ready", "replay", "snapshot", "Members")
-for line in lines:
-    m = re.match(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) ", line)
-    if not m or not any(k in line for k in keys):
-        continue
-    ts = datetime.datetime.combine(day, datetime.time(*map(int, m.groups()[:3]), int(m.group(4)) * 1000)).timestamp()
-    print("    %s %6.2f s  %s" % (node, ts - t0, line[13:].strip()[:150]))
-PY
-        done
+        for i in 1 2 3; do timeline "$WORK/cold/node-$i.log" "$T0" "r$i"; done
       done
       python3 - "$WORK/cold/summary" <<'PY'
 import re, statistics, sys

@@ -7,10 +7,11 @@ import java.util.List;
  * clustered event bus.
  *
  * @param join cluster.join: host:port of the members to contact, a list or a comma-separated string
+ * @param partitions cluster.partitions: Hazelcast's partition count, the same on every node of a cluster
  */
 public record ClusterSettings(String name, String host, int port, boolean portAutoIncrement, List<String> join,
-                              int backupCount, long heartbeatIntervalMillis, long failureTimeoutMillis,
-                              long mergeIntervalMillis) {
+                              int backupCount, int partitions, long heartbeatIntervalMillis,
+                              long failureTimeoutMillis, long mergeIntervalMillis) {
 
   public ClusterSettings {
     join = List.copyOf(join);
@@ -23,6 +24,9 @@ public record ClusterSettings(String name, String host, int port, boolean portAu
     if (mergeIntervalMillis < 1000) {
       throw new IllegalArgumentException("cluster.mergeInterval must be at least 1s");
     }
+    if (partitions < 1) {
+      throw new IllegalArgumentException("cluster.partitions must be at least 1");
+    }
     if (join.isEmpty()) {
       throw new IllegalArgumentException("cluster.join must list at least one member (host:port)");
     }
@@ -30,7 +34,7 @@ public record ClusterSettings(String name, String host, int port, boolean portAu
 
   static ClusterSettings from(ConfigReader r) {
     return new ClusterSettings(r.string("name"), r.string("host"), r.integer("port"), r.bool("portAutoIncrement"),
-        r.list("join"), r.integer("backupCount"), r.duration("heartbeatInterval"), r.duration("failureTimeout"),
-        r.duration("mergeInterval"));
+        r.list("join"), r.integer("backupCount"), r.integer("partitions"), r.duration("heartbeatInterval"),
+        r.duration("failureTimeout"), r.duration("mergeInterval"));
   }
 }

@@ -31,6 +31,9 @@ public final class ClusterSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // Few partitions: Hazelcast holds a few small entries here, and every member that joins moves partitions to
+    // itself, one migration each, which a cluster starting at once waits through (conf/cairn.yaml says more).
+    config.setProperty("hazelcast.partition.count", String.valueOf(cfg.cluster().partitions()));
     // Failure detection and merging: what each knob trades is written in conf/cairn.yaml.
     setSeconds(config, "hazelcast.heartbeat.interval.seconds", cfg.cluster().heartbeatIntervalMillis());
     setSeconds(config, "hazelcast.max.no.heartbeat.seconds", cfg.cluster().failureTimeoutMillis());
@@ -43,6 +46,9 @@ public final class ClusterSetup {
     // Hazelcast's own metrics feed its Management Center, which Cairn does not use (its metrics are Micrometer's): off,
     // they cost a collection every 5 s and some 130 classes at start-up.
     config.getMetricsConfig().setEnabled(false);
+    // Its health monitor samples the JVM every 20 s to log when memory or CPU run high (Cairn's /metrics says as
+    // much): 7 % of a starting node's samples in a profile.
+    config.setProperty("hazelcast.health.monitoring.level", "OFF");
 
     var network = config.getNetworkConfig();
     network.setPort(cfg.cluster().port()).setPortAutoIncrement(cfg.cluster().portAutoIncrement());

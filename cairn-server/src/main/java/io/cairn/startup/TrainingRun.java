@@ -41,7 +41,9 @@ public final class TrainingRun {
   private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   private TrainingRun(Path jar, Path outDir, Path work, int seconds, List<String> jvmFlags) {
-    this.jar = jar;
+    // The archive records the class path as given, and a JVM whose working directory differs cannot find a relative
+    // one (the process tests start nodes from elsewhere): an absolute path serves every spelling of the same file.
+    this.jar = jar.toAbsolutePath().normalize();
     this.outDir = outDir;
     this.work = work;
     this.seconds = seconds;

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +31,8 @@ import static org.awaitility.Awaitility.await;
  * </ol>
  */
 class OutOfMemoryIT {
+  /** ./run.sh's flags (the nodes run in a directory of their own: the argument file by its absolute path). */
+  private static final String JVM_OPTIONS = "@" + Path.of("conf/jvm.options").toAbsolutePath();
   private static final Duration START = Duration.ofSeconds(120);
   private static final Duration UNTIL_EXIT = Duration.ofSeconds(240);
   private static final int BATCH = 100;
@@ -45,7 +48,7 @@ class OutOfMemoryIT {
   @Test
   void aQuotaRefusesWritesBeforeTheHeapRunsOutAndWithoutOneTheNodeExitsAndComesBackWhole() throws Exception {
     cluster = new JarCluster(1, false, "--cluster.raft.bootstrapExpect=1")
-        .withJvmFlags(List.of("-Xmx128m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError"));
+        .withJvmFlags(List.of(JVM_OPTIONS, "-Xmx128m", "-XX:+ExitOnOutOfMemoryError"));
     JarCluster.Node node = cluster.node(0);
     Set<String> acknowledged = new LinkedHashSet<>();
 
@@ -104,7 +107,7 @@ class OutOfMemoryIT {
     assertThat(log).contains("OutOfMemoryError");
 
     // 3. Restarted with room, it has every write it acknowledged.
-    cluster.withJvmFlags(List.of("-Xmx512m", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError"));
+    cluster.withJvmFlags(List.of(JVM_OPTIONS, "-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
     cluster.start(0);
     cluster.awaitHealthy(node, START);
     Set<String> lost = new TreeSet<>(acknowledged);

@@ -7,6 +7,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.cairn.config.CairnConfig;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -40,7 +42,10 @@ public final class HazelcastStranger {
         .getAbsolutePath();
     String classes = new File(HazelcastStranger.class.getProtectionDomain().getCodeSource().getLocation().getPath())
         .getAbsolutePath();
-    List<String> cmd = new ArrayList<>(List.of(JarCluster.javaBinary(), "-Xmx128m", "-cp",
+    // The nodes' partition count (conf/cairn.yaml's cluster.partitions): Hazelcast refuses a member with another.
+    int partitions = CairnConfig.load(List.of(), Map.of(), null).cluster().partitions();
+    List<String> cmd = new ArrayList<>(List.of(JarCluster.javaBinary(), "-Xmx128m",
+        "-Dhazelcast.partition.count=" + partitions, "-cp",
         hazelcast + File.pathSeparator + classes, HazelcastStranger.class.getName(), clusterName,
         String.valueOf(port), join, nodeIds));
     cmd.addAll(List.of(lateNode));

@@ -43,7 +43,8 @@ public final class NodeJvm {
         archive = archive();
       }
       if (archive != null) {
-        f.add("-XX:SharedArchiveFile=" + archive);
+        // As ./run.sh: a JVM that cannot use the archive starts without it, and says nothing in the node's log.
+        f.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
       }
     }
     return f;
