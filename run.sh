@@ -16,16 +16,15 @@ cd "$(dirname "$0")"
 
 JAR=target/cairn.jar
 RUN_DIR=.run
-# JVM flags for nodes. The parallel collector measured ~30% more registrations/s than G1 on 2 cores
-# (docs/BENCHMARKS.md); override with CAIRN_JAVA_OPTS.
-JAVA_OPTS=${CAIRN_JAVA_OPTS:--XX:+UseParallelGC}
-# A JVM out of memory exits, whatever else was asked: one that lingers answers nothing and is never restarted by a
-# supervisor, while a restarted node catches up from its log.
-JAVA_OPTS="$JAVA_OPTS -XX:+ExitOnOutOfMemoryError"
+# The java and JVM flags of nodes (conf/jvm.options, or CAIRN_JAVA_OPTS; CAIRN_JAVA picks the java) and the start-up
+# archive made for that java: bin/node-jvm.sh, shared with the benchmarks.
+. bin/node-jvm.sh
+node_jvm
 
 need_build() {
   [ ! -f "$JAR" ] && return 0
-  [ -n "$(find pom.xml conf src -newer "$JAR" -type f 2>/dev/null | head -1)" ]
+  # conf/jvm.options is read by the java launcher, not built into the jar.
+  [ -n "$(find pom.xml conf src -newer "$JAR" -type f ! -name jvm.options 2>/dev/null | head -1)" ]
 }
 
 build() {
@@ -142,6 +141,7 @@ case "$cmd" in
         --security.tls.keyFile="$tls/node-key.pem" --security.cluster.certFile="$tls/node.pem"
         --security.cluster.keyFile="$tls/node-key.pem" --security.cluster.caFile="$tls/ca.pem")
     fi
+    node_jvm_archive "$JAR"
     join=""
     for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((5700 + i))"; done
     # All nodes start at once; the Raft group forms when all N see each other (cluster.raft.bootstrapExpect).
@@ -151,7 +151,7 @@ case "$cmd" in
       if [ -f "$RUN_DIR/node-$i.pid" ] && kill -0 "$(cat "$RUN_DIR/node-$i.pid")" 2>/dev/null; then
         echo "node-$i already running (pid $(cat "$RUN_DIR/node-$i.pid"))"; continue
       fi
-      java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+      "$NODE_JAVA" "${NODE_JVM_FLAGS[@]}" -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
         --node.id="node-$i" --node.dataDir="data/node-$i" --http.port="$http" --dns.port=$((8599 + i)) \
         --proxy.port=$((8179 + i)) --proxy.grpcPort=$((8189 + i)) \
         --cluster.port="$hz" --cluster.portAutoIncrement=false --cluster.join="$join" \
@@ -198,7 +198,7 @@ case "$cmd" in
     # (add --proxy-port 15001 for the sidecar proxy; with it alone, the agent registers nothing and only proxies)
     shift
     build
-    exec java $JAVA_OPTS -cp "$JAR" io.cairn.agent.CairnAgent "$@"
+    exec "$NODE_JAVA" "${NODE_JVM_FLAGS[@]}" -cp "$JAR" io.cairn.agent.CairnAgent "$@"
     ;;
   bench)
     shift
@@ -208,11 +208,12 @@ case "$cmd" in
   node|-*)
     [ "$cmd" = node ] && [ $# -gt 0 ] && shift
     build
+    node_jvm_archive "$JAR"
     # exec keeps this shell's pid: './run.sh stop' finds the node there, also when it was started with '&'.
     mkdir -p "$RUN_DIR"
     echo $$ >"$RUN_DIR/node.pid"
     # The proxy on 8180 and its gRPC port on 8190 unless a flag says otherwise (a later flag wins).
-    exec java $JAVA_OPTS -jar "$JAR" -cluster --proxy.port=8180 --proxy.grpcPort=8190 "$@"
+    exec "$NODE_JAVA" "${NODE_JVM_FLAGS[@]}" -jar "$JAR" -cluster --proxy.port=8180 --proxy.grpcPort=8190 "$@"
     ;;
   *)
     echo "usage: ./run.sh [test|cluster [N]|stop|bench|agent [options]|node [flags]]" >&2

@@ -1,11 +1,16 @@
--- Requests for bench/peers.sh: Cairn and etcd driven with the same documents, chosen by PEERS_MODE:
---   cairn-register  PUT /v1/services/<prefix>-<thread>-<n>, body: the document of name <prefix>-<n % 1000>
---   etcd-put        POST <gateway>/kv/put, key services/<name>/<prefix>-<thread>-<n>, value: the same document
---   cairn-discover  GET /v1/services?name=svc-<N>, N random in 0..999
---   etcd-range      POST <gateway>/kv/range on the prefix services/svc-<N>/ (PEERS_SERIALIZABLE=1: a local read)
+-- Requests for bench/peers.sh: Cairn, etcd and Eureka driven with the same documents, chosen by PEERS_MODE:
+--   cairn-register   PUT /v1/services/<prefix>-<thread>-<n>, body: the document of name <prefix>-<n % 1000>
+--   etcd-put         POST <gateway>/kv/put, key services/<name>/<prefix>-<thread>-<n>, value: the same document
+--   eureka-register  POST /eureka/apps/<NAME>, body: the same instance in Eureka's JSON (InstanceInfo: instanceId,
+--                    app, address, port; version, tags, region, zone and the metadata as string metadata)
+--   cairn-discover   GET /v1/services?name=svc-<N>, N random in 0..999
+--   etcd-range       POST <gateway>/kv/range on the prefix services/svc-<N>/ (PEERS_SERIALIZABLE=1: a local read)
+--   eureka-discover  GET /eureka/apps/SVC-<N> (Accept: application/json)
+--   ping             GET /ping (bench/PingServer.java: the bare Vert.x HTTP ceiling)
 -- Every request is a distinct instance (registrations, unless PEERS_ID_SPACE) or a random name (discovery). The
 -- 1,000 documents (about 300 bytes each) and the 1,000 discovery requests are built once per thread in init(), so
--- that both peers cost wrk the same per request: only the key (and its base64 for etcd) is made per request.
+-- that every peer costs wrk the same per request: only the id (and its base64 for etcd) is made per request.
+-- bench/zookeeper-load (ZooKeeper's load generator) copies document(j) character for character.
 local mode = os.getenv("PEERS_MODE") or "cairn-register"
 local prefix = os.getenv("PEERS_PREFIX") or "peer"
 local gateway = os.getenv("PEERS_ETCD_GATEWAY") or "/v3"
@@ -37,17 +42,40 @@ local function base64(s)
   return table.concat(out)
 end
 
--- The document of instance j (0..999) of the registration runs: name, address, port, version, tags, metadata,
--- region, zone (bench/register.lua's fields, metadata padded to about 300 bytes).
+-- The fields of instance j (0..999) of the registration runs: name, address, port, version, tags, metadata, region,
+-- zone (bench/register.lua's fields, metadata padded to about 300 bytes).
+local function fields(j)
+  return {
+    name = prefix .. '-' .. j, address = '10.0.' .. (j % 250) .. '.1', port = 1000 + j, version = '1.2.' .. (j % 7),
+    tags = {'bench', 't' .. (j % 5), 'http'}, build = '2026.11.27-' .. string.format("%06d", j),
+    commit = '4f0c2a9e8b7d6c5a4f3e2d1c0b9a8f7e6d5c4b3a', region = 'eu', zone = 'eu-' .. (j % 3)
+  }
+end
+
+-- The document of instance j for Cairn and etcd.
 local function document(j)
-  return '{"name":"' .. prefix .. '-' .. j .. '","address":"10.0.' .. (j % 250) .. '.1","port":' .. (1000 + j) ..
-    ',"version":"1.2.' .. (j % 7) .. '","tags":["bench","t' .. (j % 5) .. '","http"],"metadata":{"team":"perf",' ..
-    '"owner":"registry-benchmarks","build":"2026.11.27-' .. string.format("%06d", j) .. '",' ..
-    '"commit":"4f0c2a9e8b7d6c5a4f3e2d1c0b9a8f7e6d5c4b3a","tier":"backend"},"region":"eu","zone":"eu-' .. (j % 3) .. '"}'
+  local f = fields(j)
+  return '{"name":"' .. f.name .. '","address":"' .. f.address .. '","port":' .. f.port ..
+    ',"version":"' .. f.version .. '","tags":["' .. table.concat(f.tags, '","') .. '"],"metadata":{"team":"perf",' ..
+    '"owner":"registry-benchmarks","build":"' .. f.build .. '",' ..
+    '"commit":"' .. f.commit .. '","tier":"backend"},"region":"' .. f.region .. '","zone":"' .. f.zone .. '"}'
+end
+
+-- Eureka's registration document of instance j without its start ('{"instance":{"instanceId":"<id>",' is added per
+-- request): the same fields in Eureka's InstanceInfo JSON, metadata being a map of strings there.
+local function eurekaRest(j)
+  local f = fields(j)
+  return '"hostName":"' .. f.address .. '","app":"' .. string.upper(f.name) .. '","ipAddr":"' .. f.address ..
+    '","status":"UP","port":{"$":' .. f.port .. ',"@enabled":"true"},"securePort":{"$":443,"@enabled":"false"},' ..
+    '"vipAddress":"' .. f.name .. '","dataCenterInfo":{"@class":"com.netflix.appinfo.InstanceInfo$DefaultDataCenterInfo",' ..
+    '"name":"MyOwn"},"metadata":{"version":"' .. f.version .. '","tags":"' .. table.concat(f.tags, ',') ..
+    '","region":"' .. f.region .. '","zone":"' .. f.zone .. '","team":"perf","owner":"registry-benchmarks",' ..
+    '"build":"' .. f.build .. '","commit":"' .. f.commit .. '","tier":"backend"}}}'
 end
 
 local docs = {}
 local docs64 = {}
+local apps = {}
 local lookups = {}
 local counter = 0
 
@@ -58,18 +86,28 @@ function init(args)
       docs[j] = document(j)
     elseif mode == "etcd-put" then
       docs64[j] = base64(document(j))
+    elseif mode == "eureka-register" then
+      docs[j] = eurekaRest(j)
+      apps[j] = "/eureka/apps/" .. string.upper(prefix .. "-" .. j)
     elseif mode == "cairn-discover" then
       lookups[j] = wrk.format("GET", "/v1/services?name=svc-" .. j)
     elseif mode == "etcd-range" then
       local body = '{"key":"' .. base64("services/svc-" .. j .. "/") .. '","range_end":"' ..
         base64("services/svc-" .. j .. "0") .. '"' .. (serializable and ',"serializable":true' or '') .. '}'
       lookups[j] = wrk.format("POST", gateway .. "/kv/range", {["Content-Type"] = "application/json"}, body)
+    elseif mode == "eureka-discover" then
+      lookups[j] = wrk.format("GET", "/eureka/apps/SVC-" .. j, {["Accept"] = "application/json"})
     end
   end
 end
 
+local ping = wrk.format("GET", "/ping")
+
 function request()
-  if mode == "cairn-discover" or mode == "etcd-range" then
+  if mode == "ping" then
+    return ping
+  end
+  if mode == "cairn-discover" or mode == "etcd-range" or mode == "eureka-discover" then
     return lookups[math.random(0, 999)]
   end
   counter = counter + 1
@@ -77,6 +115,9 @@ function request()
   local id = prefix .. "-" .. tid .. "-" .. (idSpace > 0 and counter % idSpace or counter)
   if mode == "cairn-register" then
     return wrk.format("PUT", "/v1/services/" .. id, {["Content-Type"] = "application/json"}, docs[j])
+  elseif mode == "eureka-register" then
+    return wrk.format("POST", apps[j], {["Content-Type"] = "application/json"},
+      '{"instance":{"instanceId":"' .. id .. '",' .. docs[j])
   end
   local key = base64("services/" .. prefix .. "-" .. j .. "/" .. id)
   return wrk.format("POST", gateway .. "/kv/put", {["Content-Type"] = "application/json"},

@@ -16,13 +16,18 @@
 #      generator, throughput and p50/p99, and their ratio (--only grpc)
 #   8. health checks (io.cairn.bench.CheckBench): --checks 10000 HTTP checks at 10 s against a stub server,
 #      measured for --check-seconds 60 after one interval: checks/s, lateness p50/p99 and CPU per node
-#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server, installed when missing) on
-#      127.0.0.1, the same wrk settings for both (2 threads, --connections, a warm-up of --warmup, default the same
-#      as --duration, re-registering a bounded set of ids, then --duration measured with distinct ids),
-#      through each one's Raft leader: one etcd member vs one Cairn node, then three vs three. Registrations of
-#      distinct instances (PUT /v1/services/{id}) vs etcd put of the same ~300-byte document under distinct keys;
-#      discovery of one name among 10,000 instances vs etcd range on its prefix. Prints p50/p99, throughput,
-#      server CPU per request and the ratios Cairn/etcd against the targets of issue 12. Not part of a full run.
+#  11. peers (bench/peers.sh, --only peers): Cairn beside etcd (Debian's etcd-server), ZooKeeper (Debian's zookeeper
+#      3.8, driven by bench/zookeeper-load with Apache Curator) and Eureka (bench/eureka-server, Spring Cloud Netflix on
+#      Boot 4), installed or built when missing, on 127.0.0.1, the same documents and concurrency for all (32 requests
+#      in flight), a warm-up of --warmup, default the same as --duration, re-registering a bounded set of ids, then
+#      --duration measured with distinct ids, through each one's leader: one Cairn node beside one etcd member and a
+#      standalone Eureka, then three nodes beside three etcd members and a three-member ZooKeeper ensemble.
+#      Registrations of distinct instances (PUT /v1/services/{id}; etcd put; Curator-style ephemeral znode create;
+#      Eureka POST /eureka/apps/{APP}) and discovery of one name among 10,000 instances (etcd serializable range, the
+#      linearizable one for information; getChildren + getData; GET /eureka/apps/{APP}). Prints p50/p99, throughput,
+#      server CPU per request and the ratios Cairn/peer against the targets of issue 25 that apply at the warm-up
+#      given (10 s or 60 s). bench/peers.sh itself also takes --cases "one three" and --peers "etcd zookeeper
+#      eureka". Not part of a full run.
 #  12. security (bench/security.sh, --only security): one node plain, then with TLS + a token + an ACL policy of 100
 #      lines, the same wrk runs: registrations/s and discovery/s, p50/p99, and the ratio secure/plain (target >= 70 %).
 #      Not part of a full run.
@@ -34,7 +39,11 @@
 #      directly and through a node's proxy.grpcPort (io.cairn.bench.GrpcProxyBench); the agent as a sidecar. Prints
 #      requests/s, p50/p99, the proxy's CPU per request and the ratios against the targets of issues 23 and 24. Not
 #      part of a full run.
-#  14. scale (io.cairn.bench.scale.ScaleBench, --only scale): three jar nodes on ports from --port-base (26000) with
+#  14. gc (bench/gc.sh, --only gc): collectors compared on registrations (ParallelGC, G1 with a pause target, ZGC on 17
+#      and generational on 25, Shenandoah) at registry sizes and warm-ups: rate, p50/p99, CPU per registration, GC
+#      pauses, RSS, one node and three, and a suggested default. Every other option goes to bench/gc.sh as it is
+#      (--sizes, --warmups, --collectors, --nodes, ...; see its header). Not part of a full run.
+#  15. scale (io.cairn.bench.scale.ScaleBench, --only scale): three jar nodes on ports from --port-base (26000) with
 #      --heap (3g) each; --instances (500,000) registered in bulk: live heap per instance, snapshot size and write
 #      time, cold restart of a node to ready; --watches (20,000: SSE, WebSocket, gRPC) and --blocking (5,000: REST,
 #      Consul) over the nodes: live heap per idle watch, then --writes (1,000) writes/s through the leader for
@@ -42,12 +51,22 @@
 #      the last blocking query of its name; last, a fourth node's catch-up. Figures beside their targets (issue 25).
 #      The nodes run with -Xms/-Xmx --heap and ParallelGC, or with CAIRN_JAVA_OPTS when it is set; the benchmark JVM
 #      with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|scale]
+#  16. restart (bench/restart.sh, --only restart): a restarted node's rate, second by second from its start, against
+#      its warm rate (one node after SIGTERM, a follower of three after SIGKILL), and three nodes killed at once and
+#      started again: time to the first accepted registration and to every node ready. Not part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale|restart]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 #                       [--instances 500000] [--watches 20000] [--blocking 5000] [--writes 1000] [--heap 3g]
 #                       [--port-base 26000] (scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The collector comparison has options of its own: everything but "--only gc" goes to it unchanged.
+for ((i = 1; i < $#; i++)); do
+  if [ "${!i}" = --only ] && [ "${@:i+1:1}" = gc ]; then
+    exec bench/gc.sh "${@:1:i-1}" "${@:i+2}"
+  fi
+done
 
 DURATION=10s
 DURATION_SET=""
@@ -99,6 +118,12 @@ fi
 # Cairn beside etcd: a script of its own (it installs etcd and starts its own processes).
 if [ "$ONLY" = peers ]; then
   exec bench/peers.sh --duration "$DURATION" --warmup "${WARMUP:-$DURATION}" --connections "$CONNECTIONS"
+fi
+
+# Restarts: time to full speed of a restarted node, and a whole cluster killed and started again (bench/restart.sh;
+# --warmup is its warm-up before the warm rate, default 60 s).
+if [ "$ONLY" = restart ]; then
+  exec bench/restart.sh --warm "${WARMUP:-60s}" --connections "$CONNECTIONS"
 fi
 
 # Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway: a script of its own (64 connections unless --connections).

@@ -114,7 +114,8 @@ class RoutesTest {
     Route r = Routes.parse(new JsonObject(FULL), "users-api");
     Command c = Command.putRoute("n1", 7, 1000, r, 0).withRequestId(8);
 
-    Command back = CommandJson.fromJson(CommandJson.toJson(c));
+    byte[] bytes = LogProto.bytes(c);
+    Command back = LogProto.command(bytes, 0, bytes.length);
 
     assertThat(back.route()).isEqualTo(r);
     assertThat(back.cas()).isZero();

@@ -6,12 +6,10 @@ import io.cairn.security.PeerCertificates;
 import io.cairn.security.Security;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -151,17 +149,8 @@ public final class Access {
     if (!audit.isInfoEnabled()) {
       return;
     }
-    JsonObject line = new JsonObject()
-        .put("time", Instant.now().toString())
-        .put("subject", caller.name())
-        .put("action", operation)
-        .put("object", object)
-        .put("result", result)
-        .put("remote", caller.remote());
-    if (revision >= 0) {
-      line.put("revision", revision);
-    }
-    audit.info(line.encode());
+    audit.info(AuditLog.line(System.currentTimeMillis(), caller.name(), operation, object, result, caller.remote(),
+        revision));
   }
 
   /**

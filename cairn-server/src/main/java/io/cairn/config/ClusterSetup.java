@@ -3,7 +3,7 @@ package io.cairn.config;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import com.hazelcast.config.MultiMapConfig;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /**
@@ -25,8 +25,7 @@ public final class ClusterSetup {
   }
 
   public static Config hazelcastConfig(CairnConfig cfg) {
-    // Vert.x's defaults carry the maps its event bus needs (__vertx.subs and friends).
-    Config config = ConfigUtil.loadConfig();
+    Config config = vertxDefaults();
     config.setClusterName(cfg.cluster().name());
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -41,6 +40,9 @@ public final class ClusterSetup {
     // period, so that a stopped node always exits.
     setSeconds(config, "hazelcast.graceful.shutdown.max.wait", cfg.shutdown().gracePeriodMillis());
     config.getJetConfig().setEnabled(false);
+    // Hazelcast's own metrics feed its Management Center, which Cairn does not use (its metrics are Micrometer's): off,
+    // they cost a collection every 5 s and some 130 classes at start-up.
+    config.getMetricsConfig().setEnabled(false);
 
     var network = config.getNetworkConfig();
     network.setPort(cfg.cluster().port()).setPortAutoIncrement(cfg.cluster().portAutoIncrement());
@@ -58,6 +60,19 @@ public final class ClusterSetup {
     // member port may join and write its maps, so Cairn reads from them only the forming decision, and checks it
     // against the nodes admitted over the event bus (replication/PeerDirectory).
     config.addMapConfig(new MapConfig(STATE).setBackupCount(cfg.cluster().backupCount()));
+    return config;
+  }
+
+  /**
+   * What Vert.x's default-cluster.xml holds (the structures its event bus and HA keep in Hazelcast), built in code:
+   * reading the XML loaded the JDK's XML parser and Hazelcast's XML config builder, some 700 classes, at every start.
+   */
+  private static Config vertxDefaults() {
+    Config config = new Config();
+    config.addMultiMapConfig(new MultiMapConfig("__vertx.subs").setBackupCount(1)
+        .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
+    config.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
+    config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
     return config;
   }
 

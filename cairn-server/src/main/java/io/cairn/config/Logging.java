@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * Puts the {@code logging} section in force: Logback's console appender in text or JSON, the root level and each
  * listed logger's, and the node's id as the context property {@code node} (every JSON line carries it). Replaces
- * what {@code logback.xml} set up at class loading; called by the launcher once the configuration is read, before
+ * what {@link BootLogging} set up at class loading; called by the launcher once the configuration is read, before
  * Vert.x, Hazelcast or Ratis start. Nodes started inside another program (tests) leave that program's logging alone.
  */
 public final class Logging {
@@ -31,14 +31,13 @@ public final class Logging {
     }
     context.reset();
     context.putProperty(JsonLineEncoder.NODE, cfg.node().id());
-    Encoder<ILoggingEvent> encoder;
-    if (cfg.logging().format().equals("json")) {
-      encoder = new JsonLineEncoder();
-    } else {
-      PatternLayoutEncoder text = new PatternLayoutEncoder();
-      text.setPattern(TEXT_PATTERN);
-      encoder = text;
-    }
+    install(context, cfg.logging().format().equals("json") ? new JsonLineEncoder() : textEncoder(),
+        cfg.logging().level(), cfg.logging().loggers());
+  }
+
+  /** One console appender with this encoder, the root level and the listed loggers' levels. */
+  static void install(LoggerContext context, Encoder<ILoggingEvent> encoder, String rootLevel,
+                      Map<String, String> loggers) {
     encoder.setContext(context);
     encoder.start();
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
@@ -47,10 +46,16 @@ public final class Logging {
     console.setEncoder(encoder);
     console.start();
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.toLevel(cfg.logging().level()));
+    root.setLevel(Level.toLevel(rootLevel));
     root.addAppender(console);
-    for (Map.Entry<String, String> e : cfg.logging().loggers().entrySet()) {
+    for (Map.Entry<String, String> e : loggers.entrySet()) {
       context.getLogger(e.getKey()).setLevel(Level.toLevel(e.getValue()));
     }
+  }
+
+  static Encoder<ILoggingEvent> textEncoder() {
+    PatternLayoutEncoder text = new PatternLayoutEncoder();
+    text.setPattern(TEXT_PATTERN);
+    return text;
   }
 }

@@ -1,16 +1,17 @@
 package io.cairn.replication;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.ExtensionRegistryLite;
+import io.cairn.log.v1.SnapshotHeader;
+import io.cairn.log.v1.SnapshotRecord;
 import io.cairn.model.Command;
-import io.cairn.model.CommandJson;
-import io.cairn.model.ModelJson;
+import io.cairn.model.LogProto;
 import io.cairn.model.NodeInfo;
 import io.cairn.model.Route;
-import io.cairn.model.Routes;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,25 +23,28 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-/** Bytes in the cluster log and the snapshot map: JSON, so that an operator can read them; snapshots gzipped. */
+/**
+ * Bytes in the cluster log and in snapshot files: protobuf (cairn/log/v1/log.proto), which every node parses
+ * without building JSON trees; snapshots gzipped. Snapshots of earlier releases (JSON) still load.
+ */
 public final class LogCodec {
+  private static final byte[] SNAPSHOT_MAGIC = {'C', 'S', 'N', 2};
+
   private LogCodec() {
   }
 
-  /** The JSON part of an item; encoded by whoever submits the command, so that the applying loop need not. */
+  /** The command part of an item; encoded by whoever submits the command, so that the applying loop need not. */
   public static byte[] body(Command command) {
-    return CommandJson.bytes(command);
+    return LogProto.bytes(command);
   }
 
   /**
-   * A log item: a small header (request id, origin node) ahead of the command's JSON, so that the node that
-   * proposed a command recognises it on the way back without parsing the JSON again.
+   * A log item: a small header (request id, origin node) ahead of the command (cairn/log/v1 LogCommand), so that the
+   * node that proposed a command recognises it on the way back without parsing it again.
    */
   public static byte[] item(long requestId, byte[] origin, byte[] body) {
     byte[] item = new byte[10 + origin.length + body.length];
@@ -86,8 +90,10 @@ public final class LogCodec {
   }
 
   public static Command decode(byte[] bytes) {
-    int jsonStart = 10 + (((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff));
-    return CommandJson.fromJson(new JsonObject(Buffer.buffer(bytes).slice(jsonStart, bytes.length)));
+    int bodyStart = 10 + (((bytes[8] & 0xff) << 8) | (bytes[9] & 0xff));
+    return LegacyJson.isCommand(bytes, bodyStart)
+        ? LegacyJson.command(bytes, bodyStart)
+        : LogProto.command(bytes, bodyStart, bytes.length - bodyStart);
   }
 
   /** The request id in an item's header. */
@@ -111,46 +117,42 @@ public final class LogCodec {
     return length == origin.length && Arrays.equals(bytes, 10, 10 + length, origin, 0, length);
   }
 
+  /**
+   * A snapshot file: the revision (8 bytes, uncompressed, so that a reader can pick the newest file without inflating
+   * any), a magic that tells this binary form from the JSON of earlier releases, then gzip of a header and one
+   * length-prefixed record per instance, node and route.
+   */
   public static byte[] encode(Snapshot s) {
-    byte[] json = ModelJson.bytes(g -> {
-      g.writeStartObject();
-      g.writeNumberField("revision", s.revision());
-      g.writeNumberField("term", s.term());
-      g.writeStringField("leader", s.leader());
-      g.writeNumberField("leaderSince", s.leaderSince());
-      g.writeArrayFieldStart("services");
-      for (ServiceEntry e : s.services()) {
-        ModelJson.write(g, e);
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("nodes");
-      for (NodeInfo n : s.nodes()) {
-        ModelJson.write(g, n);
-      }
-      g.writeEndArray();
-      g.writeArrayFieldStart("routes");
-      for (Route r : s.routes()) {
-        g.writeRawValue(Routes.toJson(r).encode());
-      }
-      g.writeEndArray();
-      g.writeObjectFieldStart("lastRequests");
-      for (var e : new TreeMap<>(s.lastRequests()).entrySet()) {
-        g.writeNumberField(e.getKey(), e.getValue());
-      }
-      g.writeEndObject();
-      g.writeEndObject();
-    });
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    // The revision first, uncompressed, so that a reader can pick the newest snapshot without inflating any.
     out.writeBytes(Buffer.buffer(8).appendLong(s.revision()).getBytes());
+    out.writeBytes(SNAPSHOT_MAGIC);
     // The fastest level: a snapshot of a large registry is written every few seconds under heavy writes, on every
     // node, and the default level measured a twelfth of a busy node's CPU for 10-20% smaller files.
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out) {
+    try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16) {
       {
         def.setLevel(Deflater.BEST_SPEED);
       }
     }) {
-      gzip.write(json);
+      CodedOutputStream records = CodedOutputStream.newInstance(gzip, 1 << 16);
+      SnapshotHeader.Builder header = SnapshotHeader.newBuilder()
+          .setRevision(s.revision())
+          .setTerm(s.term())
+          .setLeaderSince(s.leaderSince())
+          .putAllLastRequests(s.lastRequests());
+      if (s.leader() != null) {
+        header.setLeader(s.leader());
+      }
+      records.writeMessageNoTag(header.build());
+      for (ServiceEntry e : s.services()) {
+        records.writeMessageNoTag(SnapshotRecord.newBuilder().setService(LogProto.toProto(e)).build());
+      }
+      for (NodeInfo n : s.nodes()) {
+        records.writeMessageNoTag(SnapshotRecord.newBuilder().setNode(LogProto.toProto(n)).build());
+      }
+      for (Route r : s.routes()) {
+        records.writeMessageNoTag(SnapshotRecord.newBuilder().setRouteJson(LogProto.routeJson(r)).build());
+      }
+      records.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -162,32 +164,34 @@ public final class LogCodec {
   }
 
   public static Snapshot decodeSnapshot(byte[] bytes) {
-    byte[] raw;
-    try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes, 8, bytes.length - 8))) {
-      raw = gzip.readAllBytes();
+    boolean binary = Arrays.equals(bytes, 8, 8 + SNAPSHOT_MAGIC.length, SNAPSHOT_MAGIC, 0, SNAPSHOT_MAGIC.length);
+    int start = binary ? 8 + SNAPSHOT_MAGIC.length : 8;
+    try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes, start, bytes.length - start),
+        1 << 16)) {
+      return binary ? readSnapshot(CodedInputStream.newInstance(gzip, 1 << 16))
+          : LegacyJson.snapshot(gzip.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    JsonObject json = new JsonObject(Buffer.buffer(raw));
+  }
+
+  private static Snapshot readSnapshot(CodedInputStream in) throws IOException {
+    SnapshotHeader header = in.readMessage(SnapshotHeader.parser(), ExtensionRegistryLite.getEmptyRegistry());
     List<ServiceEntry> services = new ArrayList<>();
-    for (Object o : json.getJsonArray("services")) {
-      services.add(ModelJson.entryFromJson((JsonObject) o));
-    }
     List<NodeInfo> nodes = new ArrayList<>();
-    for (Object o : json.getJsonArray("nodes")) {
-      nodes.add(ModelJson.nodeFromJson((JsonObject) o));
-    }
     List<Route> routes = new ArrayList<>();
-    for (Object o : json.getJsonArray("routes", new JsonArray())) {
-      JsonObject r = (JsonObject) o;
-      routes.add(Routes.parse(r, r.getString("id")));
+    while (!in.isAtEnd()) {
+      // The counter guards one message's size, not a whole file of them.
+      in.resetSizeCounter();
+      SnapshotRecord record = in.readMessage(SnapshotRecord.parser(), ExtensionRegistryLite.getEmptyRegistry());
+      switch (record.getItemCase()) {
+        case SERVICE -> services.add(LogProto.fromProto(record.getService()));
+        case NODE -> nodes.add(LogProto.fromProto(record.getNode()));
+        case ROUTE_JSON -> routes.add(LogProto.route(record.getRouteJson()));
+        default -> throw new IOException("a snapshot record of no known kind");
+      }
     }
-    Map<String, Long> lastRequests = new HashMap<>();
-    JsonObject requests = json.getJsonObject("lastRequests", new JsonObject());
-    for (String origin : requests.fieldNames()) {
-      lastRequests.put(origin, requests.getLong(origin));
-    }
-    return new Snapshot(json.getLong("revision"), json.getLong("term"), json.getString("leader"),
-        json.getLong("leaderSince", 0L), services, nodes, routes, lastRequests);
+    return new Snapshot(header.getRevision(), header.getTerm(), header.hasLeader() ? header.getLeader() : null,
+        header.getLeaderSince(), services, nodes, routes, new HashMap<>(header.getLastRequestsMap()));
   }
 }

@@ -1,5 +1,6 @@
 package io.cairn.security;
 
+
 import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -7,7 +8,13 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
 import io.cairn.config.SecuritySettings;
+import io.cairn.model.ModelJson;
 import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 
 /**
  * Sends the audit logger's lines to their own file (security.audit.file), one JSON object a line, appended, so that
@@ -17,7 +24,49 @@ public final class AuditLog {
   /** The audit log's logger: one JSON line per audited action (time, subject, action, object, result, remote, revision). */
   public static final String LOGGER = "audit";
 
+  private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.")
+      .withZone(ZoneOffset.UTC);
+
+  /** The time of the last line, to the second, as text: every write is audited, and formatting a time is dear. */
+  private static volatile Second second = new Second(Long.MIN_VALUE, "");
+
+  private record Second(long epochSecond, String text) {
+  }
+
   private AuditLog() {
+  }
+
+  /**
+   * One audit line: {"time" (ISO-8601 UTC, milliseconds), "subject", "action", "object", "result", "remote",
+   * "revision" (only when there is one, >= 0)}, written with a streaming generator (one per write on the hot path).
+   */
+  public static String line(long at, String subject, String action, String object, String result, String remote,
+                            long revision) {
+    byte[] json = ModelJson.bytes(g -> {
+      g.writeStartObject();
+      g.writeStringField("time", time(at));
+      g.writeStringField("subject", subject);
+      g.writeStringField("action", action);
+      g.writeStringField("object", object);
+      g.writeStringField("result", result);
+      g.writeStringField("remote", remote);
+      if (revision >= 0) {
+        g.writeNumberField("revision", revision);
+      }
+      g.writeEndObject();
+    });
+    return new String(json, StandardCharsets.UTF_8);
+  }
+
+  static String time(long epochMillis) {
+    long epochSecond = Math.floorDiv(epochMillis, 1000);
+    Second s = second;
+    if (s.epochSecond() != epochSecond) {
+      s = new Second(epochSecond, SECOND.format(Instant.ofEpochSecond(epochSecond)));
+      second = s;
+    }
+    int millis = (int) Math.floorMod(epochMillis, 1000);
+    return s.text() + (char) ('0' + millis / 100) + (char) ('0' + millis / 10 % 10) + (char) ('0' + millis % 10) + 'Z';
   }
 
   public static void configure(SecuritySettings settings) {

@@ -1,5 +1,7 @@
 package io.cairn.support;
 
+import io.cairn.startup.TrainingRun;
+
 import java.io.File;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -19,8 +21,10 @@ import java.util.List;
  * and a class-data-sharing archive of the jar's classes, a start costs about 3 s. What the tests check (failover,
  * partitions, no write lost) depends on timeouts and the log, not on peak compiled speed.
  *
- * <p>The archive is made once per jar (a node started, then stopped gracefully, which is when the JVM writes it),
- * under the build directory, by whichever test JVM needs it first; the others wait for it.
+ * <p>The archive is the one the build made for this JVM beside the jar (io.cairn.startup.TrainingRun, the one
+ * ./run.sh uses) when it is there and newer than the jar. Otherwise it is made once per jar (a node started, then
+ * stopped gracefully, which is when the JVM writes it), under the build directory, by whichever test JVM needs it
+ * first; the others wait for it.
  */
 public final class NodeJvm {
   /** Set by the test run (pom.xml); benchmarks start their nodes with the product's flags. */
@@ -55,6 +59,11 @@ public final class NodeJvm {
   /** The jar's class archive, made now if this jar has none yet; null if it cannot be made (the tests run without). */
   private static Path archive() {
     File jar = new File(jar());
+    Path built = jar.toPath().resolveSibling(TrainingRun.fileName(System.getProperty("java.runtime.version"), false));
+    if (Runtime.version().feature() < TrainingRun.AOT_CACHE_FEATURE
+        && built.toFile().lastModified() > jar.lastModified()) {
+      return built;
+    }
     Path archive = jar.toPath().resolveSibling("cairn-it-" + Long.toHexString(jar.length() ^ jar.lastModified())
         + ".jsa");
     Path lockFile = jar.toPath().resolveSibling("cairn-it-jsa.lock");

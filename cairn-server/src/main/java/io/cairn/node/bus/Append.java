@@ -1,7 +1,7 @@
 package io.cairn.node.bus;
 
 import io.cairn.model.Command;
-import io.cairn.model.CommandJson;
+import io.cairn.model.LogProto;
 import io.cairn.registry.Outcome;
 
 import java.util.List;
@@ -14,10 +14,10 @@ public final class Append {
   private Append() {
   }
 
-  /** Commands to append, with their JSON (the body of each log item) already encoded on the submitting thread. */
+  /** Commands to append, with their log encoding (the body of each log item) already encoded on the submitting thread. */
   public record Request(List<Command> commands, List<byte[]> bodies) {
     public Request(List<Command> commands) {
-      this(commands, commands.stream().map(CommandJson::bytes).toList());
+      this(commands, commands.stream().map(LogProto::bytes).toList());
     }
   }
 
