@@ -49,8 +49,9 @@
 #      Consul) over the nodes: live heap per idle watch, then --writes (1,000) writes/s through the leader for
 #      --duration (30s) after --warmup (10s): propagation p50/p99 from a write's answer to the last watcher and to
 #      the last blocking query of its name; last, a fourth node's catch-up. Figures beside their targets (issue 25).
-#      The nodes run with -Xms/-Xmx --heap and ParallelGC, or with CAIRN_JAVA_OPTS when it is set; the benchmark JVM
-#      with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part of a full run.
+#      The nodes run with ./run.sh's JVM flags (conf/jvm.options or CAIRN_JAVA_OPTS, the start-up archive) and
+#      -Xmx --heap; the benchmark JVM with CAIRN_SCALE_JAVA_OPTS (default -Xms1g -Xmx3g -XX:+UseParallelGC). Not part
+#      of a full run.
 #  16. restart (bench/restart.sh, --only restart): a restarted node's rate, second by second from its start, against
 #      its warm rate (one node after SIGTERM, a follower of three after SIGKILL), and three nodes killed at once and
 #      started again: time to the first accepted registration and to every node ready. Not part of a full run.
@@ -236,11 +237,25 @@ scale_bench() {
   fi
   local seconds=${DURATION%s} warmup=${WARMUP:-10s}
   [ -n "$DURATION_SET" ] || seconds=30
-  java ${CAIRN_SCALE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC} \
+  # The nodes run as ./run.sh runs them (bin/node-jvm.sh: its java, conf/jvm.options or CAIRN_JAVA_OPTS, the
+  # start-up archive), from a directory of their own: paths made absolute. The benchmark JVM runs on the same java,
+  # since it starts the nodes with its own. -Xmx is --heap unless CAIRN_JAVA_OPTS sets one.
+  . bin/node-jvm.sh
+  node_jvm
+  node_jvm_archive "$PWD/$JAR"
+  local flags=() f
+  for f in "${NODE_JVM_FLAGS[@]}"; do
+    case "$f" in
+      @/*) flags+=("$f") ;;
+      @*) flags+=("@$PWD/${f#@}") ;;
+      *) flags+=("$f") ;;
+    esac
+  done
+  "$NODE_JAVA" ${CAIRN_SCALE_JAVA_OPTS:--Xms1g -Xmx3g -XX:+UseParallelGC} \
     -cp "cairn-server/target/test-classes:cairn-server/target/classes:$(cat "$WORK/cp.txt")" -Dcairn.jar="$JAR" \
     -Dcairn.scale.pidFile="$WORK/scale.pids" io.cairn.bench.scale.ScaleBench --instances "$INSTANCES" --watches "$WATCHES" --blocking "$BLOCKING" \
     --writes "$WRITES" --seconds "$seconds" --warmup "${warmup%s}" --heap "$SCALE_HEAP" --port-base "$PORT_BASE" \
-    --node-jvm "${CAIRN_JAVA_OPTS:-}"
+    --node-jvm "${flags[*]}"
 }
 
 echo "Cairn benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1)"

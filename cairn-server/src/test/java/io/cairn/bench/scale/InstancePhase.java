@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.List;
 
 /**
@@ -102,6 +103,7 @@ final class InstancePhase {
         victim.id);
     int status = cluster.terminate(victim, Duration.ofSeconds(60));
     long target = ClusterProbe.revision(leader);
+    LocalTime startedAt = LocalTime.now();
     long start = System.nanoTime();
     ClusterProbe.start(cluster, victim);
     long ready = ClusterProbe.millisUntil(start, LONG, victim.id + " ready", () -> {
@@ -113,7 +115,8 @@ final class InstancePhase {
     long full = ClusterProbe.millisUntil(start, LONG, victim.id + " holding every instance",
         () -> ClusterProbe.caughtUp(victim, target, instances));
     System.out.printf("  stopped with status %d; from start: ready after %d ms, every instance (%,d, revision >= %d) "
-        + "after %d ms%n", status, ready, instances, target, full);
+        + "after %d ms; from its log:%n", status, ready, instances, target, full);
+    NodeLog.milestones(victim, startedAt).forEach(l -> System.out.println("    " + l));
     report.judged("cold restart of a node with " + String.format("%,d", instances)
         + " instances: start to /health ready", ScaleReport.millis(ready), "<= 10 s", ready <= 10_000);
     report.info("cold restart: start to the full registry", ScaleReport.millis(full));
@@ -130,6 +133,7 @@ final class InstancePhase {
     long target = ClusterProbe.revision(leader);
     System.out.printf("%nnew node %s joins (empty data directory) a cluster holding %,d instances at revision %d%n",
         joiner.id, instances, target);
+    LocalTime startedAt = LocalTime.now();
     long start = System.nanoTime();
     ClusterProbe.start(cluster, joiner);
     long ready = ClusterProbe.millisUntil(start, LONG, joiner.id + " ready", () -> {
@@ -148,6 +152,7 @@ final class InstancePhase {
     System.out.printf("  from its start: ready after %d ms, at revision >= %d with every instance after %d ms, a voter "
         + "after %d ms (snapshots received: %d)%n", ready, target, caughtUp, voter,
         stats.getJsonObject("replica").getLong("snapshotsLoaded"));
+    NodeLog.milestones(joiner, startedAt).forEach(l -> System.out.println("    " + l));
     report.info("new node catch-up (snapshot + log; JVM start included): start to ready / to the leader's revision "
         + "/ to voter", ScaleReport.millis(ready) + " / " + ScaleReport.millis(caughtUp) + " / "
         + ScaleReport.millis(voter));

@@ -8,7 +8,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.Map;
 /**
  * The scale benchmark ({@code ./run.sh bench --only scale}, not a test): three fat-jar nodes on 127.0.0.1, on ports
  * from {@code --port-base} (Hazelcast +0.., HTTP +10.., Raft +20..), with a cluster name of their own and the heap
- * given by {@code --heap} (or every JVM flag by {@code --node-jvm}).
+ * given by {@code --heap}, with the JVM flags of {@link NodeFlags} (./run.sh's, or {@code --node-jvm}).
  *
  * <ol>
  *   <li>{@link InstancePhase}: {@code --instances} registered in bulk; live heap per instance on each node; the
@@ -45,12 +44,8 @@ public final class ScaleBench {
     int seconds = Integer.parseInt(o.get("seconds"));
     int warmup = Integer.parseInt(o.get("warmup"));
     int portBase = Integer.parseInt(o.get("port-base"));
-    // The collector and heap of the nodes: --node-jvm (run-bench.sh passes CAIRN_JAVA_OPTS) or --heap with ParallelGC,
-    // ./run.sh's collector; a node out of memory always exits, as ./run.sh makes it.
-    List<String> nodeJvm = new ArrayList<>(o.get("node-jvm").isBlank()
-        ? List.of("-Xms" + o.get("heap"), "-Xmx" + o.get("heap"), "-XX:+UseParallelGC")
-        : List.of(o.get("node-jvm").trim().split("\\s+")));
-    nodeJvm.add("-XX:+ExitOnOutOfMemoryError");
+    List<String> nodeJvm = NodeFlags.resolve(o.get("node-jvm"), o.get("heap"),
+        Path.of(System.getProperty("cairn.jar", "target/cairn.jar")));
 
     System.out.printf("scale: %,d instances, %,d watches, %,d blocking queries, %,d writes/s for %d s after %d s%n",
         instances, watches, blocking, writes, seconds, warmup);
