@@ -149,8 +149,8 @@ class FullDiskIT {
       // Space returns: p3 recovers by itself.
       Files.delete(filler);
       long freedAt = System.nanoTime();
-      await().atMost(RECOVER).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() ->
-          Http.get(small.base() + "/health").status() == 200);
+      // With every node's view and log tail when it does not.
+      cluster.awaitHealthy(small, RECOVER);
       System.out.printf("FullDiskIT (%s): p3 ready again %d ms after space returned; writers: %s%n",
           asLeader ? "the leader" : "a follower", (System.nanoTime() - freedAt) / 1_000_000, writers.summary());
     } finally {
