@@ -25,6 +25,7 @@ class PythonConsulClientTest extends OneNodeTest {
     Path script = Path.of(PythonConsulClientTest.class.getResource("/consul/python_consul_client.py").toURI());
     String name = unique("pyconsul");
     Path log = Files.createTempFile("python-consul", ".log");
+    log.toFile().deleteOnExit();
     Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "127.0.0.1",
         Integer.toString(node.httpPort()), name).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {

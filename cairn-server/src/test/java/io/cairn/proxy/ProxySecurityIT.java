@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,12 +69,12 @@ class ProxySecurityIT {
   @BeforeAll
   void start() throws Exception {
     certs = Certificates.make("alice", "mallory");
-    Path tokens = Files.writeString(Files.createTempFile("tokens", ""), "# proxy test tokens\n"
+    Path tokens = Files.writeString(temporary("tokens", ""), "# proxy test tokens\n"
         + "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
         + "router:" + TokenFile.sha256Hex(ROUTER) + "\n"
         + "reader:" + TokenFile.sha256Hex(READER) + "\n"
         + "hasty:" + TokenFile.sha256Hex(HASTY) + "\n");
-    Path policy = Files.writeString(Files.createTempFile("policy", ".csv"), String.join("\n",
+    Path policy = Files.writeString(temporary("policy", ".csv"), String.join("\n",
         "p, admin, *, *, allow",
         "p, router, service:users, route, allow",
         "p, reader, service:users, read, allow",
@@ -273,5 +274,12 @@ class ProxySecurityIT {
       b.header(headers[i], headers[i + 1]);
     }
     return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A file of this test's, deleted when the test JVM exits. */
+  private static Path temporary(String prefix, String suffix) throws IOException {
+    Path file = Files.createTempFile(prefix, suffix);
+    file.toFile().deleteOnExit();
+    return file;
   }
 }

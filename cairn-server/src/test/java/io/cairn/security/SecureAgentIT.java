@@ -7,6 +7,7 @@ import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -34,6 +35,9 @@ class SecureAgentIT {
   private TestNodes cluster;
   private HttpServer service;
   private Process agent;
+  /** The agents' logs, deleted after the test. */
+  @TempDir
+  private Path logs;
 
   @AfterEach
   void stop() {
@@ -66,14 +70,14 @@ class SecureAgentIT {
     service.start();
     HttpClient https = HttpClient.newBuilder().sslContext(Certificates.sslContext(certs.resolve("ca.pem"), null)).build();
 
-    Path refusedLog = Files.createTempFile("agent-refused", ".log");
+    Path refusedLog = Files.createFile(logs.resolve("agent-refused.log"));
     agent = start(node, OTHER, "web-other", certs, refusedLog);
     await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(refusedLog).contains("permission_denied")
         || Files.readString(refusedLog).contains("PERMISSION_DENIED") || Files.readString(refusedLog).contains("forbidden"));
     assertThat(instance(https, node, "web-other").statusCode()).isEqualTo(404);
     agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
 
-    Path log = Files.createTempFile("agent", ".log");
+    Path log = Files.createFile(logs.resolve("agent.log"));
     agent = start(node, DEPLOYER, "web-api", certs, log);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
       HttpResponse<String> r = instance(https, node, "web-api");

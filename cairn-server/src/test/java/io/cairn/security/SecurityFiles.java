@@ -31,7 +31,9 @@ final class SecurityFiles {
 
   private static Path write(String prefix, String suffix, String content) {
     try {
-      return Files.writeString(Files.createTempFile(prefix, suffix), content);
+      Path file = Files.createTempFile(prefix, suffix);
+      file.toFile().deleteOnExit();
+      return Files.writeString(file, content);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
