@@ -35,8 +35,10 @@
 # Ports: CAIRN_PEERS_PORT_BASE (default 24000): Cairn HTTP base+81.., Hazelcast base+171.., Raft base+281..;
 # etcd clients base+391.., peers base+491..; Eureka base+1081; ZooKeeper clients base+1101.., quorum base+1201..,
 # election base+1301...
-# JVMs: Cairn, ZooKeeper and Eureka all run with CAIRN_JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20, a node's collector), so the
-# collector and heap are not the difference; ZooKeeper's load generator with PEERS_LOADGEN_JAVA_OPTS.
+# JVMs: Cairn, ZooKeeper and Eureka all run with CAIRN_JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseG1GC
+# -XX:MaxGCPauseMillis=20, a node's collector), so the collector and heap are not the difference; ZooKeeper's load
+# generator with PEERS_LOADGEN_JAVA_OPTS. Cairn's nodes start as ./run.sh starts them (bin/node-jvm.sh): on CAIRN_JAVA
+# when set, with the start-up archive made for that java (CAIRN_ARCHIVE=off: without).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -87,6 +89,9 @@ JAR=target/cairn.jar
 [ -f "$JAR" ] || { echo "$JAR missing: mvn -B -q -DskipTests package" >&2; exit 1; }
 JAVA_OPTS=${CAIRN_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}
 LOADGEN_JAVA_OPTS=${PEERS_LOADGEN_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseParallelGC}
+. bin/node-jvm.sh
+CAIRN_JAVA_OPTS=$JAVA_OPTS node_jvm
+node_jvm_archive "$JAR"
 BASE=${CAIRN_PEERS_PORT_BASE:-24000}
 WORK=$(mktemp -d /tmp/cairn-peers.XXXXXX)
 GW=/v3
@@ -210,7 +215,7 @@ start_cairn() { # nodes
   for i in $(seq 1 "$n"); do join="${join:+$join,}127.0.0.1:$((BASE + 170 + i))"; done
   for i in $(seq 1 "$n"); do need_ports $((BASE + 80 + i)) $((BASE + 170 + i)) $((BASE + 280 + i)); done
   for i in $(seq 1 "$n"); do
-    java $JAVA_OPTS -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
+    "$NODE_JAVA" "${NODE_JVM_FLAGS[@]}" -jar "$JAR" -cluster -cluster-host 127.0.0.1 \
       --node.id="b$i" --node.dataDir="$WORK/cairn-$n-$i" --http.host=127.0.0.1 --http.port=$((BASE + 80 + i)) \
       --cluster.name="cairn-peers-$n-$$" --cluster.port=$((BASE + 170 + i)) --cluster.portAutoIncrement=false \
       --cluster.join="$join" --cluster.raft.port=$((BASE + 280 + i)) --cluster.raft.bootstrapExpect="$n" --dns.port=0 \
@@ -469,7 +474,9 @@ measure() { # label url pids-var mode prefix-for-measured [extra env]
 echo "Cairn beside $(echo "$PEERS" | sed 's/ /, /g'): $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores,"\
   "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1),"\
   "$(if run_etcd; then echo "etcd $(etcd --version | awk '/etcd Version/ {print $3}'), "; fi)wrk -t$THREADS -c$CONNECTIONS"\
-  "-d$DURATION after a $WARMUP warm-up; JVMs (Cairn, ZooKeeper, Eureka): $JAVA_OPTS"
+  "-d$DURATION after a $WARMUP warm-up; JVMs (Cairn, ZooKeeper, Eureka): $JAVA_OPTS; Cairn's java:"\
+  "$("$NODE_JAVA" -version 2>&1 | head -1)$(case "${NODE_JVM_FLAGS[*]}" in *SharedArchiveFile=*|*AOTCache=*)
+    echo ", with its start-up archive" ;; *) echo ", no start-up archive" ;; esac)"
 NOTES=()
 for CASE in $CASES; do
   case "$CASE" in
