@@ -224,7 +224,15 @@ class ProxyTrafficTest {
     for (int lane = 0; lane < CONCURRENCY; lane++) {
       lanes.add(lane(next, count, request, counts));
     }
-    await(Future.all(lanes).toCompletionStage().toCompletableFuture(), 180);
+    try {
+      await(Future.all(lanes).toCompletionStage().toCompletableFuture(), 180);
+    } catch (IllegalStateException e) {
+      // Once in CI the lanes did not finish in 180 s although every request has a 30 s timeout: say how far they got.
+      long unfinished = lanes.stream().filter(l -> !l.isComplete()).count();
+      throw new AssertionError(String.format("%d of %d requests sent, %d answered, %d of %d lanes unfinished; "
+          + "answered by %s", Math.min(next.get(), count), count, counts.values().stream().mapToInt(Integer::intValue)
+          .sum(), unfinished, lanes.size(), counts), e);
+    }
     assertThat(counts.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(count);
     return new HashMap<>(counts);
   }
