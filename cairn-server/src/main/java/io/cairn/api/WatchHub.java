@@ -33,6 +33,19 @@ public final class WatchHub {
   private final EventHistory history;
   private final NodeStats stats;
   private final Map<Watcher, Position> watchers = new HashMap<>();
+  /** Watchers resuming from a revision this node had not applied when they came: where each resumes from. */
+  private final Map<Watcher, Resume> resuming = new HashMap<>();
+
+  private record Resume(long after, int index, long since) {
+  }
+
+  /** How long a watcher resuming ahead of this node waits for it before it starts over from a snapshot. */
+  static final long RESUME_WAIT_MILLIS = 5_000;
+  /**
+   * The highest revision this hub heard applied ({@link Addresses#APPLIED}): its events are in the history by then,
+   * which the replica's own revision does not promise (it moves first).
+   */
+  private long heardApplied;
 
   /**
    * How far a watcher got: the last revision it was given (-1 while its snapshot is on its way), and the last one
@@ -98,17 +111,31 @@ public final class WatchHub {
 
   /**
    * Every event after revision {@code after} (and after event {@code index} of that revision, when the client saw
-   * only part of it), then live. Older than the history: a reset and a snapshot first.
+   * only part of it), then live. Older than the history: a reset and a snapshot first. Part of a revision newer
+   * than this node's replica (the client resumes here from a node further on, as after a failover to a follower
+   * still catching up): the watcher waits until this node has applied that revision, since a snapshot of this
+   * node's older registry would take the client's copy back in time and replay changes it already heard; a node
+   * that does not get there within {@link #RESUME_WAIT_MILLIS} starts it over from a snapshot after all. A whole
+   * revision newer than the replica needs no wait: the live feed brings only what follows it.
    */
   public void watchFrom(Watcher w, long after, int index) {
     Position p = new Position();
     track(w, p);
+    if (index >= 0 && after > replica.revision()) {
+      p.last = -1;
+      resuming.put(w, new Resume(after, index, System.currentTimeMillis()));
+      return;
+    }
+    resume(w, p, after, index);
+  }
+
+  private void resume(Watcher w, Position p, long after, int index) {
     long complete = after - (index >= 0 ? 1 : 0);
     if (complete >= history.floor()) {
       List<Event> backlog = history.between(complete, Long.MAX_VALUE);
       if (index >= 0 && backlog.stream().noneMatch(e -> e.revision() == after)) {
-        // The client saw part of a revision this node has not applied yet: what it lacks of it cannot be told
-        // apart here, so it starts over from a snapshot rather than miss it.
+        // The client saw part of a revision whose events are not in the history: what it lacks of it cannot be
+        // told apart here, so it starts over from a snapshot rather than miss it.
         startOver(w, p, true);
         return;
       }
@@ -130,6 +157,33 @@ public final class WatchHub {
     startOver(w, p, true);
   }
 
+  /**
+   * Resumes the watchers waiting for a revision this node has now applied; starts over those that waited
+   * {@link #RESUME_WAIT_MILLIS} in vain; forgets closed ones.
+   */
+  private void resumeWaiting() {
+    if (resuming.isEmpty()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    long applied = heardApplied;
+    for (var it = resuming.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      Watcher w = entry.getKey();
+      Resume r = entry.getValue();
+      Position p = watchers.get(w);
+      if (p == null || !w.open()) {
+        it.remove();
+      } else if (applied >= r.after()) {
+        it.remove();
+        resume(w, p, r.after(), r.index());
+      } else if (now - r.since() >= RESUME_WAIT_MILLIS) {
+        it.remove();
+        startOver(w, p, true);
+      }
+    }
+  }
+
   /** A snapshot, then events after it. */
   public void watchWithSnapshot(Watcher w) {
     Position p = new Position();
@@ -146,6 +200,7 @@ public final class WatchHub {
   }
 
   public void remove(Watcher w) {
+    resuming.remove(w);
     if (watchers.remove(w) != null) {
       stats.watchClosed(w.kind());
     }
@@ -208,6 +263,7 @@ public final class WatchHub {
    * {@link #PROGRESS_MILLIS}.
    */
   private void sendProgress() {
+    resumeWaiting();
     long now = System.currentTimeMillis();
     for (var entry : watchers.entrySet()) {
       Watcher w = entry.getKey();
@@ -224,6 +280,10 @@ public final class WatchHub {
 
   private void onApplied(Message<Applied> msg) {
     Applied applied = msg.body();
+    if (!applied.isReset()) {
+      heardApplied = Math.max(heardApplied, applied.revision());
+    }
+    resumeWaiting();
     // Each event is encoded once for all the watchers of this loop that want it.
     EncodedEvents encoded = new EncodedEvents();
     for (var entry : watchers.entrySet()) {

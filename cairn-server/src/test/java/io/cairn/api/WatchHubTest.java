@@ -132,6 +132,20 @@ class WatchHubTest {
   }
 
   @Test
+  void aWatcherResumingAheadOfThisNodeWaitsForItInsteadOfGoingBackToAnOlderSnapshot() {
+    // The client heard the first of two events of a revision on a node further on, then failed over to this one.
+    long first = register("web-1", "web");
+    TextWatcher ahead = watcherOf("web");
+    onLoop(() -> hub.watchFrom(ahead, first + 1, 0));
+
+    long next = register("web-2", "web", "web-3", "web");
+
+    assertThat(next).isEqualTo(first + 1);
+    await().atMost(SETTLE).until(() -> !ahead.frames().isEmpty());
+    assertThat(ahead.frames()).containsExactly("serviceRegistered " + next + " web-3");
+  }
+
+  @Test
   void aWatcherThatFallsBehindIsSkippedThenStartsOverOnceDrained() {
     TextWatcher web = watcherOf("web");
     onLoop(() -> hub.watchFromNow(web));
