@@ -1,9 +1,9 @@
 package io.cairn.proxy;
 
-import io.cairn.security.TokenFile;
 import io.cairn.support.Certificates;
 import io.cairn.support.GrpcEchoServer;
 import io.cairn.support.JarCluster;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,12 +68,8 @@ class ProxySecurityIT {
   @BeforeAll
   void start() throws Exception {
     certs = Certificates.make("alice", "mallory");
-    Path tokens = Files.writeString(temporary("tokens", ""), "# proxy test tokens\n"
-        + "admin:" + TokenFile.sha256Hex(ADMIN) + "\n"
-        + "router:" + TokenFile.sha256Hex(ROUTER) + "\n"
-        + "reader:" + TokenFile.sha256Hex(READER) + "\n"
-        + "hasty:" + TokenFile.sha256Hex(HASTY) + "\n");
-    Path policy = Files.writeString(temporary("policy", ".csv"), String.join("\n",
+    Path tokens = SecurityFiles.tokens(ADMIN, "admin", ROUTER, "router", READER, "reader", HASTY, "hasty");
+    Path policy = SecurityFiles.policy(
         "p, admin, *, *, allow",
         "p, router, service:users, route, allow",
         "p, reader, service:users, read, allow",
@@ -82,7 +77,7 @@ class ProxySecurityIT {
         "p, mallory, service:users, read, allow",
         "p, router, service:gecho, route, allow",
         "p, reader, service:gecho, read, allow",
-        "p, hasty, service:gecho, route, allow") + "\n");
+        "p, hasty, service:gecho, route, allow");
     proxyPort = TestNodes.freePort();
     grpcPort = TestNodes.freePort();
     cluster = new JarCluster(1, false, "--security.tokensFile=" + tokens, "--security.acl.policy=" + policy,
@@ -274,12 +269,5 @@ class ProxySecurityIT {
       b.header(headers[i], headers[i + 1]);
     }
     return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** A file of this test's, deleted when the test JVM exits. */
-  private static Path temporary(String prefix, String suffix) throws IOException {
-    Path file = Files.createTempFile(prefix, suffix);
-    file.toFile().deleteOnExit();
-    return file;
   }
 }

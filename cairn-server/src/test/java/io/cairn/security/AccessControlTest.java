@@ -15,6 +15,7 @@ import io.cairn.grpc.v1.RouteRef;
 import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.support.Http;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.cairn.webapi.Authentication;
 import io.grpc.ManagedChannel;

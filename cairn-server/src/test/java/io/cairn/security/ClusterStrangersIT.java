@@ -4,6 +4,7 @@ import io.cairn.support.Certificates;
 import io.cairn.support.HazelcastStranger;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.SseStream;
 import io.cairn.support.TestNodes;
 import io.vertx.core.Vertx;

@@ -3,6 +3,7 @@ package io.cairn.security;
 import com.sun.net.httpserver.HttpServer;
 import io.cairn.support.Certificates;
 import io.cairn.support.JarCluster;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;

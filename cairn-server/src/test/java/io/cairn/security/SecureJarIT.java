@@ -2,6 +2,7 @@ package io.cairn.security;
 
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.SecurityFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

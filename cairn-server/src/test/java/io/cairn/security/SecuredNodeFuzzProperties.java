@@ -1,6 +1,7 @@
 package io.cairn.security;
 
 import io.cairn.support.Http;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import net.jqwik.api.Arbitraries;

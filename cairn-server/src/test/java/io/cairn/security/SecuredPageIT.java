@@ -2,6 +2,7 @@ package io.cairn.security;
 
 import io.cairn.support.Browser;
 import io.cairn.support.Http;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;

@@ -6,6 +6,7 @@ import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.ListNodesRequest;
 import io.cairn.grpc.v1.RegistryGrpc;
 import io.cairn.support.Certificates;
+import io.cairn.support.SecurityFiles;
 import io.cairn.support.TestNodes;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

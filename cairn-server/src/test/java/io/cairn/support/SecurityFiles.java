@@ -1,4 +1,6 @@
-package io.cairn.security;
+package io.cairn.support;
+
+import io.cairn.security.TokenFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -6,12 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The files an operator writes for a secured node, made for tests: a tokens file and an ACL policy. */
-final class SecurityFiles {
+public final class SecurityFiles {
   private SecurityFiles() {
   }
 
   /** The lines of a tokens file: {@code NAME:SHA256HEX} for each (secret, name) pair. */
-  static String tokenLines(String... secretAndName) {
+  public static String tokenLines(String... secretAndName) {
     StringBuilder b = new StringBuilder("# test tokens\n");
     for (int i = 0; i < secretAndName.length; i += 2) {
       b.append(secretAndName[i + 1]).append(':').append(TokenFile.sha256Hex(secretAndName[i])).append('\n');
@@ -20,12 +22,12 @@ final class SecurityFiles {
   }
 
   /** A new tokens file holding each (secret, name) pair. */
-  static Path tokens(String... secretAndName) {
+  public static Path tokens(String... secretAndName) {
     return write("tokens", "", tokenLines(secretAndName));
   }
 
   /** A new jcasbin policy file of these lines. */
-  static Path policy(String... lines) {
+  public static Path policy(String... lines) {
     return write("policy", ".csv", String.join("\n", lines) + "\n");
   }
 
