@@ -1,6 +1,5 @@
 package io.cairn.support;
 
-
 import java.io.File;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

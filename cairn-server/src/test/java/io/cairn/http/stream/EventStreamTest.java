@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -62,24 +63,26 @@ class EventStreamTest {
   private static long register(String base, String id) {
     String body = new JsonObject().put("name", id.substring(0, id.lastIndexOf('-')))
         .put("address", "127.0.0.1").put("port", 9000).encode();
-    Http.Response[] answer = new Http.Response[1];
-    await("a write taken through " + base).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          answer[0] = Http.put(base + "/v1/services/" + id, body);
-          return answer[0].status() != 503;
-        });
-    assertThat(answer[0].status()).isIn(200, 201);
-    return answer[0].json().getLong("revision");
+    Http.Response answer = taken("a write taken through " + base, () -> Http.put(base + "/v1/services/" + id, body));
+    assertThat(answer.status()).isIn(200, 201);
+    return answer.json().getLong("revision");
   }
 
   /** A bulk registration, made again while the group elects (see {@link #register}). */
   private static void bulk(String base, JsonArray items) {
-    await("a bulk write taken through " + base).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          int status = Http.post(base + "/v1/services:bulk", items.encode()).status();
-          assertThat(status).isIn(200, 503);
-          return status == 200;
-        });
+    Http.Response answer = taken("a bulk write taken through " + base,
+        () -> Http.post(base + "/v1/services:bulk", items.encode()));
+    assertThat(answer.status()).isEqualTo(200);
+  }
+
+  /** The first answer to {@code write} other than 503, trying for up to a minute. */
+  private static Http.Response taken(String what, Supplier<Http.Response> write) {
+    Http.Response[] answer = new Http.Response[1];
+    await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      answer[0] = write.get();
+      return answer[0].status() != 503;
+    });
+    return answer[0];
   }
 
   @Test
