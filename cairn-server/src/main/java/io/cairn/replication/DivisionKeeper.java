@@ -47,7 +47,8 @@ final class DivisionKeeper {
   private final BooleanSupplier stopped;
   private RaftServer server;
   private RaftMembership membership;
-  private RaftServer.Division division;
+  /** Volatile: the state machine reads it on Ratis' applying thread (CommitHeartbeat). */
+  private volatile RaftServer.Division division;
   private long since;
   private boolean joining;
   private boolean restarting;

@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * The registry as a Ratis state machine: every committed entry holds the {@link Command}s one node proposed
@@ -103,12 +104,14 @@ final class RegistryStateMachine extends BaseStateMachine {
         return t;
       });
   private CompletableFuture<Void> writing;
+  private final CommitHeartbeat commitHeartbeat;
 
   /** Where a restarted division's replica already is (null for a first start, which loads the newest snapshot). */
   private final TermIndex appliedBefore;
 
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
-                       Listener listener, Function<ByteBuffer, String> admission, TermIndex appliedBefore) {
+                       Listener listener, Function<ByteBuffer, String> admission, TermIndex appliedBefore,
+                       Supplier<RaftServer.Division> division) {
     this.replica = replica;
     this.admission = admission;
     this.history = history;
@@ -116,6 +119,7 @@ final class RegistryStateMachine extends BaseStateMachine {
     this.ownCommands = ownCommands;
     this.listener = listener;
     this.appliedBefore = appliedBefore;
+    this.commitHeartbeat = new CommitHeartbeat(division);
   }
 
   @Override
@@ -206,14 +210,16 @@ final class RegistryStateMachine extends BaseStateMachine {
       updateLastAppliedTermIndex(entry.getTerm(), revision);
     }
     listener.applied(revision, requestIds, outcomes);
+    commitHeartbeat.applied(revision);
     return CompletableFuture.completedFuture(Message.EMPTY);
   }
 
-  /** Configuration and metadata entries move the applied index too, but never back (see appliedAlready). */
+  /** Configuration entries move the applied index too, but never back (see appliedAlready). */
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
     if (!appliedAlready(index)) {
       super.notifyTermIndexUpdated(term, index);
+      commitHeartbeat.applied(index);
     }
   }
 

@@ -192,7 +192,8 @@ public class ReplicationVerticle extends AbstractVerticle {
   private RegistryStateMachine newStateMachine() {
     RegistryStateMachine previous = stateMachine;
     stateMachine = new RegistryStateMachine(replica, history, node.nodeId(), proposals::proposed,
-        notices, standing::leaderRefusal, previous == null ? null : previous.getLastAppliedTermIndex());
+        notices, standing::leaderRefusal, previous == null ? null : previous.getLastAppliedTermIndex(),
+        keeper::division);
     return stateMachine;
   }
 
