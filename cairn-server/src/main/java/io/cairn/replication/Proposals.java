@@ -57,6 +57,8 @@ final class Proposals {
   /** Commands proposed and not yet applied, read by the state machine on Ratis' thread to skip parsing them. */
   private final Map<Long, Command> proposed = new ConcurrentHashMap<>();
   private final ArrayDeque<Request> queue = new ArrayDeque<>();
+  /** Whether requests wait in the queue, for {@link #writesWaiting} on Ratis' applying thread. */
+  private volatile boolean queued;
   /** Proposals under way, by number, with when each was sent. */
   private final Map<Long, Long> underWay = new HashMap<>();
   private long lastProposal;
@@ -81,6 +83,14 @@ final class Proposals {
   /** How proposals reach the leader, once this node's Raft server runs. */
   void link(LeaderLink leaderLink) {
     link = leaderLink;
+  }
+
+  /**
+   * Requests wait for the proposal under way, so another entry follows it into the log at once, carrying the commit
+   * index to the followers (any thread; see {@link CommitHeartbeat}).
+   */
+  boolean writesWaiting() {
+    return queued;
   }
 
   /** The command proposed under {@code requestId}, or null (any thread). */
@@ -168,10 +178,11 @@ final class Proposals {
         items.addAll(next.items);
       }
       if (items.isEmpty()) {
-        return;
+        break;
       }
       propose(batch, items);
     }
+    queued = !queue.isEmpty();
   }
 
   private void propose(List<Request> batch, List<byte[]> items) {
@@ -241,6 +252,7 @@ final class Proposals {
           + "ms; it may still be: read before retrying a create");
     }
     queue.removeIf(r -> r.answered);
+    queued = !queue.isEmpty();
     long abandonAfter = cfg.replication().writeTimeoutMillis() + 5_000;
     if (underWay.values().removeIf(sentAt -> now - sentAt > abandonAfter)) {
       log.warn("Raft gave no answer to a proposal of node {} for {} ms; proposing the next writes without it",
@@ -265,5 +277,6 @@ final class Proposals {
       r.fail(503, why);
     }
     queue.clear();
+    queued = false;
   }
 }

@@ -40,6 +40,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Supplier;
@@ -111,7 +112,7 @@ final class RegistryStateMachine extends BaseStateMachine {
 
   RegistryStateMachine(Replica replica, EventHistory history, String nodeId, LongFunction<Command> ownCommands,
                        Listener listener, Function<ByteBuffer, String> admission, TermIndex appliedBefore,
-                       Supplier<RaftServer.Division> division) {
+                       Supplier<RaftServer.Division> division, BooleanSupplier writesWaiting) {
     this.replica = replica;
     this.admission = admission;
     this.history = history;
@@ -119,7 +120,7 @@ final class RegistryStateMachine extends BaseStateMachine {
     this.ownCommands = ownCommands;
     this.listener = listener;
     this.appliedBefore = appliedBefore;
-    this.commitHeartbeat = new CommitHeartbeat(division);
+    this.commitHeartbeat = new CommitHeartbeat(division, writesWaiting);
   }
 
   @Override

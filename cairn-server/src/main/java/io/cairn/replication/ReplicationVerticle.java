@@ -193,7 +193,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     RegistryStateMachine previous = stateMachine;
     stateMachine = new RegistryStateMachine(replica, history, node.nodeId(), proposals::proposed,
         notices, standing::leaderRefusal, previous == null ? null : previous.getLastAppliedTermIndex(),
-        keeper::division);
+        keeper::division, proposals::writesWaiting);
     return stateMachine;
   }
 

@@ -55,7 +55,7 @@ class RepeatedEntriesTest {
           @Override
           public void snapshotTaken(long revision) {
           }
-        }, entry -> null, null, () -> null);
+        }, entry -> null, null, () -> null, () -> false);
   }
 
   private static byte[] item(String origin, long requestId, Command command) {
