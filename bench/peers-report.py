@@ -21,6 +21,8 @@ def load(label):
 
 
 # (measure, [(peer shown, label suffix, case it runs in or None for every case)]); Cairn first, then its anchors.
+# The bare HTTP measure repeats Cairn's registrations beside the ping: shown only where the ping ran.
+REPEATS = {"bare Vert.x HTTP"}
 MEASURES = (
     ("registrations", (("Cairn", "cairn-reg", None), ("etcd put", "etcd-put", None),
                        ("ZooKeeper create (Curator shape)", "zk-reg", "three"),
@@ -42,6 +44,9 @@ print("|---|---|---|---|---|---|---|---|---|---|")
 for case, shown in CASES:
     for measure, peers in MEASURES:
         cairn = load("%s-%s" % (case, peers[0][1]))
+        if measure in REPEATS and not any(load("%s-%s" % (case, suffix)) for _, suffix, only in peers[1:]
+                                          if not only or only == case):
+            continue
         for peer, suffix, only in peers:
             if only and only != case:
                 continue
