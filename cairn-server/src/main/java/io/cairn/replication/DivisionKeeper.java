@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -46,6 +47,8 @@ final class DivisionKeeper {
   private final RaftPeerId self;
   /** The client id of this node's own administrative requests. */
   private final ClientId clientId;
+  /** The division's storage ({@code <dataDir>/raft/<group>/current}). */
+  private final Path storage;
   private final BooleanSupplier stopped;
   private RaftServer server;
   private RaftMembership membership;
@@ -57,7 +60,7 @@ final class DivisionKeeper {
 
   /** @param stopped whether the node is stopping: nothing is restarted then */
   DivisionKeeper(Vertx vertx, Context context, NodeState node, StandingMeter standing, RaftGroupId groupId,
-                 RaftPeerId self, ClientId clientId, BooleanSupplier stopped) {
+                 RaftPeerId self, ClientId clientId, Path storage, BooleanSupplier stopped) {
     this.vertx = vertx;
     this.context = context;
     this.node = node;
@@ -65,6 +68,7 @@ final class DivisionKeeper {
     this.groupId = groupId;
     this.self = self;
     this.clientId = clientId;
+    this.storage = storage;
     this.stopped = stopped;
   }
 
@@ -140,6 +144,7 @@ final class DivisionKeeper {
     }
     restarting = true;
     log.warn("Node {}: {}; restarting its part of the Raft group from its storage", node.nodeId(), why);
+    long term = division != null ? division.getInfo().getCurrentTerm() : -1;
     vertx.<Void>executeBlocking(() -> {
       try {
         server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
@@ -147,6 +152,9 @@ final class DivisionKeeper {
       } catch (GroupMismatchException removedAlready) {
         // A previous attempt removed it and then could not add it back (Ratis still held the closing division):
         // adding is what is left to do, or the node would stay without its part of the group for good.
+      }
+      if (term >= 0) {
+        EmptiedRaftMeta.repair(storage, term, self.toString());
       }
       RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, self,
           CallId.getAndIncrement(), RaftGroup.valueOf(groupId), false));

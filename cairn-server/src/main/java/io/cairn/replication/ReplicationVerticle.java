@@ -93,7 +93,8 @@ public class ReplicationVerticle extends AbstractVerticle {
     standing = new StandingMeter(cfg, replica);
     proposals = new Proposals(cfg, node, replica, stats, context, standing);
     // What reacts to Ratis exists before its server: Ratis reports from the server's start on.
-    keeper = new DivisionKeeper(vertx, context, node, standing, groupId, self, clientId, () -> stopped);
+    keeper = new DivisionKeeper(vertx, context, node, standing, groupId, self, clientId,
+        RaftSetup.storageDir(cfg).toPath().resolve(groupId.getUuid().toString()).resolve("current"), () -> stopped);
     failedLog = new FailedLog(side, standing, keeper);
     admin = new RaftAdmin(context, cfg, side, replica, stats, keeper, () -> stateMachine, clientId, groupId, self,
         createdAt);
