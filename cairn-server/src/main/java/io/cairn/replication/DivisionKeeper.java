@@ -35,8 +35,6 @@ import java.util.function.BooleanSupplier;
 final class DivisionKeeper {
   /** Its lines keep the logger they always had: operators select them by it. */
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
-  /** Between two tries of a restart that failed. */
-  private static final long RESTART_RETRY_MILLIS = 2000;
 
   private final Vertx vertx;
   /** The replication verticle's context: every callback here runs on its loop. */
@@ -165,11 +163,10 @@ final class DivisionKeeper {
     }).onComplete(ar -> {
       restarting = false;
       if (ar.failed()) {
-        // Left like this, the node would stay without its part of the group for good; what failed (the closing
-        // division still holding its storage, a file Ratis could not read yet) may well pass on a later try.
-        log.warn("Node {} could not restart its part of the Raft group ({}); trying again in {} ms", node.nodeId(),
-            ar.cause().toString(), RESTART_RETRY_MILLIS, ar.cause());
-        vertx.setTimer(RESTART_RETRY_MILLIS, id -> restart(why));
+        // Asked again by whoever asked (the closed division or the failed log is still there), so only said here,
+        // with the cause's stack: Ratis' messages name the file, its causes say what was wrong with it.
+        log.warn("Node {} could not restart its part of the Raft group: {}", node.nodeId(), ar.cause().toString(),
+            ar.cause());
         return;
       }
       division = null;
