@@ -50,11 +50,12 @@ class FullDiskIT {
 
   @AfterEach
   void stop() throws Exception {
-    if (cluster != null) {
-      cluster.close();
-    }
+    // Unmounted first, so that closing the cluster deletes its work directory whole (a mount point would stay).
     if (mount != null) {
       run("umount", "-l", mount.toString());
+    }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -41,7 +41,8 @@ class NoAcknowledgedWriteLostIT {
     long seed = System.nanoTime();
     Random random = new Random(seed);
     cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
-    System.out.println("NoAcknowledgedWriteLostIT: seed " + seed + ", logs in " + cluster.workDir());
+    System.out.println("NoAcknowledgedWriteLostIT: seed " + seed + ", logs in " + cluster.workDir()
+        + " (deleted at the end unless -Dcairn.it.keepWork=true)");
     cluster.startAll();
     cluster.awaitAllHealthy(FORM);
     cluster.awaitWhole(FORM);

@@ -21,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class JarCluster implements AutoCloseable {
   private final String clusterName = "cairn-it-" + UUID.randomUUID().toString().substring(0, 8);
+  private boolean keepWork;
   private final Path work;
   private final List<String> hosts = new ArrayList<>();
   private final int[] hazelcastPorts;
@@ -591,6 +592,16 @@ public final class JarCluster implements AutoCloseable {
     if (netns != null) {
       netns.close();
     }
+    // Each cluster's data and logs are tens of MB: left behind, a CI run leaves a gigabyte in /tmp. A failure's
+    // message carries the logs' tails; -Dcairn.it.keepWork=true keeps everything, for a closer look.
+    if (!keepWork && !Boolean.getBoolean("cairn.it.keepWork")) {
+      TempDirs.delete(work);
+    }
+  }
+
+  /** Keeps the nodes' data and logs after {@link #close} (a benchmark that failed). */
+  public void keepWorkDir() {
+    keepWork = true;
   }
 
   /** Deletes a stopped node's data directory: it starts again with nothing on disk. */

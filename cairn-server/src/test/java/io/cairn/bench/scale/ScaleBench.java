@@ -1,7 +1,6 @@
 package io.cairn.bench.scale;
 
 import io.cairn.support.JarCluster;
-import io.cairn.support.TempDirs;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -84,12 +83,11 @@ public final class ScaleBench {
       report.print();
       failed = false;
     } finally {
-      cluster.close();
       if (failed) {
+        cluster.keepWorkDir();
         System.out.println("node logs and data kept in " + cluster.workDir());
-      } else {
-        TempDirs.delete(cluster.workDir());
       }
+      cluster.close();
     }
   }
 
