@@ -1,9 +1,7 @@
 package io.cairn.replication;
 
 import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.slf4j.Logger;
@@ -63,9 +61,7 @@ final class CommitHeartbeat {
       return;
     }
     lastSent = index;
-    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(d.getId())
-        .setGroupId(d.getMemberId().getGroupId()).setCallId(CallId.getAndIncrement())
-        .setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType()).build();
+    RaftClientRequest request = RaftCalls.readIndex(clientId, d.getId(), d.getMemberId().getGroupId());
     RaftCalls.call(() -> d.getRaftServer().submitClientRequestAsync(request)).whenComplete((reply, err) -> {
       if (err != null || !reply.isSuccess()) {
         log.debug("The heartbeat after revision {} found no majority: {}", index,

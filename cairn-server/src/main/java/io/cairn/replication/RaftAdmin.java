@@ -9,7 +9,6 @@ import io.cairn.registry.Replica;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -80,10 +79,7 @@ final class RaftAdmin {
     if (keeper.division() == null) {
       return Future.failedFuture("this node is not in the Raft group yet");
     }
-    RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(self)
-        .setGroupId(groupId).setCallId(CallId.getAndIncrement())
-        .setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType())
-        .setTimeoutMs(5000).build();
+    RaftClientRequest request = RaftCalls.readIndex(clientId, self, groupId);
     return Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().submitClientRequestAsync(request)), context)
         .timeout(6, TimeUnit.SECONDS)
         .transform(ar -> {

@@ -1,9 +1,19 @@
 package io.cairn.replication;
 
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.CallId;
+
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
-/** Ratis' asynchronous server calls declare an IOException they may throw before returning a future: one shape. */
+/**
+ * Calls to this node's own Raft server: Ratis' asynchronous calls declare an IOException they may throw before
+ * returning a future (one shape for both), and the read-index request that several parts send.
+ */
 final class RaftCalls {
   private RaftCalls() {
   }
@@ -18,5 +28,17 @@ final class RaftCalls {
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * A read-index request to this node's own server: the leader answers with its commit index once a majority has
+   * confirmed its leadership, and sends every follower a heartbeat to ask them (which also tells them the commit index).
+   * No timeout: Ratis 3.2.2 reads a request's timeout only for leadership transfers, step-downs and snapshots, so a
+   * caller that must not wait for ever bounds the answer itself.
+   */
+  static RaftClientRequest readIndex(ClientId clientId, RaftPeerId server, RaftGroupId group) {
+    return RaftClientRequest.newBuilder().setClientId(clientId).setServerId(server).setGroupId(group)
+        .setCallId(CallId.getAndIncrement()).setMessage(Message.EMPTY).setType(RaftClientRequest.readRequestType())
+        .build();
   }
 }
