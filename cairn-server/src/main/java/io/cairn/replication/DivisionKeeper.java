@@ -7,34 +7,45 @@ import io.vertx.core.Vertx;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.GroupMismatchException;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.function.BooleanSupplier;
 
 /**
- * Keeps this node's division, its part of the Raft group: finds it once Ratis holds it, creates it when
- * {@link RaftMembership} says to join, and restarts it from its own storage when Ratis has left it in a state it does
- * not leave by itself ({@link ClosedDivision}, {@link LostConfiguration}, {@link FailedLog}).
+ * Keeps this node's Raft server and its division, its part of the Raft group: starts the server, finds the division
+ * once Ratis holds it, creates it when {@link RaftMembership} says to join, and restarts the server from its own
+ * storage when Ratis has left the division in a state it does not leave by itself ({@link ClosedDivision},
+ * {@link LostConfiguration}, {@link FailedLog}).
  *
  * <p>Why one keeper: the division comes and goes (none before the node joins, a new one after each restart), and the
  * other parts all ask it the same things, whether there is one and since when; a restart asked for while one is under
- * way (two workarounds at once) is not started twice. It exists before the Raft server has started, as what reacts to
- * Ratis does, and holds no division until {@link #started} hands it the server. Runs on the replication verticle's
- * loop; the blocking group calls of a restart run on a worker.
+ * way (two workarounds at once) is not started twice.
+ *
+ * <p>Why the whole server restarts, not the division alone: Ratis 3.2.2 takes a leader's snapshot chunk for a
+ * division added to a running server while that division is still loading its log ("log is uninitialized"), starts
+ * it following on the way, and then fails the division's own start ("previous != null"). A removed voter restarted
+ * while its leader sent it a snapshot went through that on every try and never came back (GrowthIT, in CI). A server
+ * started anew opens its port only once its divisions have started.
+ *
+ * <p>Runs on the replication verticle's loop; starting, stopping and restarting the server run on a worker.
  */
 final class DivisionKeeper {
   /** Its lines keep the logger they always had: operators select them by it. */
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
+  /** How long a restart waits for a division that Ratis is closing by itself to let go of its storage. */
+  private static final long CLOSED_WITHIN_MILLIS = 10_000;
+
+  /** Builds and starts a Raft server on this node's storage, recovering the group found there (blocking). */
+  interface ServerStarter {
+    RaftServer start() throws IOException;
+  }
 
   private final Vertx vertx;
   /** The replication verticle's context: every callback here runs on its loop. */
@@ -47,18 +58,21 @@ final class DivisionKeeper {
   private final ClientId clientId;
   /** The division's storage ({@code <dataDir>/raft/<group>/current}). */
   private final Path storage;
-  private final BooleanSupplier stopped;
-  private RaftServer server;
-  private RaftMembership membership;
+  private final ServerStarter starter;
+  /** Held while the server is started, closed or replaced, which happens on workers. */
+  private final Object lifecycle = new Object();
+  /** Volatile: read on the loop and by Ratis' threads, replaced on a worker. */
+  private volatile RaftServer server;
+  /** Volatile: set on a worker as the node stops, read on the loop. */
+  private volatile boolean closed;
   /** Volatile: the state machine reads it on Ratis' applying thread (CommitHeartbeat). */
   private volatile RaftServer.Division division;
   private long since;
   private boolean joining;
   private boolean restarting;
 
-  /** @param stopped whether the node is stopping: nothing is restarted then */
   DivisionKeeper(Vertx vertx, Context context, NodeState node, StandingMeter standing, RaftGroupId groupId,
-                 RaftPeerId self, ClientId clientId, Path storage, BooleanSupplier stopped) {
+                 RaftPeerId self, ClientId clientId, Path storage, ServerStarter starter) {
     this.vertx = vertx;
     this.context = context;
     this.node = node;
@@ -67,16 +81,32 @@ final class DivisionKeeper {
     this.self = self;
     this.clientId = clientId;
     this.storage = storage;
-    this.stopped = stopped;
+    this.starter = starter;
   }
 
-  /** The Raft server has started: from now on the division can be found, joined and restarted. */
-  void started(RaftServer server, RaftMembership membership) {
-    this.server = server;
-    this.membership = membership;
+  /** Starts the Raft server; from then on the division can be found, joined and restarted. */
+  Future<Void> start() {
+    return vertx.executeBlocking(() -> {
+      synchronized (lifecycle) {
+        if (!closed) {
+          server = starter.start();
+        }
+      }
+      return null;
+    });
   }
 
-  /** The started Raft server (null before). */
+  /** Closes the Raft server for good (blocking: the node is stopping); a restart under way starts nothing after. */
+  void close() throws IOException {
+    synchronized (lifecycle) {
+      closed = true;
+      if (server != null) {
+        server.close();
+      }
+    }
+  }
+
+  /** The Raft server (null before it started; after a failed restart, the closed one until the next try). */
   RaftServer server() {
     return server;
   }
@@ -93,7 +123,7 @@ final class DivisionKeeper {
 
   /** Looks the division up when there is none yet. */
   void find() {
-    if (division == null) {
+    if (division == null && server != null) {
       try {
         division = server.getDivision(groupId);
         since = System.currentTimeMillis();
@@ -103,12 +133,13 @@ final class DivisionKeeper {
     }
   }
 
-  /** Creates the group here when RaftMembership says so (formed with the first voters, or empty for a joiner). */
-  void join() {
-    if (joining) {
+  /** Creates the group here when {@code membership} says so (formed with the first voters, or empty for a joiner). */
+  void join(RaftMembership membership) {
+    if (joining || server == null) {
       return;
     }
     joining = true;
+    RaftServer joiningServer = server;
     membership.groupToJoin().compose(group -> {
       if (group == null) {
         return Future.succeededFuture();
@@ -117,12 +148,13 @@ final class DivisionKeeper {
       log.info("Node {} {} the Raft group {}", node.nodeId(), forms ? "forms" : "waits for the leader to add it to",
           group);
       GroupManagementRequest add = GroupManagementRequest.newAdd(clientId, self, CallId.getAndIncrement(), group);
-      return Future.fromCompletionStage(RaftCalls.call(() -> server.groupManagementAsync(add)), context).map(reply -> {
-        if (!reply.isSuccess()) {
-          throw new IllegalStateException(String.valueOf(reply.getException()));
-        }
-        return null;
-      });
+      return Future.fromCompletionStage(RaftCalls.call(() -> joiningServer.groupManagementAsync(add)), context)
+          .map(reply -> {
+            if (!reply.isSuccess()) {
+              throw new IllegalStateException(String.valueOf(reply.getException()));
+            }
+            return null;
+          });
     }).onComplete(ar -> {
       joining = false;
       if (ar.failed()) {
@@ -133,46 +165,59 @@ final class DivisionKeeper {
   }
 
   /**
-   * Restarts this node's division from its own storage, when Ratis has left it in a state it does not leave by
-   * itself (see the callers); the log on disk holds the group's configuration, which a fresh division reads.
+   * Restarts this node's Raft server from its own storage, when Ratis has left the division in a state it does not
+   * leave by itself (see the callers); the log on disk holds the group's configuration, which the new division reads.
    */
   void restart(String why) {
-    if (restarting || stopped.getAsBoolean()) {
+    if (restarting || closed) {
       return;
     }
     restarting = true;
-    log.warn("Node {}: {}; restarting its part of the Raft group from its storage", node.nodeId(), why);
-    long term = division != null ? division.getInfo().getCurrentTerm() : -1;
-    vertx.<Void>executeBlocking(() -> {
-      try {
-        server.groupManagement(GroupManagementRequest.newRemove(clientId, self, CallId.getAndIncrement(), groupId,
-            false, false));
-      } catch (GroupMismatchException removedAlready) {
-        // A previous attempt removed it and then could not add it back (Ratis still held the closing division):
-        // adding is what is left to do, or the node would stay without its part of the group for good.
+    log.warn("Node {}: {}; restarting its Raft server from its storage", node.nodeId(), why);
+    RaftServer.Division old = division;
+    long term = old != null ? old.getInfo().getCurrentTerm() : -1;
+    vertx.<Boolean>executeBlocking(() -> {
+      synchronized (lifecycle) {
+        if (closed) {
+          return false;
+        }
+        server.close();
+        if (old != null) {
+          awaitClosed(old);
+        }
+        if (term >= 0) {
+          EmptiedRaftMeta.repair(storage, term, self.toString());
+        }
+        server = starter.start();
+        return true;
       }
-      if (term >= 0) {
-        EmptiedRaftMeta.repair(storage, term, self.toString());
-      }
-      RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(clientId, self,
-          CallId.getAndIncrement(), RaftGroup.valueOf(groupId), false));
-      if (!added.isSuccess()) {
-        throw new IllegalStateException(String.valueOf(added.getException()));
-      }
-      return null;
     }).onComplete(ar -> {
       restarting = false;
       if (ar.failed()) {
         // Asked again by whoever asked (the closed division or the failed log is still there), so only said here,
         // with the cause's stack: Ratis' messages name the file, its causes say what was wrong with it.
-        log.warn("Node {} could not restart its part of the Raft group: {}", node.nodeId(), ar.cause().toString(),
-            ar.cause());
+        log.warn("Node {} could not restart its Raft server: {}", node.nodeId(), ar.cause().toString(), ar.cause());
+        return;
+      }
+      if (!ar.result()) {
         return;
       }
       division = null;
       find();
       standing.restarted();
-      log.info("Node {} restarted its part of the Raft group", node.nodeId());
+      log.info("Node {} restarted its Raft server", node.nodeId());
     });
+  }
+
+  /**
+   * Until the division Ratis was closing by itself (a closed election, a failed log) has closed, for its storage's
+   * lock; a server's close does not wait for a close already under way. Bounded: past it, the new start fails on
+   * the lock, and the restart is asked for again.
+   */
+  private static void awaitClosed(RaftServer.Division old) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + CLOSED_WITHIN_MILLIS;
+    while (old.getInfo().getLifeCycleState() != LifeCycle.State.CLOSED && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
   }
 }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * Carries this node's proposals to whichever node leads the Raft group, and moves a proposal under way to a new
@@ -52,7 +53,8 @@ final class LeaderLink {
   private static final long AFTER_FAILURE_MILLIS = 100;
 
   private final Context context;
-  private final RaftServer server;
+  /** This node's Raft server as it is now (a restart replaces it). */
+  private final Supplier<RaftServer> server;
   private final RaftGroupId groupId;
   private final RaftPeerId self;
   private final ClientId clientId = ClientId.randomId();
@@ -62,7 +64,7 @@ final class LeaderLink {
   private final Set<Delivery> underWay = new HashSet<>();
   private RaftPeerId leader;
 
-  LeaderLink(Context context, CairnConfig cfg, RaftServer server, RaftGroupId groupId, RaftPeerId self) {
+  LeaderLink(Context context, CairnConfig cfg, Supplier<RaftServer> server, RaftGroupId groupId, RaftPeerId self) {
     this.context = context;
     this.server = server;
     this.groupId = groupId;
@@ -140,7 +142,7 @@ final class LeaderLink {
           .setGroupId(groupId).setCallId(callId).setMessage(entry).setType(RaftClientRequest.writeRequestType())
           .build();
       CompletableFuture<RaftClientReply> sent = target.equals(self)
-          ? RaftCalls.call(() -> server.submitClientRequestAsync(request))
+          ? RaftCalls.call(() -> server.get().submitClientRequestAsync(request))
           : rpc.sendRequestAsyncUnordered(request);
       RaftPeerId to = target;
       sent.whenComplete((reply, err) -> context.runOnContext(v -> {

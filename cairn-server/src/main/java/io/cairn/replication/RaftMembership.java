@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Who belongs to the Raft group, decided from the nodes admitted to the cluster: each answers, over the event bus,
@@ -64,7 +65,8 @@ final class RaftMembership {
   private final NodeState node;
   private final PeerDirectory directory;
   private final IMap<String, Object> state;
-  private final RaftServer server;
+  /** This node's Raft server as it is now (a restart replaces it). */
+  private final Supplier<RaftServer> server;
   private final RaftGroupId groupId;
   private final ClientId clientId;
   private final Map<String, Long> absentSince = new HashMap<>();
@@ -98,7 +100,7 @@ final class RaftMembership {
   }
 
   RaftMembership(Vertx vertx, Context context, CairnConfig cfg, NodeState.ReplicationSide side, HazelcastInstance hz,
-                 PeerDirectory directory, RaftServer server, RaftGroupId groupId, ClientId clientId) {
+                 PeerDirectory directory, Supplier<RaftServer> server, RaftGroupId groupId, ClientId clientId) {
     this.vertx = vertx;
     this.context = context;
     this.cfg = cfg;
@@ -300,7 +302,7 @@ final class RaftMembership {
     log.info("Raft group: {} (voters {}, learners {})", why, ids(voters), ids(learners));
     SetConfigurationRequest request = new SetConfigurationRequest(clientId, RaftPeerId.valueOf(node.nodeId()), groupId,
         CallId.getAndIncrement(), voters, learners);
-    Future.fromCompletionStage(RaftCalls.call(() -> server.setConfigurationAsync(request)), context).onComplete(ar -> {
+    Future.fromCompletionStage(RaftCalls.call(() -> server.get().setConfigurationAsync(request)), context).onComplete(ar -> {
       changing = false;
       if (ar.failed() || !ar.result().isSuccess()) {
         log.warn("Raft group change not made ({}): {}", why,

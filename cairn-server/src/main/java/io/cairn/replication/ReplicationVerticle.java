@@ -22,9 +22,12 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+
 /**
- * Owns this node's Raft server (Apache Ratis) and, through {@link RegistryStateMachine}, its replica: starts and
- * stops the server, and wires the parts that do the rest, each on this verticle's event loop.
+ * Owns this node's Raft server (Apache Ratis) and, through {@link RegistryStateMachine}, its replica: says how the
+ * server is built ({@link DivisionKeeper} starts, restarts and stops it), and wires the parts that do the rest, each
+ * on this verticle's event loop.
  *
  * <p>The Raft log is the registry log: every write is a command proposed by {@link Proposals} and answered once
  * committed and applied here. Ratis applies committed entries on a thread of its own; what each apply decided comes
@@ -33,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@link Addresses#EVENTS} once each, in order ({@link LeaderPublisher}, through {@link EventPublisherVerticle}).
  *
  * <p>Membership of the group is {@link RaftMembership}'s: forming it, joining it, and (on the leader) learners,
- * promotions and dead voters. {@link DivisionKeeper} holds this node's part of the group (its division), creates it
- * when the node joins, and restarts it when Ratis leaves it in a state it does not leave by itself
+ * promotions and dead voters. {@link DivisionKeeper} holds the server and this node's part of the group (its
+ * division), creates the division when the node joins, and restarts the server when Ratis leaves the division in a
+ * state it does not leave by itself
  * ({@link ClosedDivision}, {@link LostConfiguration}, {@link FailedLog}). Every 250 ms {@link StatusProbe} measures
  * the node's part in the group ({@link RaftStatus}), decides readiness, and on a leader that has not yet recorded its
  * term, proposes {@code leaderElected}. {@link RaftAdmin} serves linearizable reads, hands leadership on, and takes
@@ -58,7 +62,6 @@ public class ReplicationVerticle extends AbstractVerticle {
   private final long createdAt = System.currentTimeMillis();
   private boolean stopped;
   private PeerDirectory directory;
-  private RaftServer server;
   /** The state machine of this node's current division (a new one each time Ratis creates the division). */
   private volatile RegistryStateMachine stateMachine;
   private StandingMeter standing;
@@ -94,7 +97,8 @@ public class ReplicationVerticle extends AbstractVerticle {
     proposals = new Proposals(cfg, node, replica, stats, context, standing);
     // What reacts to Ratis exists before its server: Ratis reports from the server's start on.
     keeper = new DivisionKeeper(vertx, context, node, standing, groupId, self, clientId,
-        RaftSetup.storageDir(cfg).toPath().resolve(groupId.getUuid().toString()).resolve("current"), () -> stopped);
+        RaftSetup.storageDir(cfg).toPath().resolve(groupId.getUuid().toString()).resolve("current"),
+        () -> newServer(self));
     failedLog = new FailedLog(side, standing, keeper);
     admin = new RaftAdmin(context, cfg, side, replica, stats, keeper, () -> stateMachine, clientId, groupId, self,
         createdAt);
@@ -126,23 +130,11 @@ public class ReplicationVerticle extends AbstractVerticle {
       standing.announced(msg.body(), System.currentTimeMillis());
     });
     directory.start();
-    vertx.<Void>executeBlocking(() -> {
-      // Without a group: Ratis recovers every group it finds in its storage; a new node gets one from RaftMembership.
-      server = RaftServer.newBuilder()
-          .setServerId(self)
-          .setStateMachineRegistry(gid -> newStateMachine())
-          .setProperties(RaftSetup.serverProperties(cfg))
-          .setParameters(RaftSetup.parameters(cfg))
-          .setOption(RaftStorage.StartupOption.RECOVER)
-          .build();
-      server.start();
-      return null;
-    }).onSuccess(v -> {
-      link = new LeaderLink(context, cfg, server, groupId, self);
+    keeper.start().onSuccess(v -> {
+      link = new LeaderLink(context, cfg, keeper::server, groupId, self);
       proposals.link(link);
-      membership = new RaftMembership(vertx, context, cfg, side, hz, directory, server, groupId, clientId);
-      silentFollowers = new SilentFollowers(server, RaftSetup.requestTimeoutMillis(cfg));
-      keeper.started(server, membership);
+      membership = new RaftMembership(vertx, context, cfg, side, hz, directory, keeper::server, groupId, clientId);
+      silentFollowers = new SilentFollowers(keeper::server, RaftSetup.requestTimeoutMillis(cfg));
       StatusProbe probe = new StatusProbe(cfg, side, replica, commandLog, keeper, silentFollowers, link, publisher,
           () -> stopped);
       notices.started(link, probe);
@@ -173,9 +165,7 @@ public class ReplicationVerticle extends AbstractVerticle {
       if (silentFollowers != null) {
         silentFollowers.close();
       }
-      if (server != null) {
-        server.close();
-      }
+      keeper.close();
       return null;
     }).onComplete(ar -> {
       if (ar.failed()) {
@@ -183,6 +173,27 @@ public class ReplicationVerticle extends AbstractVerticle {
       }
       done.complete();
     });
+  }
+
+  /**
+   * A Raft server on this node's storage, started. Without a group: Ratis recovers every group it finds in its
+   * storage; a new node gets one from RaftMembership. A server that fails to start is closed, for its threads.
+   */
+  private RaftServer newServer(RaftPeerId self) throws IOException {
+    RaftServer server = RaftServer.newBuilder()
+        .setServerId(self)
+        .setStateMachineRegistry(gid -> newStateMachine())
+        .setProperties(RaftSetup.serverProperties(cfg))
+        .setParameters(RaftSetup.parameters(cfg))
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
   }
 
   /**
@@ -206,7 +217,7 @@ public class ReplicationVerticle extends AbstractVerticle {
     keeper.find();
     membership.publish(keeper.division() != null, node.raft().appliedIndex());
     if (keeper.division() == null) {
-      keeper.join();
+      keeper.join(membership);
       return;
     }
     if (node.raft().isLeader()) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * On the leader: gives a follower that has not answered for a while a fresh connection.
@@ -27,7 +28,8 @@ import java.util.concurrent.Executors;
 final class SilentFollowers {
   private static final Logger log = LoggerFactory.getLogger(SilentFollowers.class);
 
-  private final RaftServer server;
+  /** This node's Raft server as it is now (a restart replaces it). */
+  private final Supplier<RaftServer> server;
   private final long silentMillis;
   /** When each follower's connection was last replaced, so that a follower still cut off is retried at that pace. */
   private final Map<String, Long> replacedAt = new HashMap<>();
@@ -40,7 +42,7 @@ final class SilentFollowers {
   });
 
   /** @param silentMillis how long a follower may go without answering before its connection is replaced */
-  SilentFollowers(RaftServer server, long silentMillis) {
+  SilentFollowers(Supplier<RaftServer> server, long silentMillis) {
     this.server = server;
     this.silentMillis = silentMillis;
   }
@@ -57,7 +59,7 @@ final class SilentFollowers {
       log.info("Raft follower {} has not answered for {} ms: connecting to it anew", id, silent);
       closer.execute(() -> {
         try {
-          server.getServerRpc().handleException(RaftPeerId.valueOf(id),
+          server.get().getServerRpc().handleException(RaftPeerId.valueOf(id),
               new IOException("no answer for " + silent + " ms"), true);
         } catch (RuntimeException e) {
           log.warn("Could not reconnect to Raft follower {}: {}", id, e.toString());

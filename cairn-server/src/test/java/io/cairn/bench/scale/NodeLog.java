@@ -14,7 +14,7 @@ import java.util.List;
  */
 final class NodeLog {
   private static final List<String> MILESTONES = List.of("admitted to cluster", "Loaded the snapshot",
-      "restarted its part", "is ready", "Cairn node");
+      "restarted its Raft server", "is ready", "Cairn node");
   private static final int EXCERPT = 110;
 
   private NodeLog() {
