@@ -124,9 +124,15 @@ class EventStreamTest {
   void aWatcherOlderThanTheHistoryGetsAResetAndASnapshotThenLiveEvents() throws Exception {
     String name = unique("old");
     register(a, name + "-0");
+    // 250 events after it, past the history's 200: in one bulk write (250 writes one after another, each forced to
+    // disk on both nodes, took a minute on a loaded machine).
+    String filler = unique("filler");
+    JsonArray fillers = new JsonArray();
     for (int i = 0; i < 250; i++) {
-      register(a, unique("filler"));
+      fillers.add(new JsonObject().put("id", filler + "-" + i).put("name", filler).put("address", "127.0.0.1")
+          .put("port", 9000));
     }
+    bulk(a, fillers);
     try (SseStream watcher = SseStream.open(clientVertx, b + "/v1/events?since=1&name=" + name, null)) {
       await().atMost(Duration.ofSeconds(5)).until(() -> watcher.events.size() >= 2);
       assertThat(watcher.events.get(0).getString("event")).isEqualTo("reset");
