@@ -68,11 +68,13 @@ class EventStreamTest {
     return answer.json().getLong("revision");
   }
 
-  /** A bulk registration, made again while the group elects (see {@link #register}). */
-  private static void bulk(String base, JsonArray items) {
+  /** A bulk registration, made again while the group elects (see {@link #register}); its revision. */
+  private static long bulk(String base, JsonArray items) {
     Http.Response answer = taken("a bulk write taken through " + base,
         () -> Http.post(base + "/v1/services:bulk", items.encode()));
     assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.revisionHeader()).as("the bulk write's revision").isPositive();
+    return answer.revisionHeader();
   }
 
   /** The first answer to {@code write} other than 503, trying for up to a minute. */
@@ -132,7 +134,10 @@ class EventStreamTest {
       fillers.add(new JsonObject().put("id", filler + "-" + i).put("name", filler).put("address", "127.0.0.1")
           .put("port", 9000));
     }
-    bulk(a, fillers);
+    long pushedOut = bulk(a, fillers);
+    // The watcher opens on the other node: once that node has applied the bulk write too, or it would still hold
+    // the watcher's revision and stream from it without a reset.
+    await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(b + "/health").revisionHeader() >= pushedOut);
     try (SseStream watcher = SseStream.open(clientVertx, b + "/v1/events?since=1&name=" + name, null)) {
       await().atMost(Duration.ofSeconds(5)).until(() -> watcher.events.size() >= 2);
       assertThat(watcher.events.get(0).getString("event")).isEqualTo("reset");
