@@ -190,7 +190,11 @@ public class ReplicationVerticle extends AbstractVerticle {
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
-      server.close();
+      try {
+        server.close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
     return server;
