@@ -175,7 +175,6 @@ final class DivisionKeeper {
     restarting = true;
     log.warn("Node {}: {}; restarting its Raft server from its storage", node.nodeId(), why);
     RaftServer.Division old = division;
-    long term = old != null ? old.getInfo().getCurrentTerm() : -1;
     vertx.<Boolean>executeBlocking(() -> {
       synchronized (lifecycle) {
         if (closed) {
@@ -184,9 +183,7 @@ final class DivisionKeeper {
         server.close();
         if (old != null) {
           awaitClosed(old);
-        }
-        if (term >= 0) {
-          EmptiedRaftMeta.repair(storage, term, self.toString());
+          EmptiedRaftMeta.repair(storage, old.getInfo().getCurrentTerm(), self.toString());
         }
         server = starter.start();
         return true;
