@@ -121,7 +121,7 @@ final class StatusProbe {
     if (leaderId != null && leaderSeenAt == 0) {
       leaderSeenAt = now;
     }
-    checkReady(division, status, now);
+    checkReady(division, status, info.isLeaderReady(), now);
     if (status.isLeader() && info.isLeaderReady() && node.ready()
         && (!me.equals(replica.leader()) || replica.term() < term)) {
       recordLeadership(term);
@@ -160,15 +160,16 @@ final class StatusProbe {
 
   /**
    * Ready once this node belongs to the group and has applied everything it knows to be committed, a moment after
-   * it first heard from a leader (whose commit index it learns then). A node that finds no leader (the rest of its
+   * it first heard from a leader (whose commit index it learns then), or as soon as it leads and its term's first
+   * entry committed (the commit index is then its own to know). A node that finds no leader (the rest of its
    * cluster is down) gets ready after a few election timeouts anyway, and serves its replica marked stale. A leader
    * starts publishing events as it gets ready.
    */
-  private void checkReady(RaftServer.Division division, RaftStatus status, long now) {
+  private void checkReady(RaftServer.Division division, RaftStatus status, boolean leaderReady, long now) {
     if (node.ready()) {
       return;
     }
-    boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= EVERY_MILLIS;
+    boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= EVERY_MILLIS || status.isLeader() && leaderReady;
     boolean waitedForLeader = now - keeper.since() >= 5 * cfg.raft().electionTimeoutMillis();
     if (status.role().equals("joining") || status.appliedIndex() < status.commitIndex()
         || !(heardLeader || waitedForLeader)) {
