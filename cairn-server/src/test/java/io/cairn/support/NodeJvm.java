@@ -1,8 +1,10 @@
 package io.cairn.support;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -64,6 +66,7 @@ public final class NodeJvm {
     try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
          FileLock ignored = channel.lock()) {
       if (!Files.exists(archive)) {
+        deleteStale(archive);
         make(archive);
       }
       return Files.exists(archive) ? archive : null;
@@ -73,6 +76,20 @@ public final class NodeJvm {
       }
       System.out.println("NodeJvm: nodes start without a class archive (" + e + ")");
       return null;
+    }
+  }
+
+  /**
+   * The archives of earlier jars beside it: one per build otherwise piles up in a checkout that is built and tested
+   * many times (some 70 MB each). A JVM still running on one keeps its mapping after the file is gone.
+   */
+  private static void deleteStale(Path archive) throws IOException {
+    try (DirectoryStream<Path> others = Files.newDirectoryStream(archive.getParent(), "cairn-it-*.jsa")) {
+      for (Path other : others) {
+        if (!other.equals(archive)) {
+          Files.deleteIfExists(other);
+        }
+      }
     }
   }
 
