@@ -34,6 +34,12 @@ import java.util.function.Supplier;
 final class RaftAdmin {
   /** Its lines keep the logger they always had: operators select them by it. */
   private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
+  /** A snapshot is asked for once this many commands were applied since the last, for each instance it would hold. */
+  private static final int TAIL_PER_INSTANCE = 4;
+  /** Nor before this many: a tail this short is replayed at a restart in well under a second. */
+  private static final int TAIL_AT_LEAST = 50_000;
+  /** Snapshots asked for by the tail's length come at most this often (one may be under way, or failing). */
+  private static final long TAIL_SNAPSHOT_GAP_MILLIS = 5_000;
 
   /** The replication verticle's context: every callback here runs on its loop. */
   private final Context context;
@@ -48,12 +54,6 @@ final class RaftAdmin {
   private final ClientId clientId;
   private final RaftGroupId groupId;
   private final RaftPeerId self;
-  /** A snapshot is asked for once this many commands were applied since the last, for each instance it would hold. */
-  private static final int TAIL_PER_INSTANCE = 4;
-  /** Nor before this many: a tail this short is replayed at a restart in well under a second. */
-  private static final int TAIL_AT_LEAST = 50_000;
-  /** Snapshots asked for by the tail's length come at most this often (one may be under way, or failing). */
-  private static final long TAIL_SNAPSHOT_GAP_MILLIS = 5_000;
   private long snapshotRequestedAt;
   /** The node's count of applied commands when its last snapshot was written (from the snapshot writer's thread). */
   private volatile long commandsAtLastSnapshot;

@@ -121,9 +121,10 @@ final class StatusProbe {
     if (leaderId != null && leaderSeenAt == 0) {
       leaderSeenAt = now;
     }
-    checkReady(division, status, info.isLeaderReady(), now);
-    if (status.isLeader() && info.isLeaderReady() && node.ready()
-        && (!me.equals(replica.leader()) || replica.term() < term)) {
+    // Leading, and the first entry of its term committed: the commit index is this node's own to know.
+    boolean leadsReady = status.isLeader() && info.isLeaderReady();
+    checkReady(division, status, leadsReady, now);
+    if (leadsReady && node.ready() && (!me.equals(replica.leader()) || replica.term() < term)) {
       recordLeadership(term);
     }
   }
@@ -165,11 +166,11 @@ final class StatusProbe {
    * cluster is down) gets ready after a few election timeouts anyway, and serves its replica marked stale. A leader
    * starts publishing events as it gets ready.
    */
-  private void checkReady(RaftServer.Division division, RaftStatus status, boolean leaderReady, long now) {
+  private void checkReady(RaftServer.Division division, RaftStatus status, boolean leadsReady, long now) {
     if (node.ready()) {
       return;
     }
-    boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= EVERY_MILLIS || status.isLeader() && leaderReady;
+    boolean heardLeader = leaderSeenAt > 0 && now - leaderSeenAt >= EVERY_MILLIS || leadsReady;
     boolean waitedForLeader = now - keeper.since() >= 5 * cfg.raft().electionTimeoutMillis();
     if (status.role().equals("joining") || status.appliedIndex() < status.commitIndex()
         || !(heardLeader || waitedForLeader)) {

@@ -39,18 +39,20 @@ class SnapshotTailTest {
           .put("address", "10.0." + i / 250 + "." + i % 250).put("port", 8080));
     }
     // 40 re-registrations of the same thousand: 40,000 commands, short of the 50,000 the tail may reach.
-    for (int round = 0; round < 40; round++) {
-      assertThat(Http.post(node.base() + "/v1/services:bulk", fleet.encode()).status()).isEqualTo(200);
-    }
+    reRegister(node, fleet, 40);
     assertThat(snapshotsWritten(node)).as("snapshots with a tail of 40,000 commands").isZero();
-    for (int round = 0; round < 12; round++) {
-      assertThat(Http.post(node.base() + "/v1/services:bulk", fleet.encode()).status()).isEqualTo(200);
-    }
+    reRegister(node, fleet, 12);
     await("a snapshot once 52,000 commands followed the last").atMost(Duration.ofSeconds(60))
         .until(() -> snapshotsWritten(node) >= 1);
     JsonObject stats = Http.get(node.base() + "/v1/stats").json();
     assertThat(stats.getJsonObject("replica").getInteger("services")).isEqualTo(INSTANCES);
     assertThat(stats.getJsonObject("persistence").getLong("snapshotRevision")).isPositive();
+  }
+
+  private static void reRegister(TestNodes.Node node, JsonArray fleet, int rounds) {
+    for (int round = 0; round < rounds; round++) {
+      assertThat(Http.post(node.base() + "/v1/services:bulk", fleet.encode()).status()).isEqualTo(200);
+    }
   }
 
   private static long snapshotsWritten(TestNodes.Node node) {
