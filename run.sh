@@ -52,9 +52,10 @@ wait_ready() { # port, pid, log
 # What the tests need beyond Java and Maven: curl (this script), ip (the partition test's network namespaces),
 # openssl (certificates for the TLS tests, and s_client), Debian's chromium and chromium-driver (the topology page
 # tests), Debian's prometheus (prometheus and promtool: the metrics, service discovery and dashboard tests), dig
-# (bind9-dnsutils: the DNS tests) and python3-consul2 (a Consul client, run against the Consul API). Installed with
-# apt-get when missing and possible (root on Debian); otherwise named, so that the person running the tests can
-# install them.
+# (bind9-dnsutils: the DNS tests), python3-consul2 (a Consul client, run against the Consul API), and docker.io,
+# docker-compose and debootstrap (ComposeIT: the container image and deploy/compose.yaml, on a private daemon).
+# Installed with apt-get when missing and possible (root on Debian); otherwise named, so that the person running the
+# tests can install them.
 ensure_test_tools() {
   local missing=""
   command -v curl >/dev/null 2>&1 || missing="$missing curl"
@@ -65,10 +66,23 @@ ensure_test_tools() {
   [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing="$missing prometheus"
   dpkg -s python3-consul2 >/dev/null 2>&1 || missing="$missing python3-consul2"
+  [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing="$missing docker.io"
+  [ -x /usr/bin/docker-compose ] || missing="$missing docker-compose"
+  [ -x /usr/sbin/debootstrap ] || missing="$missing debootstrap"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    # docker.io would start the machine's own Docker daemon where an init system runs; the tests start a private one
+    # and leave the machine's alone, so no service starts during the install (policy-rc.d: "action forbidden").
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    fi
+    local status=0
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || status=$?
+    [ -n "$policy" ] && rm -f "$policy"
+    return $status
   else
     echo "The tests need:$missing (apt-get install$missing, as root)" >&2
     return 1
@@ -108,6 +122,16 @@ case "$cmd" in
   test)
     shift
     ensure_test_tools
+    # ComposeIT's base image starts from a Debian root file system (deploy/base-rootfs.sh: debootstrap, about 2 min,
+    # kept in target/docker-base/ for later runs). Built here in the background, while Maven compiles and runs the
+    # unit tests; the test waits for it (a lock), or builds it itself when run alone. Not with 'clean', which deletes
+    # target/.
+    case " $* " in
+      *" clean "*) ;;
+      *) mkdir -p target/docker-base
+         nohup bash deploy/base-rootfs.sh target/docker-base/cairn-base-rootfs.tar >target/docker-base/build.log 2>&1 \
+           </dev/null & ;;
+    esac
     exec mvn -B verify "$@"
     ;;
   certs)
