@@ -16,6 +16,8 @@ public final class Addresses {
   public static final String APPLIED = "cairn.replication.applied";
   /** Local: answers with a {@code Snapshot} of this node's replica, taken between two applies. */
   public static final String REPLICA_SNAPSHOT = "cairn.replication.replica-snapshot";
+  /** Local: answers with a {@code Buffer}: the replica as a snapshot file (a backup; io.cairn.wire.SnapshotFile). */
+  public static final String REPLICA_SNAPSHOT_FILE = "cairn.replication.replica-snapshot-file";
   /** Batches of check results, published by each check's owner so that every node shows the latest run. */
   public static final String CHECK_RESULTS = "cairn.health.results";
   /** Prefix of a node's own address (+ node id): run one instance's check now, on its owner. */

@@ -1,8 +1,5 @@
 package io.cairn.replication;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.ExtensionRegistryLite;
 import io.cairn.log.v1.SnapshotHeader;
 import io.cairn.log.v1.SnapshotRecord;
 import io.cairn.model.Command;
@@ -11,7 +8,7 @@ import io.cairn.model.NodeInfo;
 import io.cairn.model.Route;
 import io.cairn.model.ServiceEntry;
 import io.cairn.registry.Snapshot;
-import io.vertx.core.buffer.Buffer;
+import io.cairn.wire.SnapshotFile;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,17 +20,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Bytes in the cluster log and in snapshot files: protobuf (cairn/log/v1/log.proto), which every node parses
  * without building JSON trees; snapshots gzipped. Snapshots of earlier releases (JSON) still load.
  */
 public final class LogCodec {
-  private static final byte[] SNAPSHOT_MAGIC = {'C', 'S', 'N', 2};
-
   private LogCodec() {
   }
 
@@ -117,42 +110,29 @@ public final class LogCodec {
     return length == origin.length && Arrays.equals(bytes, 10, 10 + length, origin, 0, length);
   }
 
-  /**
-   * A snapshot file: the revision (8 bytes, uncompressed, so that a reader can pick the newest file without inflating
-   * any), a magic that tells this binary form from the JSON of earlier releases, then gzip of a header and one
-   * length-prefixed record per instance, node and route.
-   */
+  /** A snapshot file, in {@link SnapshotFile}'s form. */
   public static byte[] encode(Snapshot s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(Buffer.buffer(8).appendLong(s.revision()).getBytes());
-    out.writeBytes(SNAPSHOT_MAGIC);
-    // The fastest level: a snapshot of a large registry is written every few seconds under heavy writes, on every
-    // node, and the default level measured a twelfth of a busy node's CPU for 10-20% smaller files.
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16) {
-      {
-        def.setLevel(Deflater.BEST_SPEED);
-      }
-    }) {
-      CodedOutputStream records = CodedOutputStream.newInstance(gzip, 1 << 16);
-      SnapshotHeader.Builder header = SnapshotHeader.newBuilder()
-          .setRevision(s.revision())
-          .setTerm(s.term())
-          .setLeaderSince(s.leaderSince())
-          .putAllLastRequests(s.lastRequests());
-      if (s.leader() != null) {
-        header.setLeader(s.leader());
-      }
-      records.writeMessageNoTag(header.build());
-      for (ServiceEntry e : s.services()) {
-        records.writeMessageNoTag(SnapshotRecord.newBuilder().setService(LogProto.toProto(e)).build());
-      }
-      for (NodeInfo n : s.nodes()) {
-        records.writeMessageNoTag(SnapshotRecord.newBuilder().setNode(LogProto.toProto(n)).build());
-      }
-      for (Route r : s.routes()) {
-        records.writeMessageNoTag(SnapshotRecord.newBuilder().setRouteJson(LogProto.routeJson(r)).build());
-      }
-      records.flush();
+    SnapshotHeader.Builder header = SnapshotHeader.newBuilder()
+        .setRevision(s.revision())
+        .setTerm(s.term())
+        .setLeaderSince(s.leaderSince())
+        .putAllLastRequests(s.lastRequests());
+    if (s.leader() != null) {
+      header.setLeader(s.leader());
+    }
+    try {
+      SnapshotFile.write(out, header.build(), records -> {
+        for (ServiceEntry e : s.services()) {
+          records.write(SnapshotRecord.newBuilder().setService(LogProto.toProto(e)).build());
+        }
+        for (NodeInfo n : s.nodes()) {
+          records.write(SnapshotRecord.newBuilder().setNode(LogProto.toProto(n)).build());
+        }
+        for (Route r : s.routes()) {
+          records.write(SnapshotRecord.newBuilder().setRouteJson(LogProto.routeJson(r)).build());
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -160,38 +140,32 @@ public final class LogCodec {
   }
 
   public static long snapshotRevision(byte[] bytes) {
-    return Buffer.buffer(bytes).getLong(0);
+    return SnapshotFile.revision(bytes);
   }
 
+  /** A snapshot file of this form, or the gzipped JSON of releases before the binary log. */
   public static Snapshot decodeSnapshot(byte[] bytes) {
-    boolean binary = Arrays.equals(bytes, 8, 8 + SNAPSHOT_MAGIC.length, SNAPSHOT_MAGIC, 0, SNAPSHOT_MAGIC.length);
-    int start = binary ? 8 + SNAPSHOT_MAGIC.length : 8;
-    try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes, start, bytes.length - start),
-        1 << 16)) {
-      return binary ? readSnapshot(CodedInputStream.newInstance(gzip, 1 << 16))
-          : LegacyJson.snapshot(gzip.readAllBytes());
+    try {
+      if (!SnapshotFile.isBinary(bytes)) {
+        try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(bytes, 8, bytes.length - 8))) {
+          return LegacyJson.snapshot(gzip.readAllBytes());
+        }
+      }
+      List<ServiceEntry> services = new ArrayList<>();
+      List<NodeInfo> nodes = new ArrayList<>();
+      List<Route> routes = new ArrayList<>();
+      SnapshotHeader header = SnapshotFile.read(new ByteArrayInputStream(bytes), record -> {
+        switch (record.getItemCase()) {
+          case SERVICE -> services.add(LogProto.fromProto(record.getService()));
+          case NODE -> nodes.add(LogProto.fromProto(record.getNode()));
+          case ROUTE_JSON -> routes.add(LogProto.route(record.getRouteJson()));
+          default -> throw new UncheckedIOException(new IOException("a snapshot record of no known kind"));
+        }
+      });
+      return new Snapshot(header.getRevision(), header.getTerm(), header.hasLeader() ? header.getLeader() : null,
+          header.getLeaderSince(), services, nodes, routes, new HashMap<>(header.getLastRequestsMap()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static Snapshot readSnapshot(CodedInputStream in) throws IOException {
-    SnapshotHeader header = in.readMessage(SnapshotHeader.parser(), ExtensionRegistryLite.getEmptyRegistry());
-    List<ServiceEntry> services = new ArrayList<>();
-    List<NodeInfo> nodes = new ArrayList<>();
-    List<Route> routes = new ArrayList<>();
-    while (!in.isAtEnd()) {
-      // The counter guards one message's size, not a whole file of them.
-      in.resetSizeCounter();
-      SnapshotRecord record = in.readMessage(SnapshotRecord.parser(), ExtensionRegistryLite.getEmptyRegistry());
-      switch (record.getItemCase()) {
-        case SERVICE -> services.add(LogProto.fromProto(record.getService()));
-        case NODE -> nodes.add(LogProto.fromProto(record.getNode()));
-        case ROUTE_JSON -> routes.add(LogProto.route(record.getRouteJson()));
-        default -> throw new IOException("a snapshot record of no known kind");
-      }
-    }
-    return new Snapshot(header.getRevision(), header.getTerm(), header.hasLeader() ? header.getLeader() : null,
-        header.getLeaderSince(), services, nodes, routes, new HashMap<>(header.getLastRequestsMap()));
   }
 }

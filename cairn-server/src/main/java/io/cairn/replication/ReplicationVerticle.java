@@ -10,8 +10,10 @@ import io.cairn.node.RaftStatus;
 import io.cairn.node.bus.Append;
 import io.cairn.registry.EventHistory;
 import io.cairn.registry.Replica;
+import io.cairn.registry.Snapshot;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.apache.ratis.protocol.ClientId;
@@ -112,6 +114,18 @@ public class ReplicationVerticle extends AbstractVerticle {
       // Before this node has a division nothing is applied: the replica may be read as it is.
       RegistryStateMachine current = stateMachine;
       msg.reply(current != null ? current.snapshotForWatchers() : replica.snapshot());
+    });
+    // A backup: the same state in the form of the snapshots on disk, encoded off the event loop.
+    vertx.eventBus().localConsumer(Addresses.REPLICA_SNAPSHOT_FILE, msg -> {
+      RegistryStateMachine current = stateMachine;
+      Snapshot snapshot = current != null ? current.snapshotForWatchers() : replica.snapshot();
+      vertx.executeBlocking(() -> Buffer.buffer(LogCodec.encode(snapshot)), false).onComplete(ar -> {
+        if (ar.succeeded()) {
+          msg.reply(ar.result());
+        } else {
+          msg.fail(500, ar.cause().getMessage());
+        }
+      });
     });
     vertx.eventBus().<Object>localConsumer(Addresses.READ_INDEX, msg -> admin.readIndex().onComplete(ar -> {
       if (ar.succeeded()) {

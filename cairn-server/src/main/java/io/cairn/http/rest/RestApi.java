@@ -15,12 +15,15 @@ import io.cairn.model.Command;
 import io.cairn.model.ModelJson;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ServiceQuery;
+import io.cairn.node.Addresses;
 import io.cairn.registry.Replica;
 import io.cairn.webapi.Authentication;
 import io.cairn.webapi.Responses;
+import io.cairn.wire.SnapshotFile;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -43,6 +46,8 @@ import java.util.stream.Collectors;
 public final class RestApi {
   /** The longest a blocking discovery waits. */
   private static final long MAX_WAIT_MILLIS = 5 * 60_000;
+  /** Encoding a registry of a million instances takes seconds; far more means the node is in trouble. */
+  private static final long SNAPSHOT_TIMEOUT_MILLIS = 2 * 60_000;
   private final HttpSettings http;
   private final Replica replica;
   private final RegistryOperations ops;
@@ -135,6 +140,7 @@ public final class RestApi {
     router.get("/v1/topology").handler(rc -> view(rc, caller -> RestJson.topology(views.topology(caller))));
     router.get("/v1/stats").handler(rc -> view(rc, caller -> RestJson.stats(views.stats(caller))));
     router.get("/v1/sd/prometheus").handler(this::prometheusTargets);
+    router.get("/v1/snapshot").handler(this::snapshotFile);
     routes.mount(router);
 
     router.route("/v1/*").failureHandler(rc -> Responses.error(rc, failureOf(rc)));
@@ -183,6 +189,30 @@ public final class RestApi {
       d = ops.discover(caller(rc), key, Queries.fromParams(params));
     }
     Responses.json(rc, 200, d.revision(), d.answer().encoded(PrometheusTargets::encode));
+  }
+
+  /**
+   * A backup: this node's replica at its revision, in the form of the snapshots on its disk (whole, encoded off the
+   * event loop), for {@code cairn snapshot save}. The whole registry, routes included, so for administrators only.
+   */
+  private void snapshotFile(RoutingContext rc) {
+    Queries.onlyParams(rc.queryParams());
+    views.requireAdmin(caller(rc), "snapshot");
+    ops.requireReady();
+    rc.vertx().eventBus().<Buffer>request(Addresses.REPLICA_SNAPSHOT_FILE, null,
+        new DeliveryOptions().setSendTimeout(SNAPSHOT_TIMEOUT_MILLIS)).onComplete(ar -> {
+          if (ar.failed()) {
+            Responses.error(rc, ar.cause());
+            return;
+          }
+          Buffer file = ar.result().body();
+          long revision = SnapshotFile.revision(file.getBytes(0, 8));
+          rc.response()
+              .putHeader("Content-Type", "application/octet-stream")
+              .putHeader("Content-Disposition", "attachment; filename=\"cairn-" + revision + ".snapshot\"")
+              .putHeader(Responses.REVISION_HEADER, Long.toString(revision))
+              .end(file);
+        });
   }
 
   /** Answers at once from the replica, or, with {@code consistent=true}, after a linearizable read barrier. */
