@@ -1,5 +1,6 @@
 package io.cairn;
 
+import io.cairn.cli.CairnCli;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
 import io.cairn.config.Logging;
@@ -14,6 +15,7 @@ import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +36,12 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("cli")) {
+      // The same jar is the command line (bin/cairn): java -jar cairn.jar cli services web ...
+      Logging.commandLine();
+      CairnCli.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     // On two cores the common pool has one thread, and then CompletableFuture's *Async calls without an executor
     // (Ratis makes one per follower append) start a new thread per task: ~70 threads a second under writes.
     if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {

@@ -6,6 +6,8 @@ import io.cairn.grpc.v1.Instance;
 import io.cairn.grpc.v1.InstanceRef;
 import io.cairn.grpc.v1.ListNodesRequest;
 import io.cairn.grpc.v1.ListNodesResponse;
+import io.cairn.grpc.v1.ListRoutesRequest;
+import io.cairn.grpc.v1.ListRoutesResponse;
 import io.cairn.grpc.v1.RegisterRequest;
 import io.cairn.grpc.v1.RegistryGrpcClient;
 import io.cairn.model.Route;
@@ -118,6 +120,11 @@ public final class CairnClient implements AutoCloseable {
 
   public Future<ListNodesResponse> listNodes() {
     return calls.call(RegistryGrpcClient.ListNodes, ListNodesRequest.getDefaultInstance());
+  }
+
+  /** The routes in force on the node asked: those written through the API and those of its own configuration. */
+  public Future<ListRoutesResponse> listRoutes() {
+    return calls.call(RegistryGrpcClient.ListRoutes, ListRoutesRequest.getDefaultInstance());
   }
 
   /** The node calls go to now, as host:port. */

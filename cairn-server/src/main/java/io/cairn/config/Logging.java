@@ -35,6 +35,17 @@ public final class Logging {
         cfg.logging().level(), cfg.logging().loggers());
   }
 
+  /**
+   * The command line ({@code cairn.jar cli}) prints only what it means to: its answers on standard output, its errors
+   * as one line on standard error. The libraries under it (Vert.x, Netty, the client) stay silent.
+   */
+  public static void commandLine() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.reset();
+      context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.OFF);
+    }
+  }
+
   /** One console appender with this encoder, the root level and the listed loggers' levels. */
   static void install(LoggerContext context, Encoder<ILoggingEvent> encoder, String rootLevel,
                       Map<String, String> loggers) {
