@@ -77,6 +77,9 @@ class ComposeIT {
       env.put("CAIRN_PROXY_PORT_" + i, Integer.toString(BASE + 300 + i));
       env.put("CAIRN_PROXY_GRPC_PORT_" + i, Integer.toString(BASE + 400 + i));
     }
+    // The nodes' JVMs with the client compiler only, as every process test's (NodeJvm): a node's start costs less
+    // than half the CPU, and the suite is CPU-bound on two cores. The image's flags stay first.
+    env.put("CAIRN_NODE_JAVA_OPTS", "@/opt/cairn/jvm.options -XX:TieredStopAtLevel=1");
     // Debian's clients first: /usr/local/bin may hold a newer docker.
     env.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin:" + System.getenv("PATH"));
     return env;
@@ -143,13 +146,17 @@ class ComposeIT {
     for (String copied : List.of("compose.yaml", "register-nodes.sh")) {
       Files.copy(repo.resolve("deploy").resolve(copied), work.resolve("deploy").resolve(copied));
     }
-    // prometheus.yml names the nodes' default HTTP ports; this cluster's are others.
+    // prometheus.yml names the nodes' default HTTP ports; this cluster's are others. And it looks every 2 s rather
+    // than every 15, so that the test does not wait for it.
     String prometheus = Files.readString(repo.resolve("deploy/prometheus.yml"));
     for (int i = 1; i <= 3; i++) {
       String port = "127.0.0.1:" + (8079 + i) + "/";
       assertThat(prometheus).contains(port);
       prometheus = prometheus.replace(port, "127.0.0.1:" + http(i) + "/");
     }
+    assertThat(prometheus).contains("scrape_interval: 15s", "scrape_timeout: 10s", "refresh_interval: 15s");
+    prometheus = prometheus.replace("scrape_interval: 15s", "scrape_interval: 2s")
+        .replace("scrape_timeout: 10s", "scrape_timeout: 2s").replace("refresh_interval: 15s", "refresh_interval: 2s");
     Files.writeString(work.resolve("deploy/prometheus.yml"), prometheus);
   }
 
@@ -304,7 +311,8 @@ class ComposeIT {
     assertThat(Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("Uid:"))
         .findFirst().orElseThrow()).as("java, the container's PID 1, runs as uid 10001").matches("Uid:\\s+10001\\s.*");
     assertThat(Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' '))
-        .startsWith("java @/opt/cairn/jvm.options -XX:+ExitOnOutOfMemoryError -jar /opt/cairn/cairn.jar -cluster");
+        .startsWith("java @/opt/cairn/jvm.options -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError "
+            + "-jar /opt/cairn/cairn.jar -cluster");
     String version;
     try (JarFile jar = new JarFile(System.getProperty("cairn.jar", "target/cairn.jar"))) {
       version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
