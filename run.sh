@@ -53,7 +53,8 @@ wait_ready() { # port, pid, log
 # openssl (certificates for the TLS tests, and s_client), Debian's chromium and chromium-driver (the topology page
 # tests), Debian's prometheus (prometheus and promtool: the metrics, service discovery and dashboard tests), dig
 # (bind9-dnsutils: the DNS tests), python3-consul2 (a Consul client, run against the Consul API), and docker.io,
-# docker-compose and debootstrap (ComposeIT: the container image and deploy/compose.yaml, on a private daemon).
+# docker-compose and debootstrap (ComposeIT: the container image and deploy/compose.yaml, on a private daemon), and
+# systemd-analyze (SystemdUnitIT checks deploy/systemd/cairn.service with it).
 # Installed with apt-get when missing and possible (root on Debian); otherwise named, so that the person running the
 # tests can install them.
 ensure_test_tools() {
@@ -69,6 +70,7 @@ ensure_test_tools() {
   [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing="$missing docker.io"
   [ -x /usr/bin/docker-compose ] || missing="$missing docker-compose"
   [ -x /usr/sbin/debootstrap ] || missing="$missing debootstrap"
+  command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"
