@@ -332,9 +332,9 @@ class ComposeIT {
     }
 
     // The image's command line, inside a node's container, through another node (its own class-data archive).
-    String nodes = docker.docker(Duration.ofMinutes(1), "exec", "-e", "CAIRN_TOKEN=" + token, container(1), "cairn",
+    String nodesByCli = docker.docker(Duration.ofMinutes(1), "exec", "-e", "CAIRN_TOKEN=" + token, container(1), "cairn",
         "nodes", "--addr", "127.0.0.1:" + http(2), "--ca", "/etc/cairn/secrets/ca.pem", "-o", "json");
-    assertThat(new JsonObject(nodes).getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("status")))
+    assertThat(new JsonObject(nodesByCli).getJsonArray("nodes").stream().map(n -> ((JsonObject) n).getString("status")))
         .containsExactly("alive", "alive", "alive");
 
     // Writes through one node, reads through another.
