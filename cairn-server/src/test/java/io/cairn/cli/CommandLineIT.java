@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cairn.security.TokenFile;
 import io.cairn.support.Certificates;
 import io.cairn.support.SecurityFiles;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -88,6 +89,9 @@ class CommandLineIT {
     }
     if (cluster != null) {
       cluster.close();
+    }
+    if (work != null) {
+      TempDirs.delete(work);
     }
   }
 

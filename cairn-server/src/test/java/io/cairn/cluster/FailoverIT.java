@@ -39,7 +39,11 @@ class FailoverIT {
   private static final Duration WHOLE = Duration.ofSeconds(120);
   /** Beyond this a kill counts as "never": the test fails at once with the nodes' views and logs. */
   private static final Duration GIVE_UP = Duration.ofSeconds(30);
-  private static final int LEADER_KILLS = 20;
+  /**
+   * Ten, as StalledLeaderIT's rounds: p99 is then the worst of ten, each under the bound. Twenty took 92 s of the
+   * suite's serial part; -Dcairn.leaderKills=20 (or more) for a closer look.
+   */
+  private static final int LEADER_KILLS = Integer.getInteger("cairn.leaderKills", 10);
   private static final int FOLLOWER_KILLS = 3;
   private static final long BOUND_MILLIS = 3000;
   private JarCluster cluster;
