@@ -9,10 +9,13 @@ import org.apache.ratis.rpc.CallId;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * Calls to this node's own Raft server: Ratis' asynchronous calls declare an IOException they may throw before
- * returning a future (one shape for both), and the read-index request that several parts send.
+ * Calls to this node's own Raft server, never on the caller's thread (below): Ratis' asynchronous calls declare an
+ * IOException they may throw before returning a future (one shape for both), and the read-index request that
+ * several parts send.
  */
 final class RaftCalls {
   private RaftCalls() {
@@ -22,7 +25,25 @@ final class RaftCalls {
     CompletableFuture<T> start() throws IOException;
   }
 
+  /**
+   * Ratis' asynchronous server calls block their caller until the server has taken the request in
+   * ({@code RaftServerImpl.executeSubmitServerRequestAsync} and {@code executeSubmitClientRequestAsync} join), which
+   * waits for the server's lock. Made from an event loop, a Raft server that is stuck stops the node's loop with it:
+   * a follower whose server stopped answering under load (GrowthIT, a loaded CI run) had its loop blocked for 132 s
+   * by a snapshot request. So every call starts on a thread of its own; callers take the answer back to their
+   * context as before.
+   */
+  private static final ExecutorService STARTS = Executors.newCachedThreadPool(task -> {
+    Thread t = new Thread(task, "cairn-raft-call");
+    t.setDaemon(true);
+    return t;
+  });
+
   static <T> CompletableFuture<T> call(Call<T> call) {
+    return CompletableFuture.supplyAsync(() -> start(call), STARTS).thenCompose(started -> started);
+  }
+
+  private static <T> CompletableFuture<T> start(Call<T> call) {
     try {
       return call.start();
     } catch (IOException | RuntimeException e) {
