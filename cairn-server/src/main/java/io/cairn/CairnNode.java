@@ -163,9 +163,9 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> gateway == null ? Future.succeededFuture() : deployProxy(cfg, gateway, access))
         .onSuccess(v -> {
           NodeMetrics.bind(node, stats, replica, checkStats, cache);
-          log.info("Cairn node {} ready: http://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
-              cfg.http().advertisedHost(), cfg.http().port(), cfg.cluster().name(), node.memberId(),
-              replica.revision());
+          log.info("Cairn node {} ready: {}://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
+              cfg.security().tlsEnabled() ? "https" : "http", cfg.http().advertisedHost(), cfg.http().port(),
+              cfg.cluster().name(), node.memberId(), replica.revision());
         })
         .<Void>mapEmpty()
         .onComplete(started);

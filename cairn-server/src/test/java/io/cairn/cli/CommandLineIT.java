@@ -43,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The {@code cairn} command line against three real nodes with TLS, tokens and an ACL policy: {@code bin/cairn} as a
+ * The {@code cairn} command line against three real nodes with TLS, tokens, client certificates and an ACL policy: {@code bin/cairn} as a
  * process where the process is the point (README's example as it is written, exit codes and stderr as scripts read
  * them, a watch that outlives its node), the same commands in this JVM for the rest (a JVM start each would cost
  * seconds).
@@ -62,15 +62,17 @@ class CommandLineIT {
 
   @BeforeAll
   static void startCluster() throws IOException {
-    certs = Certificates.make();
+    certs = Certificates.make("operator");
     work = Files.createTempDirectory("cairn-cli");
     Path tokens = SecurityFiles.tokens(ADMIN, "admin", READER, "reader");
-    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, reader, *, read, allow");
+    Path policy = SecurityFiles.policy("p, admin, *, *, allow", "p, reader, *, read, allow",
+        "p, operator, *, read, allow");
     cluster = new TestNodes(3).withToken(ADMIN).withTls(certs.resolve("ca.pem"), null);
     JsonObject security = new JsonObject().put("security", new JsonObject()
         .put("tokensFile", tokens.toString()).put("acl", new JsonObject().put("policy", policy.toString()))
         .put("tls", new JsonObject().put("certFile", certs.resolve("node.pem").toString())
-            .put("keyFile", certs.resolve("node-key.pem").toString())));
+            .put("keyFile", certs.resolve("node-key.pem").toString()).put("clientAuth", "optional")
+            .put("clientCaFile", certs.resolve("ca.pem").toString())));
     first = cluster.start(0, security);
     second = cluster.start(1, security);
     third = cluster.start(2, security);
@@ -198,6 +200,16 @@ class CommandLineIT {
     assertThat(cairnAt(deadFirst, "services").exit).isZero();
     assertThat(cairnAt(deadFirst, "status").exit).isZero();
 
+    // Mutual TLS instead of a token: the client certificate's CN is the caller, over gRPC and REST alike.
+    List<String> operator = List.of("--addr", "127.0.0.1:" + second.httpPort(), "--ca",
+        certs.resolve("ca.pem").toString(), "--cert", certs.resolve("operator.pem").toString(), "--key",
+        certs.resolve("operator-key.pem").toString());
+    assertThat(inProcess("nodes", operator).exit).isZero();
+    assertThat(inProcess("status", operator).exit).isZero();
+    Run anonymous = inProcess("nodes", List.of("--addr", "127.0.0.1:" + second.httpPort(), "--ca",
+        certs.resolve("ca.pem").toString()));
+    assertThat(anonymous.exit).as(anonymous.toString()).isEqualTo(1);
+
     Run hash = cairn("token", "hash", "ci");
     assertThat(hash.exit).isZero();
     String secret = hash.err.substring(hash.err.lastIndexOf(' ') + 1).strip();
@@ -263,9 +275,19 @@ class CommandLineIT {
     if (!args[0].equals("token") && !(args[0].equals("snapshot") && args[1].equals("info"))) {
       all.addAll(List.of("--addr", addresses, "--token", ADMIN, "--ca", certs.resolve("ca.pem").toString()));
     }
+    return inProcess(all);
+  }
+
+  private static Run inProcess(String command, List<String> options) {
+    List<String> all = new ArrayList<>(List.of(command));
+    all.addAll(options);
+    return inProcess(all);
+  }
+
+  private static Run inProcess(List<String> args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = CairnCli.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+    int exit = CairnCli.run(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
     return new Run(exit, out.toString(), err.toString());
   }
 

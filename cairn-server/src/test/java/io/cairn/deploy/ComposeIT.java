@@ -323,7 +323,7 @@ class ComposeIT {
         .isEqualTo(version);
     assertThat(labels.fieldNames()).contains("org.opencontainers.image.source", "org.opencontainers.image.licenses");
     String logs = docker.docker(Duration.ofMinutes(1), "logs", container(1));
-    assertThat(logs).contains("Cairn node node-1 ready");
+    assertThat(logs).contains("Cairn node node-1 ready: https://");
     for (String line : logs.split("\n")) {
       if (!line.isBlank()) {
         assertThat(line).as("every line of the node's output is a JSON object").startsWith("{");
