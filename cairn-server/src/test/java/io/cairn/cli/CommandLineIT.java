@@ -224,7 +224,9 @@ class CommandLineIT {
   @Test
   @Order(5)
   void aWatchPrintsChangesAndGoesOnFromTheOtherNodeWhenItsNodeLeaves() throws Exception {
-    cairn("register", "--id", "web-a", "--name", "web", "--address", "10.0.0.1", "--port", "80").ok();
+    // Through the second node: instances of a node that leaves turn unhealthy, which would be a change to count.
+    cairnAt("127.0.0.1:" + second.httpPort(), "register", "--id", "web-a", "--name", "web", "--address", "10.0.0.1",
+        "--port", "80").ok();
     Map<String, String> firstThenSecond = env();
     firstThenSecond.put("CAIRN_ADDR", "127.0.0.1:" + first.httpPort() + ",127.0.0.1:" + second.httpPort());
     Path out = work.resolve("watch.out");
