@@ -9,6 +9,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -17,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One command's way to the cluster: the Java client (gRPC, moving to the next node when one cannot serve) for what
@@ -97,40 +100,9 @@ final class Cluster implements AutoCloseable {
     return CliFailure.unreachable(cause.getMessage() == null ? cause.toString() : cause.getMessage());
   }
 
-  /** A REST answer the node gave with a 2xx status. */
-  record Answer(int status, Buffer body) {
-    JsonObject json() {
-      return body.toJsonObject();
-    }
-  }
-
-  /** A REST call, to each node in turn until one that is up and ready answers; 4xx answers are refusals. */
-  Answer rest(HttpMethod method, String path) {
-    return await(restAt(0, method, path, null));
-  }
-
-  private Future<Answer> restAt(int index, HttpMethod method, String path, String lastProblem) {
-    if (index >= nodes.size()) {
-      return Future.failedFuture(CliFailure.unreachable("no node could answer " + method + " " + path + ": "
-          + lastProblem));
-    }
-    String node = nodes.get(index);
-    return http.request(options(method, node, path))
-        .compose(request -> request.send().compose(response -> response.body().map(body -> new Answer(
-            response.statusCode(), body))))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return restAt(index + 1, method, path, node + ": " + ar.cause().getMessage());
-          }
-          Answer answer = ar.result();
-          if (answer.status() == 503) {
-            return restAt(index + 1, method, path, node + ": " + errorMessage(answer.body(), 503));
-          }
-          if (answer.status() >= 400) {
-            return Future.failedFuture(CliFailure.refused(errorMessage(answer.body(), answer.status())));
-          }
-          return Future.succeededFuture(answer);
-        });
+  /** A REST call whose answer is a JSON object: to each node in turn (below); 4xx answers are refusals. */
+  JsonObject rest(HttpMethod method, String path) {
+    return await(eachNode(0, method, path, null, response -> response.body().map(Buffer::toJsonObject)));
   }
 
   /**
@@ -139,42 +111,58 @@ final class Cluster implements AutoCloseable {
    */
   long download(String path, Path file) {
     Path partial = file.toAbsolutePath().resolveSibling(file.getFileName() + ".partial");
-    long revision = await(downloadFrom(0, path, partial, null));
     try {
+      long revision = await(eachNode(0, HttpMethod.GET, path, null, response -> {
+        // Held until the file is open: what arrives before would otherwise be lost.
+        response.pause();
+        long at = Long.parseLong(response.getHeader("X-Cairn-Revision"));
+        return vertx.fileSystem().open(partial.toString(), new OpenOptions().setTruncateExisting(true))
+            .compose(response::pipeTo).map(at);
+      }));
       Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (Exception e) {
+      return revision;
+    } catch (IOException e) {
       throw CliFailure.refused("cannot write " + file + ": " + e.getMessage());
+    } finally {
+      deleteQuietly(partial);
     }
-    return revision;
   }
 
-  private Future<Long> downloadFrom(int index, String path, Path partial, String lastProblem) {
+  /**
+   * Each node in turn from {@code index}, until one that is up and ready (not 503) answers: a 2xx goes to
+   * {@code answered}, any other status is a refusal.
+   */
+  private <T> Future<T> eachNode(int index, HttpMethod method, String path, String lastProblem,
+                                 Function<HttpClientResponse, Future<T>> answered) {
     if (index >= nodes.size()) {
-      return Future.failedFuture(CliFailure.unreachable("no node could answer GET " + path + ": " + lastProblem));
+      return Future.failedFuture(CliFailure.unreachable("no node could answer " + method + " " + path + ": "
+          + lastProblem));
     }
     String node = nodes.get(index);
-    return http.request(options(HttpMethod.GET, node, path).setIdleTimeout(timeoutMillis)).compose(r -> r.send())
-        .transform(ar -> {
-          if (ar.failed()) {
-            return downloadFrom(index + 1, path, partial, node + ": " + ar.cause().getMessage());
-          }
-          HttpClientResponse response = ar.result();
-          if (response.statusCode() == 200) {
-            // Held until the file is open: what arrives before would otherwise be lost.
-            response.pause();
-          }
-          if (response.statusCode() != 200) {
-            return response.body().transform(body -> {
-              String problem = errorMessage(body.succeeded() ? body.result() : Buffer.buffer(), response.statusCode());
-              return response.statusCode() == 503
-                  ? downloadFrom(index + 1, path, partial, node + ": " + problem)
-                  : Future.failedFuture(CliFailure.refused(problem));
-            });
-          }
-          long revision = Long.parseLong(response.getHeader("X-Cairn-Revision"));
-          return vertx.fileSystem().open(partial.toString(), new OpenOptions().setTruncateExisting(true))
-              .compose(response::pipeTo).map(revision);
-        });
+    return http.request(options(method, node, path)).compose(HttpClientRequest::send).transform(ar -> {
+      if (ar.failed()) {
+        return eachNode(index + 1, method, path, node + ": " + ar.cause().getMessage(), answered);
+      }
+      HttpClientResponse response = ar.result();
+      int status = response.statusCode();
+      if (status >= 200 && status < 300) {
+        return answered.apply(response);
+      }
+      return response.body().transform(body -> {
+        String problem = errorMessage(body.succeeded() ? body.result() : Buffer.buffer(), status);
+        return status == 503
+            ? eachNode(index + 1, method, path, node + ": " + problem, answered)
+            : Future.failedFuture(CliFailure.refused(problem));
+      });
+    });
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a partial download left behind says what it is by its name
+    }
   }
 
   private RequestOptions options(HttpMethod method, String node, String path) {

@@ -86,7 +86,7 @@ final class InstanceCommands {
       JsonObject answer;
       try (Cluster cluster = connection.open()) {
         answer = cluster.rest(HttpMethod.POST, "/v1/services/" + URLEncoder.encode(id, StandardCharsets.UTF_8)
-            + "/check").json();
+            + "/check");
       }
       JsonObject result = answer.getJsonObject("result", new JsonObject());
       Output.Table table = new Output.Table("ID", "RESULT", "HEALTH", "TOOK", "NODE", "OUTPUT");

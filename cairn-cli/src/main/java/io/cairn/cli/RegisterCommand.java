@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,8 +121,7 @@ final class RegisterCommand extends ClusterCommand {
     String text;
     try {
       if (file.equals("-")) {
-        InputStream in = System.in;
-        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
       } else {
         text = Files.readString(Path.of(file));
       }

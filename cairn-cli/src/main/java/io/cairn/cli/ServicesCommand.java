@@ -3,7 +3,7 @@ package io.cairn.cli;
 import io.cairn.grpc.v1.DiscoverRequest;
 import io.cairn.grpc.v1.DiscoverResponse;
 import io.cairn.grpc.v1.Instance;
-import io.cairn.model.Health;
+import io.cairn.wire.InstanceMessages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -63,7 +63,7 @@ final class ServicesCommand extends ClusterCommand {
         ? new Output.Table("NAME", "INSTANCES", "PASSING", "VERSIONS", "ZONES", "TAGS")
         : new Output.Table("NAME", "INSTANCES", "PASSING", "TAGS");
     byName.forEach((service, of) -> {
-      long passing = of.stream().filter(ServicesCommand::passing).count();
+      long passing = of.stream().filter(InstanceMessages::passing).count();
       TreeSet<String> serviceTags = new TreeSet<>();
       TreeSet<String> versions = new TreeSet<>();
       TreeSet<String> zones = new TreeSet<>();
@@ -91,9 +91,4 @@ final class ServicesCommand extends ClusterCommand {
     return 0;
   }
 
-  /** What discovery would hand out: healthy or degraded, in rotation, not leaving. */
-  private static boolean passing(Instance i) {
-    Health health = Health.parse(i.getHealth());
-    return health != null && health.servesTraffic() && i.getEnabled() && !i.getDraining();
-  }
 }

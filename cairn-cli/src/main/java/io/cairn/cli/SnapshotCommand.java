@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Callable;
 
 @Command(name = "snapshot", description = "Backups of the registry: the file form of a node's Raft snapshots.",
     subcommands = {SnapshotCommand.Save.class, SnapshotCommand.Info.class})
@@ -26,7 +26,7 @@ final class SnapshotCommand {
 
   @Command(name = "save", description = {"Saves the registry to FILE, whole or not at all.",
       "As the answering node holds it (GET /v1/snapshot; needs admin on cluster)."})
-  static final class Save implements java.util.concurrent.Callable<Integer> {
+  static final class Save implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
@@ -52,7 +52,7 @@ final class SnapshotCommand {
   }
 
   @Command(name = "info", description = "What a snapshot file holds; exit code 1 when it is not a whole snapshot.")
-  static final class Info implements java.util.concurrent.Callable<Integer> {
+  static final class Info implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
@@ -92,11 +92,11 @@ final class SnapshotCommand {
     long instances;
     long nodes;
     long routes;
+    long unknown;
     final Set<String> names = new HashSet<>();
 
     static Summary of(Path file) {
       Summary s = new Summary();
-      AtomicLong unknown = new AtomicLong();
       try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
         s.bytes = Files.size(file);
         s.header = SnapshotFile.read(in, record -> {
@@ -107,7 +107,7 @@ final class SnapshotCommand {
             }
             case NODE -> s.nodes++;
             case ROUTE_JSON -> s.routes++;
-            default -> unknown.incrementAndGet();
+            default -> s.unknown++;
           }
         });
       } catch (NoSuchFileException e) {
@@ -115,8 +115,8 @@ final class SnapshotCommand {
       } catch (IOException e) {
         throw CliFailure.refused(file + ": " + e.getMessage());
       }
-      if (unknown.get() > 0) {
-        throw CliFailure.refused(file + ": " + unknown.get() + " records of no known kind (a newer Cairn's file?)");
+      if (s.unknown > 0) {
+        throw CliFailure.refused(file + ": " + s.unknown + " records of no known kind (a newer Cairn's file?)");
       }
       return s;
     }

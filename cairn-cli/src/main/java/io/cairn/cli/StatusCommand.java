@@ -13,7 +13,7 @@ final class StatusCommand extends ClusterCommand {
   public Integer call() {
     JsonObject status;
     try (Cluster cluster = connection.open()) {
-      status = cluster.rest(HttpMethod.GET, "/v1/status").json();
+      status = cluster.rest(HttpMethod.GET, "/v1/status");
     }
     JsonObject raft = status.getJsonObject("raft", new JsonObject());
     boolean quorate = status.getBoolean("quorate", false);

@@ -47,8 +47,8 @@ final class WatchCommand extends ClusterCommand {
           print(instance, removed);
         }
       });
-      cluster.await(client.watch(watched));
-      listed = true;
+      // Set on the client's loop as the first snapshot is in, before any later event is handled there.
+      cluster.await(client.watch(watched).onSuccess(instances -> listed = true));
       done.await();
     }
     return 0;

@@ -5,6 +5,7 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.model.Route;
 import io.cairn.model.Routes;
+import io.cairn.wire.InstanceMessages;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -160,7 +161,7 @@ final class ServiceCache {
   private void refresh() {
     List<Instance> now = new ArrayList<>();
     for (Instance i : instances.values()) {
-      if (isPassing(i)) {
+      if (InstanceMessages.passing(i)) {
         now.add(i);
       }
     }
@@ -172,7 +173,7 @@ final class ServiceCache {
     for (InstanceListener l : listeners) {
       l.changed(instance, removed);
     }
-    if (used.contains(instance.getId()) && (removed || !isPassing(instance))) {
+    if (used.contains(instance.getId()) && (removed || !InstanceMessages.passing(instance))) {
       if (removed) {
         used.remove(instance.getId());
       }
@@ -197,8 +198,4 @@ final class ServiceCache {
   }
 
   /** As Cairn's discovery counts it ({@code ServiceEntry.passing}): serving health, enabled, not draining. */
-  static boolean isPassing(Instance i) {
-    io.cairn.model.Health health = io.cairn.model.Health.parse(i.getHealth());
-    return health != null && health.servesTraffic() && i.getEnabled() && !i.getDraining();
-  }
 }

@@ -22,6 +22,12 @@ public final class InstanceMessages {
   private InstanceMessages() {
   }
 
+  /** What discovery hands out: healthy or degraded, in rotation, not leaving. */
+  public static boolean passing(Instance i) {
+    Health health = Health.parse(i.getHealth());
+    return health != null && health.servesTraffic() && i.getEnabled() && !i.getDraining();
+  }
+
   /** The entry as a message; a field the model leaves null is left unset. */
   public static Instance message(ServiceEntry e) {
     Instance.Builder b = Instance.newBuilder()

@@ -95,6 +95,9 @@ class CommandLineIT {
     if (work != null) {
       TempDirs.delete(work);
     }
+    if (certs != null) {
+      TempDirs.delete(certs);
+    }
   }
 
   @Test

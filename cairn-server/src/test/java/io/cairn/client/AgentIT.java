@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.wire.InstanceMessages;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -111,7 +112,7 @@ class AgentIT {
         awaitPassing(List.of(id(k)));
         String restarted = id(k);
         await().atMost(Duration.ofSeconds(10)).until(() -> client.instances(NAME).stream()
-            .anyMatch(i -> i.getId().equals(restarted) && ServiceCache.isPassing(i)));
+            .anyMatch(i -> i.getId().equals(restarted) && InstanceMessages.passing(i)));
       }
       calling.set(false);
       caller.join();

@@ -2,6 +2,7 @@ package io.cairn.deploy;
 
 import io.cairn.support.Certificates;
 import io.cairn.support.PrivateDocker;
+import io.cairn.support.TempDirs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,7 +89,7 @@ class ComposeIT {
     return env;
   }
 
-  private <T> T timed(String phase, java.util.concurrent.Callable<T> step) throws Exception {
+  private <T> T timed(String phase, Callable<T> step) throws Exception {
     long t0 = System.nanoTime();
     try {
       return step.call();
@@ -129,7 +133,7 @@ class ComposeIT {
         return docker.docker(Duration.ofMinutes(5), "build", "--network", "host", "-t", "cairn-it-prometheus:local",
             context.toString());
       } finally {
-        io.cairn.support.TempDirs.delete(context);
+        TempDirs.delete(context);
       }
     });
     work = Files.createTempDirectory("cairn-compose");
@@ -160,11 +164,17 @@ class ComposeIT {
     Files.writeString(work.resolve("deploy/prometheus.yml"), prometheus);
   }
 
-  private static void portsFree() {
-    List<Integer> ports = new ArrayList<>(List.of(BASE + 510));
-    for (int i = 1; i <= 4; i++) {
-      ports.addAll(List.of(http(i), http(i) + 1000, BASE + 100 + i, BASE + 200 + i, BASE + 300 + i, BASE + 400 + i));
-    }
+  /** Every port composeEnv gives the containers, and each node's Raft port (its HTTP port + 1000), is free. */
+  private void portsFree() {
+    List<Integer> ports = new ArrayList<>();
+    composeEnv().forEach((name, value) -> {
+      if (name.contains("PORT")) {
+        ports.add(Integer.parseInt(value));
+        if (name.startsWith("CAIRN_HTTP_PORT_")) {
+          ports.add(Integer.parseInt(value) + 1000);
+        }
+      }
+    });
     for (int port : ports) {
       try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"));
            DatagramSocket d = new DatagramSocket(port, InetAddress.getByName("127.0.0.1"))) {
@@ -189,7 +199,7 @@ class ComposeIT {
       }
     } finally {
       if (work != null) {
-        io.cairn.support.TempDirs.delete(work);
+        TempDirs.delete(work);
       }
       phases.put("total", (System.nanoTime() - started) / 1_000_000);
       StringBuilder b = new StringBuilder("ComposeIT phases (s):");
@@ -263,7 +273,7 @@ class ComposeIT {
       HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body());
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -389,7 +399,7 @@ class ComposeIT {
             "http://127.0.0.1:" + (BASE + 510) + "/api/v1/targets?state=active")).build(),
             HttpResponse.BodyHandlers.ofString());
         JsonArray targets = new JsonObject(r.body()).getJsonObject("data").getJsonArray("activeTargets");
-        Map<String, String> health = new java.util.TreeMap<>();
+        Map<String, String> health = new TreeMap<>();
         for (Object o : targets) {
           JsonObject t = (JsonObject) o;
           assertThat(t.getJsonObject("discoveredLabels").getString("__meta_url")).contains("/v1/sd/prometheus");

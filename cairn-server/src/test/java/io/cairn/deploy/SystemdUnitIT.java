@@ -3,6 +3,7 @@ package io.cairn.deploy;
 import io.cairn.config.CairnConfig;
 import io.cairn.support.Certificates;
 import io.cairn.support.SecurityFiles;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +56,7 @@ class SystemdUnitIT {
   private Path envFile;
   private Process node;
   private Path nodeLog;
+  private Path tls;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -69,6 +71,10 @@ class SystemdUnitIT {
     if (node != null && node.isAlive()) {
       node.destroyForcibly();
       node.waitFor(30, TimeUnit.SECONDS);
+    }
+    TempDirs.delete(work);
+    if (tls != null) {
+      TempDirs.delete(tls);
     }
   }
 
@@ -143,7 +149,7 @@ class SystemdUnitIT {
    */
   @Test
   void theUnitsCommandLinesStartANodeThatServesAndStopCleanly() throws Exception {
-    Path tls = Certificates.make();
+    tls = Certificates.make();
     Path tokens = SecurityFiles.tokens("systemd-secret", "admin");
     int http = TestNodes.freePort();
     int hazelcast = TestNodes.freePort();
