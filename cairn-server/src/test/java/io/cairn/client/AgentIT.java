@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.cairn.grpc.v1.Instance;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
+import io.cairn.support.TestNodes;
 import io.cairn.wire.InstanceMessages;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,7 +65,7 @@ class AgentIT {
     cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
     cluster.startWhole(Duration.ofSeconds(120));
     for (int k = 0; k < 3; k++) {
-      ports[k] = io.cairn.support.TestNodes.freePort();
+      ports[k] = TestNodes.freePort();
       services[k] = service(ports[k], k);
     }
 
@@ -92,7 +94,7 @@ class AgentIT {
       assertThat(client.watch(NAME).toCompletionStage().toCompletableFuture().get()).hasSize(3);
       AtomicBoolean calling = new AtomicBoolean(true);
       AtomicInteger served = new AtomicInteger();
-      List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<String> failures = new CopyOnWriteArrayList<>();
       Thread caller = new Thread(() -> call(client, calling, served, failures), "caller");
       caller.start();
       for (int k = 0; k < 3; k++) {
@@ -142,10 +144,16 @@ class AgentIT {
         "--ttl", TTL.toMillis() + "ms", "--drain", "1s"));
   }
 
+  /** Every node has applied the registrations: a watch or read through any of them sees them. */
   private void awaitPassing(List<String> ids) {
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       try {
-        return passing(cluster.node(1).base()).containsAll(ids);
+        for (int i = 0; i < 3; i++) {
+          if (!passing(cluster.node(i).base()).containsAll(ids)) {
+            return false;
+          }
+        }
+        return true;
       } catch (RuntimeException notYet) {
         return false;
       }
