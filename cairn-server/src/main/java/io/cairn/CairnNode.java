@@ -1,12 +1,14 @@
 package io.cairn;
 
 import io.cairn.api.Access;
+import io.cairn.api.BridgeViews;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.RouteOperations;
+import io.cairn.config.BridgeSettings;
 import io.cairn.config.CairnConfig;
 import io.cairn.consul.ConsulApi;
 import io.cairn.dns.DnsVerticle;
@@ -23,6 +25,7 @@ import io.cairn.http.NodeMetrics;
 import io.cairn.membership.MembershipVerticle;
 import io.cairn.model.Check;
 import io.cairn.model.CheckDefaults;
+import io.cairn.node.BridgeBoard;
 import io.cairn.node.CommandLog;
 import io.cairn.node.Meters;
 import io.cairn.node.NodeState;
@@ -143,8 +146,10 @@ public class CairnNode extends AbstractVerticle {
         ? ProxyVerticle.gateway(cfg.proxy(), cfg.node(), node.nodeId(), ops, replica, routes::inForce) : null;
     ProxyUpstreams upstreams = new ProxyUpstreams(access, gateway == null ? List::of : gateway::upstreams,
         gateway == null ? List::of : gateway::splitShares);
+    BridgeBoard bridgeBoard = new BridgeBoard();
+    BridgeViews bridgeViews = new BridgeViews(cfg.bridges(), bridgeBoard, access);
     NodeEndpoints.Parts parts = new NodeEndpoints.Parts(cfg, node, stats, replica, history, access, ops, checks, views,
-        routes, upstreams);
+        bridgeViews, routes, upstreams);
     NodeMetrics.configure(Meters.of(cfg.node().id()));
     AuditLog.configure(cfg.security());
     deploy(new SecurityVerticle(cfg.security(), security))
@@ -161,6 +166,7 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> cfg.dns().port() == 0 ? Future.succeededFuture()
             : deploy(new DnsVerticle(cfg.dns(), cfg.http().host(), node, replica, access, ops)))
         .compose(v -> gateway == null ? Future.succeededFuture() : deployProxy(cfg, gateway, access))
+        .compose(v -> deployBridges(cfg, node, replica, bridgeBoard, history, stats))
         .onSuccess(v -> {
           NodeMetrics.bind(node, stats, replica, checkStats, cache);
           log.info("Cairn node {} ready: {}://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
@@ -177,6 +183,26 @@ public class CairnNode extends AbstractVerticle {
     AtomicBoolean keeper = new AtomicBoolean(true);
     return vertx.deployVerticle(() -> new ProxyVerticle(cfg.proxy(), cfg.security(), gateway, access, metrics,
         keeper.getAndSet(false)), new DeploymentOptions().setInstances(cfg.http().instances()));
+  }
+
+  /**
+   * One verticle per bridge, on every node: each runs where the Raft leader is. Last, so that a bridge's server
+   * (reachable or not) never holds up a node that serves its registry.
+   */
+  private Future<Void> deployBridges(CairnConfig cfg, NodeState node, Replica replica, BridgeBoard board,
+                                     EventHistory history, NodeStats stats) {
+    Future<?> deployed = Future.succeededFuture();
+    for (BridgeSettings.Bridge b : cfg.bridges()) {
+      AbstractVerticle bridge = switch (b.type()) {
+        case ETCD_EXPORT, ETCD_IMPORT, REDIS -> notBuiltYet(b);
+      };
+      deployed = deployed.compose(v -> deploy(bridge));
+    }
+    return deployed.mapEmpty();
+  }
+
+  private static AbstractVerticle notBuiltYet(BridgeSettings.Bridge b) {
+    throw new IllegalStateException("bridge type " + b.type().key() + " is not built yet");
   }
 
   /** The check types this node runs (TTL always: nothing runs it) and the settings a check leaves out. */

@@ -2,6 +2,7 @@ package io.cairn;
 
 import io.cairn.api.Access;
 import io.cairn.api.BlockingQueries;
+import io.cairn.api.BridgeViews;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.ProxyUpstreams;
@@ -44,8 +45,8 @@ final class NodeEndpoints implements Endpoints {
 
   /** The node's parts the endpoints are built from, the same for every loop. */
   record Parts(CairnConfig cfg, NodeState node, NodeStats stats, Replica replica, EventHistory history, Access access,
-               RegistryOperations ops, CheckOperations checks, ClusterViews views, RouteOperations routes,
-               ProxyUpstreams upstreams) {
+               RegistryOperations ops, CheckOperations checks, ClusterViews views, BridgeViews bridges,
+               RouteOperations routes, ProxyUpstreams upstreams) {
   }
 
   NodeEndpoints(Vertx vertx, Parts p) {
@@ -54,7 +55,7 @@ final class NodeEndpoints implements Endpoints {
     page = new TopologyPage(p.cfg().security().tlsEnabled(), p.replica());
     consul = new ConsulApi(p.cfg().consul(), p.cfg().http(), p.node(), p.replica(), p.ops(), blocking);
     streams = new EventStreams(vertx, p.cfg().http(), p.node(), p.replica(), p.history(), p.ops(), hub);
-    rest = new RestApi(p.cfg().http(), p.replica(), p.ops(), p.views(), p.checks(), blocking, p.routes(),
+    rest = new RestApi(p.cfg().http(), p.replica(), p.ops(), p.views(), p.bridges(), p.checks(), blocking, p.routes(),
         p.upstreams());
     grpc = grpcServer(vertx, p, hub);
   }

@@ -50,6 +50,7 @@ public final class CairnConfig {
   private final RegistrySettings registry;
   private final ConsulSettings consul;
   private final LoggingSettings logging;
+  private final List<BridgeSettings.Bridge> bridges;
 
   /** Reads every value once, so that a bad one stops the node at start-up with the key's name. */
   private CairnConfig(JsonObject json) {
@@ -79,6 +80,7 @@ public final class CairnConfig {
     if (proxy.enabled()) {
       security.requireAuthenticatedCallers("proxy.host", proxy.host());
     }
+    bridges = BridgeSettings.from(json.getValue(BridgeSettings.KEY));
   }
 
   /** Whether a host name or address is this machine's loopback (localhost, 127.x, ::1); false for null. */
@@ -120,6 +122,8 @@ public final class CairnConfig {
         file = value;
       } else if (flag.equals("join")) {
         putDotted(flagValues, "cluster.join", value);
+      } else if (flag.equals(BridgeSettings.KEY)) {
+        flagValues.put(BridgeSettings.KEY, value);
       } else {
         putDotted(flagValues, flag, value);
       }
@@ -140,6 +144,10 @@ public final class CairnConfig {
       putDotted(envValues, "logging.level", env.get("LOG_LEVEL"));
     }
     collectEnv(merged, "", env, envValues);
+    if (env.get(envName(BridgeSettings.KEY)) != null) {
+      // The one list at the top level: JSON text, as a flag gives it.
+      envValues.put(BridgeSettings.KEY, env.get(envName(BridgeSettings.KEY)));
+    }
     overlay(merged, envValues, "");
     overlay(merged, flagValues, "");
     return new CairnConfig(merged);
@@ -239,6 +247,11 @@ public final class CairnConfig {
 
   public LoggingSettings logging() {
     return logging;
+  }
+
+  /** The bridges to etcd and Redis, in the order configured. */
+  public List<BridgeSettings.Bridge> bridges() {
+    return bridges;
   }
 
   // ---- loading ----

@@ -36,6 +36,9 @@ public final class Addresses {
   /** The revision up to which the leader published events, told to every node so that the next leader goes on. */
   public static final String EVENTS_PUBLISHED = "cairn.replication.events-published";
 
+  /** Prefix of a bridge's address (+ bridge id): the node running it publishes its {@code BridgeStatus} there. */
+  public static final String BRIDGE_STATUS = "cairn.bridge.status.";
+
   /** Local: the TLS certificate files changed on disk; every listener reloads them. */
   public static final String TLS_CHANGED = "cairn.security.tls-changed";
 

@@ -50,7 +50,7 @@ class ArchitectureTest {
 
   /** The transports, each a room of its own: they parse, call api/, render, and share only what lies below them. */
   private static final String[] TRANSPORTS = {"io.cairn.http..", "io.cairn.grpc", "io.cairn.consul..", "io.cairn.dns..",
-      "io.cairn.eventbus..", "io.cairn.proxy.."};
+      "io.cairn.eventbus..", "io.cairn.proxy..", "io.cairn.bridge.."};
 
   @Test
   void transportsNeverImportEachOther() {

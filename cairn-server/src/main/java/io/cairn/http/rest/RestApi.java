@@ -4,6 +4,7 @@ import io.cairn.api.ApiException;
 import io.cairn.api.BlockingQueries;
 import io.cairn.api.Caller;
 import io.cairn.api.CheckOperations;
+import io.cairn.api.BridgeViews;
 import io.cairn.api.ClusterViews;
 import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.Queries;
@@ -52,16 +53,18 @@ public final class RestApi {
   private final Replica replica;
   private final RegistryOperations ops;
   private final ClusterViews views;
+  private final BridgeViews bridges;
   private final CheckOperations checks;
   private final BlockingQueries blocking;
   private final RouteApi routes;
 
-  public RestApi(HttpSettings http, Replica replica, RegistryOperations ops, ClusterViews views, CheckOperations checks,
-                 BlockingQueries blocking, RouteOperations routeOps, ProxyUpstreams upstreams) {
+  public RestApi(HttpSettings http, Replica replica, RegistryOperations ops, ClusterViews views, BridgeViews bridges,
+                 CheckOperations checks, BlockingQueries blocking, RouteOperations routeOps, ProxyUpstreams upstreams) {
     this.http = http;
     this.replica = replica;
     this.ops = ops;
     this.views = views;
+    this.bridges = bridges;
     this.checks = checks;
     this.blocking = blocking;
     this.routes = new RouteApi(replica, routeOps, upstreams);
@@ -139,6 +142,7 @@ public final class RestApi {
     router.get("/v1/nodes").handler(rc -> view(rc, caller -> RestJson.nodes(views.nodes(caller))));
     router.get("/v1/topology").handler(rc -> view(rc, caller -> RestJson.topology(views.topology(caller))));
     router.get("/v1/stats").handler(rc -> view(rc, caller -> RestJson.stats(views.stats(caller))));
+    router.get("/v1/bridges").handler(rc -> view(rc, caller -> RestJson.bridges(bridges.bridges(caller))));
     router.get("/v1/sd/prometheus").handler(this::prometheusTargets);
     router.get("/v1/snapshot").handler(this::snapshotFile);
     routes.mount(router);

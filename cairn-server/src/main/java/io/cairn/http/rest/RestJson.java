@@ -1,5 +1,6 @@
 package io.cairn.http.rest;
 
+import io.cairn.api.BridgeViews;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
 import io.cairn.gateway.Gateway;
@@ -8,11 +9,13 @@ import io.cairn.health.CheckStats;
 import io.cairn.model.ModelJson;
 import io.cairn.model.Route;
 import io.cairn.model.Routes;
+import io.cairn.node.BridgeStatus;
 import io.cairn.node.RaftStatus;
 import io.cairn.node.Standing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +110,25 @@ public final class RestJson {
     }
     return new JsonObject().put("revision", n.revision()).put("leader", n.leader()).put("term", n.term())
         .put("nodes", nodes);
+  }
+
+  /** {@code GET /v1/bridges}. */
+  public static JsonObject bridges(List<BridgeViews.BridgeView> views) {
+    JsonArray bridges = new JsonArray();
+    for (BridgeViews.BridgeView v : views) {
+      BridgeStatus s = v.last();
+      JsonObject j = new JsonObject().put("id", v.id()).put("type", v.type()).put("target", v.target())
+          .put("running", v.running()).put("node", v.running() ? s.node() : null)
+          .put("connected", v.running() && s.connected());
+      if (s != null) {
+        j.put("term", s.term()).put("lastRevision", s.lastRevision()).put("lagRevisions", s.lagRevisions())
+            .put("lagSeconds", s.lagMillis() / 1000.0).put("errors", s.errors()).put("lastError", s.lastError())
+            .put("lastErrorAt", s.lastErrorAt() == 0 ? null : Instant.ofEpochMilli(s.lastErrorAt()).toString())
+            .put("lastRanOn", s.node());
+      }
+      bridges.add(j);
+    }
+    return new JsonObject().put("bridges", bridges);
   }
 
   /** {@code GET /v1/topology}. */

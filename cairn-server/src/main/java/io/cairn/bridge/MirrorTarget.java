@@ -1,0 +1,38 @@
+package io.cairn.bridge;
+
+import io.cairn.model.Event;
+import io.cairn.registry.Snapshot;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * Where a mirroring bridge writes Cairn's registry: etcd (export) or Redis. Its calls come one at a time, each after
+ * the previous one's future completed, on the bridge's event loop; {@link #open} first, {@link #close} last. A failed
+ * future ends the session: the bridge closes the target, and after a back-off opens it again.
+ */
+public interface MirrorTarget {
+
+  /**
+   * Connects, and takes the server's fence for {@code term}: fails with {@link FencedOut} when a newer term holds it.
+   * Answers where the mirror stands, as a position in Cairn's event stream ({@code R}: every event up to revision R;
+   * {@code R:k}: every event before revision R, and events 0 to k of R), or null when the server keeps none (or lost
+   * it): the bridge then reconciles.
+   */
+  Future<String> open(long term);
+
+  /**
+   * Makes the server hold exactly the snapshot's instances: what differs written, what Cairn no longer has deleted,
+   * and the snapshot's revision recorded as the position.
+   */
+  Future<Void> reconcile(Snapshot snapshot);
+
+  /**
+   * Writes these events (oldest first, of any type: a target takes those it mirrors), and records {@code position},
+   * the place of the last of them in Cairn's stream.
+   */
+  Future<Void> write(List<Event> events, String position);
+
+  /** Closes the connections; a lease the bridge kept alive is left to expire on its own. */
+  Future<Void> close();
+}
