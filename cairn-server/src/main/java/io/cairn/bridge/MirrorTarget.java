@@ -1,6 +1,5 @@
 package io.cairn.bridge;
 
-import io.cairn.model.Event;
 import io.cairn.registry.Snapshot;
 import io.vertx.core.Future;
 
@@ -28,10 +27,11 @@ public interface MirrorTarget {
   Future<Void> reconcile(Snapshot snapshot);
 
   /**
-   * Writes these events (oldest first, of any type: a target takes those it mirrors), and records {@code position},
-   * the place of the last of them in Cairn's stream.
+   * Writes these changes (oldest first, events of any type: a target takes those it mirrors), recording with what
+   * it writes the position of the last change written. A target that splits them into several writes of its own
+   * records, with each, the position of its last change.
    */
-  Future<Void> write(List<Event> events, String position);
+  Future<Void> write(List<Change> changes);
 
   /** Closes the connections; a lease the bridge kept alive is left to expire on its own. */
   Future<Void> close();

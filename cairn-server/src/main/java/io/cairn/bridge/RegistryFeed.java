@@ -23,7 +23,7 @@ final class RegistryFeed implements Watcher {
   /** Events per write: enough to amortise a round trip, few enough that a write stays short. */
   static final int BATCH = 1_000;
 
-  private record Queued(Event event, String position, long at) {
+  private record Queued(Change change, long at) {
   }
 
   private final MirrorTarget target;
@@ -111,7 +111,8 @@ final class RegistryFeed implements Watcher {
       Event e = events.get(i);
       int ordinal = e.revision() == lastRevision ? lastOrdinal + 1 : 0;
       boolean lastOfRevision = i + 1 == events.size() || events.get(i + 1).revision() != e.revision();
-      queue.addLast(new Queued(e, lastOfRevision ? Long.toString(e.revision()) : e.revision() + ":" + ordinal, now));
+      queue.addLast(new Queued(new Change(e, lastOfRevision ? Long.toString(e.revision()) : e.revision() + ":" + ordinal),
+          now));
       lastRevision = e.revision();
       lastOrdinal = lastOfRevision ? -1 : ordinal;
     }
@@ -172,16 +173,14 @@ final class RegistryFeed implements Watcher {
       }
       return;
     }
-    List<Event> batch = new ArrayList<>(Math.min(BATCH, queue.size()));
-    Queued last = null;
+    List<Change> batch = new ArrayList<>(Math.min(BATCH, queue.size()));
     writingSince = queue.peekFirst().at();
     while (!queue.isEmpty() && batch.size() < BATCH) {
-      last = queue.pollFirst();
-      batch.add(last.event());
+      batch.add(queue.pollFirst().change());
     }
-    long revision = last.event().revision();
+    long revision = batch.get(batch.size() - 1).event().revision();
     writing = true;
-    target.write(batch, last.position()).onComplete(ar -> written(ar.cause(), revision));
+    target.write(batch).onComplete(ar -> written(ar.cause(), revision));
   }
 
   private void begin() {
