@@ -71,11 +71,16 @@ ensure_test_tools() {
   [ -x /usr/bin/docker-compose ] || missing="$missing docker-compose"
   [ -x /usr/sbin/debootstrap ] || missing="$missing debootstrap"
   command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+  [ -x /usr/bin/etcd ] || missing="$missing etcd-server"
+  [ -x /usr/bin/etcdctl ] || missing="$missing etcd-client"
+  [ -x /usr/bin/redis-server ] || missing="$missing redis-server"
+  [ -x /usr/bin/redis-cli ] || missing="$missing redis-tools"
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need:$missing"
-    # docker.io would start the machine's own Docker daemon where an init system runs; the tests start a private one
-    # and leave the machine's alone, so no service starts during the install (policy-rc.d: "action forbidden").
+    # docker.io (and etcd-server, redis-server) would start the machine's own daemon where an init system runs; the
+    # tests start private ones and leave the machine's alone, so no service starts during the install (policy-rc.d:
+    # "action forbidden").
     local policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       policy=/usr/sbin/policy-rc.d
