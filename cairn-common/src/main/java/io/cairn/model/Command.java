@@ -39,6 +39,15 @@ public record Command(
         outcome, route);
   }
 
+  /**
+   * The same command decided by the leader of {@code leaderTerm}: every replica refuses it unless the log's leader
+   * and term are still its origin's and that term (a bridge's import, fenced like housekeeping).
+   */
+  public Command withTerm(long leaderTerm) {
+    return new Command(type, origin, requestId, timestamp, leaderTerm, service, id, cas, create, health, reason, node,
+        outcome, route);
+  }
+
   public static Command register(String origin, long requestId, long now, ServiceEntry entry, boolean create, long cas) {
     return new Command(Type.REGISTER, origin, requestId, now, 0, entry, entry.id(), cas, create, null, null, null, null, null);
   }

@@ -266,6 +266,32 @@ public final class RegistryOperations {
   }
 
   /**
+   * Judges a registration that a bridge brings from another registry, as the API judges one: the instance, or a
+   * {@link ValidationException} naming the field.
+   */
+  public ServiceEntry parseImported(JsonObject registration) {
+    return parse(registration, null);
+  }
+
+  /**
+   * Writes what a bridge found changed in another registry, as one entry of the log, each command stamped with the
+   * term its node leads (see {@link Command#withTerm}): a bridge whose node lost the lead has its late writes refused
+   * by every replica ({@code STALE_TERM}) instead of applied after its successor's. Answers each command's outcome,
+   * registrations first.
+   */
+  public Future<List<Outcome>> importChanges(long term, List<ServiceEntry> registrations, List<String> deregistrations) {
+    long now = System.currentTimeMillis();
+    List<Command> commands = new ArrayList<>(registrations.size() + deregistrations.size());
+    for (ServiceEntry e : registrations) {
+      commands.add(Command.register(node.nodeId(), 0, now, e, false, Command.NO_CAS).withTerm(term));
+    }
+    for (String id : deregistrations) {
+      commands.add(Command.onInstance(Command.Type.DEREGISTER, node.nodeId(), 0, now, id).withTerm(term));
+    }
+    return commands.isEmpty() ? Future.succeededFuture(List.of()) : append(commands);
+  }
+
+  /**
    * Runs a discovery on the replica; the answer is cached under {@code rawQuery} when that is not null. The caller
    * sees what it may read: a query by name needs the right to read that service (403 otherwise); a query across
    * names leaves out the services it may not read.
