@@ -24,6 +24,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The registry operations behind every transport: who may (each takes the {@link Caller} and asks {@link Access}),
@@ -274,17 +275,19 @@ public final class RegistryOperations {
   }
 
   /**
-   * Writes what a bridge found changed in another registry, as one entry of the log, each command stamped with the
-   * term its node leads (see {@link Command#withTerm}): a bridge whose node lost the lead has its late writes refused
-   * by every replica ({@code STALE_TERM}) instead of applied after its successor's. Answers each command's outcome,
-   * registrations first.
+   * Writes what a bridge found changed in another registry as one entry of the log: registrations, then health the
+   * other registry states (a reason naming it), then deregistrations. Each command is stamped with the term this node
+   * leads (see {@link Command#withTerm}), so a bridge whose node lost the lead has its late writes refused by every
+   * replica ({@code STALE_TERM}) instead of applied after its successor's. Answers each command's outcome, in order.
    */
-  public Future<List<Outcome>> importChanges(long term, List<ServiceEntry> registrations, List<String> deregistrations) {
+  public Future<List<Outcome>> importChanges(long term, List<ServiceEntry> registrations, Map<String, Health> health,
+                                             String reason, List<String> deregistrations) {
     long now = System.currentTimeMillis();
-    List<Command> commands = new ArrayList<>(registrations.size() + deregistrations.size());
+    List<Command> commands = new ArrayList<>(registrations.size() + health.size() + deregistrations.size());
     for (ServiceEntry e : registrations) {
       commands.add(Command.register(node.nodeId(), 0, now, e, false, Command.NO_CAS).withTerm(term));
     }
+    health.forEach((id, h) -> commands.add(Command.setHealth(node.nodeId(), 0, now, term, id, h, reason)));
     for (String id : deregistrations) {
       commands.add(Command.onInstance(Command.Type.DEREGISTER, node.nodeId(), 0, now, id).withTerm(term));
     }
