@@ -2,6 +2,7 @@
 
 import { request, setRotation, setToken, token } from './api.js';
 import { ClusterConnection } from './connection.js';
+import { BridgesPoller } from './bridges.js';
 import { ProxyPoller } from './proxy.js';
 import { Renderer, nodeBaseUrl } from './render.js';
 import { applyFrame, applyUpstreams, createState, nodeState, resumePoint, takeChanges } from './state.js';
@@ -55,6 +56,9 @@ const proxy = new ProxyPoller({
   },
 });
 
+// The bridges to etcd and Redis, as the connected node last heard of them.
+const bridges = new BridgesPoller(document.getElementById('bridges'));
+
 const connection = new ClusterConnection({
   home: location.origin,
   candidates: () => [...state.nodes.values()]
@@ -72,6 +76,7 @@ const connection = new ClusterConnection({
     renderer.connection(status, base, state.revision);
     if (status === 'live') {
       proxy.follow(base);
+      bridges.follow(base);
     }
   },
   onNodes: (answer) => {

@@ -1,0 +1,99 @@
+// The bridges to etcd and Redis (GET /v1/bridges): where each runs, whether its server answers, how far behind it is.
+// Every node shows every bridge (the runner publishes its status to all), so the page asks the node it is connected
+// to, every 5 s while visible; a node with no bridges configured is asked every 60 s, one that refuses (401, 403,
+// 404) not again.
+
+import { request } from './api.js';
+
+const POLL_MS = 5000;
+const IDLE_MS = 60000;
+const TIMEOUT_MS = 3000;
+const REFUSED = new Set([401, 403, 404]);
+
+/** The state a bridge chip shows: running and connected, running but its server does not answer, or running nowhere. */
+export function bridgeState(b) {
+  if (!b.running) {
+    return 'stopped';
+  }
+  return b.connected ? 'connected' : 'disconnected';
+}
+
+/** One line about a bridge: "to-etcd (etcd-export) on n1: connected, lag 0 revisions (0.0 s), 2 errors". */
+export function describeBridge(b) {
+  const where = b.running ? `on ${b.node}` : `running nowhere${b.lastRanOn ? ` (last on ${b.lastRanOn})` : ''}`;
+  const parts = [];
+  if (b.running) {
+    parts.push(b.connected ? 'connected' : 'disconnected');
+    parts.push(`lag ${b.lagRevisions ?? 0} revisions (${(b.lagSeconds ?? 0).toFixed(1)} s)`);
+  }
+  if (b.errors) {
+    parts.push(`${b.errors} error${b.errors === 1 ? '' : 's'}${b.lastError ? `, last: ${b.lastError}` : ''}`);
+  }
+  return `${b.id} (${b.type}) ${where}${parts.length ? ': ' + parts.join(', ') : ''}`;
+}
+
+export class BridgesPoller {
+  constructor(element) {
+    this.element = element;
+    this.base = null;
+    this.timer = null;
+    this.refused = false;
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) {
+        this.schedule(0);
+      }
+    });
+  }
+
+  /** The page is live on the node at base. */
+  follow(base) {
+    if (base === this.base) {
+      return;
+    }
+    this.base = base;
+    this.refused = false;
+    this.schedule(0);
+  }
+
+  schedule(delayMs) {
+    clearTimeout(this.timer);
+    this.timer = this.base && !this.refused ? setTimeout(() => this.poll(), delayMs) : null;
+  }
+
+  async poll() {
+    if (document.hidden) {
+      return;
+    }
+    const base = this.base;
+    let next = POLL_MS;
+    try {
+      const answer = await request(base, 'GET', '/v1/bridges', TIMEOUT_MS);
+      if (REFUSED.has(answer.status)) {
+        this.refused = true;
+        this.show([]);
+      } else if (answer.status === 200 && base === this.base) {
+        const bridges = answer.body?.bridges ?? [];
+        this.show(bridges);
+        next = bridges.length === 0 ? IDLE_MS : POLL_MS;
+      }
+    } catch (notAnswered) {
+      // The connection notices a node that is gone and moves on; until then the page keeps the last picture.
+    }
+    if (base === this.base) {
+      this.schedule(next);
+    }
+  }
+
+  show(bridges) {
+    this.element.hidden = bridges.length === 0;
+    this.element.replaceChildren(...bridges.map((b) => {
+      const li = document.createElement('li');
+      li.className = 'bridge';
+      li.dataset.state = bridgeState(b);
+      li.dataset.bridge = b.id;
+      li.textContent = describeBridge(b);
+      li.title = b.target;
+      return li;
+    }));
+  }
+}
