@@ -8,4 +8,8 @@ public final class FencedOut extends RuntimeException {
   public FencedOut(String target, long term, String held) {
     super(target + " is held by term " + held + ", newer than this node's term " + term);
   }
+
+  public FencedOut(String message) {
+    super(message);
+  }
 }
