@@ -55,7 +55,11 @@
 #  16. restart (bench/restart.sh, --only restart): a restarted node's rate, second by second from its start, against
 #      its warm rate (one node after SIGTERM, a follower of three after SIGKILL), and three nodes killed at once and
 #      started again: time to the first accepted registration and to every node ready. Not part of a full run.
-# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale|restart]
+#  17. bridges (bench/bridges.sh, --only bridges): the etcd-export and redis bridges on one node beside one etcd member
+#      and one Redis: instances mirrored per second during a bulk load of 20,000, then the lag p50/p99 from each
+#      answer to the change seen in etcd and on the Redis channel under 1,000 writes/s for --duration (30 s). Not
+#      part of a full run.
+# Usage: ./run.sh bench [--duration 10s] [--connections 32] [--only node|cluster|checks|streams|grpc|peers|security|proxy|gc|scale|restart|bridges]
 #                       [--kills 20] [--stability 600] [--checks 10000] [--check-seconds 60] [--warmup 10s (peers, proxy)]
 #                       [--instances 500000] [--watches 20000] [--blocking 5000] [--writes 1000] [--heap 3g]
 #                       [--port-base 26000] (scale)
@@ -125,6 +129,12 @@ fi
 # --warmup is its warm-up before the warm rate, default 60 s).
 if [ "$ONLY" = restart ]; then
   exec bench/restart.sh --warm "${WARMUP:-60s}" --connections "$CONNECTIONS"
+fi
+
+# The bridges to etcd and Redis: a script of its own (its own etcd, Redis and nodes; --duration is the steady phase's,
+# 30 s unless given).
+if [ "$ONLY" = bridges ]; then
+  if [ -n "$DURATION_SET" ]; then exec bench/bridges.sh --duration "$DURATION"; else exec bench/bridges.sh; fi
 fi
 
 # Cairn's proxy beside HAProxy, nginx and Spring Cloud Gateway: a script of its own (64 connections unless --connections).
