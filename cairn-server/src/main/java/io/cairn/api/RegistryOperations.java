@@ -365,6 +365,12 @@ public final class RegistryOperations {
     if (node.leaving()) {
       throw leavingError("this node is shutting down; send the request to another node");
     }
+    // A node short of storage says so first: a leader that stepped down for it is in an election a moment later,
+    // and the lasting reason is its disk, not the quorum.
+    String storage = node.standing().storageRefusal();
+    if (storage != null) {
+      throw new ApiException(507, "insufficient_storage", "this node " + storage + "; write to another node");
+    }
     if (!node.quorate()) {
       throw ApiException.noQuorum();
     }

@@ -26,8 +26,11 @@ public final class GrpcProxyNode implements AutoCloseable {
   public GrpcProxyNode() {
     grpcPort = TestNodes.freePort();
     cluster = new TestNodes(1);
+    // A connect timeout of 5 s, not 1 s: an echo server process just started on a loaded machine once took longer than
+    // a second to answer HTTP/2's preface, and no case here is about a connect that hangs.
     TestNodes.Node node = cluster.start(0, new JsonObject().put("proxy", new JsonObject()
-        .put("port", TestNodes.freePort()).put("grpcPort", grpcPort)));
+        .put("port", TestNodes.freePort()).put("grpcPort", grpcPort)
+        .put("timeouts", new JsonObject().put("connect", "5s"))));
     api = node.base();
   }
 
