@@ -4,6 +4,7 @@ import io.cairn.registry.Snapshot;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Where a mirroring bridge writes Cairn's registry: etcd (export) or Redis. Its calls come one at a time, each after
@@ -32,6 +33,15 @@ public interface MirrorTarget {
    * records, with each, the position of its last change.
    */
   Future<Void> write(List<Change> changes);
+
+  /**
+   * Whom to tell when the connection is lost between calls, before {@link #open}: a server restarted while nothing
+   * was written would otherwise go unnoticed until the next change (and a Redis that lost its data stays empty
+   * until then). The bridge ends the session and opens again, as after a failed call. By default nobody is told, and
+   * the next call's failure ends the session.
+   */
+  default void onLost(Consumer<Throwable> lost) {
+  }
 
   /** Closes the connections; a lease the bridge kept alive is left to expire on its own. */
   Future<Void> close();

@@ -121,7 +121,7 @@ public final class NodeMetrics {
         "Cairn nodes this node sees alive (Hazelcast members)");
     for (String kind : NodeStats.WATCH_KINDS) {
       Gauge.builder("cairn_watchers", stats, s -> s.watchers(kind)).tags("node", id, "kind", kind)
-          .description("Open watches on this node (SSE, WebSocket, gRPC Watch)").register(registry);
+          .description("Open watches on this node (SSE, WebSocket, gRPC Watch, a bridge's feed)").register(registry);
     }
     gauge(registry, id, "cairn_connected_agents", stats, NodeStats::agents,
         "Agents connected to this node: open gRPC Heartbeat streams");
