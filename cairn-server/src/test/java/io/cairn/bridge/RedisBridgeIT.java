@@ -1,5 +1,6 @@
 package io.cairn.bridge;
 
+import io.cairn.support.Browser;
 import io.cairn.support.Http;
 import io.cairn.support.RedisServer;
 import io.cairn.support.SseStream;
@@ -78,7 +79,7 @@ class RedisBridgeIT {
 
   @Test
   @Order(1)
-  void aBridgeWhoseRedisIsNotThereLeavesTheNodeServingAndShowsDisconnectedWithItsErrorsCounted() {
+  void aBridgeWhoseRedisIsNotThereLeavesTheNodeServingAndShowsDisconnectedWithItsErrorsCounted() throws Exception {
     assertThat(Http.put(node.base() + "/v1/services/alone-1", instance("alone")).status()).isEqualTo(201);
     assertThat(Http.get(node.base() + "/v1/services/alone-1").status()).isEqualTo(200);
     await().atMost(BOUND).untilAsserted(() -> {
@@ -89,6 +90,16 @@ class RedisBridgeIT {
     });
     // The first try fails at once and the next after a second's back-off: two failures counted, and more later.
     await().atMost(BOUND).until(() -> errorsMetric("nowhere") >= 2);
+    // The topology page shows both bridges under the nodes: this one disconnected, the other connected.
+    try (Browser browser = Browser.start()) {
+      browser.open(node.base() + "/");
+      await().atMost(BOUND).ignoreExceptions().untilAsserted(() -> {
+        assertThat(browser.attribute("[data-bridge='nowhere']", "data-state")).isEqualTo("disconnected");
+        assertThat(browser.text("[data-bridge='nowhere']")).startsWith("nowhere (redis) on " + node.id() + ": disconnected")
+            .contains("errors, last: ");
+        assertThat(browser.attribute("[data-bridge='live']", "data-state")).isEqualTo("connected");
+      });
+    }
   }
 
   @Test
