@@ -5,6 +5,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
@@ -26,10 +27,13 @@ public final class Certificates {
   private Certificates() {
   }
 
-  /** A CA, a node certificate (127.0.0.1, localhost) and a client certificate per CN, in a new directory. */
+  /**
+   * A CA, a node certificate (127.0.0.1, localhost) and a client certificate per CN, in a new directory, deleted when
+   * the test JVM exits.
+   */
   public static Path make(String... clientCns) {
     try {
-      Path dir = Files.createTempDirectory("cairn-tls");
+      Path dir = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-tls"));
       List<String> command = new ArrayList<>(List.of("bash", "run.sh", "certs", dir.toString()));
       command.addAll(List.of(clientCns));
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -39,7 +43,7 @@ public final class Certificates {
       }
       return dir;
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
