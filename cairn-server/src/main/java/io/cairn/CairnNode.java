@@ -8,6 +8,8 @@ import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
 import io.cairn.api.RouteOperations;
+import io.cairn.bridge.MirrorBridge;
+import io.cairn.bridge.etcd.EtcdExport;
 import io.cairn.config.BridgeSettings;
 import io.cairn.config.CairnConfig;
 import io.cairn.consul.ConsulApi;
@@ -194,7 +196,9 @@ public class CairnNode extends AbstractVerticle {
     Future<?> deployed = Future.succeededFuture();
     for (BridgeSettings.Bridge b : cfg.bridges()) {
       AbstractVerticle bridge = switch (b.type()) {
-        case ETCD_EXPORT, ETCD_IMPORT, REDIS -> notBuiltYet(b);
+        case ETCD_EXPORT -> new MirrorBridge(b, node, replica, board, history, stats,
+            () -> new EtcdExport(vertx, (BridgeSettings.Etcd) b, cfg.bridges()));
+        case ETCD_IMPORT, REDIS -> notBuiltYet(b);
       };
       deployed = deployed.compose(v -> deploy(bridge));
     }

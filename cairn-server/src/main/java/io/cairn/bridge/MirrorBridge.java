@@ -50,6 +50,7 @@ public final class MirrorBridge extends BridgeVerticle {
       boolean resumable = at != null && at[0] <= replica.revision();
       RegistryFeed f = new RegistryFeed(target, resumable ? at[0] : 0, resumable ? (int) at[1] : -1, failed);
       feed = f;
+      target.whenBroken(failed);
       if (resumable) {
         hub.watchFrom(f, at[0], (int) at[1]);
       } else {

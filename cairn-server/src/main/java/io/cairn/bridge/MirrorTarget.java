@@ -4,6 +4,7 @@ import io.cairn.registry.Snapshot;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Where a mirroring bridge writes Cairn's registry: etcd (export) or Redis. Its calls come one at a time, each after
@@ -32,6 +33,14 @@ public interface MirrorTarget {
    * records, with each, the position of its last change.
    */
   Future<Void> write(List<Change> changes);
+
+  /**
+   * Called once the target opened: {@code failed} is where it reports a failure it finds between two calls (a lease
+   * lost, a connection closed), which ends the session as a failed write would. A target that finds failures only
+   * in its calls' futures has nothing to report.
+   */
+  default void whenBroken(Consumer<Throwable> failed) {
+  }
 
   /** Closes the connections; a lease the bridge kept alive is left to expire on its own. */
   Future<Void> close();

@@ -3,13 +3,10 @@ package io.cairn.bridge.etcd;
 import io.cairn.config.BridgeSettings.EtcdConnection;
 import io.cairn.support.Certificates;
 import io.cairn.support.EtcdServer;
-import io.cairn.support.OnContext;
 import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.etcd.jetcd.api.TxnRequest;
 import io.etcd.jetcd.api.TxnResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -25,26 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** {@link EtcdClient} against a real etcd: what the etcd bridges rely on, call by call. */
-class EtcdClientTest {
-  private static EtcdServer etcd;
-  private static OnContext loop;
-
-  @BeforeAll
-  static void start() {
-    etcd = EtcdServer.start();
-    loop = new OnContext();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (loop != null) {
-      loop.close();
-    }
-    if (etcd != null) {
-      etcd.close();
-    }
-  }
-
+class EtcdClientTest extends AgainstEtcd {
   private static EtcdConnection plain(String... endpoints) {
     return new EtcdConnection(List.of(endpoints).stream().map(URI::create).toList(), "", "", "", "", "");
   }
