@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
  * the room that does the thing and only read by the others.
  */
 public final class NodeStats {
-  /** The kinds of watch a caller can open. */
-  public static final Set<String> WATCH_KINDS = Set.of("sse", "websocket", "grpc");
+  /** The kinds of watch: those a caller can open, and a mirroring bridge's own (on the node that runs it). */
+  public static final Set<String> WATCH_KINDS = Set.of("sse", "websocket", "grpc", "bridge");
 
   private final LongAdder commandsApplied = new LongAdder();
   private final LongAdder appendCalls = new LongAdder();
