@@ -1,6 +1,7 @@
 package io.cairn;
 
 import io.cairn.cli.CairnCli;
+import io.cairn.config.BridgeSettings;
 import io.cairn.config.CairnConfig;
 import io.cairn.config.ClusterSetup;
 import io.cairn.config.Logging;
@@ -53,7 +54,7 @@ public class CairnApplication extends VertxApplication implements VertxApplicati
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
-      if (name.contains(".") || name.equals("config") || name.equals("join")) {
+      if (name.contains(".") || name.equals("config") || name.equals("join") || name.equals(BridgeSettings.KEY)) {
         cairnFlags.add(arg);
         if (!arg.contains("=") && i + 1 < args.length) {
           cairnFlags.add(args[++i]);

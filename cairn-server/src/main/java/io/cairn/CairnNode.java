@@ -10,6 +10,8 @@ import io.cairn.api.RegistryOperations;
 import io.cairn.api.RouteOperations;
 import io.cairn.bridge.MirrorBridge;
 import io.cairn.bridge.redis.RedisMirror;
+import io.cairn.bridge.etcd.EtcdExport;
+import io.cairn.bridge.etcd.EtcdImportBridge;
 import io.cairn.config.BridgeSettings;
 import io.cairn.config.CairnConfig;
 import io.cairn.consul.ConsulApi;
@@ -168,7 +170,7 @@ public class CairnNode extends AbstractVerticle {
         .compose(v -> cfg.dns().port() == 0 ? Future.succeededFuture()
             : deploy(new DnsVerticle(cfg.dns(), cfg.http().host(), node, replica, access, ops)))
         .compose(v -> gateway == null ? Future.succeededFuture() : deployProxy(cfg, gateway, access))
-        .compose(v -> deployBridges(cfg, node, replica, bridgeBoard, history, stats))
+        .compose(v -> deployBridges(cfg, node, replica, bridgeBoard, history, stats, ops))
         .onSuccess(v -> {
           NodeMetrics.bind(node, stats, replica, checkStats, cache);
           log.info("Cairn node {} ready: {}://{}:{} (cluster '{}', member {}, revision {})", node.nodeId(),
@@ -192,21 +194,19 @@ public class CairnNode extends AbstractVerticle {
    * (reachable or not) never holds up a node that serves its registry.
    */
   private Future<Void> deployBridges(CairnConfig cfg, NodeState node, Replica replica, BridgeBoard board,
-                                     EventHistory history, NodeStats stats) {
+                                     EventHistory history, NodeStats stats, RegistryOperations ops) {
     Future<?> deployed = Future.succeededFuture();
     for (BridgeSettings.Bridge b : cfg.bridges()) {
       AbstractVerticle bridge = switch (b.type()) {
-        case ETCD_EXPORT, ETCD_IMPORT -> notBuiltYet(b);
+        case ETCD_EXPORT -> new MirrorBridge(b, node, replica, board, history, stats,
+            () -> new EtcdExport(vertx, (BridgeSettings.Etcd) b, cfg.bridges()));
         case REDIS -> new MirrorBridge(b, node, replica, board, history, stats,
             () -> new RedisMirror(vertx, (BridgeSettings.Redis) b));
+        case ETCD_IMPORT -> new EtcdImportBridge((BridgeSettings.Etcd) b, node, replica, board, ops);
       };
       deployed = deployed.compose(v -> deploy(bridge));
     }
     return deployed.mapEmpty();
-  }
-
-  private static AbstractVerticle notBuiltYet(BridgeSettings.Bridge b) {
-    throw new IllegalStateException("bridge type " + b.type().key() + " is not built yet");
   }
 
   /** The check types this node runs (TTL always: nothing runs it) and the settings a check leaves out. */

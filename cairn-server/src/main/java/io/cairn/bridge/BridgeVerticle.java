@@ -56,12 +56,12 @@ public abstract class BridgeVerticle extends AbstractVerticle {
   private Counter errorCounter;
 
   /** One connection's worth of a bridge's work: ended by {@link #close}, never reused. */
-  protected interface Session {
+  public interface Session {
     Future<Void> close();
   }
 
   /** How far a bridge is, for its status and metrics. */
-  protected record Progress(long lastRevision, long lagRevisions, long lagMillis) {
+  public record Progress(long lastRevision, long lagRevisions, long lagMillis) {
   }
 
   protected BridgeVerticle(BridgeSettings.Bridge settings, NodeState node, Replica replica, BridgeBoard board) {

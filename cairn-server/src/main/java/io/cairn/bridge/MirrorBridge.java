@@ -45,7 +45,7 @@ public final class MirrorBridge extends BridgeVerticle {
   @Override
   protected Future<Session> connect(long term, Consumer<Throwable> failed) {
     MirrorTarget target = targets.get();
-    target.onLost(failed);
+    target.whenBroken(failed);
     return target.open(term).<Session>map(position -> {
       long[] at = RegistryFeed.position(position);
       boolean resumable = at != null && at[0] <= replica.revision();

@@ -35,12 +35,12 @@ public interface MirrorTarget {
   Future<Void> write(List<Change> changes);
 
   /**
-   * Whom to tell when the connection is lost between calls, before {@link #open}: a server restarted while nothing
-   * was written would otherwise go unnoticed until the next change (and a Redis that lost its data stays empty
-   * until then). The bridge ends the session and opens again, as after a failed call. By default nobody is told, and
-   * the next call's failure ends the session.
+   * Where the target reports a failure it finds between calls (a lease lost, a connection closed or silent), given
+   * before {@link #open}: a server restarted while nothing was written would otherwise go unnoticed until the next
+   * change (and a Redis that lost its data would stay empty until then). It ends the session as a failed call would.
+   * A target that finds failures only in its calls' futures reports nothing.
    */
-  default void onLost(Consumer<Throwable> lost) {
+  default void whenBroken(Consumer<Throwable> failed) {
   }
 
   /** Closes the connections; a lease the bridge kept alive is left to expire on its own. */

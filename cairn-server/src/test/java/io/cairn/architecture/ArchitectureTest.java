@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +64,17 @@ class ArchitectureTest {
           .because("a transport reaches the registry through api/ and what every HTTP API shares is in webapi/")
           .check(server);
     }
+  }
+
+  /** The etcd bridges sit on the bridge room and what lies below the transports, never beside them. */
+  @Test
+  void theEtcdBridgesReachOnlyTheBridgeRoomAndWhatLiesBelow() {
+    classes().that().resideInAPackage("io.cairn.bridge.etcd")
+        .should().onlyDependOnClassesThat(resideOutsideOfPackage("io.cairn..").or(resideInAnyPackage(
+            "io.cairn.bridge", "io.cairn.bridge.etcd", "io.cairn.api..", "io.cairn.config", "io.cairn.model",
+            "io.cairn.node..", "io.cairn.registry")))
+        .because("an etcd bridge reads the registry through api/ and node/ and writes through bridge/'s contracts")
+        .check(server);
   }
 
   @Test

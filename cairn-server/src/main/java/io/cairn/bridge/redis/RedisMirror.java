@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * <p>Redis keeps no position in Cairn's stream ({@link #open} answers null), so every session starts with a
  * reconcile: after a restart of Redis (which may have lost its data) the hashes are whole again. A session lives as
  * long as its connection: a lost one (the server closed it, or it stopped answering PINGs) is reported at once
- * through {@link #onLost}, and a call that gets no answer within {@link #CALL_TIMEOUT_MILLIS} fails, so a dead
+ * through {@link #whenBroken}, and a call that gets no answer within {@link #CALL_TIMEOUT_MILLIS} fails, so a dead
  * server never holds the bridge up.
  */
 public final class RedisMirror implements MirrorTarget {
@@ -91,7 +91,7 @@ public final class RedisMirror implements MirrorTarget {
   }
 
   @Override
-  public void onLost(Consumer<Throwable> lost) {
+  public void whenBroken(Consumer<Throwable> lost) {
     this.lost = lost;
   }
 

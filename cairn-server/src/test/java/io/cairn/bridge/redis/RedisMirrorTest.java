@@ -157,7 +157,7 @@ class RedisMirrorTest {
     try (RedisServer own = RedisServer.start(PASSWORD)) {
       RedisMirror m = mirror(own, prefix(), "");
       AtomicReference<Throwable> lost = new AtomicReference<>();
-      m.onLost(lost::set);
+      m.whenBroken(lost::set);
       on(() -> m.open(1));
 
       own.kill();
