@@ -3,12 +3,10 @@
 // to, every 5 s while visible; a node with no bridges configured is asked every 60 s, one that refuses (401, 403,
 // 404) not again.
 
-import { request } from './api.js';
+import { NodePoller } from './poller.js';
 
 const POLL_MS = 5000;
 const IDLE_MS = 60000;
-const TIMEOUT_MS = 3000;
-const REFUSED = new Set([401, 403, 404]);
 
 /** The state a bridge chip shows: running and connected, running but its server does not answer, or running nowhere. */
 export function bridgeState(b) {
@@ -32,68 +30,29 @@ export function describeBridge(b) {
   return `${b.id} (${b.type}) ${where}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
-export class BridgesPoller {
+export class BridgesPoller extends NodePoller {
   constructor(element) {
-    this.element = element;
-    this.base = null;
-    this.timer = null;
-    this.refused = false;
-    document.addEventListener('visibilitychange', () => {
-      if (!document.hidden) {
-        this.schedule(0);
-      }
+    const show = (bridges) => {
+      element.hidden = bridges.length === 0;
+      element.replaceChildren(...bridges.map((b) => {
+        const li = document.createElement('li');
+        li.className = 'bridge';
+        li.dataset.state = bridgeState(b);
+        li.dataset.bridge = b.id;
+        li.textContent = describeBridge(b);
+        li.title = b.target;
+        return li;
+      }));
+    };
+    super({
+      path: '/v1/bridges',
+      everyMs: POLL_MS,
+      reset: () => show([]),
+      take: (body) => {
+        const bridges = body?.bridges ?? [];
+        show(bridges);
+        return bridges.length === 0 ? IDLE_MS : POLL_MS;
+      },
     });
-  }
-
-  /** The page is live on the node at base. */
-  follow(base) {
-    if (base === this.base) {
-      return;
-    }
-    this.base = base;
-    this.refused = false;
-    this.schedule(0);
-  }
-
-  schedule(delayMs) {
-    clearTimeout(this.timer);
-    this.timer = this.base && !this.refused ? setTimeout(() => this.poll(), delayMs) : null;
-  }
-
-  async poll() {
-    if (document.hidden) {
-      return;
-    }
-    const base = this.base;
-    let next = POLL_MS;
-    try {
-      const answer = await request(base, 'GET', '/v1/bridges', TIMEOUT_MS);
-      if (REFUSED.has(answer.status)) {
-        this.refused = true;
-        this.show([]);
-      } else if (answer.status === 200 && base === this.base) {
-        const bridges = answer.body?.bridges ?? [];
-        this.show(bridges);
-        next = bridges.length === 0 ? IDLE_MS : POLL_MS;
-      }
-    } catch (notAnswered) {
-      // The connection notices a node that is gone and moves on; until then the page keeps the last picture.
-    }
-    if (base === this.base) {
-      this.schedule(next);
-    }
-  }
-
-  show(bridges) {
-    this.element.hidden = bridges.length === 0;
-    this.element.replaceChildren(...bridges.map((b) => {
-      const li = document.createElement('li');
-      li.className = 'bridge';
-      li.dataset.state = bridgeState(b);
-      li.dataset.bridge = b.id;
-      li.textContent = describeBridge(b);
-      li.title = b.target;
-      return li;
-    }));
   }
 }
