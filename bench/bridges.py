@@ -141,7 +141,8 @@ class EtcdWatcher(threading.Thread):
 
 
 def etcd_count(endpoint):
-    out = subprocess.run(["etcdctl", "--endpoints", endpoint, "get", "--prefix", PREFIX + "/services/", "--count-only",
+    # --limit 1: etcd still counts the whole range (etcdctl 3.4 has no --count-only)
+    out = subprocess.run(["etcdctl", "--endpoints", endpoint, "get", "--prefix", PREFIX + "/services/", "--limit", "1",
                           "-w", "json"], env=dict(os.environ, ETCDCTL_API="3"), capture_output=True, check=True)
     return json.loads(out.stdout).get("count", 0)
 
