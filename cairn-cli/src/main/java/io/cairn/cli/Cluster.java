@@ -35,6 +35,9 @@ import java.util.function.Function;
  * Commands run on the main thread and wait here for each answer.
  */
 final class Cluster implements AutoCloseable {
+  private static final long RETRY_MILLIS = 200;
+  /** How long a call keeps trying nodes that answer UNAVAILABLE (no leader yet) or none at all. */
+  private static final long UNAVAILABLE_MILLIS = 6_000;
   private final List<String> nodes;
   private final String token;
   private final boolean tls;
@@ -59,9 +62,10 @@ final class Cluster implements AutoCloseable {
     }
     this.http = vertx.createHttpClient(httpOptions);
     CairnClient.Builder builder = CairnClient.builder().vertx(vertx).nodes(nodes).token(token)
-        .requestTimeout(Duration.ofMillis(timeoutMillis)).retryInterval(Duration.ofMillis(200))
-        // Every node named once, and as many again of those the cluster reported, before giving up.
-        .maxRetries(nodes.size() * 2);
+        .requestTimeout(Duration.ofMillis(timeoutMillis)).retryInterval(Duration.ofMillis(RETRY_MILLIS))
+        // Every node named once, and as many again of those the cluster reported, and for at least UNAVAILABLE_MILLIS:
+        // a write during a leader election (1-2 s, longer on a loaded machine) waits for the new leader, not fails.
+        .maxRetries(Math.max(nodes.size() * 2, (int) (UNAVAILABLE_MILLIS / RETRY_MILLIS)));
     if (tls) {
       builder.tls(caFile);
       if (certFile != null) {
