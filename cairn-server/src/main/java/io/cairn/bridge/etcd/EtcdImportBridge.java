@@ -60,6 +60,11 @@ public final class EtcdImportBridge extends BridgeVerticle {
   /** The term of the turn that applied it: a later turn lists again (Cairn's imported set may have moved on). */
   private long appliedTerm;
   private ImportSession session;
+  /**
+   * Imported ids that heartbeat (their key lives and its document says it serves): their TTL and when they last did.
+   * Kept for the turn, like {@link #appliedRevision}: a session that resumes the watch goes on beating them.
+   */
+  private final Map<String, long[]> beating = new HashMap<>();
 
   public EtcdImportBridge(BridgeSettings.Etcd settings, NodeState node, Replica replica, BridgeBoard board,
                           RegistryOperations ops) {
@@ -107,8 +112,6 @@ public final class EtcdImportBridge extends BridgeVerticle {
     final Consumer<Throwable> failed;
     final EtcdClient client;
     final ArrayDeque<EtcdWatch.Events> pending = new ArrayDeque<>();
-    /** Imported ids that heartbeat: their TTL and when they last did. */
-    final Map<String, long[]> beating = new HashMap<>();
     /** Lease id → the TTL it was granted, in seconds. */
     final Map<Long, Long> leaseTtls = new HashMap<>();
     EtcdWatch watch;
@@ -136,6 +139,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
      * that etcd lacks is deregistered.
      */
     Future<Void> listAndReconcile() {
+      beating.clear();
       return client.range(ImportedDocuments.servicesPrefix(etcd)).compose(listing ->
           leaseTtls(listing.kvs()).compose(v -> {
             Map<String, Wanted> wanted = new LinkedHashMap<>();
