@@ -4,6 +4,7 @@ import io.cairn.api.Access;
 import io.cairn.api.BridgeViews;
 import io.cairn.api.CheckOperations;
 import io.cairn.api.ClusterViews;
+import io.cairn.api.ImportOperations;
 import io.cairn.api.ProxyUpstreams;
 import io.cairn.api.QueryCache;
 import io.cairn.api.RegistryOperations;
@@ -202,7 +203,8 @@ public class CairnNode extends AbstractVerticle {
             () -> new EtcdExport(vertx, (BridgeSettings.Etcd) b, cfg.bridges()));
         case REDIS -> new MirrorBridge(b, node, replica, board, history, stats,
             () -> new RedisMirror(vertx, (BridgeSettings.Redis) b));
-        case ETCD_IMPORT -> new EtcdImportBridge((BridgeSettings.Etcd) b, node, replica, board, ops);
+        case ETCD_IMPORT -> new EtcdImportBridge((BridgeSettings.Etcd) b, node, replica, board,
+            new ImportOperations(ops, node));
       };
       deployed = deployed.compose(v -> deploy(bridge));
     }

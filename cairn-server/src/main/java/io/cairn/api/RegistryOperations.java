@@ -24,7 +24,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The registry operations behind every transport: who may (each takes the {@link Caller} and asks {@link Access}),
@@ -78,7 +77,7 @@ public final class RegistryOperations {
   }
 
   /** A registration as the API takes it: well formed, and its check aimed where checks may go. */
-  private ServiceEntry parse(JsonObject body, String pathId) {
+  ServiceEntry parse(JsonObject body, String pathId) {
     ServiceEntry definition = Registrations.parse(body, pathId, checkDefaults);
     CheckTargets.Refusal refused = checkTargets.refusal(definition);
     if (refused != null) {
@@ -267,34 +266,6 @@ public final class RegistryOperations {
   }
 
   /**
-   * Judges a registration that a bridge brings from another registry, as the API judges one: the instance, or a
-   * {@link ValidationException} naming the field.
-   */
-  public ServiceEntry parseImported(JsonObject registration) {
-    return parse(registration, null);
-  }
-
-  /**
-   * Writes what a bridge found changed in another registry as one entry of the log: registrations, then health the
-   * other registry states (a reason naming it), then deregistrations. Each command is stamped with the term this node
-   * leads (see {@link Command#withTerm}), so a bridge whose node lost the lead has its late writes refused by every
-   * replica ({@code STALE_TERM}) instead of applied after its successor's. Answers each command's outcome, in order.
-   */
-  public Future<List<Outcome>> importChanges(long term, List<ServiceEntry> registrations, Map<String, Health> health,
-                                             String reason, List<String> deregistrations) {
-    long now = System.currentTimeMillis();
-    List<Command> commands = new ArrayList<>(registrations.size() + health.size() + deregistrations.size());
-    for (ServiceEntry e : registrations) {
-      commands.add(Command.register(node.nodeId(), 0, now, e, false, Command.NO_CAS).withTerm(term));
-    }
-    health.forEach((id, h) -> commands.add(Command.setHealth(node.nodeId(), 0, now, term, id, h, reason)));
-    for (String id : deregistrations) {
-      commands.add(Command.onInstance(Command.Type.DEREGISTER, node.nodeId(), 0, now, id).withTerm(term));
-    }
-    return commands.isEmpty() ? Future.succeededFuture(List.of()) : append(commands);
-  }
-
-  /**
    * Runs a discovery on the replica; the answer is cached under {@code rawQuery} when that is not null. The caller
    * sees what it may read: a query by name needs the right to read that service (403 otherwise); a query across
    * names leaves out the services it may not read.
@@ -383,7 +354,8 @@ public final class RegistryOperations {
     return other == null ? e : e.retryAt(other);
   }
 
-  private Future<List<Outcome>> append(List<Command> commands) {
+  /** Appends commands this node decided, once it may write (ready, not leaving, short of nothing, quorate). */
+  Future<List<Outcome>> append(List<Command> commands) {
     requireWritable();
     return commandLog.append(commands);
   }

@@ -1,11 +1,9 @@
 package io.cairn.bridge.etcd;
 
-import io.cairn.api.Caller;
-import io.cairn.api.RegistryOperations;
+import io.cairn.api.ImportOperations;
 import io.cairn.bridge.BridgeVerticle;
 import io.cairn.bridge.FencedOut;
 import io.cairn.config.BridgeSettings;
-import io.cairn.model.Health;
 import io.cairn.model.ServiceEntry;
 import io.cairn.model.ValidationException;
 import io.cairn.node.BridgeBoard;
@@ -18,7 +16,6 @@ import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,12 +42,10 @@ import java.util.function.Consumer;
  */
 public final class EtcdImportBridge extends BridgeVerticle {
   private static final Logger log = LoggerFactory.getLogger(EtcdImportBridge.class);
-  /** Commands per entry of the log: a large etcd listing is registered in several. */
-  private static final int CHUNK = 500;
   private static final long HEARTBEAT_SCAN_MILLIS = 1_000;
 
   private final BridgeSettings.Etcd etcd;
-  private final RegistryOperations ops;
+  private final ImportOperations imports;
   private final ImportedDocuments documents;
   private final String source;
   /** Keys warned about, with the modification revision of the value warned about: one warning per bad value. */
@@ -67,10 +62,10 @@ public final class EtcdImportBridge extends BridgeVerticle {
   private final Map<String, long[]> beating = new HashMap<>();
 
   public EtcdImportBridge(BridgeSettings.Etcd settings, NodeState node, Replica replica, BridgeBoard board,
-                          RegistryOperations ops) {
+                          ImportOperations imports) {
     super(settings, node, replica, board);
     this.etcd = settings;
-    this.ops = ops;
+    this.imports = imports;
     this.documents = new ImportedDocuments(settings);
     this.source = ImportedDocuments.source(settings.id());
   }
@@ -142,11 +137,11 @@ public final class EtcdImportBridge extends BridgeVerticle {
       beating.clear();
       return client.range(ImportedDocuments.servicesPrefix(etcd)).compose(listing ->
           leaseTtls(listing.kvs()).compose(v -> {
-            Map<String, Wanted> wanted = new LinkedHashMap<>();
+            Map<String, ImportPlan.Wanted> wanted = new LinkedHashMap<>();
             for (KeyValue kv : listing.kvs()) {
-              Wanted w = wanted(kv);
+              ImportPlan.Wanted w = wanted(kv);
               if (w != null) {
-                wanted.put(w.entry.id(), w);
+                wanted.put(w.entry().id(), w);
               }
             }
             Set<String> gone = new HashSet<>(imported().keySet());
@@ -211,7 +206,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
       }
       leaseTtls(puts).compose(v -> {
         // The last event of a key wins: a response may carry several of one key.
-        Map<String, Wanted> wanted = new LinkedHashMap<>();
+        Map<String, ImportPlan.Wanted> wanted = new LinkedHashMap<>();
         Set<String> gone = new HashSet<>();
         for (Event e : response.events()) {
           String key = e.getKv().getKey().toStringUtf8();
@@ -223,10 +218,10 @@ public final class EtcdImportBridge extends BridgeVerticle {
             }
             continue;
           }
-          Wanted w = wanted(e.getKv());
+          ImportPlan.Wanted w = wanted(e.getKv());
           if (w != null) {
-            wanted.put(w.entry.id(), w);
-            gone.remove(w.entry.id());
+            wanted.put(w.entry().id(), w);
+            gone.remove(w.entry().id());
           } else if (id != null && ourInstance(id) != null) {
             // A key that no longer reads as an instance (garbage now, or Cairn's export took it over) is not one.
             gone.add(id);
@@ -262,7 +257,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
     }
 
     /** What a key asks of Cairn, or null: skipped (with a warning, once per value) or Cairn's own export's. */
-    Wanted wanted(KeyValue kv) {
+    ImportPlan.Wanted wanted(KeyValue kv) {
       String key = kv.getKey().toStringUtf8();
       long ttl = kv.getLease() == 0 ? 0 : leaseTtls.getOrDefault(kv.getLease(), 0L);
       ImportedDocuments.Reading reading = documents.read(key, kv.getValue().toByteArray(), ttl);
@@ -276,7 +271,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
       ImportedDocuments.Instance instance = (ImportedDocuments.Instance) reading;
       ServiceEntry entry;
       try {
-        entry = ops.parseImported(instance.registration());
+        entry = imports.parse(instance.registration());
       } catch (ValidationException e) {
         warnOnce(key, kv.getModRevision(), e.getMessage() + (e.field() == null ? "" : " (" + e.field() + ")"));
         return null;
@@ -287,7 +282,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
             + "bridge; the import leaves it alone");
         return null;
       }
-      return new Wanted(entry, instance.healthy(), instance.status());
+      return new ImportPlan.Wanted(entry, instance.healthy());
     }
 
     ServiceEntry ourInstance(String id) {
@@ -296,58 +291,38 @@ public final class EtcdImportBridge extends BridgeVerticle {
     }
 
     /**
-     * Registers what is new or changed, states the health the documents state where Cairn's differs, deregisters
-     * what is gone: in entries of at most {@link #CHUNK} commands, each fenced by this session's term.
+     * Writes what the documents ask (see {@link ImportPlan}), each entry fenced by this session's term, and keeps
+     * beating the instances whose keys live and serve.
      */
-    Future<Void> apply(List<Wanted> wanted, List<String> gone) {
-      List<ServiceEntry> registrations = new ArrayList<>();
-      Map<String, Health> health = new LinkedHashMap<>();
-      for (Wanted w : wanted) {
-        ServiceEntry existing = ourInstance(w.entry.id());
-        if (existing == null || !sameRegistration(existing, w.entry)) {
-          registrations.add(w.entry);
-        }
-        // What the registration leaves: a new or changed definition starts over from its initial health.
-        Health after = existing == null || !existing.sameDefinition(w.entry) ? w.entry.initialHealth() : existing.health();
-        boolean serving = after == Health.HEALTHY || after == Health.DEGRADED;
-        if (w.healthy != serving) {
-          health.put(w.entry.id(), w.healthy ? Health.HEALTHY : Health.UNHEALTHY);
-        }
-        if (w.healthy && w.entry.ttlMillis() > 0) {
-          beating.put(w.entry.id(), new long[] {w.entry.ttlMillis(), System.currentTimeMillis()});
+    Future<Void> apply(List<ImportPlan.Wanted> wanted, List<String> gone) {
+      for (ImportPlan.Wanted w : wanted) {
+        if (w.healthy() && w.entry().ttlMillis() > 0) {
+          beating.put(w.entry().id(), new long[] {w.entry().ttlMillis(), System.currentTimeMillis()});
         } else {
-          beating.remove(w.entry.id());
+          beating.remove(w.entry().id());
         }
       }
-      List<String> deregistrations = new ArrayList<>();
-      for (String id : gone) {
-        beating.remove(id);
-        if (ourInstance(id) != null) {
-          deregistrations.add(id);
-        }
-      }
+      gone.forEach(beating::remove);
       Future<Void> done = Future.succeededFuture();
-      int total = registrations.size() + health.size() + deregistrations.size();
-      for (int from = 0; from < total; from += CHUNK) {
-        int start = from;
-        done = done.compose(v -> write(slice(registrations, start, 0), slice(health, start, registrations.size()),
-            slice(deregistrations, start, registrations.size() + health.size())));
+      for (ImportPlan.Chunk chunk : ImportPlan.plan(wanted, gone, this::ourInstance)) {
+        done = done.compose(v -> write(chunk));
       }
       return done;
     }
 
     /** One entry of the log; a command refused for its stale term means another node imports now. */
-    Future<Void> write(List<ServiceEntry> registrations, Map<String, Health> health, List<String> deregistrations) {
+    Future<Void> write(ImportPlan.Chunk chunk) {
       String reason = "etcd (bridge " + etcd.id() + ") says so";
-      return ops.importChanges(term, registrations, health, reason, deregistrations).compose(outcomes -> {
-        for (Outcome o : outcomes) {
-          if (o.status() == Outcome.Status.STALE_TERM) {
-            return Future.failedFuture(new FencedOut("Cairn's log refused an import of term " + term
-                + ": another node leads now"));
-          }
-        }
-        return Future.succeededFuture();
-      });
+      return imports.write(term, chunk.registrations(), chunk.health(), reason, chunk.deregistrations())
+          .compose(outcomes -> {
+            for (Outcome o : outcomes) {
+              if (o.status() == Outcome.Status.STALE_TERM) {
+                return Future.failedFuture(new FencedOut("Cairn's log refused an import of term " + term
+                    + ": another node leads now"));
+              }
+            }
+            return Future.succeededFuture();
+          });
     }
 
     /** Heartbeats of the imported instances whose third of a TTL went by: their keys are still there. */
@@ -358,7 +333,7 @@ public final class EtcdImportBridge extends BridgeVerticle {
         if (now - beat[1] >= beat[0] / 3) {
           beat[1] = now;
           try {
-            ops.heartbeat(Caller.NODE, e.getKey());
+            imports.heartbeat(e.getKey());
           } catch (RuntimeException gone) {
             // Deregistered meanwhile (an operator, or deregisterAfter): the next change of its key registers it again.
           }
@@ -383,33 +358,9 @@ public final class EtcdImportBridge extends BridgeVerticle {
     }
   }
 
-  /** What one key asks of Cairn: the instance, and whether its document says it serves. */
-  private record Wanted(ServiceEntry entry, boolean healthy, String status) {
-  }
-
   private void warnOnce(String key, long modRevision, String reason) {
     if (!Objects.equals(warned.put(key, modRevision), modRevision)) {
       log.warn("Bridge {} skips etcd key {}: {}", etcd.id(), key, reason);
     }
-  }
-
-  /** Everything a registration sets, compared (sameDefinition leaves out what does not change health). */
-  private static boolean sameRegistration(ServiceEntry a, ServiceEntry b) {
-    return a.sameDefinition(b) && Objects.equals(a.version(), b.version()) && a.tags().equals(b.tags())
-        && a.metadata().equals(b.metadata()) && Objects.equals(a.region(), b.region())
-        && Objects.equals(a.zone(), b.zone()) && a.weight() == b.weight();
-  }
-
-  private static <T> List<T> slice(List<T> list, int from, int offset) {
-    int start = Math.max(0, Math.min(list.size(), from - offset));
-    int end = Math.max(0, Math.min(list.size(), from + CHUNK - offset));
-    return list.subList(start, end);
-  }
-
-  private static <V> Map<String, V> slice(Map<String, V> map, int from, int offset) {
-    List<String> keys = slice(new ArrayList<>(map.keySet()), from, offset);
-    Map<String, V> part = new LinkedHashMap<>();
-    keys.forEach(k -> part.put(k, map.get(k)));
-    return part;
   }
 }
