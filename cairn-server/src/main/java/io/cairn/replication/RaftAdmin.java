@@ -40,6 +40,9 @@ final class RaftAdmin {
   private static final int TAIL_AT_LEAST = 50_000;
   /** Snapshots asked for by the tail's length come at most this often (one may be under way, or failing). */
   private static final long TAIL_SNAPSHOT_GAP_MILLIS = 5_000;
+  /** How long a linearizable read waits for a leader to confirm it (an election takes about a second). */
+  private static final long READ_WAIT_MILLIS = 6_000;
+  private static final long READ_RETRY_MILLIS = 100;
 
   /** The replication verticle's context: every callback here runs on its loop. */
   private final Context context;
@@ -81,21 +84,37 @@ final class RaftAdmin {
   /**
    * A linearizable read: Ratis' ReadIndex (the leader confirms it still leads and names its commit index), then this
    * node waits until it has applied that index. Succeeds with that index once the local replica may be read; fails
-   * (with why) without a reachable leader.
+   * (with why) when no leader answers within {@link #READ_WAIT_MILLIS}.
+   *
+   * <p>A refused attempt is tried again until then, as a write is: just after an election a follower may still ask
+   * the deposed leader, or the new one may not have committed in its term yet, and Ratis answers those at once with
+   * a failure that a moment later would be a success (PartitionIT read 503 on the majority side that way).
    */
   Future<Long> readIndex() {
+    return readIndexBefore(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_WAIT_MILLIS));
+  }
+
+  private Future<Long> readIndexBefore(long deadline) {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    Future<Long> attempt;
     if (keeper.division() == null) {
-      return Future.failedFuture("this node is not in the Raft group yet");
+      attempt = Future.failedFuture("this node is not in the Raft group yet");
+    } else {
+      RaftClientRequest request = RaftCalls.readIndex(clientId, self, groupId);
+      attempt = Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().submitClientRequestAsync(request)),
+              context)
+          .timeout(Math.max(1, left), TimeUnit.MILLISECONDS)
+          .transform(ar -> ar.succeeded() && ar.result().isSuccess()
+              ? Future.succeededFuture(ar.result().getLogIndex())
+              : Future.failedFuture(ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException())));
     }
-    RaftClientRequest request = RaftCalls.readIndex(clientId, self, groupId);
-    return Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().submitClientRequestAsync(request)), context)
-        .timeout(6, TimeUnit.SECONDS)
-        .transform(ar -> {
-          if (ar.succeeded() && ar.result().isSuccess()) {
-            return Future.succeededFuture(ar.result().getLogIndex());
-          }
-          return Future.failedFuture(ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException()));
-        });
+    return attempt.recover(err -> {
+      if (deadline - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(READ_RETRY_MILLIS)) {
+        return Future.failedFuture(err);
+      }
+      return context.owner().timer(READ_RETRY_MILLIS, TimeUnit.MILLISECONDS)
+          .compose(ignored -> readIndexBefore(deadline));
+    });
   }
 
   /** A leader hands leadership to another live voter, if there is one; then {@code done}. */
