@@ -5,6 +5,7 @@ import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.ProxyClient;
 import io.cairn.support.SteadyLoad;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.cairn.support.Upstreams;
 import io.cairn.support.Upstreams.Upstream;
@@ -85,7 +86,7 @@ class SidecarIT {
         .put("port", echo.getPort()));
     proxyPort = TestNodes.freePort();
     grpcProxyPort = TestNodes.freePort();
-    agentLog = Files.createTempDirectory("cairn-sidecar").resolve("agent.log");
+    agentLog = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-sidecar")).resolve("agent.log");
     agent = JarCluster.runJarClass("io.cairn.agent.CairnAgent", agentLog, List.of(
         "--nodes", "127.0.0.1:" + node.httpPort(), "--proxy-port", Integer.toString(proxyPort),
         "--proxy-grpc-port", Integer.toString(grpcProxyPort)));

@@ -7,6 +7,7 @@ import io.cairn.config.CairnConfig;
 import io.cairn.security.Security;
 import io.cairn.security.TokenFile;
 import io.cairn.support.Http;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -34,7 +35,7 @@ class DnsAccessTest {
 
   @BeforeAll
   void start() throws Exception {
-    Path dir = Files.createTempDirectory("cairn-dns-acl");
+    Path dir = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-dns-acl"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "admin:" + TokenFile.sha256Hex(ADMIN) + "\n");
     Path policy = Files.writeString(dir.resolve("policy.csv"), String.join("\n",
         "p, admin, *, *, allow",

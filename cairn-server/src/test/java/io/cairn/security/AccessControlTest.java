@@ -16,6 +16,7 @@ import io.cairn.grpc.v1.WatchEvent;
 import io.cairn.grpc.v1.WatchRequest;
 import io.cairn.support.Http;
 import io.cairn.support.SecurityFiles;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.cairn.webapi.Authentication;
 import io.grpc.ManagedChannel;
@@ -84,7 +85,7 @@ class AccessControlTest {
 
   @BeforeAll
   void start() throws IOException {
-    dir = Files.createTempDirectory("cairn-acl");
+    dir = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-acl"));
     tokensFile = dir.resolve("tokens");
     auditFile = dir.resolve("audit.log");
     Files.writeString(tokensFile, SecurityFiles.tokenLines(ADMIN, "admin", DEPLOYER, "payments-deployer", VIEWER, "wall-screen",

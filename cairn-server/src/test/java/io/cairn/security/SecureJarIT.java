@@ -3,6 +3,7 @@ package io.cairn.security;
 import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.SecurityFiles;
+import io.cairn.support.TempDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +73,7 @@ class SecureJarIT {
 
   @Test
   void aFirstStartWithTokensWritesTheHashOfAGeneratedAdminTokenAndPrintsTheSecretOnce() throws Exception {
-    Path dir = Files.createTempDirectory("cairn-first");
+    Path dir = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-first"));
     Path tokens = dir.resolve("conf").resolve("tokens");
     cluster = new JarCluster(1, false, "--security.tokensFile=" + tokens);
     JarCluster.Node n = cluster.start(0);

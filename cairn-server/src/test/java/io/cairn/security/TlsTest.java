@@ -7,6 +7,7 @@ import io.cairn.grpc.v1.ListNodesRequest;
 import io.cairn.grpc.v1.RegistryGrpc;
 import io.cairn.support.Certificates;
 import io.cairn.support.SecurityFiles;
+import io.cairn.support.TempDirs;
 import io.cairn.support.TestNodes;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -58,7 +59,7 @@ class TlsTest {
   void start() throws IOException {
     certs = Certificates.make("alice", "mallory");
     // The node serves copies, so that a test can replace them as an operator renews a certificate.
-    served = Files.createTempDirectory("cairn-served");
+    served = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-served"));
     Files.copy(certs.resolve("node.pem"), served.resolve("node.pem"));
     Files.copy(certs.resolve("node-key.pem"), served.resolve("node-key.pem"));
     Path tokens = SecurityFiles.tokens(ADMIN, "admin");

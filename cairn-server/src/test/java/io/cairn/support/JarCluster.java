@@ -253,6 +253,8 @@ public final class JarCluster implements AutoCloseable {
     String host = hosts.get(index);
     cmd.add(javaBinary());
     cmd.addAll(jvmFlags != null ? jvmFlags : NodeJvm.flags());
+    // Vert.x's file cache in the node's work directory: a killed node leaves its cache behind, and /tmp filled up.
+    cmd.add("-Dvertx.cacheDirBase=" + work.resolve(n.id + "-vertx-cache"));
     Collections.addAll(cmd, "-jar", jar, "-cluster");
     if (hostFlags) {
       Collections.addAll(cmd, "-cluster-host", host, "--http.host=" + host, "--cluster.host=" + host);

@@ -125,7 +125,7 @@ public final class Upstreams {
   public static List<Upstream> startAll(String... ids) {
     List<Upstream> started = new ArrayList<>();
     try {
-      Path dir = Files.createTempDirectory("cairn-upstreams");
+      Path dir = TempDirs.deletedAtExit(Files.createTempDirectory("cairn-upstreams"));
       for (String id : ids) {
         started.add(launch(id, TestNodes.freePort(), dir.resolve(id + ".log")));
       }
