@@ -30,10 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The agent (sidecar) as a process of the fat jar, beside a real HTTP service, against three Cairn processes: it
- * registers its service, keeps it passing through the death of the node it talks to, drains and deregisters on
- * SIGTERM and exits 0, lets a rolling restart of three instances pass with no failed request for a client that
- * picks through Cairn, and registers its service again after the cluster restarted with nothing on disk.
+ * The agent (sidecar) as a process of the fat jar, beside a real HTTP service, against three Cairn processes: three
+ * agents, each beside a service of its own, register their services, keep them passing through the death of the
+ * node they talk to, drain and deregister on SIGTERM and exit 0, let a rolling restart of the three instances pass
+ * with no failed request for a client that picks through Cairn, and register their services again after the
+ * cluster restarted with nothing on disk.
  */
 class AgentIT {
   private static final String NAME = "web-api";
@@ -69,23 +70,24 @@ class AgentIT {
       services[k] = service(ports[k], k);
     }
 
-    // Registers its service and keeps it passing.
-    startAgent(0);
-    awaitPassing(List.of(id(0)));
+    // Each agent registers its service and keeps it passing (the three agent JVMs start side by side).
+    for (int k = 0; k < 3; k++) {
+      startAgent(k);
+    }
+    List<String> all = List.of(id(0), id(1), id(2));
+    awaitPassing(all);
 
-    // The node it talks to (the first of --nodes) dies: it goes on through another, and the instance stays
+    // The node they talk to (the first of --nodes) dies: they go on through another, and their instances stay
     // passing for several ttls after the failure was recorded.
     cluster.kill(cluster.node(0));
     String through = cluster.node(1).base();
     await().atMost(Duration.ofSeconds(30)).until(() -> "failed".equals(cluster.node(1).nodeStatus(cluster.node(0).id)));
     await().during(TTL.multipliedBy(3)).atMost(TTL.multipliedBy(3).plusSeconds(2)).pollInterval(Duration.ofMillis(250))
-        .until(() -> passing(through).contains(id(0)));
+        .until(() -> passing(through).containsAll(all));
     cluster.restartWhileWriting(cluster.node(0), Duration.ofSeconds(120));
 
     // A rolling restart of three instances while a client picks through Cairn: no request fails.
-    startAgent(1);
-    startAgent(2);
-    awaitPassing(List.of(id(0), id(1), id(2)));
+    awaitPassing(all);
     String[] grpc = new String[3];
     for (int i = 0; i < 3; i++) {
       grpc[i] = cluster.node(i).base().substring("http://".length());

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,20 +25,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A secured cluster (tokens on the API, mutual TLS between nodes) with two strangers on its member port for a
- * minute: a Cairn node started without the cluster's certificate, same cluster name, joining through an honest
- * node's member port; and a plain Hazelcast member that forges the cluster's shared maps. While the test keeps
- * registering through every honest node, the strangers try to register, deregister, drain, disable and heartbeat,
- * to join the Raft group and lead it, and to read the events. None of it may take: no command and no Raft
- * configuration enters the log because of them, no honest node is marked failed or left, the strangers are never
- * listed, and every honest replica is equal at the end. Then an honest node joins while the Hazelcast member forges
- * a decision that would form a group of its own around it: it joins the running group instead.
+ * A secured cluster (tokens on the API, mutual TLS between nodes) with two strangers on its member port: a Cairn
+ * node started without the cluster's certificate, same cluster name, joining through an honest node's member port;
+ * and a plain Hazelcast member that forges the cluster's shared maps. While the test keeps registering through every
+ * honest node, the strangers try to register, deregister, drain, disable and heartbeat, to join the Raft group and
+ * lead it, and to read the events. None of it may take: no command and no Raft configuration enters the log because
+ * of them, no honest node is marked failed or left, the strangers are never listed, and every honest replica is
+ * equal at the end. Then an honest node joins while the Hazelcast member forges a decision that would form a group
+ * of its own around it: it joins the running group instead.
+ *
+ * <p>The strangers stay half a minute from the moment both are in (the stranger node answers on its API, the
+ * Hazelcast member is up and forging), {@code -Dcairn.strangersSeconds=60} for a minute, and at least until
+ * every honest node has said it did not admit the stranger node. The nodes remove a voter gone from the members for
+ * 10 s ({@code cluster.raft.deadVoterTimeout}, 30 s by default): the half minute is three such periods, so a voter
+ * the strangers made look gone would be removed, and the test would see it, well within it.
  */
 class ClusterStrangersIT {
   private static final String SECRET = "s3cret-admin-token";
   private static final Map<String, String> AUTH = Map.of("Authorization", "Bearer " + SECRET);
   private static final Set<String> HONEST = Set.of("p1", "p2", "p3");
-  private static final Duration STRANGERS_FOR = Duration.ofSeconds(60);
+  /** How long the strangers stay on the member port, from the moment both are in. */
+  private static final Duration STRANGERS_FOR = Duration.ofSeconds(Integer.getInteger("cairn.strangersSeconds", 30));
+  /** A bound for slow machines: both strangers in within this, and refused by every honest node by its end. */
+  private static final Duration STRANGERS_ARRIVE = Duration.ofSeconds(180);
 
   private JarCluster cluster;
   private Process hazelcast;
@@ -60,7 +70,7 @@ class ClusterStrangersIT {
   void strangersOnTheMemberPortChangeNothingASecuredClusterServes() throws Exception {
     Path certs = Certificates.make();
     Path tokens = SecurityFiles.tokens(SECRET, "admin");
-    cluster = new JarCluster(5, false, "--cluster.raft.bootstrapExpect=3");
+    cluster = new JarCluster(5, false, "--cluster.raft.bootstrapExpect=3", "--cluster.raft.deadVoterTimeout=10s");
     String[] secured = {"--security.tokensFile=" + tokens,
         "--security.cluster.certFile=" + certs.resolve("node.pem"),
         "--security.cluster.keyFile=" + certs.resolve("node-key.pem"),
@@ -73,23 +83,30 @@ class ClusterStrangersIT {
     }
     await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> honest().allMatch(this::whole));
     long before = status(cluster.node(0)).getLong("revision");
+    // The strangers' processes start first; the watchers, from the revision before them, open while they start.
+    JarCluster.Node stranger = cluster.start(3);
+    Path hazelcastLog = cluster.workDir().resolve("hazelcast-stranger.log");
+    hazelcast = HazelcastStranger.start(hazelcastLog, cluster.clusterName(), TestNodes.freePort(),
+        cluster.joinList(), "p1,p2,p3", "p5", cluster.node(4).raftAddress());
     vertx = Vertx.vertx();
     List<SseStream> watchers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       watchers.add(SseStream.open(vertx, cluster.node(i).base() + "/v1/events?since=" + before + "&token=" + SECRET,
           null));
     }
-
-    JarCluster.Node stranger = cluster.start(3);
     // What the stranger node serves of the events (it has no security): it must never see the cluster's.
     SseStream strangerEvents = SseStream.reconnecting(vertx, () -> stranger.base() + "/v1/events?since=0", null);
     watchers.add(strangerEvents);
-    hazelcast = HazelcastStranger.start(cluster.workDir().resolve("hazelcast-stranger.log"), cluster.clusterName(),
-        TestNodes.freePort(), cluster.joinList(), "p1,p2,p3", "p5", cluster.node(4).raftAddress());
-    long until = System.currentTimeMillis() + STRANGERS_FOR.toMillis();
+    long started = System.currentTimeMillis();
+    long bothIn = 0;
     int written = 0;
     Set<String> strangerAnswers = new HashSet<>();
-    while (System.currentTimeMillis() < until) {
+    while (bothIn == 0 || System.currentTimeMillis() < bothIn + STRANGERS_FOR.toMillis() || !refusedEverywhere()) {
+      if (System.currentTimeMillis() - started > STRANGERS_ARRIVE.plus(STRANGERS_FOR).toMillis()) {
+        throw new AssertionError("the strangers not both in (" + strangerAnswers.size() + " answers of the stranger"
+            + " node), or not refused by every honest node, after " + STRANGERS_ARRIVE.plus(STRANGERS_FOR) + ":\n"
+            + Files.readString(hazelcastLog) + "\n" + cluster.logs(40));
+      }
       JarCluster.Node through = cluster.node(written % 3);
       String id = "honest-" + written;
       Http.Response r = Http.send("PUT", through.base() + "/v1/services/" + id, AUTH,
@@ -100,6 +117,9 @@ class ClusterStrangersIT {
       strangerAnswers.addAll(tryToTakeOver(stranger));
       for (int i = 0; i < 3; i++) {
         assertHonestView(cluster.node(i));
+      }
+      if (bothIn == 0 && !strangerAnswers.isEmpty() && Files.readString(hazelcastLog).contains("stranger joined")) {
+        bothIn = System.currentTimeMillis(); // the stranger node serves its API; the Hazelcast member forges
       }
     }
     assertThat(stranger.running()).as("the stranger node ran throughout:\n" + stranger.logTail(40)).isTrue();
@@ -151,6 +171,11 @@ class ClusterStrangersIT {
         .containsAnyElementsOf(HONEST);
     assertThat(late.logTail(400)).as("p5 never formed a group of its own").doesNotContain("forms the Raft group");
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> digest(late).equals(digest(cluster.node(0))));
+  }
+
+  /** Every honest node has said that the stranger node did not answer as a Cairn node, and not admitted it. */
+  private boolean refusedEverywhere() {
+    return honest().allMatch(n -> n.logTail(2000).contains("did not answer as a Cairn node"));
   }
 
   /** The stranger node's own API (it has no security): every write a registry offers. Returns the status lines. */
