@@ -46,9 +46,9 @@ import static org.awaitility.Awaitility.await;
  * The {@code cairn} command line against three real nodes with TLS, tokens, client certificates and an ACL policy: {@code bin/cairn} as a
  * process where the process is the point (README's example as it is written, exit codes and stderr as scripts read
  * them, a watch that outlives its node), the same commands in this JVM for the rest (a JVM start each would cost
- * seconds). bin/cairn's first run, which makes its class-data archive, is started with the nodes (a gRPC command where
- * no node listens: it tries for the command line's retry window, then exits 3), so that README's example runs as a
- * user's later commands do; the exit-code test checks what it answered.
+ * seconds). The first bin/cairn run, which makes the command line's class-data archive when this jar has none yet, is
+ * started with the nodes (a gRPC command where no node listens: it tries for the command line's retry window, then
+ * exits 3), so that README's example runs as a user's later commands do; the exit-code test checks what it answered.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CommandLineIT {
