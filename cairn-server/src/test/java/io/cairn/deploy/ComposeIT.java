@@ -243,10 +243,15 @@ class ComposeIT {
     }
   }
 
-  /** The id of the container of service cairn-NODE. */
+  /**
+   * The id of the container of service cairn-NODE, by the labels compose puts on it (what docker-compose ps reads),
+   * asked of the docker client: docker-compose starts a Python interpreter, seconds on a loaded machine, each time.
+   */
   private String container(int node) {
-    String id = compose(Duration.ofMinutes(1), "--profile", "grow", "ps", "-q", "cairn-" + node).trim();
-    assertThat(id).as("the container of cairn-%d", node).isNotEmpty();
+    String id = docker.docker(Duration.ofMinutes(1), "ps", "-a", "-q", "--no-trunc", "--filter",
+        "label=com.docker.compose.project=" + PROJECT, "--filter", "label=com.docker.compose.service=cairn-" + node,
+        "--filter", "label=com.docker.compose.oneoff=False").trim();
+    assertThat(id).as("the container of cairn-%d", node).isNotEmpty().doesNotContain("\n");
     return id;
   }
 
