@@ -7,8 +7,13 @@ import io.cairn.support.Http;
 import io.cairn.support.JarCluster;
 import io.cairn.support.Writers;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,6 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,8 +33,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A node whose disk fills up (issue 21): three fat-jar processes, node p3's data directory on a tmpfs of its own that
  * a filler file all but fills; writers register through every node until p3 can no longer write its Raft log. Once as
- * a follower (with storage.minFreeBytes, refusing writes before the disk is full), once as the leader (without, so
- * that its log fails while it leads). What a user must see:
+ * the leader (without storage.minFreeBytes, so that its log fails while it leads), once as a follower (with
+ * storage.minFreeBytes, refusing writes before the disk is full). What a user must see:
  *
  * <ul>
  *   <li>p3 says so: /health 503 with the reason, reads marked X-Cairn-Stale, Consul's X-Consul-KnownLeader false,
@@ -37,8 +45,13 @@ import static org.awaitility.Awaitility.await;
  *   <li>once the filler is deleted, p3 recovers by itself: ready again and equal to the others within 30 s, and no
  *       acknowledged write is lost.</li>
  * </ul>
- * Needs root for the tmpfs, as the partition tests need it for network namespaces.
+ * Both cases use one cluster, the leader's first: each ends with p3 recovered and the filler gone, and each begins by
+ * waiting for the cluster to be whole, restarting p3 if it runs with the other case's storage.minFreeBytes (which also
+ * makes it a follower, as the second case wants) and placing leadership; each has ids, a service and writers of its
+ * own. Needs root for the tmpfs, as the partition tests need it for network namespaces.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FullDiskIT {
   private static final Duration FORM = Duration.ofSeconds(180);
   private static final Duration FILL = Duration.ofSeconds(180);
@@ -46,9 +59,31 @@ class FullDiskIT {
   /** Left free by the filler: a few thousand registrations' worth of log, once the cluster is formed. */
   private static final long LEFT_FREE = 2L << 20;
   private JarCluster cluster;
+  private JarCluster.Node small;
+  private int dns;
   private Path mount;
+  /** p3's storage.minFreeBytes in the process now running. */
+  private String smallMinFree;
 
-  @AfterEach
+  @BeforeAll
+  void startCluster() throws Exception {
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3", "--snapshot.logSegmentSize=1MB",
+        // No snapshot while the disk fills: one would let Ratis delete the log before it, and on a slow machine that
+        // can free space as fast as the writers take it.
+        "--snapshot.interval=1h", "--snapshot.everyRevisions=10000000");
+    small = cluster.node(2);
+    dns = Dig.freeDnsPort();
+    // p1 and p2, whose disks are not filled, with the follower case's minimum in both cases.
+    cluster.withNodeArgs(0, "--storage.minFreeBytes=1MB").withNodeArgs(1, "--storage.minFreeBytes=1MB");
+    withSmallMinFree(minFree(true));
+    mount = cluster.workDir().resolve(small.id);
+    Files.createDirectories(mount);
+    // The first case leaves some 4 MB of log on it.
+    run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
+    cluster.startWhole(FORM);
+  }
+
+  @AfterAll
   void stop() throws Exception {
     // Unmounted first, so that closing the cluster deletes its work directory whole (a mount point would stay).
     if (mount != null) {
@@ -60,37 +95,50 @@ class FullDiskIT {
   }
 
   @Test
-  void aFollowerWithAFullDiskSaysSoRefusesWritesAndRecoversOnceSpaceReturns() throws Exception {
-    fillAndRecover(false);
-  }
-
-  @Test
+  @Order(1)
   void aLeaderWithAFullDiskStepsDownRefusesWritesAndRecoversOnceSpaceReturns() throws Exception {
     fillAndRecover(true);
   }
 
+  @Test
+  @Order(2)
+  void aFollowerWithAFullDiskSaysSoRefusesWritesAndRecoversOnceSpaceReturns() throws Exception {
+    fillAndRecover(false);
+  }
+
   private void fillAndRecover(boolean asLeader) throws Exception {
+    // In the follower case the topology page is read once p3 is full; the browser starts meanwhile (25 s, once, on
+    // a loaded machine).
+    CompletableFuture<Browser> browser = asLeader ? null : CompletableFuture.supplyAsync(FullDiskIT::startBrowser);
+    try {
+      fillAndRecover(asLeader, browser);
+    } finally {
+      if (browser != null) {
+        browser.thenAccept(FullDiskIT::closeBrowser);
+      }
+    }
+  }
+
+  private void fillAndRecover(boolean asLeader, CompletableFuture<Browser> browser) throws Exception {
     // As a follower, p3 first refuses writes below storage.minFreeBytes, then its log fails. As the leader, with no
     // minimum, its log fails while it leads: it must step down, not leave the majority's writes hanging.
-    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3",
-        "--storage.minFreeBytes=" + (asLeader ? "0" : "1MB"), "--snapshot.logSegmentSize=1MB",
-        // No snapshot while the disk fills: one would let Ratis delete the log before it, and on a slow machine that
-        // can free space as fast as the writers take it.
-        "--snapshot.interval=1h", "--snapshot.everyRevisions=10000000");
-    JarCluster.Node small = cluster.node(2);
-    int dns = Dig.freeDnsPort();
-    cluster.withNodeArgs(small.index, "--dns.port=" + dns);
-    mount = cluster.workDir().resolve(small.id);
-    Files.createDirectories(mount);
-    run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString());
-    cluster.startWhole(FORM);
+    String role = asLeader ? "leader" : "follower";
+    // The earlier case left the cluster whole; if it failed, this says why.
+    cluster.awaitWhole(FORM);
+    if (!minFree(asLeader).equals(smallMinFree)) {
+      withSmallMinFree(minFree(asLeader));
+      cluster.kill(small);
+      cluster.restart(small, FORM);
+    }
     placeLeadership(small, asLeader);
     JarCluster.Node other = cluster.other(small);
 
     Path filler = mount.resolve("filler");
     fill(filler, Files.getFileStore(mount).getUsableSpace() - LEFT_FREE);
-    Writers writers = new Writers(cluster, "disk");
-    Set<String> bulkAcknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    // The service's name is the writers' prefix: disk-leader, disk-follower.
+    String service = "disk-" + role;
+    Writers writers = new Writers(cluster, service);
+    Set<String> bulkAcknowledged = ConcurrentHashMap.newKeySet();
     long majorityAcksAtFull;
     try {
       // p3 fills up: its log fails, or it falls behind, and it says so.
@@ -98,7 +146,7 @@ class FullDiskIT {
       // seconds whatever else the machine is doing.
       int[] batch = {0};
       await().atMost(FILL).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-        BigInstances.register(other, "fill-" + batch[0]++, "fill", 100, bulkAcknowledged);
+        BigInstances.register(other, "fill-" + role + "-" + batch[0]++, "fill", 100, bulkAcknowledged);
         return Http.get(small.base() + "/health").status() == 503;
       });
       JsonObject health = Http.get(small.base() + "/health").json();
@@ -120,19 +168,18 @@ class FullDiskIT {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> lagging(other, small.id));
       if (!asLeader) {
         // The topology page, on another node, shows p3 lagging with the reason.
-        try (Browser browser = Browser.start()) {
-          browser.open(other.base() + "/");
-          await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
-              assertThat(browser.text("[data-node-id='" + small.id + "'][data-lagging='true'] .lagging-why"))
-                  .startsWith("lagging: "));
-        }
+        Browser page = browser.join();
+        page.open(other.base() + "/");
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() ->
+            assertThat(page.text("[data-node-id='" + small.id + "'][data-lagging='true'] .lagging-why"))
+                .startsWith("lagging: "));
       }
-      Dig.Result stale = Dig.query(dns, "disk.service.cairn", "A");
+      Dig.Result stale = Dig.query(dns, service + ".service.cairn", "A");
       assertThat(stale.status()).as(stale.output()).isEqualTo("NOERROR");
       assertThat(stale.flags()).as("p3's DNS answer is not authoritative: " + stale.output()).doesNotContain("aa");
       assertThat(stale.answer()).as(stale.output()).isNotEmpty().allMatch(rr -> rr.ttl() == 0);
       long before = System.nanoTime();
-      Http.Response refused = put(small, "through-full-node");
+      Http.Response refused = put(small, service, "through-full-" + role);
       assertThat(refused.status()).as("a write through p3: " + refused.body()).isEqualTo(507);
       assertThat(refused.json().getString("error")).isEqualTo("insufficient_storage");
       assertThat(System.nanoTime() - before).as("answered at once, not after a timeout")
@@ -156,6 +203,8 @@ class FullDiskIT {
           asLeader ? "the leader" : "a follower", (System.nanoTime() - freedAt) / 1_000_000, writers.summary());
     } finally {
       writers.stop();
+      // After a failure too, so that the next case starts with space.
+      Files.deleteIfExists(filler);
     }
     // Equal to the others within 30 s of the writers stopping, and every acknowledged write everywhere.
     cluster.awaitReplicasEqual(RECOVER);
@@ -175,7 +224,18 @@ class FullDiskIT {
       }
     }
     assertThat(Http.get(small.base() + "/v1/services?status=any").header("X-Cairn-Stale")).isNull();
-    assertThat(Dig.query(dns, "disk.service.cairn", "A").flags()).as("authoritative again").contains("aa");
+    assertThat(Dig.query(dns, service + ".service.cairn", "A").flags()).as("authoritative again").contains("aa");
+  }
+
+  /** storage.minFreeBytes on p3: none as the leader, so that its log fails while it leads; 1 MB as a follower. */
+  private static String minFree(boolean asLeader) {
+    return asLeader ? "0" : "1MB";
+  }
+
+  /** p3's flags from its next start: its DNS port and this minimum. */
+  private void withSmallMinFree(String minFree) {
+    cluster.withNodeArgs(small.index, "--dns.port=" + dns, "--storage.minFreeBytes=" + minFree);
+    smallMinFree = minFree;
   }
 
   /** Kills and restarts the leader until p3 leads (asLeader) or does not. */
@@ -213,9 +273,25 @@ class FullDiskIT {
     }
   }
 
-  private static Http.Response put(JarCluster.Node n, String id) {
-    return Http.put(n.base() + "/v1/services/" + id, new JsonObject().put("name", "disk").put("address", "10.0.0.9")
+  private static Http.Response put(JarCluster.Node n, String name, String id) {
+    return Http.put(n.base() + "/v1/services/" + id, new JsonObject().put("name", name).put("address", "10.0.0.9")
         .put("port", 9000).encode());
+  }
+
+  private static Browser startBrowser() {
+    try {
+      return Browser.start();
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  private static void closeBrowser(Browser browser) {
+    try {
+      browser.close();
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    }
   }
 
   private static void run(String... cmd) throws IOException, InterruptedException {

@@ -28,7 +28,10 @@ class MembershipIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3");
+    // A write waits replication.writeTimeout (10 s by default) before a node without a majority refuses it with
+    // no-quorum: 5 s here, where the last test waits for that refusal twice. Every other write here is made once a
+    // leader with a majority is known, and is committed within milliseconds.
+    cluster = new JarCluster(3, false, "--cluster.raft.bootstrapExpect=3", "--replication.writeTimeout=5s");
     cluster.startAll();
     cluster.awaitAllHealthy(START);
     cluster.awaitWhole(Duration.ofSeconds(90));
