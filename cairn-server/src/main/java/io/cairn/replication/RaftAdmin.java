@@ -86,9 +86,10 @@ final class RaftAdmin {
    * node waits until it has applied that index. Succeeds with that index once the local replica may be read; fails
    * (with why) when no leader answers within {@link #READ_WAIT_MILLIS}.
    *
-   * <p>A refused attempt is tried again until then, as a write is: just after an election a follower may still ask
-   * the deposed leader, or the new one may not have committed in its term yet, and Ratis answers those at once with
-   * a failure that a moment later would be a success (PartitionIT read 503 on the majority side that way).
+   * <p>On a node that is quorate by its own view, a refused attempt is tried again until then, as a write waits for
+   * its leader: just after an election a follower may still ask the deposed leader, or the new one may not have
+   * committed in its term yet, and Ratis answers those at once with a failure that a moment later would be a success
+   * (PartitionIT read 503 on the majority side that way). A node that knows it has no majority answers at once.
    */
   Future<Long> readIndex() {
     return readIndexBefore(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READ_WAIT_MILLIS));
@@ -97,7 +98,10 @@ final class RaftAdmin {
   private Future<Long> readIndexBefore(long deadline) {
     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
     Future<Long> attempt;
-    if (keeper.division() == null) {
+    if (!node.quorate()) {
+      // Not asked of Ratis: a leader cut off from its majority would keep the read waiting for the whole window.
+      attempt = Future.failedFuture("this node reaches no Raft leader with a majority");
+    } else if (keeper.division() == null) {
       attempt = Future.failedFuture("this node is not in the Raft group yet");
     } else {
       RaftClientRequest request = RaftCalls.readIndex(clientId, self, groupId);
@@ -109,7 +113,8 @@ final class RaftAdmin {
               : Future.failedFuture(ar.failed() ? ar.cause().toString() : String.valueOf(ar.result().getException())));
     }
     return attempt.recover(err -> {
-      if (deadline - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(READ_RETRY_MILLIS)) {
+      // A node that knows it reaches no majority answers at once, as its writes do.
+      if (!node.quorate() || deadline - System.nanoTime() <= TimeUnit.MILLISECONDS.toNanos(READ_RETRY_MILLIS)) {
         return Future.failedFuture(err);
       }
       return context.owner().timer(READ_RETRY_MILLIS, TimeUnit.MILLISECONDS)
