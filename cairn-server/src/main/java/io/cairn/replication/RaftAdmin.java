@@ -96,7 +96,6 @@ final class RaftAdmin {
   }
 
   private Future<Long> readIndexBefore(long deadline) {
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
     Future<Long> attempt;
     if (!node.quorate()) {
       // Not asked of Ratis: a leader cut off from its majority would keep the read waiting for the whole window.
@@ -105,6 +104,7 @@ final class RaftAdmin {
       attempt = Future.failedFuture("this node is not in the Raft group yet");
     } else {
       RaftClientRequest request = RaftCalls.readIndex(clientId, self, groupId);
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       attempt = Future.fromCompletionStage(RaftCalls.call(() -> keeper.server().submitClientRequestAsync(request)),
               context)
           .timeout(Math.max(1, left), TimeUnit.MILLISECONDS)

@@ -25,24 +25,25 @@ public final class OnContext implements AutoCloseable {
   /** Runs {@code step} on the context and answers its result; throws its failure as it is. */
   public <T> T await(Supplier<Future<T>> step) {
     try {
-      return start(step).get(60, TimeUnit.SECONDS);
+      return within60s(start(step));
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      throw new AssertionError("no answer within 60 s", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 
   /** Runs {@code step} on the context and answers how it failed; fails when it succeeded. */
   public Throwable failure(Supplier<Future<?>> step) {
     try {
-      Object result = start(step).get(60, TimeUnit.SECONDS);
+      Object result = within60s(start(step));
       throw new AssertionError("expected a failure, got " + result);
     } catch (ExecutionException e) {
       return e.getCause();
+    }
+  }
+
+  private static <T> T within60s(CompletableFuture<T> answer) throws ExecutionException {
+    try {
+      return answer.get(60, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       throw new AssertionError("no answer within 60 s", e);
     } catch (InterruptedException e) {
