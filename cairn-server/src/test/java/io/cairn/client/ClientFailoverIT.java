@@ -50,6 +50,9 @@ class ClientFailoverIT {
     for (int i = 0; i < 20; i++) {
       register(cluster.node(1), i, "1.0.0");
     }
+    // Acknowledged through node 1; node 0, which the client asks first, applies the log on its own replica a moment
+    // later (reads are local), so the watch starts once it serves all twenty.
+    await().atMost(Duration.ofSeconds(30)).until(() -> served(cluster.node(0)).size() == 20);
     String[] addresses = new String[3];
     for (int i = 0; i < 3; i++) {
       addresses[i] = cluster.node(i).base().substring("http://".length());
