@@ -186,6 +186,9 @@ class AgentIT {
         } else {
           served.incrementAndGet();
         }
+        // A client's pace, not a load test: unpaced, this loop and the services it calls took a core from the
+        // other tests running beside it.
+        JarCluster.pause(5);
       } catch (IOException | InterruptedException e) {
         failures.add(target.getId() + ": " + e);
       }

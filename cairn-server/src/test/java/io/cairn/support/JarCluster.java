@@ -620,8 +620,9 @@ public final class JarCluster implements AutoCloseable {
   /** Runs {@code mainClass} from the fat jar as a process of its own, its output appended to {@code log}. */
   public static Process runJarClass(String mainClass, Path log, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
-    Collections.addAll(cmd, javaBinary(), "-Xmx128m", "-cp",
-        new File(System.getProperty("cairn.jar", "target/cairn.jar")).getAbsolutePath(), mainClass);
+    cmd.add(javaBinary());
+    cmd.addAll(NodeJvm.jarClassFlags());
+    Collections.addAll(cmd, "-cp", NodeJvm.jar(), mainClass);
     cmd.addAll(args);
     return new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -51,6 +51,11 @@ public final class NodeJvm {
     return f;
   }
 
+  /** Flags for another main class of the jar (the agent): a small heap, and in tests C1 only and one GC thread. */
+  static List<String> jarClassFlags() {
+    return QUICK_START ? List.of("-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of("-Xmx128m");
+  }
+
   static String jar() {
     return new File(System.getProperty("cairn.jar", "target/cairn.jar")).getAbsolutePath();
   }

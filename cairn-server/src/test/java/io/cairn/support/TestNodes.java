@@ -190,13 +190,13 @@ public final class TestNodes implements AutoCloseable {
   }
 
   /**
-   * The ports this test JVM hands out: a slice of 20000-31999 of its own per fork (Maven runs two test JVMs at once
-   * and passes each its number as cairn.test.fork), so that one JVM never takes a port another JVM has handed to
-   * a node it has not started yet (a cluster's later members' ports are chosen when the cluster is made). Below
+   * The ports this test JVM hands out: a slice of 20000-31999 of its own per fork (Maven runs up to three test JVMs
+   * at once and passes each its number as cairn.test.fork), so that one JVM never takes a port another JVM has handed
+   * to a node it has not started yet (a cluster's later members' ports are chosen when the cluster is made). Below
    * Linux's ephemeral range (32768 and up): a port the kernel hands out for outgoing connections could be taken by
    * one (Hazelcast connects to its peers) before the node binds it.
    */
-  private static final int FORKS = 2;
+  private static final int FORKS = 4;
   private static final int SLICE = 12_000 / FORKS;
   private static final int SLICE_START = 20_000 + SLICE * (Math.floorMod(Integer.getInteger("cairn.test.fork", 1) - 1, FORKS));
   /** Next candidate port; starts at a random point of the slice so that JVMs run one after another rarely meet. */
