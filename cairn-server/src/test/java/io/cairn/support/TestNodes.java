@@ -190,7 +190,7 @@ public final class TestNodes implements AutoCloseable {
   }
 
   /**
-   * The ports this test JVM hands out: a slice of 20000-31999 of its own per fork (Maven runs up to three test JVMs
+   * The ports this test JVM hands out: a slice of 20000-31999 of its own per fork (Maven runs up to four test JVMs
    * at once and passes each its number as cairn.test.fork), so that one JVM never takes a port another JVM has handed
    * to a node it has not started yet (a cluster's later members' ports are chosen when the cluster is made). Below
    * Linux's ephemeral range (32768 and up): a port the kernel hands out for outgoing connections could be taken by
