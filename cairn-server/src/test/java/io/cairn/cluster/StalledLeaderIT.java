@@ -24,11 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A leader that stalls (SIGSTOP: a long GC pause, a frozen VM) or is cut off by a partition (blackhole routes in its
  * network namespace) is replaced as fast as a killed one (issue 21). Three fat-jar processes, each in a network
- * namespace of its own; 6 rounds of each in the suite (-Dcairn.stalledLeaderRounds for more). Every round: writers
+ * namespace of its own; 4 rounds of each in the suite (-Dcairn.stalledLeaderRounds for more). Every round: writers
  * register through both other nodes, a new write every 50 ms on each, each write on its own; the leader is stopped or
  * cut off; the round's figure is the time from then until the first write started after it is acknowledged, that is
  * until the majority has a leader that commits.
- * The leader is then resumed or reconnected and the cluster made whole before the next round. p99 at most 3 s (with 6
+ * The leader is then resumed or reconnected and the cluster made whole before the next round. p99 at most 3 s (with 4
  * samples, nearest rank: the highest, so every round under the bound).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StalledLeaderIT {
   private static final Duration WHOLE = Duration.ofSeconds(120);
   private static final Duration GIVE_UP = Duration.ofSeconds(30);
-  private static final int ROUNDS = Integer.getInteger("cairn.stalledLeaderRounds", 6);
+  private static final int ROUNDS = Integer.getInteger("cairn.stalledLeaderRounds", 4);
   private static final long BOUND_MILLIS = 3000;
   private JarCluster cluster;
 
